@@ -1,0 +1,1 @@
+"""Hypothesis strategies (``*_strategies.py``) and property tests (``test_*.py``)."""

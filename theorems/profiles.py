@@ -1,0 +1,54 @@
+"""Hypothesis profiles: ``dev`` for editing, ``ci`` for the gate, ``thorough`` for depth.
+
+``ci`` is derandomized (the same examples on every run, so a CI failure replays
+locally), has no deadline (timing is measured by benchmarks, not asserted), and is the
+default whenever the ``CI`` environment variable is set.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+from hypothesis import HealthCheck, settings
+
+__all__ = ["PROFILES", "load_profile", "scaled"]
+
+PROFILES: dict[str, settings] = {
+    "dev": settings(max_examples=20, deadline=None),
+    "ci": settings(
+        max_examples=100,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    ),
+    "thorough": settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]),
+}
+
+for _name, _profile in PROFILES.items():
+    settings.register_profile(_name, _profile)
+
+
+def default_profile_name() -> str:
+    """``HYPOTHESIS_PROFILE`` if set, else ``ci`` under CI, else ``dev``."""
+    return os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+
+
+def load_profile(name: str | None = None) -> str:
+    """Load a profile by name (default: :func:`default_profile_name`) and return its name."""
+    name = name or default_profile_name()
+    if name not in PROFILES:
+        raise ValueError(f"profile={name!r} is unknown; expected one of {', '.join(PROFILES)}")
+    settings.load_profile(name)
+    return name
+
+
+def scaled(fraction: float, *, minimum: int = 1) -> settings:
+    """Settings running ``fraction`` of the loaded profile's examples (for costly properties).
+
+    Applied at decoration time, so it scales whichever profile is loaded then.
+    """
+    examples = max(minimum, math.ceil(settings.default.max_examples * fraction))
+    return settings(max_examples=examples)

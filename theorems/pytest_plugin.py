@@ -1,0 +1,1 @@
+"""The project's pytest plugin (registered through the ``pytest11`` entry point)."""

@@ -1,0 +1,49 @@
+"""Tolerances derived from the dtype's unit roundoff and the size of the terms.
+
+One table by dtype (as ``torch.testing`` keeps one), and the classical bound on a
+k-term dot product: ``|fl(Σ w_i x_i) − Σ w_i x_i| ≤ γ_k Σ|w_i x_i|`` with
+``γ_k = k u / (1 − k u) ≈ k u`` (Higham, *Accuracy and Stability of Numerical
+Algorithms*, 2nd ed., §3.1). Every tolerance in the suite is this bound applied to
+the terms actually summed, never a fixed ``atol``.
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = ["UNIT_ROUNDOFF", "gamma", "unit_roundoff"]
+
+# u = 2^-p for a p-bit significand (round to nearest).
+UNIT_ROUNDOFF: dict[torch.dtype, float] = {
+    torch.float64: 2.0**-53,
+    torch.float32: 2.0**-24,
+    torch.bfloat16: 2.0**-8,
+    torch.float16: 2.0**-11,
+}
+
+# TF32 keeps float32's range but a 10-bit stored significand: products are formed
+# after rounding inputs to 11 significant bits.
+TF32_UNIT_ROUNDOFF = 2.0**-11
+
+
+def unit_roundoff(dtype: torch.dtype, device: torch.device | str = "cpu", *, convolution: bool = True) -> float:
+    """The unit roundoff of ``dtype`` as computed on ``device``.
+
+    On CUDA, float32 convolutions run in TF32 when ``torch.backends.cudnn.allow_tf32``
+    (PyTorch's default) and float32 matmuls when ``torch.backends.cuda.matmul.allow_tf32``;
+    then the effective roundoff is TF32's, not float32's.
+    """
+    if dtype not in UNIT_ROUNDOFF:
+        raise ValueError(f"dtype={dtype} has no unit roundoff in the table; expected one of {list(UNIT_ROUNDOFF)}")
+    if torch.device(device).type == "cuda" and dtype == torch.float32:
+        tf32 = torch.backends.cudnn.allow_tf32 if convolution else torch.backends.cuda.matmul.allow_tf32
+        if tf32:
+            return TF32_UNIT_ROUNDOFF
+    return UNIT_ROUNDOFF[dtype]
+
+
+def gamma(terms: int, u: float) -> float:
+    """Higham's γ_k = k u / (1 − k u): the relative error bound of a k-term sum of products."""
+    if terms * u >= 1:
+        raise ValueError(f"terms={terms} with u={u:g} gives k·u >= 1: no error bound exists")
+    return terms * u / (1 - terms * u)
