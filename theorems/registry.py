@@ -1,7 +1,9 @@
-"""Every theorem and transcribed claim in the package, found by module.
+"""Every theorem, transcribed claim and wrong implementation, found by module.
 
-A theorem module exposes ``THEOREMS: tuple[Theorem, ...]``; discovery walks the
-package so that adding a theorem never means editing a central list.
+A module of ``theorems`` exposes ``THEOREMS: tuple[Theorem, ...]`` and, where the
+notes got a formula wrong, ``CLAIMS: tuple[Claim, ...]``; a module
+``properties/wrong_*.py`` exposes ``WRONG_IMPLEMENTATIONS: tuple[WrongImplementation, ...]``.
+Discovery walks the packages so that adding one never means editing a central list.
 """
 
 from __future__ import annotations
@@ -10,19 +12,43 @@ import difflib
 import importlib
 import pkgutil
 
-import theorems
-from theorems.theorem import InvalidInput, Theorem
+from typing import Any
 
-__all__ = ["all_theorems", "get_theorem"]
+import theorems
+from theorems.theorem import Claim, InvalidInput, Theorem, WrongImplementation
+
+__all__ = ["all_claims", "all_theorems", "all_wrong_implementations", "get_theorem"]
+
+# Modules that are machinery, not theorems: importing them for discovery is pointless
+# (and the CLI and plugin would import themselves).
+MACHINERY = {"__main__", "cli", "pytest_plugin", "report"}
+
+
+def _collect(package: Any, attribute: str, *, prefix: str = "") -> tuple[Any, ...]:
+    found: list[Any] = []
+    for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if module_info.name in MACHINERY or not module_info.name.startswith(prefix):
+            continue
+        module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+        found.extend(getattr(module, attribute, ()))
+    return tuple(found)
 
 
 def all_theorems() -> tuple[Theorem, ...]:
     """All registered theorems, in module order then declaration order."""
-    found: list[Theorem] = []
-    for module_info in sorted(pkgutil.iter_modules(theorems.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"theorems.{module_info.name}")
-        found.extend(getattr(module, "THEOREMS", ()))
-    return tuple(found)
+    return _collect(theorems, "THEOREMS")
+
+
+def all_claims() -> tuple[Claim, ...]:
+    """All transcribed claims of the notes that the suite must falsify."""
+    return _collect(theorems, "CLAIMS")
+
+
+def all_wrong_implementations() -> tuple[WrongImplementation, ...]:
+    """The catalogue of deliberately wrong implementations, from ``properties/wrong_*.py``."""
+    import properties
+
+    return _collect(properties, "WRONG_IMPLEMENTATIONS", prefix="wrong_")
 
 
 def get_theorem(theorem_id: str) -> Theorem:

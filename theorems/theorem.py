@@ -22,7 +22,7 @@ from typing import Any
 
 from theorems.evidence import Evidence
 
-__all__ = ["InvalidInput", "Theorem", "resolve"]
+__all__ = ["Claim", "InvalidInput", "Theorem", "WrongImplementation", "resolve"]
 
 
 class InvalidInput(ValueError):
@@ -65,3 +65,31 @@ class Theorem:
     def check_reference(self, example: Any) -> Evidence:
         """Run ``check`` on the reference implementation."""
         return self.check(self.reference, example)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A formula as the notes transcribe it, which the suite must show to be false.
+
+    ``implementation`` is the transcribed formula under its theorem's contract; the
+    claim is falsified when ``theorem.check`` fails on it for some example. A claim
+    that stops being falsified means the suite has lost its power: that is a failure.
+    """
+
+    id: str
+    theorem_id: str
+    source: str
+    transcribed: str
+    corrected: str
+    what_is_wrong: str
+    implementation: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class WrongImplementation:
+    """A deliberately wrong implementation (a mistake people make) that the check must falsify."""
+
+    theorem_id: str
+    name: str
+    mistake: str
+    implementation: Callable[..., Any]
