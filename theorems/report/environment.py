@@ -1,0 +1,34 @@
+"""The environment a verification ran in: library versions, the profile and the seed."""
+
+from __future__ import annotations
+
+import datetime
+import platform
+import sys
+from importlib import metadata
+
+from hypothesis import settings
+
+__all__ = ["environment"]
+
+LIBRARIES = ("torch", "numpy", "scipy", "hypothesis", "matplotlib", "jinja2", "latex2mathml")
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def environment(*, profile: str, seed: int | None, max_examples: int | None = None) -> dict[str, str]:
+    """Versions of the libraries that decide the results, and how examples were drawn."""
+    found = {name: _version(name) for name in LIBRARIES}
+    found["python"] = platform.python_version()
+    found["platform"] = platform.platform()
+    found["profile"] = profile
+    found["max_examples"] = str(max_examples or settings.default.max_examples)
+    found["seed"] = "derandomized (fixed by the profile)" if settings.default.derandomize else str(seed)
+    found["command"] = " ".join(["theorems", *sys.argv[1:]]) if sys.argv and sys.argv[0].endswith("theorems") else " ".join(sys.argv)
+    found["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return found

@@ -1,0 +1,137 @@
+"""Machine-readable outputs of a verification: JSON and JUnit XML.
+
+JSON::
+
+    {"theorems": [{"id", "verdict", "examples", "worst_ratio", "seconds", "counterexample", …}],
+     "claims": [{"id", "verdict", "counterexample", …}],
+     "environment": {…}}
+
+``verdict`` is one of ``holds``, ``falsified``, ``error``; ``worst_ratio`` is the worst
+error-to-tolerance ratio, ``null`` when it is infinite (JSON has no infinity: an
+implementation that failed outright) or when no example ran; ``counterexample`` is
+``null`` or the minimal example with both sides, the error, the tolerance and a replay
+command. JUnit XML has one test case per theorem and per claim, with the same fields
+as ``<property>`` elements.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+from typing import Any
+
+from theorems.report.results import ClaimResult, Run, TheoremResult, Verification, finite_or_none
+
+__all__ = ["to_json", "write_json", "write_junitxml"]
+
+
+def counterexample_json(run: Run) -> dict[str, Any] | None:
+    evidence = run.counterexample
+    if evidence is None:
+        return None
+    return {
+        "example": evidence.example,
+        "expected": evidence.expected,
+        "actual": evidence.actual,
+        "error": finite_or_none(evidence.error),
+        "tolerance": evidence.tolerance,
+        "tolerance_reason": evidence.tolerance_reason,
+        "failure": evidence.failure,
+        "explanation": evidence.explain(),
+        "hypothesis_representation": run.representation,
+        "replay": run.replay,
+        "reproduce_failure": run.reproduction,
+    }
+
+
+def theorem_json(result: TheoremResult) -> dict[str, Any]:
+    return {
+        "id": result.theorem_id,
+        "implementation": result.implementation,
+        "verdict": result.run.verdict,
+        "examples": result.run.examples,
+        "worst_ratio": finite_or_none(result.run.worst_ratio),
+        "seconds": round(result.run.seconds, 4),
+        "counterexample": counterexample_json(result.run),
+        "error": result.run.error,
+    }
+
+
+def claim_json(result: ClaimResult) -> dict[str, Any]:
+    return {
+        "id": result.claim_id,
+        "theorem": result.theorem_id,
+        "verdict": result.run.verdict,
+        "examples": result.run.examples,
+        "seconds": round(result.run.seconds, 4),
+        "counterexample": counterexample_json(result.run),
+        "error": result.run.error,
+    }
+
+
+def to_json(verification: Verification) -> dict[str, Any]:
+    return {
+        "passed": verification.passed,
+        "theorems": [theorem_json(result) for result in verification.theorems],
+        "claims": [claim_json(result) for result in verification.claims],
+        "environment": dict(verification.environment),
+    }
+
+
+def write_json(verification: Verification, path: str | os.PathLike[str]) -> Path:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(to_json(verification), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    return target
+
+
+def _testcase(suite: ElementTree.Element, classname: str, name: str, run: Run, wanted: str, fields: dict[str, Any]) -> None:
+    case = ElementTree.SubElement(suite, "testcase", classname=classname, name=name, time=f"{run.seconds:.3f}")
+    properties = ElementTree.SubElement(case, "properties")
+    for key, value in fields.items():
+        if value is not None:
+            text = value if isinstance(value, str) else json.dumps(value, allow_nan=False)
+            ElementTree.SubElement(properties, "property", name=key, value=text)
+    if run.verdict == "error":
+        ElementTree.SubElement(case, "error", message=run.error or "error").text = run.error
+    elif run.verdict != wanted:
+        message = f"expected {wanted}, got {run.verdict}"
+        detail = run.counterexample.explain() if run.counterexample else message
+        if run.replay:
+            detail += f"\nreplay: {run.replay}"
+        ElementTree.SubElement(case, "failure", message=message).text = detail
+
+
+def write_junitxml(verification: Verification, path: str | os.PathLike[str]) -> Path:
+    """One ``<testcase>`` per theorem and claim; a theorem fails unless it holds, a claim unless falsified."""
+    results = [*verification.theorems, *verification.claims]
+    failures = sum(1 for r in results if not r.passed and r.run.verdict != "error")
+    errors = sum(1 for r in results if r.run.verdict == "error")
+    suite = ElementTree.Element(
+        "testsuite",
+        name="theorems",
+        tests=str(len(results)),
+        failures=str(failures),
+        errors=str(errors),
+        time=f"{verification.seconds:.3f}",
+    )
+    environment = ElementTree.SubElement(suite, "properties")
+    for key, value in verification.environment.items():
+        ElementTree.SubElement(environment, "property", name=key, value=str(value))
+    for result in verification.theorems:
+        fields = theorem_json(result)
+        fields["counterexample"] = fields["counterexample"]["explanation"] if fields["counterexample"] else None
+        _testcase(suite, "theorems.theorem", result.theorem_id, result.run, "holds", fields)
+    for result in verification.claims:
+        fields = claim_json(result)
+        fields["counterexample"] = fields["counterexample"]["explanation"] if fields["counterexample"] else None
+        _testcase(suite, "theorems.claim", result.claim_id, result.run, "falsified", fields)
+    root = ElementTree.Element("testsuites")
+    root.append(suite)
+    ElementTree.indent(root)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    ElementTree.ElementTree(root).write(target, encoding="utf-8", xml_declaration=True)
+    return target

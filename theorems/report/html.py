@@ -1,0 +1,98 @@
+"""The HTML verification report: one self-contained file a person who knows the math can read.
+
+Rendered from the Jinja2 template ``templates/report.html.j2``. Mathematics is
+converted from LaTeX to MathML by ``latex2mathml`` (browsers render MathML natively,
+so no script and no web font is needed); figures are inline base64 PNG; the styles are
+inline. The file makes no network request of any kind. A formula ``latex2mathml``
+cannot convert is shown as its source inside ``<span class="math-error">``, which the
+browser test looks for.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from latex2mathml.converter import convert
+from markupsafe import Markup, escape
+
+from theorems.registry import all_claims, all_theorems
+from theorems.report.figures import FigureContext, render_figures
+from theorems.report.results import Verification
+
+__all__ = ["render_html", "render_math", "write_html"]
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def render_math(latex: str, *, display: bool = False) -> Markup:
+    """LaTeX as MathML; on a conversion error, the source in a visible ``math-error`` span."""
+    try:
+        mathml = convert(latex, display="block" if display else "inline")
+    except Exception as error:  # latex2mathml raises several exception types for bad input
+        return Markup('<span class="math-error" title="{}">{}</span>').format(f"{type(error).__name__}", latex)
+    return Markup(mathml)
+
+
+def looks_like_latex(text: str) -> bool:
+    """Claims may be written in LaTeX or in plain words; LaTeX has commands, scripts or groups."""
+    return any(marker in text for marker in ("\\", "^", "_", "{"))
+
+
+def render_formula(text: str) -> Markup:
+    return render_math(text) if looks_like_latex(text) else Markup("<code>{}</code>").format(text)
+
+
+def format_number(value: float | None, digits: int = 3) -> str:
+    if value is None:
+        return "–"
+    if math.isinf(value):
+        return "∞"
+    return f"{value:.{digits}g}"
+
+
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["math"] = render_math
+    environment.filters["formula"] = render_formula
+    environment.filters["number"] = format_number
+    environment.filters["slug"] = lambda text: "".join(c if c.isalnum() else "-" for c in str(text))
+    return environment
+
+
+def render_html(verification: Verification, *, title: str = "Verification report") -> str:
+    """The report as one HTML string."""
+    theorems = {theorem.id: theorem for theorem in all_theorems()}
+    claims = {claim.id: claim for claim in all_claims()}
+    context = FigureContext(
+        evidence={result.theorem_id: result.run.evidence for result in verification.theorems},
+        profile=verification.environment.get("profile", ""),
+    )
+    figures = render_figures(context)
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        title=title,
+        verification=verification,
+        theorems=theorems,
+        claims=claims,
+        figures=figures,
+        figures_for=lambda theorem_id: [f for f in figures if theorem_id in f.theorem_ids],
+        escape=escape,
+    )
+
+
+def write_html(verification: Verification, path: str | os.PathLike[str], **options: Any) -> Path:
+    """Write the report to ``path`` (creating its folder) and return the path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_html(verification, **options), encoding="utf-8")
+    return target

@@ -1,0 +1,136 @@
+"""What a verification run found: one result per theorem and per transcribed claim.
+
+A theorem's wanted verdict is ``holds``; a claim's is ``falsified`` (it transcribes a
+wrong formula, and a claim that is not falsified means the suite lost its power).
+``error`` means the checking machinery itself failed (an oracle raised, a generated
+example broke the theorem's hypotheses, a Hypothesis health check failed): nothing was
+learned about the implementation.
+
+Results round-trip through plain dicts (:meth:`to_dict`/:meth:`from_dict`) so that the
+pytest plugin can carry them from xdist workers to the controller.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from theorems.evidence import Evidence
+
+__all__ = ["ClaimResult", "Run", "TheoremResult", "Verdict", "Verification"]
+
+Verdict = Literal["holds", "falsified", "error"]
+VERDICTS: tuple[Verdict, ...] = ("holds", "falsified", "error")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One implementation checked over generated examples.
+
+    ``examples`` counts generated examples (not shrinking); ``evidence`` holds one
+    :class:`Evidence` per generated example, in order; ``counterexample`` is the evidence
+    on the minimal (shrunk) falsifying example, ``representation`` Hypothesis's own
+    rendering of it, ``reproduction`` its ``@reproduce_failure`` decorator when
+    Hypothesis supplied one, and ``replay`` a command that replays the run.
+    ``counted_by`` says whether the counts came from Hypothesis's observability
+    callbacks or from the fallback of counting in the test body.
+    """
+
+    verdict: Verdict
+    examples: int
+    seconds: float
+    evidence: tuple[Evidence, ...] = ()
+    counterexample: Evidence | None = None
+    representation: str | None = None
+    reproduction: str | None = None
+    replay: str | None = None
+    error: str | None = None
+    counted_by: str = "observability"
+
+    @property
+    def worst(self) -> Evidence | None:
+        """The counterexample if there is one, else the generated example with the largest ratio."""
+        if self.counterexample is not None:
+            return self.counterexample
+        return max(self.evidence, key=lambda evidence: evidence.ratio, default=None)
+
+    @property
+    def worst_ratio(self) -> float | None:
+        worst = self.worst
+        return None if worst is None else worst.ratio
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Run:
+        values = dict(data)
+        values["evidence"] = tuple(Evidence(**item) for item in values.get("evidence", ()))
+        if values.get("counterexample") is not None:
+            values["counterexample"] = Evidence(**values["counterexample"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class TheoremResult:
+    """A theorem checked on one implementation (the reference, or a user's)."""
+
+    theorem_id: str
+    implementation: str
+    run: Run
+
+    @property
+    def passed(self) -> bool:
+        return self.run.verdict == "holds"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"theorem_id": self.theorem_id, "implementation": self.implementation, "run": self.run.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TheoremResult:
+        return cls(data["theorem_id"], data["implementation"], Run.from_dict(data["run"]))
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """A transcribed claim of the notes, checked by its theorem's check: it must be falsified."""
+
+    claim_id: str
+    theorem_id: str
+    run: Run
+
+    @property
+    def passed(self) -> bool:
+        return self.run.verdict == "falsified"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"claim_id": self.claim_id, "theorem_id": self.theorem_id, "run": self.run.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClaimResult:
+        return cls(data["claim_id"], data["theorem_id"], Run.from_dict(data["run"]))
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Everything one ``theorems verify`` (or ``check``, or pytest session) found."""
+
+    theorems: tuple[TheoremResult, ...]
+    claims: tuple[ClaimResult, ...]
+    environment: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        """Every theorem holds and every transcribed claim is falsified."""
+        return all(result.passed for result in self.theorems) and all(result.passed for result in self.claims)
+
+    @property
+    def seconds(self) -> float:
+        return sum(result.run.seconds for result in (*self.theorems, *self.claims))
+
+
+def finite_or_none(value: float | None) -> float | None:
+    """JSON has no infinity or NaN: such values are written as null."""
+    return value if value is not None and math.isfinite(value) else None

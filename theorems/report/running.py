@@ -1,0 +1,304 @@
+"""Checking an implementation against a theorem under Hypothesis, and reading what happened.
+
+The check runs as a Hypothesis test, ``@given(theorem.example_strategy())``, under the
+loaded profile. What a person wants to know about that run is taken from Hypothesis
+itself, through its observability callbacks (``add_observability_callback``, or the
+older ``TESTCASE_CALLBACKS`` list), read defensively because that interface is young:
+which test cases were *generated* (as opposed to replayed or shrunk), and the
+representation and ``@reproduce_failure`` blob of the minimal failing example. Where no
+observation arrives, the counts fall back to counting in the test body (and the
+result says so). The shrunk example itself comes from Hypothesis's own shrinking: the
+test raises on a falsified example, and the exception Hypothesis finally re-raises is
+the one from the minimal example.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import shlex
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import hypothesis
+from hypothesis import HealthCheck, given, settings
+
+from theorems.evidence import Evidence
+from theorems.registry import all_claims, all_theorems, get_theorem
+from theorems.report.environment import environment
+from theorems.report.results import ClaimResult, Run, TheoremResult, Verification
+from theorems.theorem import Claim, InvalidInput, Theorem, resolve
+
+__all__ = ["check_claim", "check_implementation", "implementation_target", "verify_all"]
+
+Progress = Callable[[str, str, Run], None]
+
+
+class Falsified(AssertionError):
+    """Raised in the test body on an example where the implementation fails the check."""
+
+    def __init__(self, evidence: Evidence) -> None:
+        super().__init__(evidence.explain())
+        self.evidence = evidence
+
+
+class OracleFailure(Exception):
+    """The check itself (oracle, hypotheses, strategy) raised: an ``error`` verdict, not a falsification."""
+
+
+@dataclass
+class _Tally:
+    """What the observations and the test body saw, paired test case by test case."""
+
+    pending: Evidence | None = None
+    body_calls: int = 0
+    body_evidence: list[Evidence] = field(default_factory=list)
+    observed: int = 0
+    generated: list[Evidence | None] = field(default_factory=list)
+    failing_representation: str | None = None
+    reproduction: str | None = None
+
+    def observe(self, observation: Any, *_thread: Any) -> None:
+        if _read(observation, "type") != "test_case":
+            return
+        evidence, self.pending = self.pending, None
+        self.observed += 1
+        status = _read(observation, "status")
+        metadata = _read(observation, "metadata")
+        phase = _read(metadata, "phase") or _phase_from_how_generated(_read(observation, "how_generated"))
+        if status in ("passed", "failed") and phase not in ("shrink", "explain"):
+            self.generated.append(evidence)
+        if status == "failed":
+            # The last failing observation is the minimal example Hypothesis re-ran to report.
+            self.failing_representation = _read(observation, "representation") or self.failing_representation
+            self.reproduction = _read(metadata, "reproduction_decorator") or self.reproduction
+
+
+def _read(source: Any, name: str) -> Any:
+    """A field of an observation: attributes in current Hypothesis, dict keys in older ones."""
+    if source is None:
+        return None
+    if isinstance(source, dict):
+        return source.get(name)
+    return getattr(source, name, None)
+
+
+def _phase_from_how_generated(how: Any) -> str | None:
+    return "shrink" if isinstance(how, str) and "shrink" in how else None
+
+
+@contextlib.contextmanager
+def _observing(callback: Callable[..., None]) -> Iterator[bool]:
+    """Register ``callback`` for Hypothesis observations; yield whether that was possible."""
+    try:
+        from hypothesis.internal import observability
+    except ImportError:
+        yield False
+        return
+    add = getattr(observability, "add_observability_callback", None)
+    remove = getattr(observability, "remove_observability_callback", None)
+    if add is None or remove is None:
+        callbacks = getattr(observability, "TESTCASE_CALLBACKS", None)
+        if not isinstance(callbacks, list):
+            yield False
+            return
+        add, remove = callbacks.append, callbacks.remove
+    # Observability also traces line coverage, which is slow before Python 3.12 and unused
+    # here; Hypothesis reads this flag at each run and documents that it may be set.
+    had_flag = hasattr(observability, "OBSERVABILITY_COLLECT_COVERAGE")
+    saved = getattr(observability, "OBSERVABILITY_COLLECT_COVERAGE", None)
+    if had_flag:
+        observability.OBSERVABILITY_COLLECT_COVERAGE = False
+    add(callback)
+    try:
+        yield True
+    finally:
+        remove(callback)
+        if had_flag:
+            observability.OBSERVABILITY_COLLECT_COVERAGE = saved
+
+
+def implementation_target(implementation: Callable[..., Any]) -> str | None:
+    """``module:qualname`` naming ``implementation``, if importing it gives it back."""
+    module = getattr(implementation, "__module__", None)
+    qualname = getattr(implementation, "__qualname__", None)
+    if not module or not qualname or "<" in qualname:
+        return None
+    target = f"{module}:{qualname}"
+    try:
+        return target if resolve(target) is implementation else None
+    except Exception:  # any import or attribute failure means it cannot be named
+        return None
+
+
+def replay_command(
+    theorem_id: str, target: str | None, *, profile: str, seed: int | None, examples: int | None
+) -> str:
+    """The command that re-runs exactly these examples (``ci`` is derandomized; else the seed fixes them)."""
+    if target is None:
+        return f"theorems verify --profile {profile}" + (f" --seed {seed}" if seed is not None else "")
+    words = ["theorems", "check", theorem_id, "--impl", target, "--profile", profile]
+    if seed is not None:
+        words += ["--seed", str(seed)]
+    if examples is not None:
+        words += ["--examples", str(examples)]
+    return shlex.join(words)
+
+
+def run_check(
+    theorem: Theorem,
+    implementation: Callable[..., Any],
+    *,
+    max_examples: int | None = None,
+    seed: int | None = None,
+    replay: Callable[[int | None], str] | None = None,
+) -> Run:
+    """Run ``theorem.check(implementation, ·)`` over generated examples under the loaded profile.
+
+    ``seed`` fixes the examples when the profile is not derandomized (the seed used is
+    written into the replay command).
+    """
+    tally = _Tally()
+
+    def property_holds(example: Any) -> None:
+        tally.body_calls += 1
+        tally.pending = None
+        try:
+            evidence = theorem.check(implementation, example)
+        except InvalidInput as error:
+            raise OracleFailure(f"a generated example breaks {theorem.id}'s hypotheses: {error}") from error
+        except Exception as error:  # the check machinery itself failed; not the implementation's fault
+            raise OracleFailure(f"the check of {theorem.id} raised {type(error).__name__}: {error}") from error
+        tally.pending = evidence
+        tally.body_evidence.append(evidence)
+        if not evidence.holds:
+            raise Falsified(evidence)
+
+    run_settings = settings(
+        settings.default,
+        max_examples=max_examples or settings.default.max_examples,
+        database=None,
+        report_multiple_bugs=False,
+        suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.too_slow],
+    )
+    test = given(theorem.example_strategy())(property_holds)
+    test = run_settings(test)
+    if seed is not None and not run_settings.derandomize:
+        test = hypothesis.seed(seed)(test)
+    replay_line = replay(seed if not run_settings.derandomize else None) if replay else None
+
+    start = time.perf_counter()
+    counterexample: Evidence | None = None
+    error: str | None = None
+    with _observing(tally.observe) as observed:
+        try:
+            test()
+            verdict = "holds"
+        except Falsified as falsified:
+            verdict, counterexample = "falsified", falsified.evidence
+        except OracleFailure as failure:
+            verdict, error = "error", str(failure).split("\n")[0]
+        except Exception as failure:  # health checks, flakiness, unsatisfiable strategies
+            verdict, error = "error", f"{type(failure).__name__}: {str(failure).strip().splitlines()[0] if str(failure).strip() else ''}"
+    seconds = time.perf_counter() - start
+
+    if observed and tally.observed:
+        generated = [evidence for evidence in tally.generated if evidence is not None]
+        examples, counted_by = len(tally.generated), "observability"
+    else:
+        # Fallback: every body call up to the first failure was a generated example.
+        first_failure = next((i for i, e in enumerate(tally.body_evidence) if not e.holds), None)
+        generated = tally.body_evidence if first_failure is None else tally.body_evidence[: first_failure + 1]
+        examples, counted_by = len(generated), "test body"
+    return Run(
+        verdict=verdict,
+        examples=examples,
+        seconds=seconds,
+        evidence=tuple(generated),
+        counterexample=counterexample,
+        representation=tally.failing_representation if verdict != "holds" else None,
+        reproduction=tally.reproduction if verdict != "holds" else None,
+        replay=replay_line if verdict != "holds" else None,
+        error=error,
+        counted_by=counted_by,
+    )
+
+
+def check_implementation(
+    theorem: Theorem,
+    implementation: Callable[..., Any],
+    *,
+    target: str | None = None,
+    profile: str,
+    max_examples: int | None = None,
+    seed: int | None = None,
+) -> TheoremResult:
+    """Check ``implementation`` (named ``target``, ``MODULE:ATTR``) against ``theorem``."""
+    target = target or implementation_target(implementation)
+    run = run_check(
+        theorem,
+        implementation,
+        max_examples=max_examples,
+        seed=seed,
+        replay=lambda used: replay_command(theorem.id, target, profile=profile, seed=used, examples=max_examples),
+    )
+    return TheoremResult(theorem.id, target or repr(implementation), run)
+
+
+def check_claim(claim: Claim, *, profile: str, max_examples: int | None = None, seed: int | None = None) -> ClaimResult:
+    """Check a transcribed claim with its theorem's check: the wanted verdict is ``falsified``."""
+    try:
+        theorem = get_theorem(claim.theorem_id)
+    except InvalidInput as error:
+        return ClaimResult(claim.id, claim.theorem_id, Run(verdict="error", examples=0, seconds=0.0, error=str(error)))
+    target = implementation_target(claim.implementation)
+    run = run_check(
+        theorem,
+        claim.implementation,
+        max_examples=max_examples,
+        seed=seed,
+        replay=lambda used: replay_command(theorem.id, target, profile=profile, seed=used, examples=max_examples),
+    )
+    return ClaimResult(claim.id, claim.theorem_id, run)
+
+
+def draw_seed() -> int:
+    return random.SystemRandom().randrange(2**32)
+
+
+def verify_all(
+    *,
+    profile: str,
+    max_examples: int | None = None,
+    seed: int | None = None,
+    progress: Progress | None = None,
+    theorem_ids: tuple[str, ...] | None = None,
+) -> Verification:
+    """Check every theorem's reference implementation and every transcribed claim.
+
+    ``theorem_ids`` restricts the run to those theorems and their claims.
+    """
+    if seed is None and not settings.default.derandomize:
+        seed = draw_seed()
+    theorems = all_theorems() if theorem_ids is None else tuple(get_theorem(i) for i in theorem_ids)
+    wanted = {theorem.id for theorem in theorems}
+    claims = tuple(claim for claim in all_claims() if claim.theorem_id in wanted or theorem_ids is None)
+    theorem_results = []
+    for theorem in theorems:
+        result = check_implementation(
+            theorem, theorem.reference, profile=profile, max_examples=max_examples, seed=seed
+        )
+        theorem_results.append(result)
+        if progress:
+            progress("theorem", theorem.id, result.run)
+    claim_results = []
+    for claim in claims:
+        result = check_claim(claim, profile=profile, max_examples=max_examples, seed=seed)
+        claim_results.append(result)
+        if progress:
+            progress("claim", claim.id, result.run)
+    return Verification(
+        tuple(theorem_results), tuple(claim_results), environment(profile=profile, seed=seed, max_examples=max_examples)
+    )
