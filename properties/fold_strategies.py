@@ -8,14 +8,26 @@ statistics spanning many orders of magnitude.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
+import torchvision
 from hypothesis import strategies as st
 from torch import nn
 
 from properties.seeding import log_scales, seeds, torch_seeded
 from theorems.fold import BATCHNORM_FOR_DIMS, FoldCase
+from theorems.fold_networks import NetworkCase, SmallNetTrain, calibrate
 
-__all__ = ["batchnorms", "conv_cases", "conv_transpose_cases", "dtypes", "linear_cases"]
+__all__ = [
+    "batchnorms",
+    "conv_cases",
+    "conv_transpose_cases",
+    "dtypes",
+    "linear_cases",
+    "network_cases",
+    "normalised_images",
+]
 
 dtypes = st.sampled_from([torch.float64, torch.float32])
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -122,3 +134,49 @@ def conv_transpose_cases(draw: st.DrawFn, *, dims: st.SearchStrategy[int] = st.s
         )
         x_shape = (geometry["batch"], geometry["in_channels"], *sizes)
         return _finish(draw, layer, geometry["out_channels"], d, x_shape, seed)
+
+
+# --- whole networks ----------------------------------------------------------------------
+
+# CIFAR-10's per-channel mean and standard deviation (the usual Normalize constants).
+CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
+CIFAR10_STD = (0.2470, 0.2435, 0.2616)
+NETWORKS: dict[str, tuple[Callable[[], nn.Module], int]] = {
+    "small-net": (SmallNetTrain, 32),
+    # CIFAR-10's ten classes; no weights are downloaded.
+    "resnet18": (lambda: torchvision.models.resnet18(weights=None, num_classes=10), 64),
+    "mobilenet_v2": (lambda: torchvision.models.mobilenet_v2(weights=None, num_classes=10), 64),
+}
+
+
+def normalised_images(batch: int, size: int) -> torch.Tensor:
+    """CIFAR-shaped images: uniform pixels in [0, 1], normalised per channel."""
+    mean = torch.tensor(CIFAR10_MEAN).reshape(1, 3, 1, 1)
+    std = torch.tensor(CIFAR10_STD).reshape(1, 3, 1, 1)
+    return (torch.rand(batch, 3, size, size) - mean) / std
+
+
+def randomise_batchnorm_affine(model: nn.Module) -> nn.Module:
+    """Give every BatchNorm a realistic γ ≈ 1 ± 0.5 and β ≈ ±0.1 (the defaults 1 and 0 hide layout bugs)."""
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.modules.batchnorm._BatchNorm) and module.affine:
+                module.weight.copy_(1 + 0.5 * torch.randn_like(module.weight))
+                module.bias.copy_(0.1 * torch.randn_like(module.bias))
+    return model
+
+
+@st.composite
+def network_cases(draw: st.DrawFn, *, names: st.SearchStrategy[str] = st.sampled_from(list(NETWORKS))) -> NetworkCase:
+    """A calibrated network (statistics from two train-mode passes over synthetic images) and a batch."""
+    name = draw(names)
+    seed = draw(seeds)
+    batch = draw(st.integers(1, 2))
+    dtype = draw(dtypes)
+    build, size = NETWORKS[name]
+    with torch_seeded(seed):
+        model = build()
+        calibrate(model, [normalised_images(8, size) for _ in range(2)])
+        randomise_batchnorm_affine(model)
+        x = normalised_images(batch, size)
+    return NetworkCase(name=name, model=model.to(dtype), x=x.to(dtype), seed=seed)

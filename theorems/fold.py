@@ -188,8 +188,8 @@ def terms_per_output(layer: nn.Module) -> int:
     return layer.in_channels // layer.groups * kernel
 
 
-def term_magnitude(layer: nn.Module, bn: nn.modules.batchnorm._BatchNorm, x: torch.Tensor) -> torch.Tensor:
-    """``T = |s| (|W| ⊛ |x| + |c| + |μ|) + |β|`` per output element, in float64.
+def term_magnitude(layer: nn.Module, bn: nn.modules.batchnorm._BatchNorm | None, x: torch.Tensor) -> torch.Tensor:
+    """``T = |s| (|W| ⊛ |x| + |c| + |μ|) + |β|`` per output element, in float64 (``|W| ⊛ |x| + |c|`` without BN).
 
     Every rounding error on either side of the equation is a small multiple of u times
     one of these terms; ``|W| ⊛ |x|`` is the same layer with absolute weights on ``|x|``
@@ -201,6 +201,8 @@ def term_magnitude(layer: nn.Module, bn: nn.modules.batchnorm._BatchNorm, x: tor
         if magnitude_layer.bias is not None:
             magnitude_layer.bias.abs_()
         summed = magnitude_layer(x.double().abs())
+        if bn is None:
+            return summed
         scale = batchnorm_scale(bn.running_var.double(), bn.eps, None if bn.weight is None else bn.weight.double()).abs()
         beta = torch.zeros_like(scale) if bn.bias is None else bn.bias.double().abs()
         channel_shape = (1, -1) + (1,) * (summed.dim() - 2)

@@ -1,0 +1,179 @@
+"""Fold equivalence (T1): the reference fold, torch's fusion utilities, the hypotheses, wrong folds."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+from hypothesis import assume, find, given
+from hypothesis import strategies as st
+from torch import nn
+
+from properties.fold_strategies import conv_cases, conv_transpose_cases, linear_cases
+from theorems.evidence import Evidence
+from theorems.findings import FINDINGS, LIBRARY_IMPLEMENTATIONS
+from theorems.fold import (
+    FOLD_CONV,
+    FOLD_CONV_TRANSPOSE,
+    FOLD_LINEAR,
+    FoldCase,
+    fold_conv,
+    fold_linear,
+    fold_tolerance,
+)
+from theorems.registry import all_wrong_implementations, get_theorem
+from theorems.runner import find_counterexample, search_settings
+from theorems.theorem import InvalidInput
+
+CASES = {"fold-linear": linear_cases, "fold-conv": conv_cases, "fold-conv-transpose": conv_transpose_cases}
+FOLDS = {"fold-linear": FOLD_LINEAR, "fold-conv": FOLD_CONV, "fold-conv-transpose": FOLD_CONV_TRANSPOSE}
+
+
+def assert_holds(evidence: Evidence) -> None:
+    assert evidence.holds, evidence.explain()
+
+
+# --- the theorem, on the reference implementation ---------------------------------------
+
+
+@given(linear_cases())
+def test_folded_linear_matches_linear_then_batchnorm(case: FoldCase) -> None:
+    assert_holds(FOLD_LINEAR.check_reference(case))
+
+
+@given(conv_cases())
+def test_folded_conv_matches_conv_then_batchnorm(case: FoldCase) -> None:
+    assert_holds(FOLD_CONV.check_reference(case))
+
+
+@given(conv_transpose_cases())
+def test_folded_conv_transpose_matches_conv_transpose_then_batchnorm(case: FoldCase) -> None:
+    assert_holds(FOLD_CONV_TRANSPOSE.check_reference(case))
+
+
+# --- torch.nn.utils.fusion as a second implementation, with its recorded findings ------------
+
+
+@pytest.mark.parametrize("theorem_id", list(LIBRARY_IMPLEMENTATIONS))
+def test_fusion_utility_matches_the_theorem_outside_its_recorded_findings(theorem_id: str) -> None:
+    _, implementation = LIBRARY_IMPLEMENTATIONS[theorem_id]
+    findings = [finding for finding in FINDINGS if finding.theorem_id == theorem_id]
+
+    @given(CASES[theorem_id]())
+    def fusion_holds(case: FoldCase) -> None:
+        assume(not any(finding.applies(case) for finding in findings))
+        assert_holds(FOLDS[theorem_id].check(implementation, case))
+
+    fusion_holds()
+
+
+@pytest.mark.parametrize("finding", FINDINGS, ids=lambda finding: finding.id)
+def test_recorded_fusion_finding_still_reproduces_on_every_example_in_its_domain(finding) -> None:
+    """If torch fixes the defect, this fails: update theorems/findings.py (the record must stay true)."""
+    _, implementation = LIBRARY_IMPLEMENTATIONS[finding.theorem_id]
+
+    @given(CASES[finding.theorem_id]())
+    def fusion_is_falsified(case: FoldCase) -> None:
+        assume(finding.applies(case))
+        evidence = FOLDS[finding.theorem_id].check(implementation, case)
+        assert not evidence.holds, f"finding {finding.id} no longer reproduces on {case!r}: {evidence.explain()}"
+
+    fusion_is_falsified()
+
+
+# --- the hypotheses are needed -----------------------------------------------------------------
+
+
+def breaks_fold(case: FoldCase, unfused) -> bool:
+    """Whether ``unfused(layer, bn, x)`` differs from the eval-mode fold beyond the fold's tolerance."""
+    with torch.no_grad():
+        try:
+            expected = unfused(copy.deepcopy(case.layer).double(), copy.deepcopy(case.bn).double(), case.x.double())
+        except (ValueError, RuntimeError):  # e.g. train-mode BatchNorm on one value per channel
+            return False
+        actual = fold_conv(case.layer, case.bn)(case.x).double()
+    tolerance, _ = fold_tolerance(case)
+    return bool(((expected - actual).abs() > tolerance).any())
+
+
+HYPOTHESIS_BREAKERS = {
+    "batchnorm-in-train-mode": lambda layer, bn, x: bn.train()(layer(x)),
+    "track-running-stats-false": lambda layer, bn, x: nn.BatchNorm2d(
+        bn.num_features, eps=bn.eps, affine=False, track_running_stats=False, dtype=x.dtype
+    ).eval()(layer(x)),
+    "relu-between-layer-and-batchnorm": lambda layer, bn, x: bn(torch.relu(layer(x))),
+}
+
+
+@pytest.mark.parametrize("breaker", list(HYPOTHESIS_BREAKERS))
+def test_fold_equivalence_fails_without_its_hypotheses(breaker: str) -> None:
+    unfused = HYPOTHESIS_BREAKERS[breaker]
+    counterexample = find(
+        conv_cases(dims=st.just(2)).filter(lambda case: case.bn.affine is False),
+        lambda case: breaks_fold(case, unfused),
+        settings=search_settings(max_examples=200),
+    )
+    print(f"{breaker}: counterexample {counterexample!r}")
+    assert counterexample.x.numel() <= 64, f"the shrunk counterexample is not minimal: {counterexample!r}"
+
+
+# --- the check can fail ------------------------------------------------------------------------
+
+FOLD_WRONG = [wrong for wrong in all_wrong_implementations() if wrong.theorem_id in FOLDS]
+
+
+def test_every_fold_theorem_has_at_least_five_wrong_implementations() -> None:
+    for theorem_id in FOLDS:
+        assert sum(wrong.theorem_id == theorem_id for wrong in FOLD_WRONG) >= 5, theorem_id
+
+
+@pytest.mark.parametrize("wrong", FOLD_WRONG, ids=lambda wrong: f"{wrong.theorem_id}:{wrong.name}")
+def test_wrong_fold_is_falsified_with_a_small_counterexample(wrong) -> None:
+    counterexample = find_counterexample(get_theorem(wrong.theorem_id), wrong.implementation, max_examples=300)
+    assert counterexample is not None, f"{wrong.name} ({wrong.mistake}) was never falsified"
+    print(counterexample.evidence.explain())
+    assert counterexample.example.x.numel() <= 64, f"not shrunk: {counterexample.example!r}"
+
+
+# --- bad input gets a one-line answer -----------------------------------------------------------
+
+
+def one_line_error(theorem_id: str, case: object) -> str:
+    with pytest.raises(InvalidInput) as error:
+        get_theorem(theorem_id).check_reference(case)
+    assert "\n" not in str(error.value)
+    return str(error.value)
+
+
+def a_case(layer: nn.Module, bn: nn.Module, x_shape: tuple[int, ...]) -> FoldCase:
+    return FoldCase(layer=layer.eval(), bn=bn.eval(), x=torch.randn(x_shape))
+
+
+def test_check_rejects_the_wrong_kind_of_layer() -> None:
+    message = one_line_error("fold-conv", a_case(nn.Linear(3, 4), nn.BatchNorm1d(4), (2, 3)))
+    assert "Conv1d/Conv2d/Conv3d" in message and "Linear" in message
+
+
+def test_check_rejects_mismatched_channel_counts() -> None:
+    message = one_line_error("fold-conv", a_case(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(5), (1, 3, 5, 5)))
+    assert "4 output channels" in message and "num_features=5" in message
+
+
+def test_check_rejects_batchnorm_in_train_mode() -> None:
+    case = FoldCase(layer=nn.Linear(3, 4).eval(), bn=nn.BatchNorm1d(4).train(), x=torch.randn(2, 3))
+    assert "training mode" in one_line_error("fold-linear", case)
+
+
+def test_check_rejects_batchnorm_without_running_statistics() -> None:
+    bn = nn.BatchNorm2d(4, track_running_stats=False)
+    assert "running statistics" in one_line_error("fold-conv", a_case(nn.Conv2d(3, 4, 1), bn, (1, 3, 2, 2)))
+
+
+def test_check_rejects_something_that_is_not_a_case() -> None:
+    assert "FoldCase" in one_line_error("fold-linear", (nn.Linear(2, 2), nn.BatchNorm1d(2)))
+
+
+def test_reference_fold_rejects_a_batchnorm_of_the_wrong_dimension() -> None:
+    with pytest.raises(InvalidInput, match="BatchNorm2d"):
+        fold_linear(nn.Linear(2, 2), nn.BatchNorm2d(2).eval())

@@ -1,0 +1,92 @@
+"""Fold equivalence on whole networks: the notes' smallNet, torchvision's resnet18 and mobilenet_v2."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from torch.fx.experimental.optimization import fuse
+
+from properties.fold_strategies import NETWORKS, network_cases, normalised_images
+from properties.seeding import torch_seeded
+from theorems.fold_networks import (
+    FOLD_NETWORK,
+    NetworkCase,
+    SmallNetTrain,
+    calibrate,
+    fold_network,
+    folded_pairs,
+    network_tolerance,
+    small_net_test_from,
+)
+from theorems.profiles import scaled
+from theorems.theorem import InvalidInput
+
+# Each example builds and calibrates a whole network (seconds on two cores): one per
+# network in ci, more in thorough.
+per_network = scaled(0.01)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(NETWORKS))
+def test_folded_network_matches_the_network(name: str) -> None:
+    @per_network
+    @given(network_cases(names=st.just(name)))
+    def folded_matches(case: NetworkCase) -> None:
+        evidence = FOLD_NETWORK.check_reference(case)
+        assert evidence.holds, evidence.explain()
+
+    folded_matches()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["resnet18", "mobilenet_v2"])
+def test_torch_fx_fuse_matches_the_network(name: str) -> None:
+    @per_network
+    @given(network_cases(names=st.just(name)))
+    def fused_matches(case: NetworkCase) -> None:
+        evidence = FOLD_NETWORK.check(fuse, case)
+        assert evidence.holds, evidence.explain()
+
+    fused_matches()
+
+
+def test_every_conv_batchnorm_pair_of_resnet18_and_mobilenet_is_folded() -> None:
+    # resnet18: 17 convolutions in the blocks and stem + 3 downsample convolutions, each with a BatchNorm;
+    # mobilenet_v2: 52 convolutions, each followed by a BatchNorm.
+    assert len(folded_pairs(NETWORKS["resnet18"][0]().eval())) == 20
+    assert len(folded_pairs(NETWORKS["mobilenet_v2"][0]().eval())) == 52
+
+
+def cifar10_images(batch: int) -> torch.Tensor:
+    """A batch of real CIFAR-10 test images if THEOREMS_CIFAR10 names a local copy (torchvision's layout)."""
+    import torchvision
+    from torchvision import transforms
+
+    from properties.fold_strategies import CIFAR10_MEAN, CIFAR10_STD
+
+    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize(CIFAR10_MEAN, CIFAR10_STD)])
+    dataset = torchvision.datasets.CIFAR10(os.environ["THEOREMS_CIFAR10"], train=False, download=False, transform=transform)
+    return torch.stack([dataset[i][0] for i in range(batch)])
+
+
+def test_notes_small_net_folds_into_small_net_test(record_property) -> None:
+    """The notes' experiment: smallNetTrain folded into smallNetTest (they saw 8.3e-09 on CIFAR-10)."""
+    with torch_seeded(0):
+        trained = calibrate(SmallNetTrain(), [normalised_images(16, 32) for _ in range(3)])
+        images = cifar10_images(16) if os.environ.get("THEOREMS_CIFAR10") else normalised_images(16, 32)
+    folded = small_net_test_from(trained)
+    with torch.no_grad():
+        discrepancy = (trained(images) - folded(images)).abs()
+    tolerance, reason = network_tolerance(trained, images)
+    record_property("small_net_max_discrepancy", float(discrepancy.max()))
+    print(f"smallNet float32: largest discrepancy {float(discrepancy.max()):.3e}, mean {float(discrepancy.mean()):.3e}")
+    assert (discrepancy <= tolerance).all(), f"largest ratio {float((discrepancy / tolerance).max()):.3g}; {reason}"
+
+
+def test_fold_network_rejects_a_network_in_training_mode() -> None:
+    with pytest.raises(InvalidInput, match="training mode"):
+        fold_network(SmallNetTrain().train())

@@ -1,0 +1,355 @@
+r"""T1 on whole networks: every Conv/Linear → BatchNorm pair of a network folded at once.
+
+:func:`fold_network` traces a network with ``torch.fx``, folds each eval-mode
+BatchNorm into the Conv/Linear/ConvTranspose that feeds it (and only it), and returns a
+network without those BatchNorms that computes the same function. The tolerance
+propagates the per-layer roundoff bound of :mod:`theorems.fold` through the rest of
+the network (:func:`network_tolerance`).
+
+The notes' network (:class:`SmallNetTrain`, :class:`SmallNetTest`) lives here too:
+conv–BN–ReLU twice, Linear–BN1d–ReLU, Linear–ReLU on CIFAR-10-shaped inputs.
+"""
+
+from __future__ import annotations
+
+import copy
+import operator
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import torch
+from torch import fx, nn
+
+from theorems.evidence import Evidence, compare_elementwise, implementation_failure
+from theorems.fold import (
+    CONV_TRANSPOSES,
+    CONVS,
+    HYPOTHESES,
+    batchnorm_scale,
+    fold_conv,
+    fold_conv_transpose,
+    fold_linear,
+    folded_weight,
+    modified_argument,
+    out_channels,
+    state_snapshot,
+    term_magnitude,
+    terms_per_output,
+)
+from theorems.theorem import InvalidInput, Theorem
+from theorems.tolerance import UNIT_ROUNDOFF, unit_roundoff
+
+__all__ = [
+    "FOLD_NETWORK",
+    "NetworkCase",
+    "SmallNetTest",
+    "SmallNetTrain",
+    "calibrate",
+    "fold_network",
+    "folded_pairs",
+    "network_tolerance",
+    "small_net_test_from",
+]
+
+FOLDERS: dict[type, Callable[[nn.Module, nn.Module], nn.Module]] = {
+    **{kind: fold_conv for kind in CONVS},
+    **{kind: fold_conv_transpose for kind in CONV_TRANSPOSES},
+    nn.Linear: fold_linear,
+}
+
+
+# --- the notes' network (Problem 1) --------------------------------------------------
+
+
+class SmallNetTrain(nn.Module):
+    """The notes' ``smallNetTrain``: conv–BN–ReLU ×2, Linear–BN1d–ReLU, Linear–ReLU.
+
+    One deviation: the notes' ``x.float().view(-1, 16*32*32)`` becomes ``flatten(1)`` so
+    that the network also runs in float64 (``.float()`` would silently drop to float32).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Sequential(nn.Conv2d(3, 16, kernel_size=3, padding=1), nn.BatchNorm2d(16), nn.ReLU())
+        self.conv2 = nn.Sequential(nn.Conv2d(16, 16, kernel_size=3, padding=1), nn.BatchNorm2d(16), nn.ReLU())
+        self.fc1 = nn.Sequential(nn.Linear(16 * 32 * 32, 32 * 32), nn.BatchNorm1d(32 * 32), nn.ReLU())
+        self.fc2 = nn.Sequential(nn.Linear(32 * 32, 10), nn.ReLU())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(self.fc1(self.conv2(self.conv1(x)).flatten(1)))
+
+
+class SmallNetTest(nn.Module):
+    """The notes' ``smallNetTest``: ``SmallNetTrain`` without BatchNorm."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Sequential(nn.Conv2d(3, 16, kernel_size=3, padding=1), nn.ReLU())
+        self.conv2 = nn.Sequential(nn.Conv2d(16, 16, kernel_size=3, padding=1), nn.ReLU())
+        self.fc1 = nn.Sequential(nn.Linear(16 * 32 * 32, 32 * 32), nn.ReLU())
+        self.fc2 = nn.Sequential(nn.Linear(32 * 32, 10), nn.ReLU())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(self.fc1(self.conv2(self.conv1(x)).flatten(1)))
+
+
+def small_net_test_from(trained: SmallNetTrain) -> SmallNetTest:
+    """The notes' construction: ``SmallNetTest`` with each layer's folded parameters."""
+    folded = SmallNetTest().to(next(trained.parameters()).dtype)
+    for name in ("conv1", "conv2", "fc1"):
+        layer, bn = getattr(trained, name)[0], getattr(trained, name)[1]
+        fold = fold_linear if isinstance(layer, nn.Linear) else fold_conv
+        getattr(folded, name)[0].load_state_dict(fold(layer, bn).state_dict())
+    folded.fc2[0].load_state_dict(trained.fc2[0].state_dict())
+    return folded.eval()
+
+
+# --- folding a traced network ----------------------------------------------------------
+
+
+def calibrate(model: nn.Module, batches: Iterable[torch.Tensor]) -> nn.Module:
+    """Set every BatchNorm's running statistics by train-mode passes, then switch to eval.
+
+    ``momentum=None`` makes the running statistics the plain average over the passes.
+    """
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.reset_running_stats()
+            module.momentum = None
+    model.train()
+    with torch.no_grad():
+        for batch in batches:
+            model(batch)
+    return model.eval()
+
+
+def _foldable_pairs(traced: fx.GraphModule) -> list[tuple[fx.Node, fx.Node]]:
+    """(layer node, BatchNorm node) pairs where the BatchNorm's only input is the layer's only use."""
+    modules = dict(traced.named_modules())
+    pairs = []
+    for node in traced.graph.nodes:
+        if node.op != "call_module" or not isinstance(modules[node.target], nn.modules.batchnorm._BatchNorm):
+            continue
+        source = node.args[0]
+        if (
+            isinstance(source, fx.Node)
+            and source.op == "call_module"
+            and type(modules[source.target]) in FOLDERS
+            and len(source.users) == 1
+        ):
+            pairs.append((source, node))
+    return pairs
+
+
+def folded_pairs(model: nn.Module) -> list[tuple[str, str]]:
+    """The qualified names of the (layer, BatchNorm) pairs :func:`fold_network` folds."""
+    traced = fx.symbolic_trace(model)
+    return [(layer.target, bn.target) for layer, bn in _foldable_pairs(traced)]
+
+
+def _rewrite(
+    model: nn.Module, replace: Callable[[nn.Module, nn.Module], nn.Module]
+) -> tuple[fx.GraphModule, set[str]]:
+    """Trace ``model``, replace each foldable layer by ``replace(layer, bn)``, drop the BatchNorm.
+
+    Returns the rewritten network and the names of the replaced layers.
+    """
+    traced = fx.symbolic_trace(copy.deepcopy(model))
+    modules = dict(traced.named_modules())
+    pairs = _foldable_pairs(traced)
+    for layer_node, bn_node in pairs:
+        traced.add_submodule(layer_node.target, replace(modules[layer_node.target], modules[bn_node.target]))
+        bn_node.replace_all_uses_with(layer_node)
+        traced.graph.erase_node(bn_node)
+    traced.graph.lint()
+    traced.delete_all_unused_submodules()
+    traced.recompile()
+    return traced.eval(), {layer_node.target for layer_node, _ in pairs}
+
+
+def fold_network(model: nn.Module) -> fx.GraphModule:
+    """A network computing ``model`` with every Conv/Linear → BatchNorm pair folded.
+
+    ``model`` must be traceable by ``torch.fx`` and in eval mode; it is not modified.
+    """
+    if not isinstance(model, nn.Module):
+        raise InvalidInput(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if any(module.training for module in model.modules()):
+        raise InvalidInput("model is in training mode; fold equivalence needs eval mode (call model.eval())")
+    folded, _ = _rewrite(model, lambda layer, bn: FOLDERS[type(layer)](layer, bn))
+    return folded
+
+
+# --- the tolerance -------------------------------------------------------------------------
+#
+# A first-order running-error analysis over the traced graph. Every rounding in either
+# computation is a relative perturbation of size at most c·(u + u₆₄) of some computed
+# term: for an affine layer (with its BatchNorm or its fold) the k products and the
+# BatchNorm arithmetic, bounded per output element by (k+8)(u+u₆₄)·T with
+# T = |s|(|W|⊛|x|+|c|+|μ|)+|β| (see theorems.fold.fold_tolerance); for a sum a + b,
+# (u+u₆₄)(|a|+|b|); for an average over m values, (m+1)(u+u₆₄)·mean|a|. ReLU, ReLU6, max
+# pooling, dropout in eval, flatten and reshapes are exact. To first order the output
+# error is Σ_nodes ∂N/∂v · δ_v, so
+#
+#     |N_o(computed) − N_o(exact)| ≤ Σ_nodes Σ_j |∂N_o/∂v_j| · bound_j(v),
+#
+# with ∂N_o/∂v from autograd through the float64 network (one backward pass per output
+# coordinate; samples are independent in eval mode, so one pass serves the batch).
+
+EXACT_MODULES = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.Hardtanh, nn.Identity, nn.Dropout,
+                 nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.Flatten)
+AVERAGE_MODULES = (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)
+EXACT_FUNCTIONS = {torch.flatten, torch.relu, torch.nn.functional.relu, getattr}
+EXACT_METHODS = {"flatten", "view", "reshape", "size", "contiguous", "relu"}
+ADDITIONS = {operator.add, operator.iadd, torch.add}
+AVERAGES = {torch.nn.functional.adaptive_avg_pool1d, torch.nn.functional.adaptive_avg_pool2d,
+            torch.nn.functional.adaptive_avg_pool3d}
+
+
+def _average_bound(node_input: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
+    """(m+1)·mean|a| for an adaptive average of m values per output element."""
+    window = max(1, node_input[0, 0].numel() // max(1, output[0, 0].numel()))
+    pooled = torch.nn.functional.adaptive_avg_pool2d if output.dim() == 4 else torch.nn.functional.adaptive_avg_pool1d
+    if output.dim() == 5:
+        pooled = torch.nn.functional.adaptive_avg_pool3d
+    return (window + 1) * pooled(node_input.abs(), output.shape[2:])
+
+
+class _RoundingBounds(fx.Interpreter):
+    """Run the unfused network in float64, keeping each rounded value and its per-element bound/(u+u₆₄)."""
+
+    def __init__(self, module: fx.GraphModule) -> None:
+        super().__init__(module)
+        self.modules = dict(module.named_modules())
+        self.folded = {bn.name: layer for layer, bn in _foldable_pairs(module)}
+        self.inputs: dict[str, torch.Tensor] = {}
+        self.rounded: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    def run_node(self, node: fx.Node) -> object:
+        value = super().run_node(node)
+        if node.op == "call_module" and isinstance(self.modules[node.target], tuple(FOLDERS)):
+            self.inputs[node.name] = self.env[node.args[0]]
+        bound = self._bound(node, value)
+        if bound is not None:
+            self.rounded.append((value, bound))
+        return value
+
+    def _bound(self, node: fx.Node, value: object) -> torch.Tensor | None:
+        if node.op in ("placeholder", "output", "get_attr"):
+            return None
+        if node.op == "call_module":
+            module = self.modules[node.target]
+            if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                layer_node = self.folded.get(node.name)
+                if layer_node is None:
+                    raise InvalidInput(f"BatchNorm {node.target!r} does not follow a Conv/Linear alone; no fold and no bound")
+                layer = self.modules[layer_node.target]
+                return (terms_per_output(layer) + 8) * term_magnitude(layer, module, self.inputs[layer_node.name])
+            if isinstance(module, tuple(FOLDERS)):
+                if any(bn_layer is node for bn_layer in self.folded.values()):
+                    return None  # bounded together with its BatchNorm
+                return (terms_per_output(module) + 8) * term_magnitude(module, None, self.inputs[node.name])
+            if isinstance(module, EXACT_MODULES):
+                return None
+            if isinstance(module, AVERAGE_MODULES):
+                return _average_bound(self.env[node.args[0]], value)
+            raise InvalidInput(f"no rounding-error model for module {node.target!r} of type {type(module).__name__}")
+        if node.op == "call_function" and node.target in ADDITIONS:
+            return sum(arg.abs() for arg in (self.env[a] for a in node.args[:2]))
+        if node.op == "call_function" and node.target in AVERAGES:
+            return _average_bound(self.env[node.args[0]], value)
+        if (node.op == "call_function" and node.target in EXACT_FUNCTIONS) or (
+            node.op == "call_method" and node.target in EXACT_METHODS
+        ):
+            return None
+        raise InvalidInput(f"no rounding-error model for {node.op} {node.target!r}")
+
+
+def network_tolerance(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, str]:
+    """Per-output first-order bound ``(u+u₆₄) Σ_nodes Σ_j |∂N_o/∂v_j| c_j(v)`` and its reason."""
+    copied = copy.deepcopy(model).double().eval()
+    for module in copied.modules():
+        if getattr(module, "inplace", False):
+            module.inplace = False  # in-place ReLU would overwrite the values we differentiate at
+    traced = fx.symbolic_trace(copied)
+    u = unit_roundoff(x.dtype, x.device)
+    interpreter = _RoundingBounds(traced)
+    with torch.enable_grad():
+        output = interpreter.run(x.double().requires_grad_(True))
+        tolerance = torch.zeros_like(output)
+        for o in range(output.shape[1]):
+            gradients = torch.autograd.grad(output[:, o].sum(), [v for v, _ in interpreter.rounded], retain_graph=True)
+            for gradient, (_, bound) in zip(gradients, interpreter.rounded):
+                tolerance[:, o] += (gradient.abs() * bound).flatten(1).sum(1)
+    reason = (
+        f"first-order running-error bound (u+u64)·Σ_nodes|∂N/∂v|·c(v) over {len(interpreter.rounded)} rounding sites "
+        f"(affine: (k+8)T, sums: |a|+|b|, averages: (m+1)mean|a|), u={u:.2e}"
+    )
+    return (u + UNIT_ROUNDOFF[torch.float64]) * tolerance.detach(), reason
+
+
+# --- the check -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkCase:
+    """A calibrated eval-mode network and an input batch; ``name`` and ``seed`` rebuild it."""
+
+    name: str
+    model: nn.Module
+    x: torch.Tensor
+    seed: int = 0
+
+    def __repr__(self) -> str:
+        return f"{self.name} on x{tuple(self.x.shape)} {str(self.x.dtype).removeprefix('torch.')}, seed={self.seed}"
+
+
+def check_fold_network(implementation: Callable[[nn.Module], nn.Module], case: NetworkCase) -> Evidence:
+    """Check ``implementation(model)`` against ``model`` itself evaluated in float64."""
+    theorem_id = "fold-network"
+    if not isinstance(case, NetworkCase):
+        raise InvalidInput(f"{theorem_id} checks a NetworkCase(name, model, x), got {type(case).__name__}")
+    if any(module.training for module in case.model.modules()):
+        raise InvalidInput("model is in training mode; fold equivalence needs eval mode (call model.eval())")
+    example = repr(case)
+    with torch.no_grad():
+        expected = copy.deepcopy(case.model).double()(case.x.double())
+    before = state_snapshot(case.model)
+    try:
+        folded = implementation(case.model)
+    except Exception as error:  # the implementation under test may fail in any way
+        return implementation_failure(theorem_id, example, f"raised {type(error).__name__}: {error}".split("\n")[0])
+    changed = modified_argument(before, (case.model,), ("model",))
+    if changed is not None:
+        return implementation_failure(theorem_id, example, f"modified its argument {changed}")
+    if not isinstance(folded, nn.Module):
+        return implementation_failure(theorem_id, example, f"returned {type(folded).__name__}, expected an nn.Module")
+    remaining = [name for name, module in folded.named_modules() if isinstance(module, nn.modules.batchnorm._BatchNorm)]
+    try:
+        with torch.no_grad():
+            actual = folded(case.x)
+    except Exception as error:
+        return implementation_failure(theorem_id, example, f"returned a module that raised {type(error).__name__}: {error}".split("\n")[0])
+    tolerance, reason = network_tolerance(case.model, case.x)
+    evidence = compare_elementwise(
+        theorem_id=theorem_id, example=example, expected=expected, actual=actual, tolerance=tolerance, tolerance_reason=reason
+    )
+    if remaining and evidence.holds:
+        return implementation_failure(theorem_id, example, f"left {len(remaining)} BatchNorm modules unfolded, e.g. {remaining[0]!r}")
+    return evidence
+
+
+FOLD_NETWORK = Theorem(
+    id="fold-network",
+    title="Every Conv/Linear → eval-mode BatchNorm pair of a network folds; the network's outputs are unchanged",
+    source="Problem 1 (smallNetTrain → smallNetTest); beyond the notes: torchvision resnet18, mobilenet_v2",
+    statement=r"N_{\mathrm{folded}}(x) = N(x)\ \text{ for all } x,\ \text{each pair } \mathrm{BN}\circ L \mapsto L'",
+    hypotheses=HYPOTHESES + ("the network is in eval mode and traceable by torch.fx",),
+    oracles=("the unfused network evaluated in float64", "torch.fx.experimental.optimization.fuse as a second implementation"),
+    contract="(model: nn.Module in eval mode) -> nn.Module computing model(x) with no BatchNorm left; must not modify model",
+    reference=fold_network,
+    check=check_fold_network,
+    examples="properties.fold_strategies:network_cases",
+)
+
+THEOREMS = (FOLD_NETWORK,)
