@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROFILE ?= ci
 
-.PHONY: verify test
+.PHONY: verify test browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,16 @@ $(STAMP): pyproject.toml
 verify: $(STAMP)
 	$(BIN)/theorems verify --profile $(PROFILE)
 
+# The report's browser test needs Debian's chromium (Playwright drives it; it never
+# downloads a browser). Installed with apt when missing, through sudo unless root.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=; else sudo=sudo; fi; \
+	  echo "installing chromium for the report's browser test" >&2; \
+	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 # The property tests. pytest's exit code 5 (nothing collected) would mean the suite
 # verified nothing, so it is reported as a failure in words, not passed over.
-test: $(STAMP)
+test: $(STAMP) browser
 	@$(BIN)/python -m pytest -n 2 --hypothesis-profile $(PROFILE); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests were collected: the suite verified nothing" >&2; fi; exit $$rc

@@ -2,7 +2,7 @@
 
     theorems list [--contracts]
     theorems verify [--profile dev|ci|thorough] [--report PATH] [--json PATH] [--junitxml PATH]
-                    [--examples N] [--seed S]
+                    [--examples N] [--seed S] [--only THEOREM]…
     theorems check THEOREM --impl MODULE:ATTR [--examples N] [--profile …] [--seed S]
                    [--report PATH] [--json PATH] [--junitxml PATH]
 
@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = commands.add_parser("verify", help="check every theorem and every transcribed claim; write the report")
     run_options(verify, report_default=DEFAULT_REPORT)
+    verify.add_argument("--only", action="append", metavar="THEOREM", help="verify only this theorem and its claims (repeatable)")
 
     check = commands.add_parser("check", help="check your implementation against one theorem")
     check.add_argument("theorem", metavar="THEOREM", help="a theorem id (see `theorems list`)")
@@ -197,10 +198,18 @@ def _check_output_paths(arguments: argparse.Namespace) -> None:
 
 def command_verify(arguments: argparse.Namespace) -> int:
     profile = choose_profile(arguments.profile)
+    only = None
+    if arguments.only:
+        try:
+            only = tuple(get_theorem(theorem_id).id for theorem_id in arguments.only)
+        except InvalidInput as error:
+            raise UsageError(str(error)) from None
     _check_output_paths(arguments)
     from theorems.report import verify_all
 
-    verification = verify_all(profile=profile, max_examples=arguments.examples, seed=arguments.seed, progress=_progress_printer())
+    verification = verify_all(
+        profile=profile, max_examples=arguments.examples, seed=arguments.seed, progress=_progress_printer(), theorem_ids=only
+    )
     print_table(verification)
     write_outputs(verification, arguments)
     if verification.passed:
@@ -261,8 +270,27 @@ def print_check(theorem_id: str, target: str, run: Any) -> None:
 COMMANDS = {"list": command_list, "verify": command_verify, "check": command_check}
 
 
+def make_strategies_importable() -> None:
+    """Theorems name their example strategies in the ``properties`` package, beside ``theorems``.
+
+    The installed ``theorems`` script does not have the project folder on ``sys.path``
+    (``python -m theorems`` does, through the working directory): add the folder that
+    holds the ``theorems`` package when it also holds ``properties``.
+    """
+    import importlib.util
+
+    import theorems
+
+    if importlib.util.find_spec("properties") is not None:
+        return
+    project = Path(theorems.__file__).resolve().parent.parent
+    if (project / "properties" / "__init__.py").is_file():
+        sys.path.append(str(project))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
+    make_strategies_importable()
     try:
         return COMMANDS[arguments.command](arguments)
     except UsageError as error:

@@ -1,1 +1,225 @@
-"""The project's pytest plugin (registered through the ``pytest11`` entry point)."""
+"""The project's pytest plugin (registered through the ``pytest11`` entry point).
+
+``pytest --theorems-report PATH`` adds one test per theorem (its reference
+implementation must hold) and one per transcribed claim of the notes (it must be
+falsified), run by the same machinery as ``theorems verify`` under the loaded
+Hypothesis profile, and writes the same HTML report to ``PATH`` at the end of the
+session. It works under pytest-xdist: each result travels from the worker on its test
+report, and the controller writes the report. Each test also records its verdict,
+examples, worst ratio and counterexample as properties, so pytest's own
+``--junitxml`` carries them. Without the option the plugin does nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+__all__ = ["VerificationItem"]
+
+OPTION = "--theorems-report"
+RESULT_ATTRIBUTE = "theorems_result"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("theorems", "theorem verification report")
+    group.addoption(
+        OPTION,
+        dest="theorems_report",
+        metavar="PATH",
+        default=None,
+        help="also check every theorem and transcribed claim, and write the HTML verification report to PATH",
+    )
+    group.addoption(
+        "--theorems-examples",
+        dest="theorems_examples",
+        metavar="N",
+        type=int,
+        default=None,
+        help="generated examples per theorem check (default: the Hypothesis profile's)",
+    )
+
+
+def _enabled(config: pytest.Config) -> bool:
+    return bool(config.getoption("theorems_report", None))
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not _enabled(config):
+        return
+    if _is_worker(config):
+        config._theorems_seed = config.workerinput.get("theorems_seed")  # type: ignore[attr-defined]
+    else:
+        # One seed for the whole session, handed to xdist workers, so the report names it.
+        config._theorems_seed = random.SystemRandom().randrange(2**32)  # type: ignore[attr-defined]
+        config._theorems_results = {}  # type: ignore[attr-defined]
+        if config.pluginmanager.hasplugin("xdist"):
+            config.pluginmanager.register(_XdistSeed(config), "theorems-xdist-seed")
+
+
+class _XdistSeed:
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["theorems_seed"] = self.config._theorems_seed  # type: ignore[attr-defined]
+
+
+class VerificationFailure(Exception):
+    """A theorem did not hold, or a claim was not falsified; the message is for a person."""
+
+
+class VerificationCollector(pytest.Collector):
+    """Parent node of the verification tests (they come from the registry, not from a file)."""
+
+    def collect(self) -> list[pytest.Item]:
+        return []
+
+
+class VerificationItem(pytest.Item):
+    """One theorem (must hold) or one transcribed claim (must be falsified)."""
+
+    def __init__(self, *, kind: str, key: str, **options: Any) -> None:
+        super().__init__(**options)
+        self.kind = kind
+        self.key = key
+        self.result: Any = None
+
+    def runtest(self) -> None:
+        from hypothesis import settings
+
+        from theorems.profiles import default_profile_name
+        from theorems.registry import all_claims, get_theorem
+        from theorems.report.running import check_claim, check_implementation
+
+        profile = _profile_name(self.config) or default_profile_name()
+        examples = self.config.getoption("theorems_examples", None)
+        seed = None if settings.default.derandomize else getattr(self.config, "_theorems_seed", None)
+        if self.kind == "theorem":
+            theorem = get_theorem(self.key)
+            self.result = check_implementation(theorem, theorem.reference, profile=profile, max_examples=examples, seed=seed)
+        else:
+            claim = next(claim for claim in all_claims() if claim.id == self.key)
+            self.result = check_claim(claim, profile=profile, max_examples=examples, seed=seed)
+        run = self.result.run
+        for name, value in (
+            ("verdict", run.verdict),
+            ("examples", run.examples),
+            ("worst_ratio", run.worst_ratio),
+            ("seconds", round(run.seconds, 4)),
+            ("counterexample", run.counterexample.explain() if run.counterexample else None),
+            ("replay", run.replay),
+        ):
+            if value is not None:
+                self.user_properties.append((name, value))
+        if not self.result.passed:
+            wanted = "hold" if self.kind == "theorem" else "be falsified"
+            lines = [f"{self.kind} {self.key} must {wanted}; verdict: {run.verdict}"]
+            if run.error:
+                lines.append(run.error)
+            if run.counterexample:
+                lines.append(run.counterexample.explain())
+            if run.replay:
+                lines.append(f"replay: {run.replay}")
+            raise VerificationFailure("\n".join(lines))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, VerificationFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"{self.kind} {self.key}"
+
+
+def _profile_name(config: pytest.Config) -> str | None:
+    try:
+        return config.getoption("hypothesis_profile")
+    except ValueError:
+        return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not _enabled(config):
+        return
+    from theorems.registry import all_claims, all_theorems
+
+    parent = VerificationCollector.from_parent(session, name="theorems-verification")
+    for theorem in all_theorems():
+        items.append(VerificationItem.from_parent(parent, name=f"theorem[{theorem.id}]", kind="theorem", key=theorem.id))
+    for claim in all_claims():
+        items.append(VerificationItem.from_parent(parent, name=f"claim[{claim.id}]", kind="claim", key=claim.id))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    outcome = yield
+    if isinstance(item, VerificationItem) and call.when == "call" and item.result is not None:
+        # A plain attribute of the report travels from xdist workers to the controller.
+        setattr(outcome.get_result(), RESULT_ATTRIBUTE, json.dumps({"kind": item.kind, "result": item.result.to_dict()}))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    payload = getattr(report, RESULT_ATTRIBUTE, None)
+    config = _CONTROLLER.get("config")
+    if payload is None or config is None:
+        return
+    config._theorems_results[report.nodeid] = json.loads(payload)  # type: ignore[attr-defined]
+
+
+_CONTROLLER: dict[str, pytest.Config] = {}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if _enabled(session.config) and not _is_worker(session.config):
+        _CONTROLLER["config"] = session.config
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if not _enabled(config) or _is_worker(config):
+        return
+    _CONTROLLER.pop("config", None)
+    from hypothesis import settings
+
+    from theorems.profiles import default_profile_name
+    from theorems.report import ClaimResult, TheoremResult, Verification, write_html
+    from theorems.report.environment import environment
+
+    from theorems.registry import all_claims, all_theorems
+
+    collected = config._theorems_results  # type: ignore[attr-defined]
+    by_kind: dict[str, dict[str, Any]] = {"theorem": {}, "claim": {}}
+    for payload in collected.values():
+        result = TheoremResult.from_dict(payload["result"]) if payload["kind"] == "theorem" else ClaimResult.from_dict(payload["result"])
+        key = result.theorem_id if payload["kind"] == "theorem" else result.claim_id
+        by_kind[payload["kind"]][key] = result
+    # Registry order, as `theorems verify` writes it; checks that did not run are left out.
+    theorems = tuple(by_kind["theorem"][t.id] for t in all_theorems() if t.id in by_kind["theorem"])
+    claims = tuple(by_kind["claim"][c.id] for c in all_claims() if c.id in by_kind["claim"])
+    profile = _profile_name(config) or default_profile_name()
+    seed = None if settings.default.derandomize else getattr(config, "_theorems_seed", None)
+    verification = Verification(theorems, claims, environment(profile=profile, seed=seed, max_examples=config.getoption("theorems_examples", None)))
+    path = write_html(verification, Path(config.getoption("theorems_report")))
+    config._theorems_written = (path, verification)  # type: ignore[attr-defined]
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    written = getattr(config, "_theorems_written", None)
+    if written is None:
+        return
+    path, verification = written
+    verdict = "passed" if verification.passed else "FAILED"
+    terminalreporter.write_line(
+        f"theorems report ({verdict}: {len(verification.theorems)} theorems, {len(verification.claims)} claims): {path}"
+    )

@@ -183,10 +183,6 @@ def run_check(
         report_multiple_bugs=False,
         suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.too_slow],
     )
-    test = given(theorem.example_strategy())(property_holds)
-    test = run_settings(test)
-    if seed is not None and not run_settings.derandomize:
-        test = hypothesis.seed(seed)(test)
     replay_line = replay(seed if not run_settings.derandomize else None) if replay else None
 
     start = time.perf_counter()
@@ -194,6 +190,13 @@ def run_check(
     error: str | None = None
     with _observing(tally.observe) as observed:
         try:
+            try:
+                strategy = theorem.example_strategy()
+            except Exception as failure:  # the strategy's module is missing or broken
+                raise OracleFailure(f"the examples of {theorem.id} ({theorem.examples}) could not be built: {type(failure).__name__}: {failure}") from failure
+            test = run_settings(given(strategy)(property_holds))
+            if seed is not None and not run_settings.derandomize:
+                test = hypothesis.seed(seed)(test)
             test()
             verdict = "holds"
         except Falsified as falsified:

@@ -1,0 +1,177 @@
+"""The ``theorems`` command: its interface, its exit codes and its usage errors.
+
+Each run is kept cheap (a handful of examples, one theorem where the registry is not
+the point); the full ``verify`` is what ``make verify`` and the browser test run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+
+from theorems.cli import main
+from theorems.registry import all_theorems
+from theorems.theorem import Claim
+
+PROJECT = Path(__file__).resolve().parent.parent
+THEOREMS_SCRIPT = Path(sys.executable).parent / "theorems"
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_list_prints_one_line_per_theorem_with_its_source(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_main(capsys, "list")
+    lines = out.splitlines()
+    assert code == 0
+    assert len(lines) == len(all_theorems())
+    for theorem, line in zip(all_theorems(), lines):
+        assert line.startswith(theorem.id + " ") and theorem.source in line and theorem.title in line
+
+
+def test_list_contracts_prints_every_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_main(capsys, "list", "--contracts")
+    assert code == 0
+    for theorem in all_theorems():
+        assert theorem.contract in out
+
+
+def test_check_of_the_reference_implementation_holds(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_main(capsys, "check", "fold-linear", "--impl", "theorems.fold:fold_linear", "--examples", "5", "--profile", "dev")
+    assert code == 0, out
+    assert "holds on all 5 generated examples" in out
+
+
+def test_check_of_a_crashing_library_function_is_falsified_with_its_counterexample(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # torch's fuse_linear_bn_eval multiplies by bn.weight, which is None without affine.
+    report = tmp_path / "check.json"
+    code, out, _ = run_main(
+        capsys, "check", "fold-linear", "--impl", "torch.nn.utils.fusion:fuse_linear_bn_eval", "--profile", "ci", "--json", str(report)
+    )
+    assert code == 1, out
+    assert "FALSIFIED" in out and "on a valid input, the implementation raised TypeError" in out
+    assert "affine=False" in out
+    assert "replay: theorems check fold-linear --impl torch.nn.utils.fusion:fuse_linear_bn_eval --profile ci" in out
+    result = json.loads(report.read_text())["theorems"][0]
+    assert result["verdict"] == "falsified" and result["worst_ratio"] is None
+    assert result["counterexample"]["failure"].startswith("raised TypeError")
+
+
+def test_the_replay_line_reproduces_the_same_counterexample(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["check", "fold-linear", "--impl", "torch.nn.utils.fusion:fuse_linear_bn_eval", "--profile", "dev", "--seed", "12345"]
+    first = run_main(capsys, *argv)
+    replay = next(line for line in first[1].splitlines() if line.startswith("replay: "))
+    assert replay == "replay: theorems " + " ".join(argv)
+    second = run_main(capsys, *argv)
+    assert first[0] == second[0] == 1
+    counterexample = lambda out: [line for line in out.splitlines() if "FALSIFIED on" in line]  # noqa: E731
+    assert counterexample(first[1]) == counterexample(second[1]) != []
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["check", "fold-lineer", "--impl", "theorems.fold:fold_linear"], "did you mean 'fold-linear'?"),
+        (["check", "fold-linear", "--impl", "no_such_module_xyz:f"], "cannot import module 'no_such_module_xyz'"),
+        (["check", "fold-linear", "--impl", "theorems.fold:no_such_function"], "has no attribute 'no_such_function'"),
+        (["check", "fold-linear", "--impl", "theorems.fold:THEOREMS"], "is not callable"),
+        (["check", "fold-linear", "--impl", "theorems.fold"], "--impl must be MODULE:ATTR"),
+        (["check", "fold-linear", "--impl", "theorems.fold:fold_linear", "--report", "/etc/hostname/report.html"], "cannot write --report"),
+        (["verify", "--json", "/etc/hostname/out.json"], "cannot write --json"),
+        (["verify", "--only", "gausian-kl"], "unknown theorem id"),
+    ],
+)
+def test_a_usage_error_exits_2_with_one_line(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+    code, out, err = run_main(capsys, *argv)
+    assert code == 2
+    assert err.count("\n") == 1 and message in err, err
+    assert out == ""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["verify", "--profile", "fast"], ["check", "fold-linear"], ["check", "fold-linear", "--impl", "x:y", "--examples", "0"], ["frobnicate"]],
+)
+def test_an_argument_error_exits_2_with_one_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert err.count("\n") == 1 and "error:" in err, err
+
+
+def test_an_unknown_profile_in_the_environment_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HYPOTHESIS_PROFILE", "fast")
+    code, _, err = run_main(capsys, "check", "fold-linear", "--impl", "theorems.fold:fold_linear")
+    assert code == 2 and "profile='fast' is unknown" in err
+
+
+def test_verify_writes_the_report_json_and_junit_xml(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    paths = {name: tmp_path / "out" / name for name in ("index.html", "results.json", "results.xml")}
+    code, out, _ = run_main(
+        capsys, "verify", "--profile", "dev", "--examples", "3", "--only", "fold-linear", "--only", "fold-conv",
+        "--report", str(paths["index.html"]), "--json", str(paths["results.json"]), "--junitxml", str(paths["results.xml"]),
+    )
+    assert code == 0, out
+    assert "fold-linear" in out and "fold-conv" in out
+    results = json.loads(paths["results.json"].read_text())
+    assert [t["id"] for t in results["theorems"]] == ["fold-linear", "fold-conv"]
+    for theorem in results["theorems"]:
+        assert {"id", "verdict", "examples", "worst_ratio", "seconds", "counterexample"} <= set(theorem)
+        assert theorem["verdict"] == "holds" and theorem["examples"] == 3 and theorem["counterexample"] is None
+    assert {"torch", "numpy", "scipy", "hypothesis", "profile", "seed"} <= set(results["environment"])
+    suite = ElementTree.parse(paths["results.xml"]).getroot().find("testsuite")
+    cases = suite.findall("testcase")
+    assert [case.get("name") for case in cases] == ["fold-linear", "fold-conv"]
+    properties = {p.get("name"): p.get("value") for p in cases[0].find("properties")}
+    assert properties["verdict"] == "holds" and properties["examples"] == "3"
+    assert paths["index.html"].read_text().startswith("<!DOCTYPE html>")
+
+
+def test_verify_fails_when_a_transcribed_claim_is_not_falsified(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from theorems.fold import fold_linear
+    from theorems.report import running
+
+    right_after_all = Claim(
+        id="fold-linear-as-written", theorem_id="fold-linear", source="test", transcribed="W' = s W",
+        corrected="W' = s W", what_is_wrong="nothing", implementation=fold_linear,
+    )
+    monkeypatch.setattr(running, "all_claims", lambda: (right_after_all,))
+    code, out, _ = run_main(
+        capsys, "verify", "--profile", "dev", "--examples", "2", "--only", "fold-linear", "--json", str(tmp_path / "r.json"),
+        "--report", str(tmp_path / "r.html"),
+    )
+    assert code == 1
+    assert "(must be falsified)" in out
+    claim = json.loads((tmp_path / "r.json").read_text())["claims"][0]
+    assert claim["verdict"] == "holds"
+
+
+@pytest.mark.parametrize("command", [[sys.executable, "-m", "theorems"], [str(THEOREMS_SCRIPT)]])
+def test_the_command_runs_as_a_script_and_as_a_module_without_traceback(command: list[str], tmp_path: Path) -> None:
+    environment = {**os.environ, "HYPOTHESIS_PROFILE": "dev"}
+    ok = subprocess.run([*command, "list"], cwd=PROJECT, capture_output=True, text=True, env=environment, timeout=120)
+    assert ok.returncode == 0 and "fold-linear" in ok.stdout
+    # From another folder, the installed script still finds the example strategies.
+    holds = subprocess.run(
+        [*command, "check", "fold-conv", "--impl", "torch.nn.utils.fusion:fuse_conv_bn_eval", "--examples", "3"],
+        cwd=tmp_path if command[0] != sys.executable else PROJECT, capture_output=True, text=True, env=environment, timeout=120,
+    )
+    assert holds.returncode == 0, holds.stdout + holds.stderr
+    unknown = subprocess.run([*command, "check", "fold-conv", "--impl", "nowhere_xyz:f"], cwd=PROJECT, capture_output=True, text=True, env=environment, timeout=120)
+    assert unknown.returncode == 2 and unknown.stderr.count("\n") == 1 and "Traceback" not in unknown.stderr
