@@ -1,0 +1,164 @@
+"""Properties of T2, the variance recursion, and its ReLU variant (``theorems.variance``).
+
+The statistical design (false alarms, power, sample sizes) is in the module docstring
+of :mod:`theorems.variance`; each random property here runs the number of examples its
+false-alarm share was divided by (``EXAMPLE_FRACTIONS``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from properties.seeding import seeds
+from properties.variance_strategies import depth_capped_widths, relu_cases, variance_cases
+from properties.wrong_variance import WRONG_IMPLEMENTATIONS
+from theorems.profiles import scaled
+from theorems.runner import find_counterexample
+from theorems.theorem import InvalidInput
+from theorems.variance import (
+    DETECTABLE_RELATIVE_ERROR,
+    EXAMPLE_FRACTIONS,
+    VARIANCE_RECURSION,
+    VARIANCE_RECURSION_RELU,
+    VarianceCase,
+    check_variance_by_linear_modules,
+    default_linear_parameters,
+    end_to_end_maps_batched,
+    false_alarm,
+    monte_carlo_estimate,
+    recursion_tolerance,
+    uniformity_evidence,
+    variance_by_recursion,
+    variance_closed_form,
+    zero_mean_evidence,
+)
+
+THEOREMS = {theorem.id: theorem for theorem in (VARIANCE_RECURSION, VARIANCE_RECURSION_RELU)}
+LINEAR_MODULE_NETWORKS = 3000
+GOODNESS_OF_FIT_SAMPLES = 10000
+GOODNESS_OF_FIT_MAX_MODULES = 500
+MOMENT_NETWORKS = 20000
+MOMENT_MAX_WIDTH = 12
+
+
+def _estimate(theorem_id: str, case: VarianceCase):
+    relu = theorem_id == "variance-recursion-relu"
+    return monte_carlo_estimate(case.widths, case.inputs, relu, case.seed, false_alarm(theorem_id, "check"))
+
+
+@settings(scaled(EXAMPLE_FRACTIONS["check"]))
+@given(variance_cases())
+def test_predicted_variance_matches_monte_carlo_with_power_to_detect_a_two_percent_error(case: VarianceCase) -> None:
+    evidence = VARIANCE_RECURSION.check_reference(case)
+    assert evidence.holds, evidence.explain()
+    estimate = _estimate("variance-recursion", case)
+    assert estimate.detectable_relative_error <= DETECTABLE_RELATIVE_ERROR, estimate
+
+
+@settings(scaled(EXAMPLE_FRACTIONS["check"]))
+@given(relu_cases())
+def test_relu_pre_activation_second_moment_matches_monte_carlo_with_power_to_detect_a_two_percent_error(
+    case: VarianceCase,
+) -> None:
+    evidence = VARIANCE_RECURSION_RELU.check_reference(case)
+    assert evidence.holds, evidence.explain()
+    estimate = _estimate("variance-recursion-relu", case)
+    assert estimate.detectable_relative_error <= DETECTABLE_RELATIVE_ERROR, estimate
+
+
+@given(depth_capped_widths())
+def test_closed_form_equals_the_recursion(widths: tuple[int, ...]) -> None:
+    assert abs(variance_closed_form(widths) - variance_by_recursion(widths)) <= recursion_tolerance(widths)
+
+
+@settings(scaled(EXAMPLE_FRACTIONS["linear-modules"]))
+@given(st.builds(VarianceCase, widths=depth_capped_widths(max_depth=3), seed=seeds))
+def test_predicted_variance_matches_monte_carlo_over_default_linear_layers(case: VarianceCase) -> None:
+    evidence = check_variance_by_linear_modules(variance_by_recursion, case, networks=LINEAR_MODULE_NETWORKS)
+    assert evidence.holds, evidence.explain()
+
+
+@settings(scaled(EXAMPLE_FRACTIONS["goodness-of-fit"]))
+@given(fan_in=st.integers(1, 256), fan_out=st.integers(1, 256), seed=seeds)
+def test_default_linear_weights_and_biases_are_uniform_with_bound_inverse_sqrt_fan_in(fan_in: int, fan_out: int, seed: int) -> None:
+    modules = min(GOODNESS_OF_FIT_MAX_MODULES, math.ceil(GOODNESS_OF_FIT_SAMPLES / fan_out))
+    weights, biases = default_linear_parameters(fan_in, fan_out, modules, seed=seed)
+    alpha = false_alarm("variance-recursion", "goodness-of-fit")
+    example = f"{modules} × nn.Linear({fan_in}, {fan_out}), seed={seed}"
+    for what, values in (("weight", weights), ("bias", biases)):
+        evidence = uniformity_evidence("variance-recursion", example, what, values, 1 / math.sqrt(fan_in), alpha)
+        assert evidence.holds, evidence.explain()
+
+
+@settings(scaled(EXAMPLE_FRACTIONS["mean"]))
+@given(widths=depth_capped_widths(max_depth=4, max_width=MOMENT_MAX_WIDTH), seed=seeds)
+def test_output_mean_is_zero(widths: tuple[int, ...], seed: int) -> None:
+    matrix, offset = end_to_end_maps_batched(widths, MOMENT_NETWORKS, generator=torch.Generator().manual_seed(seed))
+    evidence = zero_mean_evidence(
+        "variance-recursion", f"widths={list(widths)}, seed={seed}", "E y_L (averaged over coordinates)",
+        offset.mean(dim=1), false_alarm("variance-recursion", "mean"), math.sqrt(variance_by_recursion(widths)),
+    )
+    assert evidence.holds, evidence.explain()
+
+
+@settings(scaled(EXAMPLE_FRACTIONS["uncorrelated"]))
+@given(widths=depth_capped_widths(max_depth=4, max_width=MOMENT_MAX_WIDTH).filter(lambda widths: widths[-1] >= 2), seed=seeds)
+def test_distinct_output_coordinates_are_uncorrelated(widths: tuple[int, ...], seed: int) -> None:
+    matrix, offset = end_to_end_maps_batched(widths, MOMENT_NETWORKS, generator=torch.Generator().manual_seed(seed))
+    second = matrix @ matrix.transpose(1, 2) + offset.unsqueeze(2) * offset.unsqueeze(1)
+    n = widths[-1]
+    off_diagonal = (second.sum(dim=(1, 2)) - second.diagonal(dim1=1, dim2=2).sum(dim=1)) / (n * (n - 1))
+    evidence = zero_mean_evidence(
+        "variance-recursion", f"widths={list(widths)}, seed={seed}", "Cov(y_L)_ij, i ≠ j (averaged over pairs)",
+        off_diagonal, false_alarm("variance-recursion", "uncorrelated"), variance_by_recursion(widths),
+    )
+    assert evidence.holds, evidence.explain()
+
+
+@pytest.mark.parametrize("wrong", WRONG_IMPLEMENTATIONS, ids=lambda wrong: f"{wrong.theorem_id}:{wrong.name}")
+def test_wrong_variance_implementation_is_falsified_on_a_small_example(wrong) -> None:
+    counterexample = find_counterexample(THEOREMS[wrong.theorem_id], wrong.implementation)
+    assert counterexample is not None, f"{wrong.name} ({wrong.mistake}) was not falsified"
+    assert not counterexample.evidence.holds
+    widths = counterexample.example.widths
+    assert len(widths) <= 3 and max(widths) <= 3, counterexample.evidence.explain()
+
+
+@pytest.mark.parametrize(
+    "widths",
+    [None, "3,4", 5, [], [3], [0, 2], [2, 0], [-1, 2], [2.5, 3], [2, 3.0], ["2", 3], [True, 2], [2, None]],
+)
+def test_bad_widths_raise_invalid_input_with_a_one_line_message(widths) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        variance_by_recursion(widths)
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("theorem_id", "case"),
+    [
+        ("variance-recursion", (1, 1)),
+        ("variance-recursion", VarianceCase(widths=(1, 0))),
+        ("variance-recursion", VarianceCase(widths=(2, 2), inputs="cauchy")),
+        ("variance-recursion-relu", VarianceCase(widths=(2, 2), inputs="exact")),
+        ("variance-recursion", VarianceCase(widths=(2, 2), seed=-1)),
+    ],
+)
+def test_bad_examples_raise_invalid_input_with_a_one_line_message(theorem_id: str, case) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        THEOREMS[theorem_id].check(variance_by_recursion, case)
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("implementation", "said"),
+    [(lambda widths: 1 / 0, "raised ZeroDivisionError"), (lambda widths: math.nan, "finite"), (lambda widths: "0.5", "expected a float")],
+)
+def test_an_implementation_that_fails_outright_is_falsified_in_words(implementation, said: str) -> None:
+    evidence = VARIANCE_RECURSION.check(implementation, VarianceCase(widths=(1, 1)))
+    assert not evidence.holds and said in evidence.failure

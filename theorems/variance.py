@@ -1,0 +1,571 @@
+r"""T2 · Variance recursion (Problem 2), and its ReLU variant.
+
+**Statement.** Let ``y_0 = x`` with ``E x = 0`` and ``Cov x = I`` (any law with those two
+moments: Gaussian, Rademacher, uniform on ``(−√3, √3)``). For ``l = 1..L`` let
+``y_l = A_l y_{l−1} + b_l`` with every entry of ``A_l`` (``n_l × n_{l−1}``) and ``b_l``
+i.i.d. uniform on ``(−1/√n_{l−1}, 1/√n_{l−1})``, independent across layers and of
+``x`` — what ``torch.nn.Linear(n_{l−1}, n_l)`` draws by default (``kaiming_uniform_``
+with ``a = √5``, bias bound ``1/√fan_in``). Then ``E y_L = 0``, ``Cov y_L = v_L I`` with
+
+    v_0 = 1,   v_l = v_{l−1}/3 + 1/(3 n_{l−1}),   v_L = 3^{−L} + Σ_l 3^{−(L−l+1)}/n_{l−1}.
+
+(``Var U(−a, a) = a²/3``; a row of ``A_l`` has ``n_{l−1}`` entries of variance
+``1/(3 n_{l−1})`` meeting coordinates of second moment ``v_{l−1}``.) With ReLU between
+layers, ``z_l = A_l relu(z_{l−1}) + b_l``, the pre-activations are symmetric, so
+``E relu(z)² = E z²/2`` and the second moment ``q_l = E z_l²`` obeys
+``q_1 = 1/3 + 1/(3 n_0)``, ``q_l = q_{l−1}/6 + 1/(3 n_{l−1})``.
+
+**Oracles.** Monte Carlo over sampled networks, by two samplers of the same law: real
+``nn.Linear`` modules with their own default initialisation
+(:func:`end_to_end_maps_from_linear_modules`; a change to PyTorch's init is caught) and a
+batched sampler drawing all networks' weights at once (:func:`second_moments_batched`).
+That the two draw the same law is itself checked: a Kolmogorov–Smirnov test that default
+``nn.Linear`` weights and biases are uniform with bound ``1/√fan_in``, and the
+variance property run over real modules.
+
+**Variance reduction.** For the linear network, each sampled network is an affine map
+``y_L = M x + c``; over the input, ``E_x |y_L|² = |M|_F² + |c|²`` exactly when
+``Cov x = I`` (the ``"exact"`` input law), so the statistic per network is
+``T = (|M|_F² + |c|²)/n_L`` and only the weights are random. For the other input laws
+(and always for ReLU) ``T`` averages ``|y_L|²/n_L`` over ``INPUTS_PER_NETWORK`` sampled
+inputs. In every case ``E T = v_L``; the weights always come from the uniform law, never
+from the formula under test.
+
+**Statistical design** (in the manner of TFP's ``statistical_testing``). A check
+estimates ``v_L`` by the mean ``T̄`` of ``N`` i.i.d. statistics and declares the
+implementation's prediction ``p`` wrong when ``|p − T̄| > z_{α/2} · SE``, with ``SE`` the
+sample standard error. By the central limit theorem its false-alarm probability is
+``α``; ``α`` is this check's part of the theorem's share of the suite's family-wise
+budget (:mod:`theorems.false_alarms`) divided by the number of checks the loaded profile
+runs (Bonferroni). If ``|p − v_L| = ε v_L`` the check misses with probability at most
+``β`` once ``ε v_L ≥ (z_{α/2} + z_β) · SE``; with ``SE = σ_T/√N`` that gives
+
+    N = ((z_{α/2} + z_β) / ε)² · CV²,   CV = σ_T / v_L,
+
+for ``ε = 2 %`` and ``1 − β = 0.99``. ``CV²`` is estimated from a pilot of
+200 to ``PILOT_NETWORKS`` networks (kept in the estimate; fewer for costly networks,
+whose statistic averages many weights and is nearly Gaussian) and inflated by
+``PILOT_SAFETY``; if the realised standard error still misses the target, more
+networks are drawn (at most three times). With the ``ci``
+profile (``α ≈ 10⁻⁸``, ``z_{α/2} ≈ 5.7``, ``z_β = 2.33``) that is ``N ≈ 1.6·10⁵ · CV²``.
+Measured ``CV²``: 0.4 for widths ``[1, 1]``, about 1.65 for narrow networks of any depth
+(the last biases keep the tail light: ``3^{−L}`` shrinks the product of weights), about
+``1.65/n`` for width ``n``, and ``≲ 1/(n_0 n_1)`` for one layer. The check reports the
+relative error it can detect with power 0.99 in its tolerance reason. The work
+``N · Σ n_l n_{l−1}`` grows like ``L·n``, which is why the examples bound width by depth.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+import numbers
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import torch
+from hypothesis import settings
+from scipy import stats
+from torch import nn
+
+from theorems.evidence import Evidence, implementation_failure
+from theorems.false_alarms import per_check_false_alarm
+from theorems.theorem import InvalidInput, Theorem
+from theorems.tolerance import UNIT_ROUNDOFF
+
+__all__ = [
+    "INPUT_LAWS",
+    "VARIANCE_RECURSION",
+    "VARIANCE_RECURSION_RELU",
+    "MonteCarloEstimate",
+    "VarianceCase",
+    "check_variance",
+    "check_variance_by_linear_modules",
+    "default_linear_parameters",
+    "uniformity_evidence",
+    "zero_mean_evidence",
+    "end_to_end_maps_batched",
+    "end_to_end_maps_from_linear_modules",
+    "false_alarm",
+    "monte_carlo_estimate",
+    "relu_second_moment_by_recursion",
+    "require_widths",
+    "second_moments_batched",
+    "variance_by_recursion",
+    "variance_closed_form",
+]
+
+INPUT_LAWS = ("exact", "gaussian", "rademacher", "uniform")
+INPUTS_PER_NETWORK = 8
+DETECTABLE_RELATIVE_ERROR = 0.02
+POWER = 0.99
+PILOT_NETWORKS = 1000
+MIN_PILOT_NETWORKS = 200
+PILOT_WORK = 2e7
+PILOT_SAFETY = 1.25
+# Upper bound on N·(work per network) for one check, in multiply-adds; the examples are
+# sized so that the power target is met below it (a property asserts that).
+WORK_CAP = 2e8
+CHUNK_WORK = 4e6
+
+# How each theorem's share of the family-wise budget is split across its random checks,
+# and which fraction of the profile's examples each property runs (theorems.profiles.scaled).
+SUB_SHARES: dict[str, float] = {
+    "check": 0.5,
+    "linear-modules": 0.2,
+    "goodness-of-fit": 0.1,
+    "mean": 0.1,
+    "uncorrelated": 0.1,
+}
+EXAMPLE_FRACTIONS: dict[str, float] = {
+    "check": 0.1,
+    "linear-modules": 0.03,
+    "goodness-of-fit": 0.1,
+    "mean": 0.05,
+    "uncorrelated": 0.05,
+}
+CHECKS_PER_EXAMPLE: dict[str, int] = {"goodness-of-fit": 2}
+
+
+# --- the pure math -------------------------------------------------------------------
+
+
+def require_widths(widths: object) -> tuple[int, ...]:
+    """The widths ``[n_0, …, n_L]`` as a tuple of positive ints; InvalidInput (one line) otherwise."""
+    if isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence):
+        raise InvalidInput(f"widths must be a sequence of positive ints [n_0, ..., n_L], got {type(widths).__name__}")
+    if len(widths) < 2:
+        raise InvalidInput(f"widths needs at least two entries (n_0 and n_1), got {list(widths)!r}")
+    for index, width in enumerate(widths):
+        if isinstance(width, bool) or not isinstance(width, numbers.Integral):
+            raise InvalidInput(f"widths[{index}]={width!r} must be an int")
+        if width < 1:
+            raise InvalidInput(f"widths[{index}]={width} must be at least 1")
+    return tuple(int(width) for width in widths)
+
+
+def variance_by_recursion(widths: Sequence[int]) -> float:
+    """``v_L`` by ``v_0 = 1, v_l = v_{l−1}/3 + 1/(3 n_{l−1})`` (the reference implementation)."""
+    v = 1.0
+    for fan_in in require_widths(widths)[:-1]:
+        v = v / 3 + 1 / (3 * fan_in)
+    return v
+
+
+def variance_closed_form(widths: Sequence[int]) -> float:
+    """``v_L = 3^{−L} + Σ_{l=1..L} 3^{−(L−l+1)}/n_{l−1}``."""
+    widths = require_widths(widths)
+    depth = len(widths) - 1
+    return 3.0**-depth + sum(3.0 ** -(depth - l + 1) / widths[l - 1] for l in range(1, depth + 1))
+
+
+def relu_second_moment_by_recursion(widths: Sequence[int]) -> float:
+    """``q_L`` by ``q_1 = 1/3 + 1/(3 n_0)``, ``q_l = q_{l−1}/6 + 1/(3 n_{l−1})`` (ReLU between layers)."""
+    widths = require_widths(widths)
+    q = 1 / 3 + 1 / (3 * widths[0])
+    for fan_in in widths[1:-1]:
+        q = q / 6 + 1 / (3 * fan_in)
+    return q
+
+
+# --- the samplers --------------------------------------------------------------------
+
+
+def _inputs(law: str, networks: int, width: int, generator: torch.Generator) -> torch.Tensor:
+    """Columns of inputs with mean 0 and covariance I: ``(networks, width, columns)``.
+
+    ``"exact"`` is the identity plus a zero column: pushing it through the network gives
+    ``[M | c]``, whose squared norm is ``E_x |y_L|²`` for every input law with ``Cov x = I``.
+    """
+    shape = (networks, width, INPUTS_PER_NETWORK)
+    if law == "exact":
+        basis = torch.cat([torch.eye(width, dtype=torch.float64), torch.zeros(width, 1, dtype=torch.float64)], dim=1)
+        return basis.expand(networks, width, width + 1)
+    if law == "gaussian":
+        return torch.randn(shape, generator=generator, dtype=torch.float64)
+    if law == "rademacher":
+        return torch.randint(0, 2, shape, generator=generator).to(torch.float64).mul_(2).sub_(1)
+    if law == "uniform":
+        return torch.rand(shape, generator=generator, dtype=torch.float64).mul_(2).sub_(1).mul_(math.sqrt(3))
+    raise InvalidInput(f"inputs={law!r} is not an input law; expected one of {', '.join(INPUT_LAWS)}")
+
+
+def _uniform(shape: tuple[int, ...], bound: float, generator: torch.Generator) -> torch.Tensor:
+    return torch.rand(shape, generator=generator, dtype=torch.float64).mul_(2 * bound).sub_(bound)
+
+
+def second_moments_batched(
+    widths: tuple[int, ...], networks: int, *, inputs: str, relu: bool, generator: torch.Generator
+) -> torch.Tensor:
+    """``T`` for each of ``networks`` sampled networks, weights drawn for all at once.
+
+    Every weight and bias is i.i.d. uniform on ``(−1/√fan_in, 1/√fan_in)``, the law of
+    a default ``nn.Linear`` (checked against real modules by the goodness-of-fit
+    property). ``T = |y_L|²/n_L`` averaged over the input columns; for ``"exact"`` the
+    zero column alone carries the biases, so ``T = (|M|_F² + |c|²)/n_L``.
+    """
+    exact = inputs == "exact"
+    depth = len(widths) - 1
+    h = None if exact else _inputs(inputs, networks, widths[0], generator)
+    for layer, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:]), start=1):
+        bound = 1 / math.sqrt(fan_in)
+        weight = _uniform((networks, fan_out, fan_in), bound, generator)
+        bias = _uniform((networks, fan_out, 1), bound, generator)
+        if h is None:
+            # The first layer applied to [I | 0] is [A_1 | b_1]: no product needed.
+            z = torch.cat([weight, bias], dim=2)
+        elif exact:
+            z = torch.bmm(weight, h)
+            z[:, :, -1:] += bias
+        else:
+            z = torch.baddbmm(bias, weight, h)
+        h = z.clamp_min(0) if relu and layer < depth else z
+    columns = 1 if exact else h.shape[2]
+    return h.pow(2).sum(dim=(1, 2)) / (widths[-1] * columns)
+
+
+def end_to_end_maps_batched(
+    widths: tuple[int, ...], networks: int, *, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(M, c)`` of ``networks`` sampled linear networks: ``(N, n_L, n_0)`` and ``(N, n_L)``."""
+    with single_threaded():
+        h = _inputs("exact", networks, widths[0], generator)
+        for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+            bound = 1 / math.sqrt(fan_in)
+            h = torch.bmm(_uniform((networks, fan_out, fan_in), bound, generator), h)
+            h[:, :, -1:] += _uniform((networks, fan_out, 1), bound, generator)
+    return h[:, :, :-1], h[:, :, -1]
+
+
+def end_to_end_maps_from_linear_modules(widths: tuple[int, ...], networks: int, *, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(M, c)`` of ``networks`` networks built from real ``nn.Linear`` modules, one at a time.
+
+    Each module keeps PyTorch's own default initialisation (run on the global generator,
+    seeded by ``seed`` and restored afterwards); only the composition is computed here.
+    """
+    maps, offsets = [], []
+    with torch.random.fork_rng(devices=[]), torch.no_grad():
+        torch.manual_seed(seed)
+        for _ in range(networks):
+            matrix = torch.eye(widths[0], dtype=torch.float64)
+            offset = torch.zeros(widths[0], dtype=torch.float64)
+            for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+                layer = nn.Linear(fan_in, fan_out)
+                weight = layer.weight.double()
+                matrix = weight @ matrix
+                offset = weight @ offset + layer.bias.double()
+            maps.append(matrix)
+            offsets.append(offset)
+    return torch.stack(maps), torch.stack(offsets)
+
+
+@contextlib.contextmanager
+def single_threaded() -> Iterator[None]:
+    """Run a block with one intra-op thread, restoring the count afterwards.
+
+    The samplers issue many small tensor operations; on a shared, oversubscribed
+    machine every parallel region waits for a descheduled worker thread (measured here:
+    15 ms instead of 13 µs for a multiply of 10⁵ doubles with 2 threads under load).
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _chunked(sample: Callable[[int], torch.Tensor], networks: int, work_per_network: int) -> torch.Tensor:
+    chunk = max(1, int(CHUNK_WORK // max(1, work_per_network)))
+    if networks <= 0:
+        return torch.zeros(0, dtype=torch.float64)
+    return torch.cat([sample(min(chunk, networks - start)) for start in range(0, networks, chunk)])
+
+
+def work_per_network(widths: tuple[int, ...], inputs: str) -> int:
+    """Multiply-adds (and memory) one sampled network costs: weights times input columns."""
+    columns = widths[0] + 1 if inputs == "exact" else INPUTS_PER_NETWORK
+    weights = sum(fan_in * fan_out for fan_in, fan_out in zip(widths[:-1], widths[1:]))
+    products = sum(fan_in * fan_out for fan_in, fan_out in zip(widths[1:-1], widths[2:])) if inputs == "exact" else weights
+    # Drawing an input number costs about four multiply-adds (measured for randn).
+    input_draws = 0 if inputs == "exact" else 4 * widths[0] * columns
+    return weights + products * columns + input_draws
+
+
+# --- the statistics ------------------------------------------------------------------
+
+
+def false_alarm(theorem_id: str, check: str) -> float:
+    """The false-alarm probability one ``check`` of ``theorem_id`` may have under the loaded profile."""
+    examples = max(1, math.ceil(profile_examples() * EXAMPLE_FRACTIONS[check]))
+    per_check = per_check_false_alarm(theorem_id, checks_per_example=CHECKS_PER_EXAMPLE.get(check, 1), examples=examples)
+    return per_check * SUB_SHARES[check]
+
+
+def profile_examples() -> int:
+    """``max_examples`` of the loaded profile, as :func:`theorems.profiles.scaled` saw it at decoration.
+
+    Inside a running test ``settings.default`` is that test's (scaled) settings, so the
+    loaded profile is looked up by name.
+    """
+    name = getattr(settings, "_current_profile", None)
+    profile = settings.get_profile(name) if name else settings.default
+    return profile.max_examples
+
+
+def critical_values(alpha: float) -> tuple[float, float]:
+    """``(z_{α/2}, z_β)`` for a two-sided test at level α with power ``POWER``."""
+    return float(stats.norm.isf(alpha / 2)), float(stats.norm.isf(1 - POWER))
+
+
+@dataclass(frozen=True)
+class MonteCarloEstimate:
+    """``mean ± z·SE`` from ``networks`` sampled networks, and the relative error detectable with power ``POWER``."""
+
+    mean: float
+    standard_error: float
+    networks: int
+    alpha: float
+    z_alarm: float
+    detectable_relative_error: float
+
+    @property
+    def half_width(self) -> float:
+        return self.z_alarm * self.standard_error
+
+
+def estimate_from(samples: torch.Tensor, alpha: float) -> MonteCarloEstimate:
+    z_alarm, z_power = critical_values(alpha)
+    mean = float(samples.mean())
+    standard_error = float(samples.std() / math.sqrt(samples.numel()))
+    detectable = (z_alarm + z_power) * standard_error / abs(mean) if mean != 0 else math.inf
+    return MonteCarloEstimate(mean, standard_error, samples.numel(), alpha, z_alarm, detectable)
+
+
+@functools.lru_cache(maxsize=1024)
+def monte_carlo_estimate(widths: tuple[int, ...], inputs: str, relu: bool, seed: int, alpha: float) -> MonteCarloEstimate:
+    """The batched Monte Carlo estimate of ``E T`` with ``N`` set by a pilot (see the module docstring).
+
+    Cached: it depends on the example only, never on the implementation under test, so
+    every implementation checked on one example meets the same estimate.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    work = work_per_network(widths, inputs)
+
+    def sample(count: int) -> torch.Tensor:
+        return second_moments_batched(widths, count, inputs=inputs, relu=relu, generator=generator)
+
+    with single_threaded():
+        pilot_networks = max(MIN_PILOT_NETWORKS, min(PILOT_NETWORKS, int(PILOT_WORK // work)))
+        pilot = _chunked(sample, pilot_networks, work)
+        cv2 = float(pilot.var() / pilot.mean() ** 2)
+        z_alarm, z_power = critical_values(alpha)
+        needed = math.ceil(((z_alarm + z_power) / DETECTABLE_RELATIVE_ERROR) ** 2 * cv2 * PILOT_SAFETY)
+        cap = max(pilot_networks, int(WORK_CAP // work))
+        samples = torch.cat([pilot, _chunked(sample, min(needed, cap) - pilot_networks, work)])
+        # Top up while the realised standard error misses the power target (the pilot's CV² is itself noisy).
+        for _ in range(3):
+            estimate = estimate_from(samples, alpha)
+            if estimate.detectable_relative_error <= DETECTABLE_RELATIVE_ERROR or samples.numel() >= cap:
+                break
+            more = math.ceil(samples.numel() * ((estimate.detectable_relative_error / DETECTABLE_RELATIVE_ERROR) ** 2 * 1.05 - 1))
+            samples = torch.cat([samples, _chunked(sample, min(more, cap - samples.numel()), work)])
+    return estimate_from(samples, alpha)
+
+
+# --- the check -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VarianceCase:
+    """One example: widths ``[n_0..n_L]``, the input law, and the seed of the sampled networks."""
+
+    widths: tuple[int, ...]
+    inputs: str = "exact"
+    seed: int = 0
+
+    def __repr__(self) -> str:
+        return f"VarianceCase(widths={list(self.widths)}, inputs={self.inputs!r}, seed={self.seed})"
+
+
+def require_case(theorem_id: str, case: object, *, relu: bool) -> VarianceCase:
+    if not isinstance(case, VarianceCase):
+        raise InvalidInput(f"{theorem_id} checks a VarianceCase(widths, inputs, seed), got {type(case).__name__}")
+    require_widths(case.widths)
+    laws = INPUT_LAWS[1:] if relu else INPUT_LAWS
+    if case.inputs not in laws:
+        raise InvalidInput(f"inputs={case.inputs!r} is not an input law for {theorem_id}; expected one of {', '.join(laws)}")
+    if isinstance(case.seed, bool) or not isinstance(case.seed, int) or not 0 <= case.seed < 2**63:
+        raise InvalidInput(f"seed={case.seed!r} must be an int in [0, 2**63)")
+    return case
+
+
+def prediction(implementation: Callable[[list[int]], float], widths: tuple[int, ...]) -> float | str:
+    """The implementation's prediction as a float, or a sentence saying how it failed."""
+    try:
+        value = implementation(list(widths))
+    except Exception as error:  # the implementation under test may fail in any way
+        return f"raised {type(error).__name__}: {error}".split("\n")[0]
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return f"returned {type(value).__name__}, expected a float"
+    if not math.isfinite(float(value)):
+        return f"returned {float(value)}, expected a finite float"
+    return float(value)
+
+
+def check_variance(theorem_id: str, relu: bool, implementation: Callable[[list[int]], float], case: VarianceCase) -> Evidence:
+    """Compare ``implementation(widths)`` with the batched Monte Carlo estimate of ``E T``."""
+    case = require_case(theorem_id, case, relu=relu)
+    example = repr(case)
+    predicted = prediction(implementation, case.widths)
+    if isinstance(predicted, str):
+        return implementation_failure(theorem_id, example, predicted)
+    estimate = monte_carlo_estimate(case.widths, case.inputs, relu, case.seed, false_alarm(theorem_id, "check"))
+    return estimate_evidence(theorem_id, example, predicted, estimate, "batched")
+
+
+def check_variance_by_linear_modules(
+    implementation: Callable[[list[int]], float], case: VarianceCase, *, networks: int
+) -> Evidence:
+    """Compare ``implementation(widths)`` with Monte Carlo over networks of real ``nn.Linear`` modules.
+
+    The second oracle: slower (one module per layer per network), so it runs fewer
+    networks; the relative error it detects with power ``POWER`` is in its reason.
+    """
+    theorem_id = "variance-recursion"
+    case = require_case(theorem_id, case, relu=False)
+    predicted = prediction(implementation, case.widths)
+    if isinstance(predicted, str):
+        return implementation_failure(theorem_id, repr(case), predicted)
+    matrix, offset = end_to_end_maps_from_linear_modules(case.widths, networks, seed=case.seed)
+    samples = (matrix.pow(2).sum(dim=(1, 2)) + offset.pow(2).sum(dim=1)) / case.widths[-1]
+    estimate = estimate_from(samples, false_alarm(theorem_id, "linear-modules"))
+    return estimate_evidence(theorem_id, repr(case), predicted, estimate, "nn.Linear")
+
+
+def estimate_evidence(theorem_id: str, example: str, predicted: float, estimate: MonteCarloEstimate, sampler: str) -> Evidence:
+    return Evidence(
+        theorem_id=theorem_id,
+        example=example,
+        expected=f"{estimate.mean:.6g} ± {estimate.half_width:.2g} (Monte Carlo over {estimate.networks} {sampler} networks)",
+        actual=f"{predicted:.17g}",
+        error=abs(predicted - estimate.mean),
+        tolerance=estimate.half_width,
+        tolerance_reason=(
+            f"z_(α/2)·SE = {estimate.z_alarm:.2f}·{estimate.standard_error:.2e}: false alarm α={estimate.alpha:.1e}; "
+            f"detects a {estimate.detectable_relative_error:.2%} relative error with probability {POWER}"
+        ),
+    )
+
+
+def zero_mean_evidence(theorem_id: str, example: str, what: str, samples: torch.Tensor, alpha: float, scale: float) -> Evidence:
+    """A two-sided z-test that the i.i.d. ``samples`` have mean 0; the detectable mean is reported in units of ``scale``."""
+    z_alarm, z_power = critical_values(alpha)
+    mean = float(samples.mean())
+    standard_error = float(samples.std() / math.sqrt(samples.numel()))
+    return Evidence(
+        theorem_id=theorem_id,
+        example=example,
+        expected=f"{what} = 0",
+        actual=f"{mean:.3e} (mean over {samples.numel()} networks, SE {standard_error:.2e})",
+        error=abs(mean),
+        tolerance=z_alarm * standard_error,
+        tolerance_reason=(
+            f"z_(α/2)·SE = {z_alarm:.2f}·{standard_error:.2e}: false alarm α={alpha:.1e}; detects "
+            f"{(z_alarm + z_power) * standard_error / scale:.2%} of {scale:.3g} with probability {POWER}"
+        ),
+    )
+
+
+def default_linear_parameters(fan_in: int, fan_out: int, modules: int, *, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """All weights and all biases of ``modules`` default ``nn.Linear(fan_in, fan_out)``, flattened."""
+    weights, biases = [], []
+    with torch.random.fork_rng(devices=[]), torch.no_grad():
+        torch.manual_seed(seed)
+        for _ in range(modules):
+            layer = nn.Linear(fan_in, fan_out)
+            weights.append(layer.weight.detach().reshape(-1))
+            biases.append(layer.bias.detach().reshape(-1))
+    return torch.cat(weights).double(), torch.cat(biases).double()
+
+
+def uniformity_evidence(theorem_id: str, example: str, what: str, samples: torch.Tensor, bound: float, alpha: float) -> Evidence:
+    """Kolmogorov–Smirnov test of ``samples`` against ``U(−bound, bound)`` at level α.
+
+    Rejects when ``D_n`` exceeds the exact critical value ``kstwo.isf(α, n)``. By the
+    Dvoretzky–Kiefer–Wolfowitz inequality (Massart's constant), a law whose CDF is
+    ``Δ`` away in sup norm is rejected with probability at least ``POWER`` once
+    ``Δ ≥ √(ln(2/α)/2n) + √(ln(2/β)/2n)``; that ``Δ`` is reported.
+    """
+    n = samples.numel()
+    result = stats.kstest(samples.numpy(), stats.uniform(loc=-bound, scale=2 * bound).cdf)
+    critical = float(stats.kstwo.isf(alpha, n))
+    detectable = math.sqrt(math.log(2 / alpha) / (2 * n)) + math.sqrt(math.log(2 / (1 - POWER)) / (2 * n))
+    return Evidence(
+        theorem_id=theorem_id,
+        example=example,
+        expected=f"{what} ~ U(−{bound:.6g}, {bound:.6g})",
+        actual=f"KS distance D={result.statistic:.4g} over {n} values, p={result.pvalue:.2g}, max |value|={float(samples.abs().max()):.6g}",
+        error=float(result.statistic),
+        tolerance=critical,
+        tolerance_reason=(
+            f"exact KS critical value at α={alpha:.1e} for n={n}; detects a CDF {detectable:.3f} away "
+            f"(sup norm) with probability {POWER}"
+        ),
+    )
+
+
+def recursion_tolerance(widths: tuple[int, ...]) -> float:
+    """Two ways of summing L+1 positive terms of size ≤ 1 differ by at most ~4(L+2)u times the sum."""
+    return 4 * (len(widths) + 1) * UNIT_ROUNDOFF[torch.float64] * variance_closed_form(widths)
+
+
+VARIANCE_RECURSION = Theorem(
+    id="variance-recursion",
+    title="Per-coordinate variance of a default-initialised linear network",
+    source="Problem 2",
+    statement=(
+        r"\mathbb{E}\,y_L = 0,\quad \operatorname{Cov} y_L = v_L I,\quad v_0 = 1,\ "
+        r"v_l = \tfrac{v_{l-1}}{3} + \tfrac{1}{3 n_{l-1}},\quad "
+        r"v_L = 3^{-L} + \sum_{l=1}^{L} \frac{3^{-(L-l+1)}}{n_{l-1}}"
+    ),
+    hypotheses=(
+        "E x = 0 and Cov x = I (any law with those two moments)",
+        "A_l and b_l have i.i.d. entries uniform on (−1/√n_{l−1}, 1/√n_{l−1}) (nn.Linear's default init)",
+        "layers independent of each other and of x; no nonlinearity",
+    ),
+    oracles=(
+        "Monte Carlo over networks of real nn.Linear modules with their default init",
+        "Monte Carlo over a batched sampler of the same law (the check), N from the power requirement",
+        "Kolmogorov–Smirnov test that default nn.Linear weights and biases are U(−1/√fan_in, 1/√fan_in)",
+    ),
+    contract="(widths: list[int] [n_0, ..., n_L]) -> float, the predicted per-coordinate Var(y_L)",
+    reference=variance_by_recursion,
+    check=lambda implementation, case: check_variance("variance-recursion", False, implementation, case),
+    examples="properties.variance_strategies:variance_cases",
+)
+
+VARIANCE_RECURSION_RELU = Theorem(
+    id="variance-recursion-relu",
+    title="Second moment of the pre-activations of a default-initialised ReLU network",
+    source="Problem 2 (beyond the notes)",
+    statement=(
+        r"z_l = A_l\,\mathrm{relu}(z_{l-1}) + b_l,\quad \mathbb{E} z_L^2 = q_L,\quad "
+        r"q_1 = \tfrac13 + \tfrac{1}{3n_0},\ q_l = \tfrac{q_{l-1}}{6} + \tfrac{1}{3 n_{l-1}}"
+    ),
+    hypotheses=(
+        "E x = 0 and Cov x = I; z_1 = A_1 x + b_1",
+        "A_l and b_l have i.i.d. entries uniform on (−1/√n_{l−1}, 1/√n_{l−1}), independent",
+        "ReLU between layers, none after the last; pre-activations are symmetric so E relu(z)² = E z²/2",
+    ),
+    oracles=("Monte Carlo over a batched sampler of nn.Linear's default law with sampled inputs",),
+    contract="(widths: list[int] [n_0, ..., n_L]) -> float, the predicted per-coordinate E z_L²",
+    reference=relu_second_moment_by_recursion,
+    check=lambda implementation, case: check_variance("variance-recursion-relu", True, implementation, case),
+    examples="properties.variance_strategies:relu_cases",
+)
+
+THEOREMS = (VARIANCE_RECURSION, VARIANCE_RECURSION_RELU)
