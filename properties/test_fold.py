@@ -21,7 +21,10 @@ from theorems.fold import (
     fold_conv,
     fold_linear,
     fold_tolerance,
+    normalize_folded_into_conv,
+    terms_per_output,
 )
+from theorems.tolerance import UNIT_ROUNDOFF
 from theorems.registry import all_wrong_implementations, get_theorem
 from theorems.runner import find_counterexample, search_settings
 from theorems.theorem import InvalidInput
@@ -177,3 +180,59 @@ def test_check_rejects_something_that_is_not_a_case() -> None:
 def test_reference_fold_rejects_a_batchnorm_of_the_wrong_dimension() -> None:
     with pytest.raises(InvalidInput, match="BatchNorm2d"):
         fold_linear(nn.Linear(2, 2), nn.BatchNorm2d(2).eval())
+
+
+# --- beyond the notes: an input Normalize folds into the first conv only without padding -----
+
+
+def normalize_then_conv_discrepancy(case: FoldCase, mean: torch.Tensor, std: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """|conv(normalize(x)) − folded(x)| and the fold's tolerance (BatchNorm ignored: the layer alone)."""
+    layer = copy.deepcopy(case.layer).double()
+    channel_shape = (1, -1) + (1,) * (case.x.dim() - 2)
+    with torch.no_grad():
+        expected = layer((case.x.double() - mean.reshape(channel_shape)) / std.reshape(channel_shape))
+        weight, bias = normalize_folded_into_conv(layer.weight, layer.bias, mean, std)
+        layer.weight.copy_(weight)
+        layer.bias = nn.Parameter(bias)
+        actual = layer(case.x.double())
+        # Terms: |W/σ|⊛|x| + |c| + Σ|W m/σ|; k products plus the shift's k terms, float64 on both sides.
+        magnitude = copy.deepcopy(layer)
+        magnitude.weight.abs_()
+        magnitude.bias.copy_(bias.abs() + 2 * (weight.abs() * mean.abs().reshape(channel_shape)).flatten(1).sum(1))
+        k = terms_per_output(case.layer)
+        tolerance = 2 * (2 * k + 8) * UNIT_ROUNDOFF[torch.float64] * magnitude(case.x.double().abs())
+    return (expected - actual).abs(), tolerance
+
+
+def input_normalizations(channels: int) -> st.SearchStrategy[tuple[torch.Tensor, torch.Tensor]]:
+    means = st.lists(st.floats(-1, 1), min_size=channels, max_size=channels)
+    stds = st.lists(st.floats(0.1, 2), min_size=channels, max_size=channels)
+    return st.tuples(means, stds).map(lambda pair: (torch.tensor(pair[0], dtype=torch.float64), torch.tensor(pair[1], dtype=torch.float64)))
+
+
+@given(st.data())
+def test_input_normalize_folds_into_an_unpadded_conv(data: st.DataObject) -> None:
+    case = data.draw(conv_cases().filter(lambda case: case.layer.groups == 1).map(_unpadded))
+    mean, std = data.draw(input_normalizations(case.layer.in_channels))
+    error, tolerance = normalize_then_conv_discrepancy(case, mean, std)
+    assert (error <= tolerance).all(), f"worst ratio {float((error / tolerance).max()):.3g} on {case!r}"
+
+
+def _unpadded(case: FoldCase) -> FoldCase:
+    layer = copy.deepcopy(case.layer)
+    layer.padding = (0,) * len(layer.kernel_size)
+    layer._reversed_padding_repeated_twice = [0] * (2 * len(layer.kernel_size))
+    assume(all(n >= (k - 1) * d + 1 for n, k, d in zip(case.x.shape[2:], layer.kernel_size, layer.dilation)))
+    return FoldCase(layer=layer, bn=case.bn, x=case.x, seed=case.seed)
+
+
+def test_input_normalize_does_not_fold_into_a_zero_padded_conv() -> None:
+    counterexample = find(
+        st.tuples(conv_cases(dims=st.just(1)), input_normalizations(1)).filter(
+            lambda pair: pair[0].layer.in_channels == 1 and pair[0].layer.padding_mode == "zeros"
+        ),
+        lambda pair: bool((lambda e, t: (e > t).any())(*normalize_then_conv_discrepancy(pair[0], *pair[1]))),
+        settings=search_settings(max_examples=300),
+    )
+    print(f"the border breaks the fold: {counterexample[0]!r}, mean {counterexample[1][0].tolist()}")
+    assert counterexample[0].layer.padding[0] >= 1

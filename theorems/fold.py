@@ -44,6 +44,7 @@ __all__ = [
     "fold_linear",
     "folded_bias",
     "folded_weight",
+    "normalize_folded_into_conv",
 ]
 
 CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
@@ -84,6 +85,22 @@ def folded_bias(
     centred = -running_mean if bias is None else bias - running_mean
     shifted = scale * centred
     return shifted if beta is None else shifted + beta
+
+
+def normalize_folded_into_conv(
+    weight: torch.Tensor, bias: torch.Tensor | None, mean: torch.Tensor, std: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Fold an input ``Normalize`` ``(x − m)/σ`` (per input channel) into the conv after it.
+
+    ``W ⊛ ((x − m)/σ) + c = (W/σ) ⊛ x + (c − Σ_{i,k} W_{o,i,k} m_i/σ_i)``, exact when every
+    output sees only real pixels (``padding=0``); with zero padding, the border sees
+    padded zeros of the *normalised* input, i.e. the value ``m`` in raw units, so the fold
+    is not exact there (beyond the notes; a boundary worth showing). No groups.
+    """
+    channel_shape = (1, -1) + (1,) * (weight.dim() - 2)
+    scaled = weight / std.reshape(channel_shape)
+    shift = (scaled * mean.reshape(channel_shape)).flatten(1).sum(1)
+    return scaled, (torch.zeros_like(shift) if bias is None else bias) - shift
 
 
 # --- the public wrappers ---------------------------------------------------------------
