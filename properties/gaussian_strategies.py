@@ -1,0 +1,113 @@
+"""Strategies for Gaussians: invertible matrices, covariances of controlled condition, pairs.
+
+Conditioning is drawn explicitly: singular values (or eigenvalues) are ``10**e`` with
+exponents in a drawn range, then rotated by orthogonal matrices. A rotation is the
+``Q`` of a QR factorisation of a Hypothesis-drawn matrix: Householder QR returns an
+orthogonal ``Q`` for *any* input (a degenerate fill included), and an all-zero draw
+shrinks to ``Q = I``, so minimal examples are diagonal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from theorems.gaussian_density import AffineGaussianCase
+from theorems.gaussian_kl import GaussianPair
+
+__all__ = [
+    "MAX_LOG10_CONDITION",
+    "affine_gaussian_cases",
+    "covariances",
+    "diagonal_gaussian_pairs",
+    "dimensions",
+    "gaussian_pairs",
+    "invertible_matrices",
+    "rotations",
+    "vectors",
+]
+
+dimensions = st.integers(min_value=1, max_value=8)
+
+# κ(Σ) ≤ 10**MAX_LOG10_CONDITION; the tolerances grow with κ, so this bounds how much
+# of float64's 16 digits the checks may give away (at most 4 here).
+MAX_LOG10_CONDITION = 4.0
+
+
+def _unit_floats(bound: float) -> st.SearchStrategy[float]:
+    return st.floats(min_value=-bound, max_value=bound, allow_nan=False, width=64)
+
+
+def vectors(n: int, *, bound: float = 5.0) -> st.SearchStrategy[np.ndarray]:
+    """Vectors of ``n`` floats in ``[-bound, bound]`` (shrinking to 0)."""
+    return arrays(np.float64, (n,), elements=_unit_floats(bound))
+
+
+@st.composite
+def rotations(draw: st.DrawFn, n: int) -> np.ndarray:
+    """An orthogonal ``n × n`` matrix: the ``Q`` of QR of a drawn matrix (``I`` when it shrinks to 0)."""
+    seed_matrix = draw(arrays(np.float64, (n, n), elements=_unit_floats(1.0)))
+    q, r = np.linalg.qr(seed_matrix)
+    # Fix signs so that a zero (or upper-triangular) draw gives the identity.
+    signs = np.where(np.diag(r) < 0, -1.0, 1.0)
+    return q * signs
+
+
+@st.composite
+def _log_spectrum(draw: st.DrawFn, n: int, *, max_log10_condition: float, scale_exponents: tuple[float, float]) -> np.ndarray:
+    """``10**e`` for ``n`` exponents spanning at most ``max_log10_condition`` decades."""
+    low = draw(st.floats(min_value=scale_exponents[0], max_value=scale_exponents[1], width=64))
+    span = draw(st.floats(min_value=0.0, max_value=max_log10_condition, width=64))
+    fractions = draw(arrays(np.float64, (n,), elements=st.floats(min_value=0.0, max_value=1.0, width=64)))
+    return 10.0 ** (low + span * fractions)
+
+
+@st.composite
+def covariances(draw: st.DrawFn, n: int, *, max_log10_condition: float = MAX_LOG10_CONDITION, diagonal: bool = False) -> np.ndarray:
+    """``Q diag(λ) Qᵀ``, ``λ`` spanning at most ``max_log10_condition`` decades around 1 (symmetrised)."""
+    eigenvalues = draw(_log_spectrum(n, max_log10_condition=max_log10_condition, scale_exponents=(-2.0, 1.0)))
+    if diagonal:
+        return np.diag(eigenvalues)
+    q = draw(rotations(n))
+    cov = (q * eigenvalues) @ q.T
+    return 0.5 * (cov + cov.T)
+
+
+@st.composite
+def invertible_matrices(draw: st.DrawFn, n: int, *, max_log10_condition: float = MAX_LOG10_CONDITION) -> np.ndarray:
+    """``U diag(s) V`` with ``κ(A)² ≤ 10**max_log10_condition`` and a drawn sign of ``det A``."""
+    singular = draw(_log_spectrum(n, max_log10_condition=max_log10_condition / 2, scale_exponents=(-1.0, 0.5)))
+    matrix = draw(rotations(n)) @ np.diag(singular) @ draw(rotations(n))
+    negative = draw(st.booleans())
+    if (np.linalg.det(matrix) < 0) != negative:
+        matrix[0] = -matrix[0]
+    return matrix
+
+
+@st.composite
+def affine_gaussian_cases(draw: st.DrawFn, *, dims: st.SearchStrategy[int] = dimensions) -> AffineGaussianCase:
+    """``(A, b)`` and 1–3 points ``x = b + A z``, ``z`` within 4 standard deviations."""
+    n = draw(dims)
+    matrix = draw(invertible_matrices(n))
+    shift = draw(vectors(n))
+    count = draw(st.integers(min_value=1, max_value=3))
+    standard = draw(arrays(np.float64, (count, n), elements=_unit_floats(4.0)))
+    return AffineGaussianCase(matrix=matrix, shift=shift, points=shift + standard @ matrix.T)
+
+
+@st.composite
+def gaussian_pairs(draw: st.DrawFn, *, dims: st.SearchStrategy[int] = dimensions, diagonal: bool = False, max_log10_condition: float = MAX_LOG10_CONDITION) -> GaussianPair:
+    """Two Gaussians ``N(μ0, Σ0)``, ``N(μ1, Σ1)`` on ``R^d`` with ``κ(Σ0), κ(Σ1) ≤ 10**max_log10_condition``."""
+    d = draw(dims)
+    return GaussianPair(
+        mu0=draw(vectors(d, bound=3.0)),
+        cov0=draw(covariances(d, diagonal=diagonal, max_log10_condition=max_log10_condition)),
+        mu1=draw(vectors(d, bound=3.0)),
+        cov1=draw(covariances(d, diagonal=diagonal, max_log10_condition=max_log10_condition)),
+    )
+
+
+def diagonal_gaussian_pairs() -> st.SearchStrategy[GaussianPair]:
+    """Pairs with diagonal covariances (independent coordinates), ``d`` from 1 to 8."""
+    return gaussian_pairs(diagonal=True)

@@ -1,0 +1,106 @@
+"""Strategies for KL divergences: pmfs with zeros, products of pmfs, and pairs of 1-D densities.
+
+Pmf weights are ``10**e`` with exponents drawn in ``[-6, 0]`` (so no weight underflows
+and ratios stay within 10⁶), then masked to zero where a drawn boolean says so and
+normalised. The relation between ``p`` and ``q`` is drawn: equal, ``q`` of full
+support (``p ≪ q``), or independent, which puts zeros in ``p``, in ``q``, and where
+``p > 0 = q``. Density pairs are drawn from families only in combinations whose KL is
+finite (:func:`theorems.kl.finite_kl_expected`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from theorems.kl import (
+    Density1D,
+    IndependentPmfs,
+    PmfPair,
+    beta_density,
+    finite_kl_expected,
+    laplace_density,
+    logistic_density,
+    normal_density,
+    normal_mixture_density,
+    student_t_density,
+    uniform_density,
+)
+
+__all__ = ["density_pairs", "densities", "independent_pmfs", "pmf_pairs", "pmfs"]
+
+
+@st.composite
+def pmfs(draw: st.DrawFn, size: int, *, zeros: bool = True) -> np.ndarray:
+    """A pmf on ``size`` points; with ``zeros``, some entries (never all) are exactly 0."""
+    exponents = draw(arrays(np.float64, (size,), elements=st.floats(min_value=-6.0, max_value=0.0, width=64)))
+    weights = 10.0**exponents
+    if zeros:
+        mask = draw(arrays(np.bool_, (size,)))
+        if mask.all():
+            mask[draw(st.integers(0, size - 1))] = False
+        weights[mask] = 0.0
+    return weights / weights.sum()
+
+
+@st.composite
+def pmf_pairs(draw: st.DrawFn, *, sizes: st.SearchStrategy[int] = st.integers(1, 8)) -> PmfPair:
+    """``(p, q)`` on the same ``k`` points: equal, ``q`` of full support, or independent (zeros anywhere)."""
+    k = draw(sizes)
+    p = draw(pmfs(k))
+    relation = draw(st.sampled_from(["independent", "equal", "q full support"]))
+    if relation == "equal":
+        return PmfPair(p=p, q=p.copy())
+    return PmfPair(p=p, q=draw(pmfs(k, zeros=relation == "independent")))
+
+
+@st.composite
+def independent_pmfs(draw: st.DrawFn) -> IndependentPmfs:
+    """2 or 3 independent factors of 1 to 4 points each (joint sets of up to 64 points)."""
+    pairs = draw(st.lists(pmf_pairs(sizes=st.integers(1, 4)), min_size=2, max_size=3))
+    return IndependentPmfs(p_factors=tuple(pair.p for pair in pairs), q_factors=tuple(pair.q for pair in pairs))
+
+
+def _locations() -> st.SearchStrategy[float]:
+    return st.floats(min_value=-2.0, max_value=2.0, width=64)
+
+
+def _scales() -> st.SearchStrategy[float]:
+    return st.floats(min_value=-0.5, max_value=0.5, width=64).map(lambda e: 10.0**e)
+
+
+@st.composite
+def densities(draw: st.DrawFn, *, families: tuple[str, ...] | None = None, min_nu: float = 1.5) -> Density1D:
+    """A density from one of the families; Student-t has ``ν ∈ [min_nu, 8]`` (heavy tails)."""
+    family = draw(st.sampled_from(families or ("normal", "laplace", "logistic", "student-t", "mixture", "uniform", "beta")))
+    if family == "normal":
+        return normal_density(draw(_locations()), draw(_scales()))
+    if family == "laplace":
+        return laplace_density(draw(_locations()), draw(_scales()))
+    if family == "logistic":
+        return logistic_density(draw(_locations()), draw(_scales()))
+    if family == "student-t":
+        return student_t_density(draw(st.floats(min_value=min_nu, max_value=8.0, width=64)), draw(_locations()), draw(_scales()))
+    if family == "mixture":
+        return normal_mixture_density(
+            draw(st.floats(min_value=0.1, max_value=0.9, width=64)), draw(_locations()), draw(_scales()), draw(_locations()), draw(_scales())
+        )
+    lower = draw(_locations())
+    upper = lower + draw(_scales()) * 2
+    if family == "uniform":
+        return uniform_density(lower, upper)
+    return beta_density(draw(st.floats(1.0, 5.0, width=64)), draw(st.floats(1.0, 5.0, width=64)), lower, upper)
+
+
+@st.composite
+def density_pairs(draw: st.DrawFn, *, min_nu: float = 1.5, families: tuple[str, ...] | None = None) -> tuple[Density1D, Density1D]:
+    """``(f, g)`` with ``D(f‖g) < ∞``; a bounded ``f`` may meet a wider uniform ``g``."""
+    f = draw(densities(min_nu=min_nu, families=families))
+    candidates = [draw(densities(families=(family,), min_nu=min_nu)) for family in ("normal", "laplace", "logistic", "student-t", "mixture")]
+    if f.tail == "bounded":
+        margin = draw(st.floats(min_value=0.0, max_value=1.0, width=64))
+        candidates.append(uniform_density(f.lower - margin, f.upper + margin))
+    # A margin of 1 degree of freedom keeps heavy-tailed integrals within quadrature's reach.
+    finite = [g for g in candidates if finite_kl_expected(f, g, margin=1.0)]
+    return f, draw(st.sampled_from(finite))

@@ -1,0 +1,157 @@
+"""T5 (KL nonnegativity) and T6 (KL additivity): pmfs by exact sums, densities by quadrature."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.stats
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from properties.kl_strategies import density_pairs, independent_pmfs, pmf_pairs
+from properties.wrong_kl import WRONG_IMPLEMENTATIONS
+from theorems.gaussian_density import gaussian_log_density_by_cholesky
+from theorems.kl import (
+    KL_ADDITIVITY,
+    KL_NONNEGATIVITY,
+    Density1D,
+    PmfPair,
+    joint_kl_by_cubature,
+    kl_by_quadrature,
+    kl_divergence,
+    log_ratio_integrand,
+    normal_density,
+)
+from theorems.profiles import scaled
+from theorems.quadrature import QUADRATURE_SAFETY
+from theorems.runner import find_counterexample
+from theorems.theorem import InvalidInput
+
+U64 = 2.0**-53
+
+
+def assert_holds(evidence) -> None:
+    assert evidence.holds, evidence.explain()
+
+
+def quadrature_tolerance(error: float, magnitude: float) -> float:
+    """QUADRATURE_SAFETY × the error estimate, plus 64u of the magnitude for rounding in the integrand."""
+    return QUADRATURE_SAFETY * error + 64 * U64 * max(magnitude, 1.0)
+
+
+@given(pmf_pairs())
+def test_reference_kl_matches_the_definition_and_is_nonnegative(pair: PmfPair) -> None:
+    assert_holds(KL_NONNEGATIVITY.check_reference(pair))
+
+
+@given(pmf_pairs())
+def test_scipy_stats_entropy_passes_the_nonnegativity_check(pair: PmfPair) -> None:
+    assert_holds(KL_NONNEGATIVITY.check(scipy.stats.entropy, pair))
+
+
+@given(independent_pmfs())
+def test_reference_kl_of_independent_pmfs_is_the_sum_over_factors(case) -> None:
+    assert_holds(KL_ADDITIVITY.check_reference(case))
+
+
+@given(independent_pmfs())
+def test_scipy_stats_entropy_passes_the_additivity_check(case) -> None:
+    assert_holds(KL_ADDITIVITY.check(scipy.stats.entropy, case))
+
+
+@given(density_pairs())
+def test_kl_of_continuous_densities_is_nonnegative_by_quadrature(pair: tuple[Density1D, Density1D]) -> None:
+    f, g = pair
+    oracle = kl_by_quadrature(f, g)
+    assert oracle.value >= -quadrature_tolerance(oracle.error, abs(oracle.value)), f"D({f}‖{g}) = {oracle.value} ({oracle.how})"
+
+
+@given(density_pairs())
+def test_kl_of_a_density_with_itself_is_zero_by_quadrature(pair: tuple[Density1D, Density1D]) -> None:
+    f, _ = pair
+    oracle = kl_by_quadrature(f, f)
+    assert abs(oracle.value) <= quadrature_tolerance(oracle.error, 0.0), f"D({f}‖{f}) = {oracle.value} ({oracle.how})"
+
+
+@given(density_pairs(), st.lists(st.floats(min_value=-1.0, max_value=1.0, width=64), min_size=1, max_size=16))
+def test_pointwise_f_log_f_over_g_is_at_least_f_minus_g(pair: tuple[Density1D, Density1D], positions: list[float]) -> None:
+    f, g = pair
+    # Points spread over f's support: t ∈ (−1, 1) mapped onto it.
+    t = np.clip(np.asarray(positions), -0.999, 0.999)
+    x = f.centre + f.scale * t / (1 - t**2) if math.isinf(f.lower) else f.lower + (f.upper - f.lower) * (t + 1) / 2
+    left, right = log_ratio_integrand(f, g)(x), f.pdf(x) - g.pdf(x)
+    # log t ≤ t − 1 is exact; both sides carry a few u relative to f + g + |f log(f/g)|.
+    slack = 16 * U64 * (f.pdf(x) + g.pdf(x) + np.abs(left))
+    assert np.all(left >= right - slack), f"f log(f/g) < f − g for {f}, {g} at x={x[left < right - slack]}"
+
+
+@settings(scaled(0.3))
+@given(st.lists(density_pairs(min_nu=3.0, families=("normal", "laplace", "logistic", "student-t", "mixture", "uniform")), min_size=2, max_size=2))
+def test_kl_of_an_independent_joint_density_is_the_sum_of_marginal_kls(pairs: list[tuple[Density1D, Density1D]]) -> None:
+    fs, gs = [f for f, _ in pairs], [g for _, g in pairs]
+
+    def joint(densities: list[Density1D]):
+        # The joint log-density as one function of x (evaluated in logs so that far tails
+        # do not underflow); the integrand takes log f(x) − log g(x) of the whole vector.
+        return lambda x: np.sum([d.logpdf(x[:, i]) for i, d in enumerate(densities)], axis=0)
+
+    with np.errstate(invalid="ignore"):
+        whole = joint_kl_by_cubature(joint(fs), joint(gs), [(f.lower, f.upper, f.centre, f.scale) for f in fs], rtol=1e-7)
+    marginals = [kl_by_quadrature(f, g) for f, g in pairs]
+    total = sum(m.value for m in marginals)
+    tolerance = quadrature_tolerance(whole.error + sum(m.error for m in marginals), abs(total))
+    assert abs(whole.value - total) <= tolerance, f"joint {whole.value} ({whole.how}) vs Σ marginals {total}; tolerance {tolerance:.2e}"
+
+
+@settings(scaled(0.3))
+@given(
+    st.floats(min_value=0.3, max_value=0.95, width=64),
+    st.sampled_from([-1.0, 1.0]),
+    st.floats(min_value=-1.0, max_value=1.0, width=64),
+)
+def test_additivity_fails_for_correlated_gaussians_with_the_same_marginals(rho: float, sign: float, shift: float) -> None:
+    """f = N(0, [[1, ρ], [ρ, 1]]), g = N(shift·1, I): the gap D(f‖g) − Σ D(f_i‖g_i) is the mutual information −½ log(1 − ρ²) > 0."""
+    cov = np.array([[1.0, sign * rho], [sign * rho, 1.0]])
+    mean_g = np.full(2, shift)
+    log_f = lambda x: gaussian_log_density_by_cholesky(x, np.zeros(2), cov)
+    log_g = lambda x: gaussian_log_density_by_cholesky(x, mean_g, np.eye(2))
+    whole = joint_kl_by_cubature(log_f, log_g, [(-math.inf, math.inf, 0.0, 1.0)] * 2, rtol=1e-8)
+    marginals = [kl_by_quadrature(normal_density(0.0, 1.0), normal_density(shift, 1.0)) for _ in range(2)]
+    gap = whole.value - sum(m.value for m in marginals)
+    tolerance = quadrature_tolerance(whole.error + sum(m.error for m in marginals), abs(whole.value))
+    mutual_information = -0.5 * math.log1p(-rho**2)
+    assert gap > tolerance, f"additivity held without independence: gap {gap:.3e} ≤ {tolerance:.1e}"
+    assert abs(gap - mutual_information) <= tolerance, f"gap {gap!r} vs −½log(1−ρ²) = {mutual_information!r}"
+
+
+@pytest.mark.parametrize("wrong", WRONG_IMPLEMENTATIONS, ids=lambda w: f"{w.theorem_id}:{w.name}")
+def test_every_wrong_kl_implementation_is_falsified_on_a_small_example(wrong) -> None:
+    theorem = KL_NONNEGATIVITY if wrong.theorem_id == "kl-nonnegativity" else KL_ADDITIVITY
+    found = find_counterexample(theorem, wrong.implementation, max_examples=200)
+    assert found is not None, f"{wrong.name} ({wrong.mistake}) was never falsified"
+    example = found.example
+    size = len(example.p) if isinstance(example, PmfPair) else sum(len(p) for p in example.p_factors)
+    assert size <= (3 if isinstance(example, PmfPair) else 6), found.evidence.explain()
+
+
+@pytest.mark.parametrize(
+    "p, q",
+    [
+        ([0.5, 0.6], [0.5, 0.5]),
+        ([1.0, -0.0, 0.0], [1.0, 0.0]),
+        ([[0.5, 0.5]], [[0.5, 0.5]]),
+        ([1.5, -0.5], [0.5, 0.5]),
+        ([float("nan"), 1.0], [0.5, 0.5]),
+    ],
+    ids=["p-not-summing-to-one", "different-sets", "not-one-dimensional", "negative-mass", "nan"],
+)
+def test_invalid_pmfs_are_rejected_in_one_line(p: list, q: list) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        kl_divergence(np.array(p), np.array(q))
+    assert "\n" not in str(raised.value)
+
+
+def test_kl_is_infinite_where_p_is_positive_and_q_is_zero() -> None:
+    assert kl_divergence(np.array([0.5, 0.5]), np.array([1.0, 0.0])) == math.inf

@@ -1,0 +1,176 @@
+r"""Integration oracles with their own error bars, and comparing a number against them.
+
+Three routes, named by what they compute and how:
+
+* :func:`integral_by_quad` — 1-D adaptive Gauss–Kronrod (QUADPACK ``qagse``/``qagie``
+  through ``scipy.integrate.quad``) over a few pieces; its error estimate is part of
+  the tolerance.
+* :func:`integral_by_cubature` — adaptive cubature on a box in 2–3 dimensions
+  (``scipy.integrate.cubature``, Gauss–Kronrod 21-point product rule or Genz–Malik),
+  vectorised, with its error estimate.
+* :func:`expectation_by_gauss_hermite` — ``E g(X)`` for ``X ~ N(m, L Lᵀ)`` by the
+  tensor-product probabilists' Gauss–Hermite rule after whitening ``x = m + L z``. A
+  ``k``-point rule integrates every monomial of degree ``≤ 2k − 1`` in each coordinate
+  exactly (Abramowitz & Stegun 25.4.46), so ``k = 2`` is exact for any quadratic in
+  ``x``: the only error is rounding.
+
+An oracle that does not converge is an error of the oracle (:class:`OracleError`),
+never a pass: QUADPACK's warnings are raised as errors, and a cubature whose status is
+not ``"converged"`` raises.
+
+QUADPACK's ``abserr`` is an *estimate*, not a bound (Piessens et al., *QUADPACK*,
+1983, §2.2.1: in practice it overestimates the error of ``qags`` by one or more orders
+of magnitude on smooth integrands). Comparisons therefore allow
+``QUADRATURE_SAFETY × abserr`` on top of rounding; the factor is stated with every use.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.polynomial.hermite_e import hermegauss
+from scipy import integrate
+
+from theorems.evidence import Evidence, implementation_failure
+
+__all__ = [
+    "QUADRATURE_SAFETY",
+    "OracleError",
+    "OracleValue",
+    "compare_scalar",
+    "expectation_by_gauss_hermite",
+    "gauss_hermite_rule",
+    "integral_by_cubature",
+    "integral_by_quad",
+    "real_scalar",
+]
+
+U64 = 2.0**-53
+
+# An error estimate may be optimistic by a modest factor; 10 covers QUADPACK's and
+# Genz–Malik's estimates on the smooth, analytic integrands used here.
+QUADRATURE_SAFETY = 10.0
+
+
+class OracleError(RuntimeError):
+    """The oracle itself failed (a quadrature did not converge): the check is inconclusive, never passed."""
+
+
+@dataclass(frozen=True)
+class OracleValue:
+    """A number computed by an oracle, with the bound on its own error and how it was obtained."""
+
+    value: float
+    error: float
+    how: str
+
+
+# --- comparing one number ------------------------------------------------------------
+
+
+def real_scalar(value: object) -> float | None:
+    """``value`` as a Python float if it is a real scalar (float, numpy scalar, 0-d array or tensor), else None."""
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().cpu().numpy()
+    array = np.asarray(value)
+    if array.ndim != 0 or not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+        return None
+    return float(array)
+
+
+def compare_scalar(
+    *,
+    theorem_id: str,
+    example: str,
+    expected: float,
+    expected_how: str,
+    actual: float,
+    tolerance: float,
+    tolerance_reason: str,
+) -> Evidence:
+    """Compare two real numbers, either of which may be ``±inf`` (equal infinities match exactly)."""
+    if math.isnan(actual):
+        return implementation_failure(theorem_id, example, "returned NaN")
+    if math.isinf(expected) or math.isinf(actual):
+        error = 0.0 if expected == actual else math.inf
+    else:
+        error = abs(actual - expected)
+    return Evidence(
+        theorem_id=theorem_id,
+        example=example,
+        expected=f"{expected:.17g} ({expected_how})",
+        actual=f"{actual:.17g}",
+        error=error,
+        tolerance=tolerance,
+        tolerance_reason=tolerance_reason,
+    )
+
+
+# --- Gauss–Hermite after whitening -----------------------------------------------------
+
+
+def gauss_hermite_rule(dim: int, points_per_axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes ``(k^dim, dim)`` and weights ``(k^dim,)`` with ``Σ w g(z) = E g(Z)``, ``Z ~ N(0, I_dim)``."""
+    nodes_1d, weights_1d = hermegauss(points_per_axis)
+    weights_1d = weights_1d / math.sqrt(2 * math.pi)
+    grids = np.meshgrid(*([nodes_1d] * dim), indexing="ij")
+    weight_grids = np.meshgrid(*([weights_1d] * dim), indexing="ij")
+    nodes = np.stack([grid.reshape(-1) for grid in grids], axis=1)
+    weights = np.prod(np.stack([grid.reshape(-1) for grid in weight_grids], axis=1), axis=1)
+    return nodes, weights
+
+
+def expectation_by_gauss_hermite(
+    integrand: Callable[[np.ndarray], np.ndarray], mean: np.ndarray, factor: np.ndarray, *, points_per_axis: int = 2
+) -> tuple[float, float]:
+    """``E g(X)``, ``X ~ N(mean, factor factorᵀ)``, and ``Σ w |g|`` (the size of the terms, for rounding).
+
+    ``integrand`` maps points ``(m, dim)`` to values ``(m,)``. Exact (up to rounding)
+    when ``g`` is a polynomial of degree ``≤ 2·points_per_axis − 1`` in each coordinate.
+    """
+    nodes, weights = gauss_hermite_rule(len(mean), points_per_axis)
+    values = integrand(mean + nodes @ factor.T)
+    return float(weights @ values), float(weights @ np.abs(values))
+
+
+# --- adaptive quadrature ----------------------------------------------------------------
+
+
+def integral_by_quad(integrand: Callable[[float], float], breakpoints: Sequence[float], *, epsabs: float = 1e-11, epsrel: float = 1e-10, limit: int = 200) -> OracleValue:
+    """``∫_{−∞}^{∞} g`` (or over ``[breakpoints[0], breakpoints[-1]]`` when those are finite), piece by piece.
+
+    The pieces are ``(−∞, t₀], [t₀, t₁], …, [t_k, ∞)`` for sorted finite breakpoints;
+    pass ``-inf``/``inf`` ends explicitly. Any QUADPACK warning (roundoff detected,
+    subdivision limit, divergence) raises :class:`OracleError`.
+    """
+    ends = list(breakpoints)
+    total, error = 0.0, 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", integrate.IntegrationWarning)
+        for left, right in zip(ends[:-1], ends[1:]):
+            if not left < right:
+                continue
+            try:
+                value, abserr = integrate.quad(integrand, left, right, epsabs=epsabs, epsrel=epsrel, limit=limit)
+            except integrate.IntegrationWarning as warning:
+                raise OracleError(f"quad on [{left:.4g}, {right:.4g}] did not converge: {str(warning).splitlines()[0]}") from None
+            if not math.isfinite(value):
+                raise OracleError(f"quad on [{left:.4g}, {right:.4g}] returned {value}")
+            total += value
+            error += abserr
+    return OracleValue(total, error, f"adaptive quad over {len(ends) - 1} pieces, error estimate {error:.1e}")
+
+
+def integral_by_cubature(
+    integrand: Callable[[np.ndarray], np.ndarray], lower: np.ndarray, upper: np.ndarray, *, rtol: float = 1e-9, atol: float = 1e-11, max_subdivisions: int = 2000
+) -> OracleValue:
+    """``∫_box g`` in 2–3 dimensions by adaptive cubature; ``integrand`` maps ``(m, dim)`` to ``(m,)``."""
+    rule = "gk21" if len(lower) <= 2 else "genz-malik"
+    result = integrate.cubature(integrand, lower, upper, rule=rule, rtol=rtol, atol=atol, max_subdivisions=max_subdivisions)
+    if result.status != "converged" or not np.isfinite(result.estimate):
+        raise OracleError(f"cubature ({rule}) on the box {lower}..{upper} did not converge: status {result.status}, error estimate {float(result.error):.1e}")
+    return OracleValue(float(result.estimate), float(result.error), f"adaptive cubature ({rule}), error estimate {float(result.error):.1e}")
