@@ -1,0 +1,131 @@
+"""Properties of T3, the Toeplitz gradient (``theorems.toeplitz``). Exact algebra in float64."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given
+
+from properties.toeplitz_strategies import general_cases, gradient_cases
+from properties.wrong_toeplitz import WRONG_IMPLEMENTATIONS
+from theorems.evidence import compare_elementwise
+from theorems.runner import find_counterexample
+from theorems.theorem import InvalidInput
+from theorems.toeplitz import (
+    TOEPLITZ_GRADIENT,
+    TOEPLITZ_MATRIX,
+    ToeplitzCase,
+    U64,
+    block_toeplitz_matrix,
+    filter_gradient_from_matrix_gradient,
+    filter_gradient_through_conv1d,
+    gradients_through_dense_matrix,
+    loss_of_filter,
+    output_length,
+    sum_tolerance,
+    superdiagonal_sums,
+    toeplitz_matrix,
+)
+from theorems.tolerance import gamma
+
+
+@given(gradient_cases())
+def test_toeplitz_matrix_times_x_equals_conv1d(case: ToeplitzCase) -> None:
+    evidence = TOEPLITZ_MATRIX.check_reference(case)
+    assert evidence.holds, evidence.explain()
+
+
+@given(general_cases())
+def test_block_toeplitz_matrix_with_stride_dilation_and_channels_equals_conv1d(case: ToeplitzCase) -> None:
+    matrix = block_toeplitz_matrix(case.w, case.n, stride=case.stride, dilation=case.dilation)
+    conv = torch.nn.functional.conv1d
+    expected = conv(case.x.unsqueeze(0), case.w, stride=case.stride, dilation=case.dilation).reshape(-1)
+    magnitude = conv(case.x.abs().unsqueeze(0), case.w.abs(), stride=case.stride, dilation=case.dilation).reshape(-1)
+    terms = case.channels[1] * case.n
+    evidence = compare_elementwise(
+        theorem_id="toeplitz-matrix", example=repr(case), expected=expected, actual=matrix @ case.x.reshape(-1),
+        tolerance=2 * gamma(terms, U64) * magnitude, tolerance_reason=f"2γ_m·Σ|w||x| with m={terms} terms per output",
+    )
+    assert evidence.holds, evidence.explain()
+
+
+@given(gradient_cases())
+def test_filter_gradient_is_the_sum_of_superdiagonals_of_the_matrix_gradient(case: ToeplitzCase) -> None:
+    evidence = TOEPLITZ_GRADIENT.check_reference(case)
+    assert evidence.holds, evidence.explain()
+
+
+@given(general_cases())
+def test_strided_dilated_multichannel_filter_gradient_matches_autograd_through_conv1d(case: ToeplitzCase) -> None:
+    dense = gradients_through_dense_matrix(case)
+    actual = filter_gradient_from_matrix_gradient(
+        dense["grad_A"], case.kernel_size, stride=case.stride, dilation=case.dilation, channels=case.channels
+    )
+    expected = filter_gradient_through_conv1d(case, dense["delta"])
+    n_out = output_length(case.n, case.kernel_size, stride=case.stride, dilation=case.dilation)
+    magnitude = filter_gradient_from_matrix_gradient(
+        dense["grad_A"].abs(), case.kernel_size, stride=case.stride, dilation=case.dilation, channels=case.channels
+    )
+    evidence = compare_elementwise(
+        theorem_id="toeplitz-gradient", example=repr(case), expected=expected, actual=actual.reshape(expected.shape),
+        tolerance=sum_tolerance(magnitude, n_out), tolerance_reason=f"2γ_(m+1)·Σ_i|δ_i x_(s i+d k)| with m={n_out} terms",
+    )
+    assert evidence.holds, evidence.explain()
+
+
+@given(general_cases())
+def test_shared_bias_gradient_is_the_sum_of_delta(case: ToeplitzCase) -> None:
+    dense = gradients_through_dense_matrix(case)
+    delta = dense["delta"]
+    evidence = compare_elementwise(
+        theorem_id="toeplitz-gradient", example=repr(case), expected=delta.sum().reshape(1), actual=dense["grad_b"].reshape(1),
+        tolerance=sum_tolerance(delta.abs().sum(), delta.numel()), tolerance_reason=f"2γ_(m+1)·Σ|δ| with m={delta.numel()}",
+    )
+    assert evidence.holds, evidence.explain()
+
+
+@given(general_cases())
+def test_autograd_through_conv1d_agrees_with_central_finite_differences(case: ToeplitzCase) -> None:
+    # gradcheck's own tolerances (atol 1e-5, rtol 1e-3) bound the central difference's
+    # truncation error h²|ℓ'''|/6 with h = 1e-6 for these O(1) smooth losses.
+    w = case.w.detach().clone().requires_grad_(True)
+    bias = case.bias.detach().clone().requires_grad_(True)
+    assert torch.autograd.gradcheck(loss_of_filter(case), (w, bias))
+
+
+@pytest.mark.parametrize("wrong", WRONG_IMPLEMENTATIONS, ids=lambda wrong: wrong.name)
+def test_wrong_toeplitz_gradient_is_falsified_on_a_small_example(wrong) -> None:
+    counterexample = find_counterexample(TOEPLITZ_GRADIENT, wrong.implementation)
+    assert counterexample is not None, f"{wrong.name} ({wrong.mistake}) was not falsified"
+    assert not counterexample.evidence.holds
+    assert counterexample.example.n <= 3 and counterexample.example.kernel_size <= 2, counterexample.evidence.explain()
+
+
+@pytest.mark.parametrize(
+    ("grad_A", "kernel_size"),
+    [
+        ("not a tensor", 1),
+        (torch.zeros(3), 1),
+        (torch.zeros(2, 3, dtype=torch.float64), 0),
+        (torch.zeros(2, 3, dtype=torch.float64), 2.0),
+        (torch.zeros(2, 3, dtype=torch.float64), True),
+        (torch.zeros(1, 3, dtype=torch.float64), 4),
+        (torch.zeros(3, 3, dtype=torch.float64), 2),
+    ],
+)
+def test_bad_matrix_gradients_raise_invalid_input_with_a_one_line_message(grad_A, kernel_size) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        superdiagonal_sums(grad_A, kernel_size)
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(("n", "kernel_size"), [(3, 4), (0, 1), (2.5, 1)])
+def test_bad_sizes_raise_invalid_input_with_a_one_line_message(n, kernel_size: int) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        toeplitz_matrix(torch.zeros(kernel_size, dtype=torch.float64), n)
+    assert "\n" not in str(raised.value)
+
+
+def test_a_non_case_example_raises_invalid_input() -> None:
+    with pytest.raises(InvalidInput):
+        TOEPLITZ_GRADIENT.check(superdiagonal_sums, (torch.zeros(2, 3), 2))
