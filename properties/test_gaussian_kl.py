@@ -1,0 +1,130 @@
+"""T7 (Gaussian KL): Gauss–Hermite, adaptive quadrature, Monte Carlo, torch, and additivity."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from properties.gaussian_strategies import diagonal_gaussian_pairs, gaussian_pairs
+from properties.wrong_gaussian import WRONG_IMPLEMENTATIONS
+from theorems.false_alarms import per_check_false_alarm
+from theorems.gaussian_density import gaussian_log_density_by_cholesky
+from theorems.gaussian_kl import (
+    CLAIMS,
+    GAUSSIAN_KL,
+    GaussianPair,
+    gaussian_kl,
+    gaussian_kl_tolerance,
+    log_ratio_as_quadratic,
+    torch_kl_divergence,
+)
+from theorems.quadrature import QUADRATURE_SAFETY, integral_by_quad
+from theorems.runner import find_counterexample
+from theorems.theorem import InvalidInput
+
+U64 = 2.0**-53
+BLOCK = 100
+
+
+def assert_holds(evidence) -> None:
+    assert evidence.holds, evidence.explain()
+
+
+@given(gaussian_pairs())
+def test_closed_form_matches_gauss_hermite_integration(pair: GaussianPair) -> None:
+    assert_holds(GAUSSIAN_KL.check_reference(pair))
+
+
+@given(gaussian_pairs())
+def test_torch_kl_divergence_matches_gauss_hermite_integration(pair: GaussianPair) -> None:
+    assert_holds(GAUSSIAN_KL.check(torch_kl_divergence, pair))
+
+
+@given(gaussian_pairs(dims=st.just(1)))
+def test_closed_form_matches_adaptive_quadrature_in_one_dimension(pair: GaussianPair) -> None:
+    mean, sd = float(pair.mu0[0]), math.sqrt(pair.cov0[0, 0])
+
+    def integrand(x: float) -> float:
+        point = np.array([[x]])
+        log_f = gaussian_log_density_by_cholesky(point, pair.mu0, pair.cov0)[0]
+        return math.exp(log_f) * (log_f - gaussian_log_density_by_cholesky(point, pair.mu1, pair.cov1)[0])
+
+    oracle = integral_by_quad(integrand, [-math.inf, mean - 10 * sd, mean, mean + 10 * sd, math.inf])
+    expected = gaussian_kl(*pair.arguments())
+    tolerance = QUADRATURE_SAFETY * oracle.error + gaussian_kl_tolerance(pair, abs(expected))[0]
+    assert abs(expected - oracle.value) <= tolerance, f"closed form {expected!r} vs {oracle.value!r} ({oracle.how}); tolerance {tolerance:.2e}"
+
+
+@given(gaussian_pairs(), st.integers(0, 2**32 - 1))
+def test_closed_form_lies_within_the_monte_carlo_confidence_bound(pair: GaussianPair, seed: int) -> None:
+    """Median of K block means of log f0(X) − log f1(X), X ~ N(μ0, Σ0), blocks of 100 samples.
+
+    The integrand is c + aᵀZ + ZᵀBZ with variance σ² = |a|² + 2‖B‖²_F (exact for
+    Gaussian Z). By Chebyshev each block mean is within 2σ/√100 = 0.2σ of D with
+    probability ≥ 3/4; the median fails only if half the blocks do, which by Hoeffding
+    has probability ≤ exp(−K/8). K = ⌈8 ln(1/α)⌉ with α the per-check share of the
+    "gaussian-kl" budget. Power: an error larger than 0.2σ (e.g. the missing ½ when
+    D > 0.2σ) is caught with the same probability 1 − exp(−K/8).
+    """
+    alpha = per_check_false_alarm("gaussian-kl", checks_per_example=1)
+    blocks = math.ceil(8 * math.log(1 / alpha))
+    linear, quadratic = log_ratio_as_quadratic(pair.mu0, pair.cov0, pair.mu1, pair.cov1)
+    sigma = math.sqrt(float(linear @ linear) + 2 * float(np.sum(quadratic**2)))
+    rng = np.random.default_rng(seed)
+    factor = np.linalg.cholesky(pair.cov0)
+    x = pair.mu0 + rng.standard_normal((blocks * BLOCK, pair.dim)) @ factor.T
+    values = gaussian_log_density_by_cholesky(x, pair.mu0, pair.cov0) - gaussian_log_density_by_cholesky(x, pair.mu1, pair.cov1)
+    estimate = float(np.median(values.reshape(blocks, BLOCK).mean(axis=1)))
+    expected = gaussian_kl(*pair.arguments())
+    bound = 2 * sigma / math.sqrt(BLOCK) + gaussian_kl_tolerance(pair, abs(expected))[0]
+    assert abs(estimate - expected) <= bound, f"closed form {expected!r} vs median-of-means {estimate!r} ± {bound:.3e} (K={blocks}, α={alpha:.1e})"
+
+
+@given(diagonal_gaussian_pairs())
+def test_diagonal_gaussian_kl_is_the_sum_of_one_dimensional_kls(pair: GaussianPair) -> None:
+    whole = gaussian_kl(*pair.arguments())
+    parts = [
+        gaussian_kl(pair.mu0[i : i + 1], pair.cov0[i : i + 1, i : i + 1], pair.mu1[i : i + 1], pair.cov1[i : i + 1, i : i + 1])
+        for i in range(pair.dim)
+    ]
+    tolerance = gaussian_kl_tolerance(pair, abs(whole))[0] * 2
+    assert abs(whole - sum(parts)) <= tolerance, f"D = {whole!r} vs Σ 1-D = {sum(parts)!r}; tolerance {tolerance:.2e}"
+
+
+@pytest.mark.parametrize("wrong", [w for w in WRONG_IMPLEMENTATIONS if w.theorem_id == "gaussian-kl"], ids=lambda w: w.name)
+def test_every_wrong_gaussian_kl_is_falsified_in_one_dimension(wrong) -> None:
+    found = find_counterexample(GAUSSIAN_KL, wrong.implementation, max_examples=200)
+    assert found is not None, f"{wrong.name} ({wrong.mistake}) was never falsified"
+    assert found.example.dim == 1, found.evidence.explain()
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
+def test_the_transcribed_gaussian_kl_is_falsified_in_one_dimension(claim) -> None:
+    found = find_counterexample(GAUSSIAN_KL, claim.implementation, max_examples=200)
+    assert found is not None, f"the transcribed claim {claim.id} was not falsified: the suite lost its power"
+    assert found.example.dim == 1, found.evidence.explain()
+
+
+def test_the_notes_counterexample_gives_a_negative_divergence() -> None:
+    args = (np.zeros(1), np.eye(1), np.zeros(1), 2 * np.eye(1))
+    assert gaussian_kl(*args) == pytest.approx(0.5 * (0.5 - 1 + math.log(2)), rel=1e-15)
+    assert CLAIMS[0].implementation(*args) < 0
+
+
+@pytest.mark.parametrize(
+    "mu0, cov0, mu1, cov1",
+    [
+        ([0.0], [[1.0]], [0.0, 0.0], np.eye(2)),
+        ([0.0], [[-1.0]], [0.0], [[1.0]]),
+        ([0.0, 0.0], [[1.0, 0.3], [0.0, 1.0]], [0.0, 0.0], np.eye(2)),
+    ],
+    ids=["dimension-mismatch", "not-positive-definite", "not-symmetric"],
+)
+def test_invalid_gaussians_are_rejected_in_one_line(mu0: list, cov0: list, mu1: list, cov1: list) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        gaussian_kl(np.array(mu0), np.array(cov0), np.array(mu1), np.array(cov1))
+    assert "\n" not in str(raised.value)
