@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 
 from theorems.profiles import PROFILES, default_profile_name, load_profile
 from theorems.registry import all_theorems, get_theorem
+from theorems.report.running import make_strategies_importable
 from theorems.theorem import InvalidInput
 
 __all__ = ["main"]
@@ -268,24 +269,6 @@ def print_check(theorem_id: str, target: str, run: Any) -> None:
 
 
 COMMANDS = {"list": command_list, "verify": command_verify, "check": command_check}
-
-
-def make_strategies_importable() -> None:
-    """Theorems name their example strategies in the ``properties`` package, beside ``theorems``.
-
-    The installed ``theorems`` script does not have the project folder on ``sys.path``
-    (``python -m theorems`` does, through the working directory): add the folder that
-    holds the ``theorems`` package when it also holds ``properties``.
-    """
-    import importlib.util
-
-    import theorems
-
-    if importlib.util.find_spec("properties") is not None:
-        return
-    project = Path(theorems.__file__).resolve().parent.parent
-    if (project / "properties" / "__init__.py").is_file():
-        sys.path.append(str(project))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

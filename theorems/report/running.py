@@ -15,23 +15,27 @@ the one from the minimal example.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import random
 import shlex
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import hypothesis
 from hypothesis import HealthCheck, given, settings
 
+import theorems
 from theorems.evidence import Evidence
 from theorems.registry import all_claims, all_theorems, get_theorem
 from theorems.report.environment import environment
 from theorems.report.results import ClaimResult, Run, TheoremResult, Verification
 from theorems.theorem import Claim, InvalidInput, Theorem, resolve
 
-__all__ = ["check_claim", "check_implementation", "implementation_target", "verify_all"]
+__all__ = ["check_claim", "check_implementation", "implementation_target", "make_strategies_importable", "verify_all"]
 
 Progress = Callable[[str, str, Run], None]
 
@@ -120,6 +124,21 @@ def _observing(callback: Callable[..., None]) -> Iterator[bool]:
             observability.OBSERVABILITY_COLLECT_COVERAGE = saved
 
 
+def make_strategies_importable() -> None:
+    """Theorems name their example strategies in the ``properties`` package, beside ``theorems``.
+
+    The installed ``theorems`` script, or pytest run from another folder, does not have
+    the project folder on ``sys.path`` (``python -m theorems`` in the project does,
+    through the working directory): add the folder holding the ``theorems`` package
+    when it also holds ``properties``.
+    """
+    if importlib.util.find_spec("properties") is not None:
+        return
+    project = Path(theorems.__file__).resolve().parent.parent
+    if (project / "properties" / "__init__.py").is_file():
+        sys.path.append(str(project))
+
+
 def implementation_target(implementation: Callable[..., Any]) -> str | None:
     """``module:qualname`` naming ``implementation``, if importing it gives it back."""
     module = getattr(implementation, "__module__", None)
@@ -160,6 +179,7 @@ def run_check(
     ``seed`` fixes the examples when the profile is not derandomized (the seed used is
     written into the replay command).
     """
+    make_strategies_importable()
     tally = _Tally()
 
     def property_holds(example: Any) -> None:

@@ -1,0 +1,174 @@
+"""The verification report and the machinery behind it: counts, evidence, formats, figures.
+
+The HTML is checked here as text (self-contained, every theorem present, math
+converted); ``test_report_browser.py`` checks it as a person sees it.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from theorems.fold import FOLD_CONV, FOLD_LINEAR, fold_linear
+from theorems.registry import all_claims
+from theorems.report import Figure, FigureContext, Verification, check_implementation, render_html, verify_all
+from theorems.report import running
+from theorems.report.figures import NothingToDraw, render_figures
+from theorems.report.html import render_math
+from theorems.report.results import ClaimResult, TheoremResult
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(scope="module")
+def verification() -> Verification:
+    """Two fold theorems and every transcribed claim, a few examples each; one falsified check."""
+    found = verify_all(profile="ci", max_examples=4, theorem_ids=("fold-linear", "fold-conv"))
+    from torch.nn.utils.fusion import fuse_linear_bn_eval
+
+    falsified = check_implementation(FOLD_LINEAR, fuse_linear_bn_eval, profile="ci", max_examples=20)
+    return Verification((*found.theorems, falsified), found.claims, found.environment)
+
+
+@pytest.fixture(scope="module")
+def report(verification: Verification) -> str:
+    return render_html(verification)
+
+
+class ResourceFinder(html.parser.HTMLParser):
+    """Every attribute that could make a browser fetch something."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fetches: list[tuple[str, str, str]] = []
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        for name, value in attrs:
+            if name in ("src", "href", "srcset", "poster", "data", "action") and value and not value.startswith(("#", "data:")):
+                self.fetches.append((tag, name, value))
+
+
+def test_the_report_fetches_nothing(report: str) -> None:
+    finder = ResourceFinder()
+    finder.feed(report)
+    assert finder.fetches == []
+    assert not {"script", "link", "iframe", "object", "embed"} & finder.tags
+    assert "url(" not in report and "@import" not in report
+    assert "default-src 'none'" in report
+
+
+def test_every_checked_theorem_has_a_section_with_its_statement_as_mathml(report: str, verification: Verification) -> None:
+    for result in verification.theorems:
+        start = report.index(f'data-theorem-id="{result.theorem_id}"')
+        section = report[start : report.index("</section>", start)]
+        assert '<div class="statement"><math' in section
+    assert 'class="math-error"' not in report
+
+
+def test_a_falsified_check_shows_its_minimal_counterexample_and_replay(report: str) -> None:
+    assert 'data-verdict="falsified"' in report
+    assert "the implementation raised TypeError" in report
+    assert "replay" in report and "theorems check fold-linear --impl torch.nn.utils.fusion:fuse_linear_bn_eval --profile ci" in report
+    assert "@reproduce_failure(" in report
+
+
+def test_every_transcribed_claim_is_shown_beside_its_corrected_form(report: str, verification: Verification) -> None:
+    assert len(verification.claims) == len([c for c in all_claims() if c.theorem_id in ("fold-linear", "fold-conv")])
+    for result in verification.claims:
+        start = report.index(f'data-claim-id="{result.claim_id}"')
+        section = report[start : report.index("</section>", start)]
+        assert "as transcribed" in section and "corrected" in section
+
+
+def test_the_report_names_the_environment(report: str) -> None:
+    for name in ("torch", "numpy", "scipy", "hypothesis", "profile", "seed"):
+        assert f"<th>{name}</th>" in report
+
+
+def test_the_fold_figure_is_an_inline_png(report: str) -> None:
+    assert 'id="figure-fold-error-vs-tolerance"' in report
+    assert '<img src="data:image/png;base64,' in report
+
+
+def test_a_formula_that_does_not_convert_is_marked_not_hidden() -> None:
+    assert 'class="math-error"' in render_math(r"\frac{1}{")
+    assert render_math(r"\frac{1}{2}").startswith("<math")
+
+
+def test_a_theorem_module_can_contribute_a_figure() -> None:
+    context = FigureContext(evidence={"fold-linear": ()}, profile="dev")
+
+    def draw_line(context: FigureContext, axes: Any) -> None:
+        axes.plot([0, 1], [0, 1])
+
+    def draw_nothing(context: FigureContext, axes: Any) -> None:
+        raise NothingToDraw("empty")
+
+    def draw_broken(context: FigureContext, axes: Any) -> None:
+        raise RuntimeError("oops")
+
+    figures = (
+        Figure("line", "A line", "caption", ("fold-linear",), draw_line),
+        Figure("nothing", "Nothing", "caption", ("fold-linear",), draw_nothing),
+        Figure("broken", "Broken", "caption", (), draw_broken),
+        Figure("elsewhere", "Elsewhere", "caption", ("gaussian-kl",), draw_line),
+    )
+    rendered = {figure.id: figure for figure in render_figures(context, figures)}
+    assert set(rendered) == {"line", "broken"}
+    assert rendered["line"].png_base64 and rendered["broken"].error == "RuntimeError: oops"
+
+
+def test_results_survive_the_trip_through_a_dict(verification: Verification) -> None:
+    for result in verification.theorems:
+        again = TheoremResult.from_dict(json.loads(json.dumps(result.to_dict())))
+        assert again == result
+    for claim in verification.claims:
+        assert ClaimResult.from_dict(json.loads(json.dumps(claim.to_dict()))) == claim
+
+
+def test_counts_come_from_hypothesis_observability(verification: Verification) -> None:
+    holding = [result for result in verification.theorems if result.passed]
+    assert holding and all(r.run.counted_by == "observability" and r.run.examples == 4 for r in holding)
+    assert all(len(r.run.evidence) == r.run.examples for r in holding)
+
+
+def test_counts_fall_back_to_the_test_body_without_observability(monkeypatch: pytest.MonkeyPatch) -> None:
+    import contextlib
+
+    @contextlib.contextmanager
+    def unavailable(callback: Any) -> Any:
+        yield False
+
+    monkeypatch.setattr(running, "_observing", unavailable)
+    result = check_implementation(FOLD_CONV, FOLD_CONV.reference, profile="ci", max_examples=3)
+    assert result.run.counted_by == "test body" and result.run.examples == 3 and result.passed
+
+
+def test_a_broken_check_is_an_error_not_a_falsification() -> None:
+    def check(implementation: Any, example: Any) -> Any:
+        raise ZeroDivisionError("oracle divided by zero")
+
+    import dataclasses
+
+    broken = dataclasses.replace(FOLD_LINEAR, id="broken", check=check)
+    result = check_implementation(broken, fold_linear, profile="ci", max_examples=2)
+    assert result.run.verdict == "error" and "ZeroDivisionError: oracle divided by zero" in (result.run.error or "")
+
+
+def test_plain_pytest_writes_the_same_report(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_nothing="def test_nothing():\n    pass\n")
+    report = pytester.path / "out" / "index.html"
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-n", "2", "--hypothesis-profile", "ci", "--theorems-report", str(report),
+        "--theorems-examples", "2", "-k", "nothing or fold-linear or fold-conv", "--junitxml", str(pytester.path / "j.xml"),
+    )
+    result.assert_outcomes(passed=4)
+    text = report.read_text()
+    assert 'data-theorem-id="fold-linear"' in text and 'data-theorem-id="fold-conv"' in text
+    assert "theorems report (passed" in result.stdout.str()
+    assert '<property name="verdict" value="holds"' in (pytester.path / "j.xml").read_text()
