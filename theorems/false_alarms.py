@@ -10,7 +10,7 @@ it runs under the loaded profile (examples × checks per example).
 
 from __future__ import annotations
 
-from hypothesis import settings
+from theorems.profiles import loaded_profile_examples
 
 __all__ = ["FAMILY_WISE_FALSE_ALARM", "SHARES", "per_check_false_alarm"]
 
@@ -31,11 +31,12 @@ def per_check_false_alarm(share: str, *, checks_per_example: int, examples: int 
 
     ``examples`` defaults to the loaded profile's ``max_examples``: Hypothesis calls a
     passing test at most that many times, so the share divided by
-    ``examples × checks_per_example`` bounds the share's total by the union bound.
+    ``examples × checks_per_example`` bounds the share's total by the union bound. A
+    property running a scaled fraction of the profile passes its own count.
     """
     if share not in SHARES:
         raise ValueError(f"share={share!r} is not in the budget; expected one of {', '.join(SHARES)}")
     if checks_per_example < 1:
         raise ValueError(f"checks_per_example={checks_per_example} must be at least 1")
-    runs = examples if examples is not None else settings.default.max_examples
+    runs = examples if examples is not None else loaded_profile_examples()
     return SHARES[share] / (runs * checks_per_example)

@@ -12,7 +12,7 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-__all__ = ["PROFILES", "load_profile", "scaled"]
+__all__ = ["PROFILES", "load_profile", "loaded_profile_examples", "scaled"]
 
 PROFILES: dict[str, settings] = {
     "dev": settings(max_examples=20, deadline=None),
@@ -52,3 +52,17 @@ def scaled(fraction: float, *, minimum: int = 1) -> settings:
     """
     examples = max(minimum, math.ceil(settings.default.max_examples * fraction))
     return settings(max_examples=examples)
+
+
+def loaded_profile_examples() -> int:
+    """``max_examples`` of the loaded profile, even inside a test running scaled settings.
+
+    Inside a running test ``settings.default`` is that test's own settings, so the
+    profile is looked up by the name Hypothesis recorded when it was loaded (by
+    :func:`load_profile` or by pytest's ``--hypothesis-profile``); read defensively.
+    """
+    name = getattr(settings, "_current_profile", None)
+    try:
+        return settings.get_profile(name).max_examples if name else settings.default.max_examples
+    except Exception:  # a private attribute of Hypothesis: fall back to the active settings
+        return settings.default.max_examples

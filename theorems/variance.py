@@ -65,12 +65,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
-from hypothesis import settings
 from scipy import stats
 from torch import nn
 
 from theorems.evidence import Evidence, implementation_failure
 from theorems.false_alarms import per_check_false_alarm
+from theorems.profiles import loaded_profile_examples
 from theorems.theorem import InvalidInput, Theorem
 from theorems.tolerance import UNIT_ROUNDOFF
 
@@ -298,20 +298,9 @@ def work_per_network(widths: tuple[int, ...], inputs: str) -> int:
 
 def false_alarm(theorem_id: str, check: str) -> float:
     """The false-alarm probability one ``check`` of ``theorem_id`` may have under the loaded profile."""
-    examples = max(1, math.ceil(profile_examples() * EXAMPLE_FRACTIONS[check]))
+    examples = max(1, math.ceil(loaded_profile_examples() * EXAMPLE_FRACTIONS[check]))
     per_check = per_check_false_alarm(theorem_id, checks_per_example=CHECKS_PER_EXAMPLE.get(check, 1), examples=examples)
     return per_check * SUB_SHARES[check]
-
-
-def profile_examples() -> int:
-    """``max_examples`` of the loaded profile, as :func:`theorems.profiles.scaled` saw it at decoration.
-
-    Inside a running test ``settings.default`` is that test's (scaled) settings, so the
-    loaded profile is looked up by name.
-    """
-    name = getattr(settings, "_current_profile", None)
-    profile = settings.get_profile(name) if name else settings.default
-    return profile.max_examples
 
 
 def critical_values(alpha: float) -> tuple[float, float]:
