@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROFILE ?= ci
 
-.PHONY: verify test browser
+.PHONY: verify test browser flakiness bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +31,16 @@ browser:
 test: $(STAMP) browser
 	@$(BIN)/python -m pytest -n 2 --hypothesis-profile $(PROFILE); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests were collected: the suite verified nothing" >&2; fi; exit $$rc
+
+# Twenty runs of the whole suite with ci's example counts under different seeds; any
+# failure on correct code is flakiness. Prints the count of failing runs.
+FLAKINESS_RUNS ?= 20
+flakiness: $(STAMP) browser
+	@failures=0; for seed in $$(seq 1 $(FLAKINESS_RUNS)); do \
+	  if $(BIN)/python -m pytest -q -n 2 --hypothesis-profile ci-reseeded --hypothesis-seed=$$seed > reports/flakiness-$$seed.log 2>&1; \
+	  then echo "seed $$seed: passed"; else failures=$$((failures + 1)); echo "seed $$seed: FAILED (reports/flakiness-$$seed.log)"; fi; \
+	done; echo "$$failures of $(FLAKINESS_RUNS) runs failed"; [ $$failures -eq 0 ]
+
+# Benchmarks (pytest-benchmark), skipped in the normal run; one process so timings are clean.
+bench: $(STAMP)
+	$(BIN)/python -m pytest --benchmark-only -p no:xdist --benchmark-columns=min,median,mean,rounds
