@@ -8,6 +8,12 @@ PROFILE ?= ci
 
 .PHONY: verify test browser flakiness bench
 
+# One BLAS/OpenMP thread per process: the suite's tensors are tiny, and pytest-xdist
+# gives each worker a core; more threads only contend (measured 50x slower fold checks).
+export OMP_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
