@@ -26,8 +26,8 @@ from theorems.profiles import scaled
 from theorems.theorem import InvalidInput
 
 # Each example builds and calibrates a whole network (seconds on two cores): one per
-# network in ci, more in thorough.
-per_network = scaled(0.01)
+# network in ci, more in thorough; the theorem's own share of the profile.
+per_network = scaled(FOLD_NETWORK.example_fraction)
 
 
 @pytest.mark.slow

@@ -350,6 +350,8 @@ FOLD_NETWORK = Theorem(
     reference=fold_network,
     check=check_fold_network,
     examples="properties.fold_strategies:network_cases",
+    # Each example builds and calibrates a whole network (seconds): 1 in ci, 20 in thorough.
+    example_fraction=0.01,
 )
 
 THEOREMS = (FOLD_NETWORK,)

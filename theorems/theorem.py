@@ -44,7 +44,9 @@ class Theorem:
 
     ``examples`` names (as ``"module:function"``) a zero-argument function returning
     the Hypothesis strategy of the examples ``check`` accepts; it is resolved lazily so
-    that this package stays free of test machinery.
+    that this package stays free of test machinery. ``example_fraction`` is the share of
+    the profile's examples one run of the check gets (below 1 where one example costs
+    seconds, as a whole network does), the same fraction its property tests run.
     """
 
     id: str
@@ -57,6 +59,7 @@ class Theorem:
     reference: Callable[..., Any]
     check: Callable[[Callable[..., Any], Any], Evidence]
     examples: str
+    example_fraction: float = 1.0
 
     def example_strategy(self) -> Any:
         """The Hypothesis strategy of examples for this theorem's ``check``."""
