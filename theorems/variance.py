@@ -535,6 +535,8 @@ VARIANCE_RECURSION = Theorem(
     reference=variance_by_recursion,
     check=lambda implementation, case: check_variance("variance-recursion", False, implementation, case),
     examples="properties.variance_strategies:variance_cases",
+    # The false-alarm share is divided by this many examples (see false_alarm).
+    example_fraction=EXAMPLE_FRACTIONS["check"],
 )
 
 VARIANCE_RECURSION_RELU = Theorem(
@@ -555,6 +557,7 @@ VARIANCE_RECURSION_RELU = Theorem(
     reference=relu_second_moment_by_recursion,
     check=lambda implementation, case: check_variance("variance-recursion-relu", True, implementation, case),
     examples="properties.variance_strategies:relu_cases",
+    example_fraction=EXAMPLE_FRACTIONS["check"],
 )
 
 THEOREMS = (VARIANCE_RECURSION, VARIANCE_RECURSION_RELU)
