@@ -54,6 +54,10 @@ def format_number(value: float | None, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
+def _slug(text: object) -> str:
+    return "".join(c if c.isalnum() else "-" for c in str(text))
+
+
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -65,7 +69,7 @@ def _environment() -> jinja2.Environment:
     environment.filters["math"] = render_math
     environment.filters["formula"] = render_formula
     environment.filters["number"] = format_number
-    environment.filters["slug"] = lambda text: "".join(c if c.isalnum() else "-" for c in str(text))
+    environment.filters["slug"] = _slug
     return environment
 
 
@@ -78,6 +82,13 @@ def render_html(verification: Verification, *, title: str = "Verification report
         profile=verification.environment.get("profile", ""),
     )
     figures = render_figures(context)
+    # The first check of a theorem gets the anchor #theorem-ID (claims link there); more
+    # checks of the same theorem (a user's implementation beside the reference) get -2, -3…
+    anchors, seen = [], {}
+    for result in verification.theorems:
+        seen[result.theorem_id] = seen.get(result.theorem_id, 0) + 1
+        suffix = "" if seen[result.theorem_id] == 1 else f"-{seen[result.theorem_id]}"
+        anchors.append(f"theorem-{_slug(result.theorem_id)}{suffix}")
     template = _environment().get_template("report.html.j2")
     return template.render(
         title=title,
@@ -85,6 +96,7 @@ def render_html(verification: Verification, *, title: str = "Verification report
         theorems=theorems,
         claims=claims,
         figures=figures,
+        anchors=anchors,
         figures_for=lambda theorem_id: [f for f in figures if theorem_id in f.theorem_ids],
         escape=escape,
     )

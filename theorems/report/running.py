@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import math
 import random
 import shlex
 import sys
@@ -249,6 +250,37 @@ def run_check(
     )
 
 
+# A claim is a search for one counterexample, which stops at the first: a wrong formula
+# costs little however large the budget, so it gets at least this many examples (the
+# property tests of the claims search 200).
+CLAIM_SEARCH_EXAMPLES = 200
+
+
+def declared_fraction(theorem_id: str) -> float | None:
+    """The share of the profile's examples a costly theorem asks for, if its module declares one.
+
+    A theorem module may expose ``VERIFY_EXAMPLES: dict[str, float]``, theorem id to the
+    fraction of the profile's ``max_examples`` that ``verify`` and ``check`` run (as the
+    property tests do with ``profiles.scaled``): a whole-network fold costs seconds per example.
+    """
+    all_theorems()  # imports every theorem module
+    for name, module in list(sys.modules.items()):
+        if name.startswith("theorems.") and isinstance(getattr(module, "VERIFY_EXAMPLES", None), dict):
+            fraction = module.VERIFY_EXAMPLES.get(theorem_id)
+            if isinstance(fraction, (int, float)) and 0 < fraction:
+                return float(fraction)
+    return None
+
+
+def theorem_budget(theorem: Theorem, max_examples: int | None) -> int:
+    """``max_examples`` if given, else the profile's, scaled by the theorem's declared fraction."""
+    if max_examples is not None:
+        return max_examples
+    fraction = declared_fraction(theorem.id)
+    examples = settings.default.max_examples
+    return examples if fraction is None else max(1, math.ceil(examples * fraction))
+
+
 def check_implementation(
     theorem: Theorem,
     implementation: Callable[..., Any],
@@ -263,7 +295,7 @@ def check_implementation(
     run = run_check(
         theorem,
         implementation,
-        max_examples=max_examples,
+        max_examples=theorem_budget(theorem, max_examples),
         seed=seed,
         replay=lambda used: replay_command(theorem.id, target, profile=profile, seed=used, examples=max_examples),
     )
@@ -277,12 +309,13 @@ def check_claim(claim: Claim, *, profile: str, max_examples: int | None = None, 
     except InvalidInput as error:
         return ClaimResult(claim.id, claim.theorem_id, Run(verdict="error", examples=0, seconds=0.0, error=str(error)))
     target = implementation_target(claim.implementation)
+    budget = max_examples or max(settings.default.max_examples, CLAIM_SEARCH_EXAMPLES)
     run = run_check(
         theorem,
         claim.implementation,
-        max_examples=max_examples,
+        max_examples=budget,
         seed=seed,
-        replay=lambda used: replay_command(theorem.id, target, profile=profile, seed=used, examples=max_examples),
+        replay=lambda used: replay_command(theorem.id, target, profile=profile, seed=used, examples=budget),
     )
     return ClaimResult(claim.id, claim.theorem_id, run)
 
