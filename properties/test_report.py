@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from theorems.fold import FOLD_CONV, FOLD_LINEAR, fold_linear
 from theorems.registry import all_claims
 from theorems.report import Figure, FigureContext, Verification, check_implementation, render_html, verify_all
@@ -83,6 +84,14 @@ def test_every_transcribed_claim_is_shown_beside_its_corrected_form(report: str,
         start = report.index(f'data-claim-id="{result.claim_id}"')
         section = report[start : report.index("</section>", start)]
         assert "as transcribed" in section and "corrected" in section
+
+
+def test_the_recorded_library_findings_are_shown(report: str) -> None:
+    import theorems
+    from theorems.registry import _collect
+
+    for finding in _collect(theorems, "FINDINGS"):
+        assert f'data-finding-id="{finding.id}"' in report
 
 
 def test_the_report_names_the_environment(report: str) -> None:
@@ -172,3 +181,13 @@ def test_plain_pytest_writes_the_same_report(pytester: pytest.Pytester) -> None:
     assert 'data-theorem-id="fold-linear"' in text and 'data-theorem-id="fold-conv"' in text
     assert "theorems report (passed" in result.stdout.str()
     assert '<property name="verdict" value="holds"' in (pytester.path / "j.xml").read_text()
+
+
+def test_a_costly_theorem_runs_its_share_of_the_profile() -> None:
+    import dataclasses
+    import math
+
+    costly = dataclasses.replace(FOLD_LINEAR, example_fraction=0.05)
+    assert running.theorem_budget(costly, None) == max(1, math.ceil(settings.default.max_examples * 0.05))
+    assert running.theorem_budget(costly, 7) == 7
+    assert running.theorem_budget(FOLD_CONV, None) == settings.default.max_examples

@@ -73,10 +73,20 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
+def library_findings() -> list[dict[str, str]]:
+    """Defects of real libraries that theorem modules record as ``FINDINGS`` (read defensively)."""
+    import theorems
+    from theorems.registry import _collect
+
+    fields = ("id", "theorem_id", "library", "summary")
+    return [{name: str(getattr(finding, name, "")) for name in fields} for finding in _collect(theorems, "FINDINGS")]
+
+
 def render_html(verification: Verification, *, title: str = "Verification report") -> str:
     """The report as one HTML string."""
     theorems = {theorem.id: theorem for theorem in all_theorems()}
     claims = {claim.id: claim for claim in all_claims()}
+    findings = library_findings()
     context = FigureContext(
         evidence={result.theorem_id: result.run.evidence for result in verification.theorems},
         profile=verification.environment.get("profile", ""),
@@ -97,6 +107,7 @@ def render_html(verification: Verification, *, title: str = "Verification report
         claims=claims,
         figures=figures,
         anchors=anchors,
+        findings=findings,
         figures_for=lambda theorem_id: [f for f in figures if theorem_id in f.theorem_ids],
         escape=escape,
     )

@@ -256,29 +256,16 @@ def run_check(
 CLAIM_SEARCH_EXAMPLES = 200
 
 
-def declared_fraction(theorem_id: str) -> float | None:
-    """The share of the profile's examples a costly theorem asks for, if its module declares one.
-
-    A theorem module may expose ``VERIFY_EXAMPLES: dict[str, float]``, theorem id to the
-    fraction of the profile's ``max_examples`` that ``verify`` and ``check`` run (as the
-    property tests do with ``profiles.scaled``): a whole-network fold costs seconds per example.
-    """
-    all_theorems()  # imports every theorem module
-    for name, module in list(sys.modules.items()):
-        if name.startswith("theorems.") and isinstance(getattr(module, "VERIFY_EXAMPLES", None), dict):
-            fraction = module.VERIFY_EXAMPLES.get(theorem_id)
-            if isinstance(fraction, (int, float)) and 0 < fraction:
-                return float(fraction)
-    return None
-
-
 def theorem_budget(theorem: Theorem, max_examples: int | None) -> int:
-    """``max_examples`` if given, else the profile's, scaled by the theorem's declared fraction."""
+    """``max_examples`` if given, else the profile's scaled by ``theorem.example_fraction``.
+
+    A costly theorem (a whole network per example) runs the same share of the profile
+    as its property tests do.
+    """
     if max_examples is not None:
         return max_examples
-    fraction = declared_fraction(theorem.id)
-    examples = settings.default.max_examples
-    return examples if fraction is None else max(1, math.ceil(examples * fraction))
+    fraction = getattr(theorem, "example_fraction", 1.0)
+    return max(1, math.ceil(settings.default.max_examples * fraction))
 
 
 def check_implementation(
