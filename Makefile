@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROFILE ?= ci
 
-.PHONY: verify test browser flakiness bench
+.PHONY: verify test browser flakiness bench calibrate
 
 # One BLAS/OpenMP thread per process: the suite's tensors are tiny, and pytest-xdist
 # gives each worker a core; more threads only contend (measured 50x slower fold checks).
@@ -34,8 +34,9 @@ browser:
 
 # The property tests. pytest's exit code 5 (nothing collected) would mean the suite
 # verified nothing, so it is reported as a failure in words, not passed over.
+# loadgroup keeps each xdist_group (one browser, one shared report) on one worker.
 test: $(STAMP) browser
-	@$(BIN)/python -m pytest -n 2 --hypothesis-profile $(PROFILE); rc=$$?; \
+	@$(BIN)/python -m pytest -n 2 --dist loadgroup --hypothesis-profile $(PROFILE); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests were collected: the suite verified nothing" >&2; fi; exit $$rc
 
 # Twenty runs of the whole suite with ci's example counts under different seeds; any
@@ -50,3 +51,9 @@ flakiness: $(STAMP) browser
 # Benchmarks (pytest-benchmark), skipped in the normal run; one process so timings are clean.
 bench: $(STAMP)
 	$(BIN)/python -m pytest --benchmark-only -p no:xdist --benchmark-columns=min,median,mean,rounds
+
+# Each random check run many times on correct and on wrong input: measured false-alarm
+# rate and power beside the stated ones (reports/calibration.json, shown in the report).
+CALIBRATION_RUNS ?= 200
+calibrate: $(STAMP)
+	$(BIN)/python -m theorems.calibration --runs $(CALIBRATION_RUNS)

@@ -21,7 +21,7 @@ __all__ = ["all_claims", "all_theorems", "all_wrong_implementations", "get_theor
 
 # Modules that are machinery, not theorems: importing them for discovery is pointless
 # (and the CLI and plugin would import themselves).
-MACHINERY = {"__main__", "cli", "pytest_plugin", "report"}
+MACHINERY = {"__main__", "calibration", "cli", "pytest_plugin", "report"}
 
 
 def _collect(package: Any, attribute: str, *, prefix: str = "") -> tuple[Any, ...]:

@@ -561,3 +561,40 @@ VARIANCE_RECURSION_RELU = Theorem(
 )
 
 THEOREMS = (VARIANCE_RECURSION, VARIANCE_RECURSION_RELU)
+
+
+# --- calibration (theorems.calibration) ------------------------------------------------------
+
+# Widths for the calibration experiment: narrow and deep, where CV² is largest (≈1.65).
+CALIBRATION_WIDTHS = (3, 3, 3, 3)
+
+
+def _variance_alarm(theorem_id: str, relu: bool) -> Callable[[int, float, bool], bool]:
+    """Whether the main check raises an alarm on the exact value (or one 2 % too large)."""
+
+    def alarm(seed: int, alpha: float, wrong: bool) -> bool:
+        exact = (relu_second_moment_by_recursion if relu else variance_by_recursion)(CALIBRATION_WIDTHS)
+        predicted = exact * (1 + DETECTABLE_RELATIVE_ERROR) if wrong else exact
+        estimate = monte_carlo_estimate(CALIBRATION_WIDTHS, "gaussian" if relu else "exact", relu, seed, alpha)
+        return abs(predicted - estimate.mean) > estimate.half_width
+
+    return alarm
+
+
+def _calibration_checks() -> tuple:
+    from theorems.calibration import RandomCheck
+
+    return tuple(
+        RandomCheck(
+            name=f"{theorem_id}: batched Monte Carlo, widths {list(CALIBRATION_WIDTHS)}",
+            theorem_id=theorem_id,
+            detectable=f"{DETECTABLE_RELATIVE_ERROR:.0%} relative",
+            stated_alpha=lambda theorem_id=theorem_id: false_alarm(theorem_id, "check"),
+            stated_power=POWER,
+            alarm=_variance_alarm(theorem_id, relu),
+        )
+        for theorem_id, relu in (("variance-recursion", False), ("variance-recursion-relu", True))
+    )
+
+
+RANDOM_CHECKS = _calibration_checks()

@@ -1,0 +1,144 @@
+"""Calibrated statistics: each random check run many times, on correct and on wrong input.
+
+A random check states a false-alarm probability α and a power 1 − β against a stated
+error. Both are claims about the check's machinery that can be measured:
+
+- **false alarms**: run the check ``runs`` times on the *correct* value, each with fresh
+  randomness, at a calibration level ``α_cal`` large enough to be measurable (the
+  suite's own per-check α is ~1e-8, which no experiment of this size could see); the
+  same code path computes the threshold for every α, so a check calibrated at ``α_cal``
+  is calibrated by construction elsewhere in its range, up to the normal
+  approximation's tail accuracy (stated, not measured, below 1e-3).
+- **power**: run it ``runs`` times on a value off by the stated detectable error, at
+  the α the ``ci`` profile actually uses.
+
+Each measured rate comes with a 99 % Clopper–Pearson interval (``scipy.stats.binomtest``).
+The check is calibrated when the interval's lower end does not exceed the stated α and
+its upper end reaches the stated power.
+
+Run it with ``python -m theorems.calibration [--runs N] [--json PATH]`` (``make calibrate``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from scipy import stats
+
+__all__ = ["CalibrationResult", "RandomCheck", "calibrate", "random_checks"]
+
+CALIBRATION_ALPHA = 0.01
+INTERVAL_CONFIDENCE = 0.99
+
+
+@dataclass(frozen=True)
+class RandomCheck:
+    """A random check, reduced to one call: ``alarm(seed, alpha, wrong) -> bool``.
+
+    ``wrong`` asks for the value off by ``detectable`` (for example ``"2 % relative"``);
+    ``stated_alpha()`` (under the loaded profile) and ``stated_power`` are what the check claims.
+    """
+
+    name: str
+    theorem_id: str
+    detectable: str
+    stated_alpha: Callable[[], float]
+    stated_power: float
+    alarm: Callable[[int, float, bool], bool]
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    name: str
+    theorem_id: str
+    runs: int
+    calibration_alpha: float
+    false_alarms: int
+    false_alarm_interval: tuple[float, float]
+    stated_alpha: float
+    detectable: str
+    detections: int
+    power_interval: tuple[float, float]
+    stated_power: float
+
+    @property
+    def calibrated(self) -> bool:
+        return self.false_alarm_interval[0] <= self.calibration_alpha and self.power_interval[1] >= self.stated_power
+
+
+def _interval(successes: int, runs: int) -> tuple[float, float]:
+    interval = stats.binomtest(successes, runs).proportion_ci(confidence_level=INTERVAL_CONFIDENCE, method="exact")
+    return float(interval.low), float(interval.high)
+
+
+def calibrate(check: RandomCheck, runs: int) -> CalibrationResult:
+    """Run ``check`` ``runs`` times on the correct value at ``CALIBRATION_ALPHA`` and on the wrong one at its α."""
+    stated_alpha = check.stated_alpha()
+    false_alarms = sum(check.alarm(seed, CALIBRATION_ALPHA, False) for seed in range(runs))
+    detections = sum(check.alarm(runs + seed, stated_alpha, True) for seed in range(runs))
+    return CalibrationResult(
+        name=check.name,
+        theorem_id=check.theorem_id,
+        runs=runs,
+        calibration_alpha=CALIBRATION_ALPHA,
+        false_alarms=false_alarms,
+        false_alarm_interval=_interval(false_alarms, runs),
+        stated_alpha=stated_alpha,
+        detectable=check.detectable,
+        detections=detections,
+        power_interval=_interval(detections, runs),
+        stated_power=check.stated_power,
+    )
+
+
+def random_checks() -> tuple[RandomCheck, ...]:
+    """Every random check of the suite, as registered by theorem modules (``RANDOM_CHECKS``)."""
+    from theorems.registry import _collect  # the same discovery as theorems and claims
+
+    import theorems
+
+    return _collect(theorems, "RANDOM_CHECKS")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m theorems.calibration", description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=200, help="runs per check and per side (default 200)")
+    parser.add_argument("--json", type=Path, default=Path("reports/calibration.json"), help="where to write the results")
+    parser.add_argument("--only", action="append", help="calibrate only this check (repeatable)")
+    arguments = parser.parse_args(argv)
+    if arguments.runs < 1:
+        parser.error(f"--runs must be at least 1, got {arguments.runs}")
+    from theorems.profiles import load_profile
+
+    load_profile("ci")  # the α each check states is the one the ci profile runs with
+    results = []
+    for check in random_checks():
+        if arguments.only and check.name not in arguments.only:
+            continue
+        result = calibrate(check, arguments.runs)
+        results.append(result)
+        low, high = result.false_alarm_interval
+        plow, phigh = result.power_interval
+        print(
+            f"{check.name}: false alarms {result.false_alarms}/{result.runs} at α={CALIBRATION_ALPHA} "
+            f"(99% CI {low:.4f}–{high:.4f}); detected {result.detections}/{result.runs} of a {check.detectable} error "
+            f"at α={result.stated_alpha:.1e} (99% CI {plow:.3f}–{phigh:.3f}, stated power {check.stated_power}) "
+            f"{'calibrated' if result.calibrated else 'NOT CALIBRATED'}",
+            flush=True,
+        )
+    try:
+        arguments.json.parent.mkdir(parents=True, exist_ok=True)
+        arguments.json.write_text(json.dumps([asdict(result) | {"calibrated": result.calibrated} for result in results], indent=2))
+    except OSError as error:
+        print(f"python -m theorems.calibration: error: cannot write {arguments.json}: {error.strerror}", file=sys.stderr)
+        return 2
+    return 0 if all(result.calibrated for result in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
