@@ -24,7 +24,7 @@ from theorems.report.results import ClaimResult, TheoremResult
 pytest_plugins = ["pytester"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def verification() -> Verification:
     """Two fold theorems and every transcribed claim, a few examples each; one falsified check."""
     found = verify_all(profile="ci", max_examples=4, theorem_ids=("fold-linear", "fold-conv"))
@@ -34,7 +34,7 @@ def verification() -> Verification:
     return Verification((*found.theorems, falsified), found.claims, found.environment)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def report(verification: Verification) -> str:
     return render_html(verification)
 

@@ -15,7 +15,10 @@ says how to install them (``make test`` does). Only a local run that sets
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +61,15 @@ def require_browser() -> Any:
     return sync_api
 
 
-@pytest.fixture(scope="module")
-def report_path() -> Path:
+def keep_artifact(path: Path) -> None:
+    """Move a file into the artifacts folder atomically (parallel runs never see half a file)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    staged = ARTIFACTS / f".{path.name}.{os.getpid()}"
+    shutil.copyfile(path, staged)
+    os.replace(staged, ARTIFACTS / path.name)
+
+
+def make_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A report over every theorem (one example each), every claim, and one falsified check."""
     found = verify_all(profile="ci", max_examples=1)
     from torch.nn.utils.fusion import fuse_linear_bn_eval
@@ -67,13 +77,36 @@ def report_path() -> Path:
     falsified = check_implementation(FOLD_LINEAR, fuse_linear_bn_eval, profile="ci", max_examples=20)
     claims = tuple(check_claim(claim, profile="ci") for claim in all_claims())
     verification = Verification((*found.theorems, falsified), claims, found.environment)
-    return write_html(verification, ARTIFACTS / "index.html")
+    path = write_html(verification, tmp_path_factory.mktemp("report") / "index.html")
+    keep_artifact(path)
+    return path
 
 
-@pytest.fixture(scope="module")
-def page(report_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+@pytest.fixture(scope="session")
+def seen(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Everything the tests ask of the page, measured in one browser session, then closed.
+
+    Measured once per run: under xdist the first worker to get here measures while the
+    other waits on a lock, then reads the measurements (the recipe of xdist's docs,
+    with the run's id so that no earlier run's file is reused).
+    """
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run_id is None:
+        return measure_report(tmp_path_factory)
+    shared = tmp_path_factory.getbasetemp().parent / f"report-browser-{run_id}.json"
+    with open(shared.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if shared.is_file():
+            return json.loads(shared.read_text())
+        measured = measure_report(tmp_path_factory)
+        shared.write_text(json.dumps(measured))
+        return measured
+
+
+def measure_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     sync_api = require_browser()
-    seen: dict[str, list[str]] = {"requests": [], "console_errors": [], "page_errors": []}
+    report_path = make_report(tmp_path_factory)
+    seen: dict[str, Any] = {"requests": [], "console_errors": [], "page_errors": []}
     report_url = report_path.resolve().as_uri()
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
@@ -85,7 +118,7 @@ def page(report_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
             service_workers="block",
         )
         try:
-            opened = context.new_page()
+            page = context.new_page()
 
             def on_request(request: Any) -> None:
                 if request.url != report_url and not request.url.startswith("data:"):
@@ -96,69 +129,80 @@ def page(report_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
                 "**/*",
                 lambda route: route.continue_() if route.request.url == report_url or route.request.url.startswith("data:") else route.abort(),
             )
-            opened.on("request", on_request)
-            opened.on("console", lambda message: message.type == "error" and seen["console_errors"].append(message.text))
-            opened.on("pageerror", lambda error: seen["page_errors"].append(str(error)))
-            opened.goto(report_url, wait_until="load")
-            opened.wait_for_timeout(200)
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            opened.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
-            yield opened, seen
+            page.on("request", on_request)
+            page.on("console", lambda message: message.type == "error" and seen["console_errors"].append(message.text))
+            page.on("pageerror", lambda error: seen["page_errors"].append(str(error)))
+            page.goto(report_url, wait_until="load")
+            page.wait_for_timeout(200)
+            seen["theorems"] = {theorem.id: measure_statement(page, theorem.id) for theorem in all_theorems()}
+            seen["claims_visible"] = {
+                claim.id: page.locator(f'section.claim[data-claim-id="{claim.id}"]').is_visible() for claim in all_claims()
+            }
+            seen["counterexample_visible"] = page.locator('section.theorem[data-verdict="falsified"] pre.counterexample').first.is_visible()
+            seen["errors_marked"] = page.locator(".math-error, merror").count()
+            seen["empty_math"] = page.eval_on_selector_all(
+                "math", "elements => elements.filter(e => { const r = e.getBoundingClientRect(); return !r.width || !r.height; }).length"
+            )
+            seen["fractions_stacked"] = page.eval_on_selector_all(
+                "mfrac",
+                """fractions => fractions.map(f => {
+                    const [top, bottom] = [f.children[0].getBoundingClientRect(), f.children[1].getBoundingClientRect()];
+                    return top.bottom <= bottom.top + 1;
+                })""",
+            )
+            seen["image_widths"] = page.eval_on_selector_all("figure img", "images => images.map(i => i.complete ? i.naturalWidth : 0)")
+            screenshot = report_path.parent / "report.png"
+            page.screenshot(path=str(screenshot), full_page=True)
+            keep_artifact(screenshot)
         finally:
             context.close()
+    return seen
 
 
-def test_every_theorem_is_on_the_page_with_its_statement_laid_out_as_math(page: Any) -> None:
-    opened, _ = page
-    for theorem in all_theorems():
-        section = opened.locator(f'section.theorem[data-theorem-id="{theorem.id}"]').first
-        assert section.is_visible(), theorem.id
-        statement = section.locator("div.statement > math")
-        box = statement.bounding_box()
-        assert box is not None and box["width"] > 0 and box["height"] > 0, theorem.id
-        assert "math" in statement.evaluate("element => getComputedStyle(element).display"), theorem.id
+def measure_statement(page: Any, theorem_id: str) -> dict[str, Any]:
+    section = page.locator(f'section.theorem[data-theorem-id="{theorem_id}"]').first
+    if not section.count() or not section.is_visible():
+        return {"visible": False}
+    statement = section.locator("div.statement > math")
+    return {
+        "visible": True,
+        "box": statement.bounding_box(),
+        "display": statement.evaluate("element => getComputedStyle(element).display"),
+    }
 
 
-def test_no_formula_failed_to_render(page: Any) -> None:
-    opened, _ = page
-    assert opened.locator(".math-error, merror").count() == 0
-    empty = opened.eval_on_selector_all(
-        "math", "elements => elements.filter(e => { const r = e.getBoundingClientRect(); return !r.width || !r.height; }).length"
-    )
-    assert empty == 0
+def test_every_theorem_is_on_the_page_with_its_statement_laid_out_as_math(seen: dict[str, Any]) -> None:
+    for theorem_id, measured in seen["theorems"].items():
+        assert measured["visible"], theorem_id
+        box = measured["box"]
+        assert box is not None and box["width"] > 0 and box["height"] > 0, theorem_id
+        # MathML Core elements compute to display "block math" / "inline math".
+        assert "math" in measured["display"], theorem_id
 
 
-def test_fractions_stack_their_numerator_above_their_denominator(page: Any) -> None:
-    opened, _ = page
-    stacked = opened.eval_on_selector_all(
-        "mfrac",
-        """fractions => fractions.map(f => {
-            const [top, bottom] = [f.children[0].getBoundingClientRect(), f.children[1].getBoundingClientRect()];
-            return top.bottom <= bottom.top + 1;
-        })""",
-    )
-    assert stacked and all(stacked)
+def test_no_formula_failed_to_render(seen: dict[str, Any]) -> None:
+    assert seen["errors_marked"] == 0
+    assert seen["empty_math"] == 0
 
 
-def test_every_claim_and_the_counterexample_are_visible(page: Any) -> None:
-    opened, _ = page
-    for claim in all_claims():
-        assert opened.locator(f'section.claim[data-claim-id="{claim.id}"]').is_visible(), claim.id
-    assert opened.locator('section.theorem[data-verdict="falsified"] pre.counterexample').first.is_visible()
+def test_fractions_stack_their_numerator_above_their_denominator(seen: dict[str, Any]) -> None:
+    assert seen["fractions_stacked"] and all(seen["fractions_stacked"])
 
 
-def test_figures_are_drawn(page: Any) -> None:
-    opened, _ = page
-    widths = opened.eval_on_selector_all("figure img", "images => images.map(i => i.complete ? i.naturalWidth : 0)")
-    assert widths and all(width > 0 for width in widths)
+def test_every_claim_and_the_counterexample_are_visible(seen: dict[str, Any]) -> None:
+    assert seen["claims_visible"] and all(seen["claims_visible"].values()), seen["claims_visible"]
+    assert seen["counterexample_visible"]
 
 
-def test_the_page_makes_no_network_request_and_logs_no_error(page: Any) -> None:
-    _, seen = page
+def test_figures_are_drawn(seen: dict[str, Any]) -> None:
+    assert seen["image_widths"] and all(width > 0 for width in seen["image_widths"])
+
+
+def test_the_page_makes_no_network_request_and_logs_no_error(seen: dict[str, Any]) -> None:
     assert seen["requests"] == []
     assert seen["console_errors"] == [] and seen["page_errors"] == []
 
 
-def test_a_screenshot_is_kept(page: Any) -> None:
+def test_a_screenshot_is_kept(seen: dict[str, Any]) -> None:
     screenshot = ARTIFACTS / "report.png"
     assert screenshot.is_file() and screenshot.stat().st_size > 10_000
