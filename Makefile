@@ -34,9 +34,8 @@ browser:
 
 # The property tests. pytest's exit code 5 (nothing collected) would mean the suite
 # verified nothing, so it is reported as a failure in words, not passed over.
-# loadgroup keeps each xdist_group (one browser, one shared report) on one worker.
 test: $(STAMP) browser
-	@$(BIN)/python -m pytest -n 2 --dist loadgroup --hypothesis-profile $(PROFILE); rc=$$?; \
+	@$(BIN)/python -m pytest -n 2 --hypothesis-profile $(PROFILE); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests were collected: the suite verified nothing" >&2; fi; exit $$rc
 
 # Twenty runs of the whole suite with ci's example counts under different seeds; any

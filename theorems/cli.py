@@ -156,9 +156,13 @@ def _progress_printer() -> Callable[[str, str, Any], None] | None:
         return None
 
     def progress(kind: str, name: str, run: Any) -> None:
-        print(f"  {kind} {name}: {run.verdict} ({run.examples} examples, {run.seconds:.1f} s)", file=sys.stderr, flush=True)
+        print(f"  {kind} {name}: {run.verdict} ({_examples(run.examples)}, {run.seconds:.1f} s)", file=sys.stderr, flush=True)
 
     return progress
+
+
+def _examples(count: int) -> str:
+    return f"{count} example" if count == 1 else f"{count} examples"
 
 
 def _ratio(value: float | None) -> str:
