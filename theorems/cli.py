@@ -133,6 +133,12 @@ def choose_profile(name: str | None) -> str:
         raise UsageError(str(error)) from None
 
 
+def command_line() -> str:
+    import shlex
+
+    return shlex.join(["theorems", *sys.argv[1:]])
+
+
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else ""
@@ -213,7 +219,8 @@ def command_verify(arguments: argparse.Namespace) -> int:
     from theorems.report import verify_all
 
     verification = verify_all(
-        profile=profile, max_examples=arguments.examples, seed=arguments.seed, progress=_progress_printer(), theorem_ids=only
+        profile=profile, max_examples=arguments.examples, seed=arguments.seed, progress=_progress_printer(), theorem_ids=only,
+        command=command_line(),
     )
     print_table(verification)
     write_outputs(verification, arguments)
@@ -242,7 +249,7 @@ def command_check(arguments: argparse.Namespace) -> int:
     if seed is None and not settings.default.derandomize:
         seed = draw_seed()
     result = check_implementation(theorem, implementation, target=arguments.impl, profile=profile, max_examples=arguments.examples, seed=seed)
-    verification = Verification((result,), (), environment(profile=profile, seed=seed, max_examples=arguments.examples))
+    verification = Verification((result,), (), environment(profile=profile, seed=seed, max_examples=arguments.examples, command=command_line()))
     print_check(theorem.id, arguments.impl, result.run)
     write_outputs(verification, arguments)
     return 0 if result.passed else 1

@@ -209,7 +209,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     claims = tuple(by_kind["claim"][c.id] for c in all_claims() if c.id in by_kind["claim"])
     profile = _profile_name(config) or default_profile_name()
     seed = None if settings.default.derandomize else getattr(config, "_theorems_seed", None)
-    verification = Verification(theorems, claims, environment(profile=profile, seed=seed, max_examples=config.getoption("theorems_examples", None)))
+    found = environment(
+        profile=profile,
+        seed=seed,
+        max_examples=config.getoption("theorems_examples", None),
+        command=" ".join(["pytest", *config.invocation_params.args]),
+    )
+    verification = Verification(theorems, claims, found)
     path = write_html(verification, Path(config.getoption("theorems_report")))
     config._theorems_written = (path, verification)  # type: ignore[attr-defined]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import platform
-import sys
 from importlib import metadata
 
 from hypothesis import settings
@@ -21,7 +20,7 @@ def _version(distribution: str) -> str:
         return "not installed"
 
 
-def environment(*, profile: str, seed: int | None, max_examples: int | None = None) -> dict[str, str]:
+def environment(*, profile: str, seed: int | None, max_examples: int | None = None, command: str | None = None) -> dict[str, str]:
     """Versions of the libraries that decide the results, and how examples were drawn."""
     found = {name: _version(name) for name in LIBRARIES}
     found["python"] = platform.python_version()
@@ -29,6 +28,7 @@ def environment(*, profile: str, seed: int | None, max_examples: int | None = No
     found["profile"] = profile
     found["max_examples"] = str(max_examples or settings.default.max_examples)
     found["seed"] = "derandomized (fixed by the profile)" if settings.default.derandomize else str(seed)
-    found["command"] = " ".join(["theorems", *sys.argv[1:]]) if sys.argv and sys.argv[0].endswith("theorems") else " ".join(sys.argv)
+    if command:
+        found["command"] = command
     found["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     return found

@@ -87,8 +87,11 @@ def render_html(verification: Verification, *, title: str = "Verification report
     theorems = {theorem.id: theorem for theorem in all_theorems()}
     claims = {claim.id: claim for claim in all_claims()}
     findings = library_findings()
+    evidence: dict[str, tuple] = {}
+    for result in verification.theorems:  # every implementation checked against a theorem
+        evidence[result.theorem_id] = evidence.get(result.theorem_id, ()) + result.run.evidence
     context = FigureContext(
-        evidence={result.theorem_id: result.run.evidence for result in verification.theorems},
+        evidence=evidence,
         profile=verification.environment.get("profile", ""),
     )
     figures = render_figures(context)

@@ -318,6 +318,7 @@ def verify_all(
     seed: int | None = None,
     progress: Progress | None = None,
     theorem_ids: tuple[str, ...] | None = None,
+    command: str | None = None,
 ) -> Verification:
     """Check every theorem's reference implementation and every transcribed claim.
 
@@ -343,5 +344,5 @@ def verify_all(
         if progress:
             progress("claim", claim.id, result.run)
     return Verification(
-        tuple(theorem_results), tuple(claim_results), environment(profile=profile, seed=seed, max_examples=max_examples)
+        tuple(theorem_results), tuple(claim_results), environment(profile=profile, seed=seed, max_examples=max_examples, command=command)
     )
