@@ -120,6 +120,8 @@ def require_writable(path: Path, option: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a", encoding="utf-8"):
             pass
+    except (FileExistsError, NotADirectoryError):
+        raise UsageError(f"cannot write {option} {path}: a part of {path.parent} is a file, not a folder") from None
     except OSError as error:
         raise UsageError(f"cannot write {option} {path}: {error.strerror or error}") from None
     if not existed:
