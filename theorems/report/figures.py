@@ -14,6 +14,8 @@ and the profile) and a matplotlib ``Axes``; it may compute what it needs (a Mont
 Carlo estimate, a quadrature), and raises :class:`NothingToDraw` when there is nothing
 to show. A figure is shown when one of its ``theorem_ids`` was run (or it names none);
 one that fails is replaced by its error, so a broken figure never costs the report.
+The pictures drawn from the variance and KL oracles live in ``figures_variance`` and
+``figures_kl`` beside this module (``FIGURE_MODULES``).
 Figures are embedded as inline base64 PNG: the file stays self-contained.
 """
 
@@ -119,12 +121,20 @@ BUILT_IN_FIGURES: tuple[Figure, ...] = (
 )
 
 
+# Report modules drawing from a theorem's oracles, each exposing ``FIGURES`` like a
+# theorem module; imported when the figures are collected (they import this module).
+FIGURE_MODULES = ("theorems.report.figures_variance", "theorems.report.figures_kl")
+
+
 def all_figures() -> tuple[FigureLike, ...]:
-    """The built-in figures, then every theorem module's ``FIGURES``."""
+    """The built-in figures, those of ``FIGURE_MODULES``, then every theorem module's ``FIGURES``."""
+    import importlib
+
     import theorems
     from theorems.registry import _collect
 
-    return (*BUILT_IN_FIGURES, *_collect(theorems, "FIGURES"))
+    modules = tuple(figure for name in FIGURE_MODULES for figure in getattr(importlib.import_module(name), "FIGURES", ()))
+    return (*BUILT_IN_FIGURES, *modules, *_collect(theorems, "FIGURES"))
 
 
 def render_figures(context: FigureContext, figures: tuple[FigureLike, ...] | None = None) -> list[RenderedFigure]:
