@@ -6,8 +6,9 @@ Three routes, named by what they compute and how:
   through ``scipy.integrate.quad``) over a few pieces; its error estimate is part of
   the tolerance.
 * :func:`integral_by_cubature` — adaptive cubature on a box in 2–3 dimensions
-  (``scipy.integrate.cubature``, Gauss–Kronrod 21-point product rule or Genz–Malik),
-  vectorised, with its error estimate.
+  (``scipy.integrate.cubature``, Gauss–Kronrod product rules),
+  vectorised, with its error estimate; :func:`integrals_by_cubature` integrates several
+  functions over the same box at once (one estimate and one error each).
 * :func:`expectation_by_gauss_hermite` — ``E g(X)`` for ``X ~ N(m, L Lᵀ)`` by the
   tensor-product probabilists' Gauss–Hermite rule after whitening ``x = m + L z``. A
   ``k``-point rule integrates every monomial of degree ``≤ 2k − 1`` in each coordinate
@@ -30,6 +31,7 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
@@ -46,6 +48,7 @@ __all__ = [
     "gauss_hermite_rule",
     "integral_by_cubature",
     "integral_by_quad",
+    "integrals_by_cubature",
     "real_scalar",
 ]
 
@@ -165,12 +168,36 @@ def integral_by_quad(integrand: Callable[[float], float], breakpoints: Sequence[
     return OracleValue(total, error, f"adaptive quad over {len(ends) - 1} pieces, error estimate {error:.1e}")
 
 
-def integral_by_cubature(
-    integrand: Callable[[np.ndarray], np.ndarray], lower: np.ndarray, upper: np.ndarray, *, rtol: float = 1e-9, atol: float = 1e-11, max_subdivisions: int = 2000
-) -> OracleValue:
-    """``∫_box g`` in 2–3 dimensions by adaptive cubature; ``integrand`` maps ``(m, dim)`` to ``(m,)``."""
-    rule = "gk21" if len(lower) <= 2 else "genz-malik"
-    result = integrate.cubature(integrand, lower, upper, rule=rule, rtol=rtol, atol=atol, max_subdivisions=max_subdivisions)
-    if result.status != "converged" or not np.isfinite(result.estimate):
-        raise OracleError(f"cubature ({rule}) on the box {lower}..{upper} did not converge: status {result.status}, error estimate {float(result.error):.1e}")
+def integrals_by_cubature(
+    integrand: Callable[[np.ndarray], np.ndarray],
+    lower: np.ndarray,
+    upper: np.ndarray,
+    *,
+    rtol: float = 1e-9,
+    atol: float = 1e-11,
+    max_subdivisions: int = 2000,
+    points: list[np.ndarray] | None = None,
+    rule: str | None = None,
+) -> Any:
+    """``∫_box g`` in 1–3 dimensions by adaptive cubature; ``integrand`` maps ``(m, dim)`` to ``(m, …)``.
+
+    Returns scipy's result: ``estimate`` and ``error`` of the integrand's shape.
+
+    ``points`` split the initial box (put kinks on region edges). The default rule is
+    the 21-point Gauss–Kronrod product in 1–2 dimensions and the 15-point one in 3
+    (3 375 nodes a region instead of 9 261; Genz–Malik needed 60× the subdivisions on
+    the 2-D additivity examples, measured). Cubature stops when every component's
+    error estimate is within ``atol + rtol |estimate|``.
+    """
+    rule = rule or ("gk21" if len(lower) <= 2 else "gk15")
+    result = integrate.cubature(integrand, lower, upper, rule=rule, rtol=rtol, atol=atol, max_subdivisions=max_subdivisions, points=points)
+    if result.status != "converged" or not np.all(np.isfinite(result.estimate)):
+        raise OracleError(f"cubature ({rule}) on the box {lower}..{upper} did not converge: status {result.status}, error estimate {float(np.max(result.error)):.1e}")
+    return result
+
+
+def integral_by_cubature(integrand: Callable[[np.ndarray], np.ndarray], lower: np.ndarray, upper: np.ndarray, **options: object) -> OracleValue:
+    """``∫_box g`` for a scalar integrand ``(m, dim) -> (m,)``; options as :func:`integrals_by_cubature`."""
+    result = integrals_by_cubature(integrand, lower, upper, **options)
+    rule = options.get("rule") or ("gk21" if len(lower) <= 2 else "gk15")
     return OracleValue(float(result.estimate), float(result.error), f"adaptive cubature ({rule}), error estimate {float(result.error):.1e}")
