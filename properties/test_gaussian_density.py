@@ -19,11 +19,17 @@ from theorems.gaussian_density import (
     AffineGaussianCase,
     affine_gaussian_log_density,
     gaussian_log_density_by_change_of_variables,
+    gaussian_log_density_by_cholesky,
+    gaussian_moments_by_cubature,
+    gaussian_moments_by_gauss_hermite,
+    moment_tolerance,
     log_density_tolerance,
 )
+from theorems.quadrature import QUADRATURE_SAFETY
 from theorems.runner import find_counterexample
 from theorems.theorem import InvalidInput
 
+U64 = 2.0**-53
 PROJECTIONS = 3
 SAMPLES = 2000
 
@@ -118,3 +124,33 @@ def test_a_singular_A_is_rejected_by_the_check() -> None:
     case = AffineGaussianCase(np.array([[1.0, 1.0], [1.0, 1.0]]), np.zeros(2), np.zeros((1, 2)))
     with pytest.raises(InvalidInput):
         AFFINE_GAUSSIAN_DENSITY.check_reference(case)
+
+
+def assert_moments_match(estimate: np.ndarray, oracle_error: np.ndarray, case: AffineGaussianCase, size: float, terms: int, how: str) -> None:
+    n = case.dim
+    expected = np.concatenate([[1.0], np.zeros(n), case.covariance().reshape(-1)])
+    rounding, reason = moment_tolerance(case.matrix, case.shift, size, terms)
+    # Σ = fl(AAᵀ) itself is off by n·u·(|A||A|ᵀ) entrywise (Higham 2002 §3.5).
+    product = (np.abs(case.matrix) @ np.abs(case.matrix).T).reshape(-1)
+    tolerance = QUADRATURE_SAFETY * oracle_error[:-1] + rounding + np.concatenate([np.zeros(1 + n), 2 * n * U64 * product])
+    ratio = np.abs(estimate[:-1] - expected) / tolerance
+    worst = int(np.argmax(ratio))
+    assert ratio[worst] <= 1, (
+        f"{case!r}: moment {worst} (0: ∫f, 1..n: ∫(x−b)f, then ∫(x−b)(x−b)ᵀf) by {how} is {estimate[worst]!r}, "
+        f"expected {expected[worst]!r}; error {abs(estimate[worst] - expected[worst]):.2e} vs tolerance {tolerance[worst]:.2e} "
+        f"({QUADRATURE_SAFETY:g}× the oracle's error estimate + {reason})"
+    )
+
+
+@given(affine_gaussian_cases(dims=st.integers(1, 2)))
+def test_density_integrates_to_one_with_mean_b_and_covariance_AAT_by_adaptive_cubature(case: AffineGaussianCase) -> None:
+    cov = case.covariance()
+    estimate, error = gaussian_moments_by_cubature(lambda x: gaussian_log_density_by_cholesky(x, case.shift, cov), case.matrix, case.shift)
+    assert_moments_match(estimate, error, case, estimate[-1], 4, "adaptive cubature")
+
+
+@given(affine_gaussian_cases(dims=st.integers(3, 8)))
+def test_density_integrates_to_one_with_mean_b_and_covariance_AAT_by_gauss_hermite(case: AffineGaussianCase) -> None:
+    cov = case.covariance()
+    estimate, size = gaussian_moments_by_gauss_hermite(lambda x: gaussian_log_density_by_cholesky(x, case.shift, cov), case.matrix, case.shift)
+    assert_moments_match(estimate, np.zeros_like(estimate), case, size[-1], 3**case.dim, "3-point Gauss–Hermite")

@@ -27,13 +27,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from theorems.evidence import Evidence, implementation_failure
-from theorems.quadrature import compare_scalar, real_scalar
+from theorems.quadrature import compare_scalar, gauss_hermite_rule, integrals_by_cubature, real_scalar
 from theorems.theorem import Claim, InvalidInput, Theorem
 
 __all__ = [
     "AFFINE_GAUSSIAN_DENSITY",
     "AffineGaussianCase",
     "affine_gaussian_log_density",
+    "gaussian_moments_by_cubature",
+    "gaussian_moments_by_gauss_hermite",
+    "moment_tolerance",
     "check_affine_gaussian_density",
     "gaussian_log_density_by_change_of_variables",
     "gaussian_log_density_by_cholesky",
@@ -265,3 +268,74 @@ CLAIMS = (
         implementation=notes_signed_jacobian_log_density,
     ),
 )
+
+
+# --- moments by integration (an oracle for the whole density) ---------------------------------
+
+
+def moment_integrand(log_density: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray, shift: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """``z ↦ |det A| f(b + Az) · [1, Az, (Az)(Az)ᵀ, (1 + |z|²)(1 + |Az| + |Az|²)]`` for rows ``z``.
+
+    The substitution ``x = b + Az`` uses the *generated* ``A`` and ``b`` only (it is the
+    calculus change of variables of the integral, valid for any integrand), while
+    ``log_density`` is the implementation's, called with ``(b, Σ = AAᵀ)``: nothing of
+    the formula under test enters the oracle. Integrated over ``z`` it gives
+    ``∫ f``, ``∫ (x − b) f`` and ``∫ (x − b)(x − b)ᵀ f``; the last component bounds the
+    size of the terms for the rounding allowance.
+    """
+    n = len(shift)
+    _, log_abs_det = np.linalg.slogdet(matrix)
+
+    def integrand(z: np.ndarray) -> np.ndarray:
+        offset = z @ matrix.T
+        weight = np.exp(log_density(shift + offset) + log_abs_det)
+        second = (offset[:, :, None] * offset[:, None, :]).reshape(len(z), n * n)
+        size = (1 + np.sum(z**2, axis=1)) * (1 + np.linalg.norm(offset, axis=1) + np.sum(offset**2, axis=1))
+        return weight[:, None] * np.concatenate([np.ones((len(z), 1)), offset, second, size[:, None]], axis=1)
+
+    return integrand
+
+
+def gaussian_moments_by_cubature(log_density: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray, shift: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``[∫f, ∫(x−b)f, ∫(x−b)(x−b)ᵀf, size]`` and error estimates, by adaptive cubature over ``z ∈ Rⁿ`` (n ≤ 2).
+
+    scipy maps the infinite box onto a finite one itself; a non-converged cubature raises
+    :class:`~theorems.quadrature.OracleError`.
+    """
+    n = len(shift)
+    result = integrals_by_cubature(moment_integrand(log_density, matrix, shift), np.full(n, -np.inf), np.full(n, np.inf), rtol=1e-6, atol=1e-9)
+    return np.asarray(result.estimate), np.asarray(result.error)
+
+
+def gaussian_moments_by_gauss_hermite(log_density: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray, shift: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The same integrals as ``E_Z[g(Z)/φ(Z)]``, ``Z ~ N(0, I)``, by the 3-point Gauss–Hermite rule; and ``Σ w|g/φ|``.
+
+    If ``f`` is the density of ``b + AZ`` then ``|det A| f(b + Az)/φ(z) = 1`` and each
+    component is a polynomial of degree ≤ 2 in every coordinate of ``z`` (the size
+    component ≤ 4), which 3 points per axis integrate exactly (degree ≤ 5): the oracle's
+    only error is rounding. A wrong ``f`` leaves a non-polynomial ratio, and the moments
+    come out wrong.
+    """
+    n = len(shift)
+    nodes, weights = gauss_hermite_rule(n, 3)
+    log_phi = -0.5 * np.sum(nodes**2, axis=1) - 0.5 * n * LOG_2PI
+    values = moment_integrand(log_density, matrix, shift)(nodes) / np.exp(log_phi)[:, None]
+    return weights @ values, weights @ np.abs(values)
+
+
+def moment_tolerance(matrix: np.ndarray, shift: np.ndarray, size: float, terms: int) -> tuple[float, str]:
+    """Rounding allowance on each moment: the log-density's relative error times the size of the terms.
+
+    :func:`log_density_tolerance` at ``x = b + Az`` is at most ``C (1 + |z|²)`` with
+    ``C = 4(n+2)u[nκ(Σ)(n+2) + (2|b| + σ_max)/σ_min + 1 + |log det Σ| + n log 2π]``
+    (each of its terms is, using ``√q ≤ 1 + q`` and ``|x| ≤ |b| + σ_max|z|``), so the
+    density's relative error is at most that; integrated against ``|m|`` it gives
+    ``C · size``. The weighted sum adds ``γ_terms`` of the same size.
+    """
+    n = len(shift)
+    singular = np.linalg.svd(matrix, compute_uv=False)
+    kappa = float((singular[0] / singular[-1]) ** 2)
+    log_det = 2 * float(np.sum(np.log(singular)))
+    constant = 4 * (n + 2) * U64 * (n * kappa * (n + 2) + (2 * np.linalg.norm(shift) + singular[0]) / singular[-1] + 1 + abs(log_det) + n * LOG_2PI)
+    tolerance = (constant + 2 * terms * U64) * size
+    return tolerance, f"(C + 2·{terms}u)·∫(1+|z|²)(1+|Az|+|Az|²)f with C = {constant:.2e}: the log-density's rounding (κ(Σ)={kappa:.3g}) on every term"
