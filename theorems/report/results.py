@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from theorems.evidence import Evidence
 
-__all__ = ["ClaimResult", "Run", "TheoremResult", "Verdict", "Verification"]
+__all__ = ["ClaimResult", "Run", "TheoremResult", "Verdict", "Verification", "WrongResult"]
 
 Verdict = Literal["holds", "falsified", "error"]
 VERDICTS: tuple[Verdict, ...] = ("holds", "falsified", "error")
@@ -114,21 +114,61 @@ class ClaimResult:
 
 
 @dataclass(frozen=True)
+class WrongResult:
+    """A deliberately wrong implementation from the catalogue, run through its theorem's check.
+
+    It is *caught* when the check falsifies it; the size of its minimal counterexample is
+    the length of the theorem's own rendering of the shrunk example (``Evidence.example``),
+    a measure comparable within one theorem.
+    """
+
+    theorem_id: str
+    name: str
+    mistake: str
+    run: Run
+
+    @property
+    def caught(self) -> bool:
+        return self.run.verdict == "falsified"
+
+    @property
+    def counterexample_size(self) -> int | None:
+        evidence = self.run.counterexample
+        return None if evidence is None else len(evidence.example)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"theorem_id": self.theorem_id, "name": self.name, "mistake": self.mistake, "run": self.run.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WrongResult:
+        return cls(data["theorem_id"], data["name"], data["mistake"], Run.from_dict(data["run"]))
+
+
+@dataclass(frozen=True)
 class Verification:
-    """Everything one ``theorems verify`` (or ``check``, or pytest session) found."""
+    """Everything one ``theorems verify`` (or ``check``, or pytest session) found.
+
+    ``power`` is the catalogue of wrong implementations run through the same checks, or
+    ``None`` when this run did not measure it (``check``, pytest, ``verify --no-power``).
+    """
 
     theorems: tuple[TheoremResult, ...]
     claims: tuple[ClaimResult, ...]
     environment: dict[str, str] = field(default_factory=dict)
+    power: tuple[WrongResult, ...] | None = None
 
     @property
     def passed(self) -> bool:
-        """Every theorem holds and every transcribed claim is falsified."""
-        return all(result.passed for result in self.theorems) and all(result.passed for result in self.claims)
+        """Every theorem holds, every transcribed claim is falsified and every wrong implementation is caught."""
+        return (
+            all(result.passed for result in self.theorems)
+            and all(result.passed for result in self.claims)
+            and all(result.caught for result in self.power or ())
+        )
 
     @property
     def seconds(self) -> float:
-        return sum(result.run.seconds for result in (*self.theorems, *self.claims))
+        return sum(result.run.seconds for result in (*self.theorems, *self.claims, *(self.power or ())))
 
 
 def finite_or_none(value: float | None) -> float | None:

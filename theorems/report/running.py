@@ -21,22 +21,30 @@ import random
 import shlex
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import hypothesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 
 import theorems
 from theorems.evidence import Evidence
-from theorems.registry import all_claims, all_theorems, get_theorem
+from theorems.registry import all_claims, all_theorems, all_wrong_implementations, get_theorem
 from theorems.report.environment import environment
-from theorems.report.results import ClaimResult, Run, TheoremResult, Verification
-from theorems.theorem import Claim, InvalidInput, Theorem, resolve
+from theorems.report.results import ClaimResult, Run, TheoremResult, Verification, WrongResult
+from theorems.theorem import Claim, InvalidInput, Theorem, WrongImplementation, resolve
 
-__all__ = ["check_claim", "check_implementation", "implementation_target", "make_strategies_importable", "verify_all"]
+__all__ = [
+    "check_claim",
+    "check_implementation",
+    "check_wrong_implementation",
+    "implementation_target",
+    "make_strategies_importable",
+    "run_catalogue",
+    "verify_all",
+]
 
 Progress = Callable[[str, str, Run], None]
 
@@ -174,11 +182,12 @@ def run_check(
     max_examples: int | None = None,
     seed: int | None = None,
     replay: Callable[[int | None], str] | None = None,
+    phases: Sequence[Phase] | None = None,
 ) -> Run:
     """Run ``theorem.check(implementation, ·)`` over generated examples under the loaded profile.
 
     ``seed`` fixes the examples when the profile is not derandomized (the seed used is
-    written into the replay command).
+    written into the replay command); ``phases`` overrides the profile's Hypothesis phases.
     """
     make_strategies_importable()
     tally = _Tally()
@@ -203,6 +212,7 @@ def run_check(
         database=None,
         report_multiple_bugs=False,
         suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.too_slow],
+        phases=settings.default.phases if phases is None else tuple(phases),
     )
     replay_line = replay(seed if not run_settings.derandomize else None) if replay else None
 
@@ -307,6 +317,51 @@ def check_claim(claim: Claim, *, profile: str, max_examples: int | None = None, 
     return ClaimResult(claim.id, claim.theorem_id, run)
 
 
+# The catalogue of wrong implementations measures the suite's power: each is a search
+# for one counterexample, like a claim, so it gets the same budget whatever --examples
+# says (a tiny --examples would otherwise report lost power that is not lost). The
+# explain phase is left out: it says which parts of the example matter, costs most of
+# a search's time (theorems.runner.search_settings) and changes neither the verdict nor
+# the shrunk example.
+CATALOGUE_SEARCH_EXAMPLES = CLAIM_SEARCH_EXAMPLES
+CATALOGUE_PHASES = tuple(phase for phase in Phase if phase is not Phase.explain)
+
+
+def check_wrong_implementation(wrong: WrongImplementation, *, profile: str, seed: int | None = None) -> WrongResult:
+    """Run a wrong implementation through its theorem's check: the wanted verdict is ``falsified``."""
+    try:
+        theorem = get_theorem(wrong.theorem_id)
+    except InvalidInput as error:
+        return WrongResult(wrong.theorem_id, wrong.name, wrong.mistake, Run(verdict="error", examples=0, seconds=0.0, error=str(error)))
+    target = implementation_target(wrong.implementation)
+    budget = max(settings.default.max_examples, CATALOGUE_SEARCH_EXAMPLES)
+    run = run_check(
+        theorem,
+        wrong.implementation,
+        max_examples=budget,
+        seed=seed,
+        replay=lambda used: replay_command(theorem.id, target, profile=profile, seed=used, examples=budget),
+        phases=CATALOGUE_PHASES,
+    )
+    return WrongResult(wrong.theorem_id, wrong.name, wrong.mistake, run)
+
+
+def run_catalogue(
+    *, profile: str, seed: int | None = None, theorem_ids: tuple[str, ...] | None = None, progress: Progress | None = None
+) -> tuple[WrongResult, ...]:
+    """Every wrong implementation of the catalogue (``properties/wrong_*.py``) of these theorems, checked."""
+    make_strategies_importable()
+    results = []
+    for wrong in all_wrong_implementations():
+        if theorem_ids is not None and wrong.theorem_id not in theorem_ids:
+            continue
+        result = check_wrong_implementation(wrong, profile=profile, seed=seed)
+        results.append(result)
+        if progress:
+            progress("wrong", f"{wrong.theorem_id}: {wrong.name}", result.run)
+    return tuple(results)
+
+
 def draw_seed() -> int:
     return random.SystemRandom().randrange(2**32)
 
@@ -319,10 +374,13 @@ def verify_all(
     progress: Progress | None = None,
     theorem_ids: tuple[str, ...] | None = None,
     command: str | None = None,
+    power: bool = False,
 ) -> Verification:
     """Check every theorem's reference implementation and every transcribed claim.
 
-    ``theorem_ids`` restricts the run to those theorems and their claims.
+    ``theorem_ids`` restricts the run to those theorems and their claims (and, with
+    ``power``, their part of the catalogue of wrong implementations, each of which must
+    be caught).
     """
     if seed is None and not settings.default.derandomize:
         seed = draw_seed()
@@ -343,6 +401,10 @@ def verify_all(
         claim_results.append(result)
         if progress:
             progress("claim", claim.id, result.run)
+    catalogue = run_catalogue(profile=profile, seed=seed, theorem_ids=tuple(wanted), progress=progress) if power else None
     return Verification(
-        tuple(theorem_results), tuple(claim_results), environment(profile=profile, seed=seed, max_examples=max_examples, command=command)
+        tuple(theorem_results),
+        tuple(claim_results),
+        environment(profile=profile, seed=seed, max_examples=max_examples, command=command),
+        catalogue,
     )
