@@ -4,14 +4,20 @@ JSON::
 
     {"theorems": [{"id", "verdict", "examples", "worst_ratio", "seconds", "counterexample", …}],
      "claims": [{"id", "verdict", "counterexample", …}],
-     "environment": {…}}
+     "environment": {…},
+     "power": {"catalogue": {…} | null, "calibration", "flakiness", "benchmarks", "mutation"}}
 
 ``verdict`` is one of ``holds``, ``falsified``, ``error``; ``worst_ratio`` is the worst
 error-to-tolerance ratio, ``null`` when it is infinite (JSON has no infinity: an
 implementation that failed outright) or when no example ran; ``counterexample`` is
 ``null`` or the minimal example with both sides, the error, the tolerance and a replay
-command. JUnit XML has one test case per theorem and per claim, with the same fields
-as ``<property>`` elements.
+command. ``power`` is the power of this suite: ``catalogue`` is ``null`` when the run
+did not measure it, else the wrong implementations run through the same checks
+(``caught``/``total`` overall and per theorem, the smallest counterexample's size, and
+every implementation's verdict); the other four are read from the files their own
+commands write under ``reports/`` (:mod:`theorems.report.power`), or
+``{"not_measured": why, "path"}``. JUnit XML has one test case per theorem and per
+claim, with the same fields as ``<property>`` elements.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Any
 
-from theorems.report.results import ClaimResult, Run, TheoremResult, Verification, finite_or_none
+from theorems.report.power import SuiteMeasurements, catalogue_summary, read_measurements
+from theorems.report.results import ClaimResult, Run, TheoremResult, Verification, WrongResult, finite_or_none
 
 __all__ = ["to_json", "write_json", "write_junitxml"]
 
@@ -71,19 +78,64 @@ def claim_json(result: ClaimResult) -> dict[str, Any]:
     }
 
 
-def to_json(verification: Verification) -> dict[str, Any]:
+def wrong_json(result: WrongResult) -> dict[str, Any]:
+    return {
+        "theorem": result.theorem_id,
+        "name": result.name,
+        "mistake": result.mistake,
+        "verdict": result.run.verdict,
+        "caught": result.caught,
+        "examples": result.run.examples,
+        "seconds": round(result.run.seconds, 4),
+        "counterexample_size": result.counterexample_size,
+        "counterexample": counterexample_json(result.run),
+        "error": result.run.error,
+    }
+
+
+def catalogue_json(verification: Verification) -> dict[str, Any] | None:
+    if verification.power is None:
+        return None
+    order = tuple(result.theorem_id for result in verification.theorems)
+    return {
+        "caught": sum(result.caught for result in verification.power),
+        "total": len(verification.power),
+        "seconds": round(sum(result.run.seconds for result in verification.power), 4),
+        "counterexample_size": "characters in the theorem's rendering of the shrunk example",
+        "theorems": [
+            {
+                "id": row.theorem_id,
+                "caught": row.caught,
+                "total": row.total,
+                "smallest_counterexample_size": row.smallest_size,
+                "smallest_counterexample": row.smallest_example,
+                "missed": list(row.missed),
+            }
+            for row in catalogue_summary(verification.power, order)
+        ],
+        "implementations": [wrong_json(result) for result in verification.power],
+    }
+
+
+def power_json(verification: Verification, measurements: SuiteMeasurements | None = None) -> dict[str, Any]:
+    measurements = read_measurements() if measurements is None else measurements
+    return {"catalogue": catalogue_json(verification), **measurements.to_json()}
+
+
+def to_json(verification: Verification, *, measurements: SuiteMeasurements | None = None) -> dict[str, Any]:
     return {
         "passed": verification.passed,
         "theorems": [theorem_json(result) for result in verification.theorems],
         "claims": [claim_json(result) for result in verification.claims],
         "environment": dict(verification.environment),
+        "power": power_json(verification, measurements),
     }
 
 
-def write_json(verification: Verification, path: str | os.PathLike[str]) -> Path:
+def write_json(verification: Verification, path: str | os.PathLike[str], *, measurements: SuiteMeasurements | None = None) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(to_json(verification), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    target.write_text(json.dumps(to_json(verification, measurements=measurements), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     return target
 
 

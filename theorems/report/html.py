@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from theorems.registry import all_claims, all_theorems
 from theorems.report.figures import FigureContext, render_figures
+from theorems.report.power import SuiteMeasurements, catalogue_summary, read_measurements
 from theorems.report.results import Verification
 
 __all__ = ["render_html", "render_math", "write_html"]
@@ -70,6 +71,7 @@ def _environment() -> jinja2.Environment:
     environment.filters["formula"] = render_formula
     environment.filters["number"] = format_number
     environment.filters["slug"] = _slug
+    environment.filters["seconds"] = format_seconds
     return environment
 
 
@@ -82,8 +84,22 @@ def library_findings() -> list[dict[str, str]]:
     return [{name: str(getattr(finding, name, "")) for name in fields} for finding in _collect(theorems, "FINDINGS")]
 
 
-def render_html(verification: Verification, *, title: str = "Verification report") -> str:
-    """The report as one HTML string."""
+def format_seconds(value: float) -> str:
+    """A benchmark time in the unit that reads best (s, ms, µs, ns)."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value / 1e-9:.3g} ns"
+
+
+def render_html(
+    verification: Verification, *, title: str = "Verification report", measurements: SuiteMeasurements | None = None
+) -> str:
+    """The report as one HTML string.
+
+    ``measurements`` are the suite's own measurements for the "power of this suite"
+    section (default: read from ``reports/``, see :mod:`theorems.report.power`).
+    """
     theorems = {theorem.id: theorem for theorem in all_theorems()}
     claims = {claim.id: claim for claim in all_claims()}
     findings = library_findings()
@@ -102,8 +118,12 @@ def render_html(verification: Verification, *, title: str = "Verification report
         seen[result.theorem_id] = seen.get(result.theorem_id, 0) + 1
         suffix = "" if seen[result.theorem_id] == 1 else f"-{seen[result.theorem_id]}"
         anchors.append(f"theorem-{_slug(result.theorem_id)}{suffix}")
+    order = tuple(result.theorem_id for result in verification.theorems)
+    catalogue = None if verification.power is None else catalogue_summary(verification.power, order)
     template = _environment().get_template("report.html.j2")
     return template.render(
+        catalogue=catalogue,
+        measurements=read_measurements() if measurements is None else measurements,
         title=title,
         verification=verification,
         theorems=theorems,

@@ -1,0 +1,265 @@
+"""The power of this suite: what it catches, and how often it cries wolf.
+
+Two kinds of evidence meet in the report's "power of this suite" section:
+
+- measured in the run itself: the catalogue of wrong implementations
+  (``properties/wrong_*.py``), each run through its theorem's ``check``
+  (:func:`theorems.report.running.run_catalogue`); :func:`catalogue_summary` reduces it
+  to one row per theorem: how many were caught, and the smallest counterexample;
+- measured by their own, slower commands and read here from the files they write
+  (each read defensively: a missing file says which command makes it, a malformed one
+  says what is wrong with it):
+
+  ========================  ===================  ===============================
+  file (under ``reports/``)  written by           what it holds
+  ========================  ===================  ===============================
+  ``calibration.json``       ``make calibrate``   stated vs measured false-alarm rate and power per random check
+  ``flakiness.json``         ``make flakiness``   reseeded ``ci`` runs of the whole suite, and how many failed
+  ``benchmarks.json``        ``make bench``       pytest-benchmark's JSON
+  ``mutation.json``          mutation testing     ``{"tool", "killed", "survived", "total", "score", "survivors"}``
+  ========================  ===================  ===============================
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from theorems.report.results import WrongResult
+
+__all__ = [
+    "DEFAULT_MEASUREMENTS",
+    "Measurement",
+    "SuiteMeasurements",
+    "TheoremPower",
+    "catalogue_summary",
+    "read_measurements",
+]
+
+DEFAULT_MEASUREMENTS = Path("reports")
+
+
+@dataclass(frozen=True)
+class TheoremPower:
+    """One theorem's part of the catalogue: how many wrong implementations its check caught."""
+
+    theorem_id: str
+    caught: int
+    total: int
+    smallest_size: int | None
+    smallest_example: str | None
+    smallest_name: str | None
+    missed: tuple[str, ...]
+
+    @property
+    def all_caught(self) -> bool:
+        return self.caught == self.total
+
+
+def catalogue_summary(results: tuple[WrongResult, ...], order: tuple[str, ...] = ()) -> list[TheoremPower]:
+    """One row per theorem (in ``order``, then first appearance): caught/total and the smallest counterexample."""
+    by_theorem: dict[str, list[WrongResult]] = {}
+    for result in results:
+        by_theorem.setdefault(result.theorem_id, []).append(result)
+    ranked = sorted(by_theorem, key=lambda t: (order.index(t) if t in order else len(order), list(by_theorem).index(t)))
+    rows = []
+    for theorem_id in ranked:
+        found = by_theorem[theorem_id]
+        sized = [r for r in found if r.caught and r.counterexample_size is not None]
+        smallest = min(sized, key=lambda r: r.counterexample_size or 0, default=None)
+        rows.append(
+            TheoremPower(
+                theorem_id=theorem_id,
+                caught=sum(r.caught for r in found),
+                total=len(found),
+                smallest_size=None if smallest is None else smallest.counterexample_size,
+                smallest_example=None if smallest is None or smallest.run.counterexample is None else smallest.run.counterexample.example,
+                smallest_name=None if smallest is None else smallest.name,
+                missed=tuple(r.name for r in found if not r.caught),
+            )
+        )
+    return rows
+
+
+# --- measurements written by other commands --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What one file says: ``data`` when it was read, else ``note`` (not measured yet, or unreadable)."""
+
+    path: str
+    command: str
+    data: Any = None
+    note: str | None = None
+
+    @property
+    def measured(self) -> bool:
+        return self.note is None
+
+
+@dataclass(frozen=True)
+class SuiteMeasurements:
+    calibration: Measurement
+    flakiness: Measurement
+    benchmarks: Measurement
+    mutation: Measurement
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            name: (measurement.data if measurement.measured else {"not_measured": measurement.note, "path": measurement.path})
+            for name, measurement in (
+                ("calibration", self.calibration),
+                ("flakiness", self.flakiness),
+                ("benchmarks", self.benchmarks),
+                ("mutation", self.mutation),
+            )
+        }
+
+
+def _number(value: Any, name: str, *, integer: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
+        raise ValueError(f"{name}={value!r} is not {'an integer' if integer else 'a number'}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name}={value!r} is not finite")
+    return value
+
+
+def _interval(value: Any, name: str) -> list[float]:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ValueError(f"{name}={value!r} is not a [low, high] interval")
+    return [_number(value[0], f"{name}[0]"), _number(value[1], f"{name}[1]")]
+
+
+def parse_calibration(raw: Any) -> list[dict[str, Any]]:
+    """Rows of ``reports/calibration.json`` (:mod:`theorems.calibration`): measured rates beside the stated ones."""
+    if not isinstance(raw, list):
+        raise ValueError("expected a list of checks")
+    rows = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise ValueError(f"entry {index} is not an object")
+        runs = int(_number(item.get("runs"), f"[{index}].runs", integer=True))
+        if runs < 1:
+            raise ValueError(f"[{index}].runs={runs} must be at least 1")
+        false_alarms = int(_number(item.get("false_alarms"), f"[{index}].false_alarms", integer=True))
+        detections = int(_number(item.get("detections"), f"[{index}].detections", integer=True))
+        rows.append(
+            {
+                "name": str(item.get("name", f"check {index}")),
+                "theorem_id": str(item.get("theorem_id", "")),
+                "runs": runs,
+                "calibration_alpha": _number(item.get("calibration_alpha"), f"[{index}].calibration_alpha"),
+                "false_alarms": false_alarms,
+                "false_alarm_rate": false_alarms / runs,
+                "false_alarm_interval": _interval(item.get("false_alarm_interval"), f"[{index}].false_alarm_interval"),
+                "stated_alpha": _number(item.get("stated_alpha"), f"[{index}].stated_alpha"),
+                "detectable": str(item.get("detectable", "")),
+                "detections": detections,
+                "power": detections / runs,
+                "power_interval": _interval(item.get("power_interval"), f"[{index}].power_interval"),
+                "stated_power": _number(item.get("stated_power"), f"[{index}].stated_power"),
+                "calibrated": bool(item.get("calibrated", False)),
+            }
+        )
+    return rows
+
+
+def parse_flakiness(raw: Any) -> dict[str, Any]:
+    """``reports/flakiness.json`` (``make flakiness``): ``{"runs", "failures", "failed_seeds"?, "profile"?}``."""
+    if not isinstance(raw, dict):
+        raise ValueError("expected an object with runs and failures")
+    runs = int(_number(raw.get("runs"), "runs", integer=True))
+    failures = int(_number(raw.get("failures"), "failures", integer=True))
+    if not 0 <= failures <= runs:
+        raise ValueError(f"failures={failures} is not between 0 and runs={runs}")
+    seeds = raw.get("failed_seeds", [])
+    return {
+        "runs": runs,
+        "failures": failures,
+        "failed_seeds": [int(s) for s in seeds] if isinstance(seeds, list) else [],
+        "profile": str(raw.get("profile", "ci-reseeded")),
+        "date": str(raw.get("date", "")),
+    }
+
+
+def parse_benchmarks(raw: Any) -> dict[str, Any]:
+    """pytest-benchmark's ``--benchmark-json``: one row per benchmark (seconds), and the machine."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("benchmarks"), list):
+        raise ValueError("expected pytest-benchmark's JSON (an object with a benchmarks list)")
+    rows = []
+    for index, item in enumerate(raw["benchmarks"]):
+        stats = item.get("stats") if isinstance(item, dict) else None
+        if not isinstance(stats, dict):
+            raise ValueError(f"benchmarks[{index}] has no stats")
+        rows.append(
+            {
+                "name": str(item.get("name", f"benchmark {index}")),
+                "group": str(item.get("group") or ""),
+                "min": _number(stats.get("min"), f"benchmarks[{index}].stats.min"),
+                "median": _number(stats.get("median"), f"benchmarks[{index}].stats.median"),
+                "mean": _number(stats.get("mean"), f"benchmarks[{index}].stats.mean"),
+                "rounds": int(_number(stats.get("rounds"), f"benchmarks[{index}].stats.rounds", integer=True)),
+            }
+        )
+    machine = raw.get("machine_info") if isinstance(raw.get("machine_info"), dict) else {}
+    cpu = machine.get("cpu") if isinstance(machine.get("cpu"), dict) else {}
+    return {
+        "benchmarks": rows,
+        "machine": " · ".join(str(v) for v in (cpu.get("brand_raw"), cpu.get("count") and f"{cpu['count']} cores", machine.get("python_version")) if v),
+        "date": str(raw.get("datetime", "")),
+    }
+
+
+def parse_mutation(raw: Any) -> dict[str, Any]:
+    """``reports/mutation.json``: ``{"tool", "killed", "survived", "total", "score", "survivors": [{"mutant", "explanation"}]}``."""
+    if not isinstance(raw, dict):
+        raise ValueError("expected an object")
+    killed = int(_number(raw.get("killed"), "killed", integer=True))
+    survived = int(_number(raw.get("survived"), "survived", integer=True))
+    total = int(_number(raw.get("total"), "total", integer=True))
+    score = _number(raw.get("score"), "score")
+    survivors = raw.get("survivors", [])
+    if not isinstance(survivors, list):
+        raise ValueError("survivors is not a list")
+    return {
+        "tool": str(raw.get("tool", "")),
+        "killed": killed,
+        "survived": survived,
+        "total": total,
+        "score": score,
+        "survivors": [
+            {"mutant": str(s.get("mutant", "")), "explanation": str(s.get("explanation", ""))} if isinstance(s, dict) else {"mutant": str(s), "explanation": ""}
+            for s in survivors
+        ],
+    }
+
+
+SOURCES = {
+    "calibration": ("calibration.json", "make calibrate", parse_calibration),
+    "flakiness": ("flakiness.json", "make flakiness", parse_flakiness),
+    "benchmarks": ("benchmarks.json", "make bench", parse_benchmarks),
+    "mutation": ("mutation.json", "mutation testing (its own command)", parse_mutation),
+}
+
+
+def read_measurement(folder: Path, name: str) -> Measurement:
+    filename, command, parse = SOURCES[name]
+    path = folder / filename
+    shown = str(path)
+    if not path.is_file():
+        return Measurement(shown, command, note=f"not measured yet: run {command}")
+    try:
+        data = parse(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError, TypeError, AttributeError, KeyError) as error:
+        return Measurement(shown, command, note=f"{shown} could not be read ({type(error).__name__}: {error}); rerun {command}")
+    return Measurement(shown, command, data=data)
+
+
+def read_measurements(folder: Path | str | None = None) -> SuiteMeasurements:
+    """The four measurements under ``folder`` (default ``reports/`` of the working directory)."""
+    folder = DEFAULT_MEASUREMENTS if folder is None else Path(folder)
+    return SuiteMeasurements(**{name: read_measurement(folder, name) for name in SOURCES})
