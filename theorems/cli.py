@@ -2,12 +2,13 @@
 
     theorems list [--contracts]
     theorems verify [--profile dev|ci|thorough] [--report PATH] [--json PATH] [--junitxml PATH]
-                    [--examples N] [--seed S] [--only THEOREM]…
+                    [--examples N] [--seed S] [--only THEOREM]… [--no-power]
     theorems check THEOREM --impl MODULE:ATTR [--examples N] [--profile …] [--seed S]
                    [--report PATH] [--json PATH] [--junitxml PATH]
 
 Exit status: 0 when everything holds (for ``verify``, also: every transcribed claim of
-the notes is falsified); 1 otherwise; 2 with one line on stderr for a usage error
+the notes is falsified, and every wrong implementation of the catalogue is caught: the
+suite's power, measured unless ``--no-power``); 1 otherwise; 2 with one line on stderr for a usage error
 (unknown theorem, an implementation that cannot be imported or called, an unwritable
 output path, an unknown profile).
 """
@@ -78,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="check every theorem and every transcribed claim; write the report")
     run_options(verify, report_default=DEFAULT_REPORT)
     verify.add_argument("--only", action="append", metavar="THEOREM", help="verify only this theorem and its claims (repeatable)")
+    verify.add_argument(
+        "--no-power", dest="power", action="store_false",
+        help="skip the catalogue of wrong implementations (the suite's power; about 20 s, each must be caught)",
+    )
 
     check = commands.add_parser("check", help="check your implementation against one theorem")
     check.add_argument("theorem", metavar="THEOREM", help="a theorem id (see `theorems list`)")
@@ -186,9 +191,31 @@ def print_table(verification: Any) -> None:
     for result in verification.claims:
         want = "" if result.passed else "  (must be falsified)"
         rows.append((f"claim {result.claim_id}", result.run.verdict + want, str(result.run.examples), _ratio(result.run.worst_ratio), f"{result.run.seconds:.2f}"))
+    _print_rows(rows)
+    if verification.power is not None:
+        print_power(verification)
+
+
+def _print_rows(rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+def print_power(verification: Any) -> None:
+    """The catalogue of wrong implementations: caught per theorem, smallest counterexample, time."""
+    from theorems.report.power import catalogue_summary
+
+    order = tuple(result.theorem_id for result in verification.theorems)
+    rows = [("wrong implementations of", "caught", "smallest counterexample (characters)")]
+    for row in catalogue_summary(verification.power, order):
+        missed = f"  (missed: {', '.join(row.missed)})" if row.missed else ""
+        rows.append((row.theorem_id, f"{row.caught} of {row.total}{missed}", "-" if row.smallest_size is None else str(row.smallest_size)))
+    print()
+    _print_rows(rows)
+    caught = sum(result.caught for result in verification.power)
+    seconds = sum(result.run.seconds for result in verification.power)
+    print(f"power: {caught} of {len(verification.power)} wrong implementations caught ({seconds:.1f} s)")
 
 
 def write_outputs(verification: Any, arguments: argparse.Namespace) -> None:
@@ -222,14 +249,16 @@ def command_verify(arguments: argparse.Namespace) -> int:
 
     verification = verify_all(
         profile=profile, max_examples=arguments.examples, seed=arguments.seed, progress=_progress_printer(), theorem_ids=only,
-        command=command_line(),
+        command=command_line(), power=arguments.power,
     )
     print_table(verification)
     write_outputs(verification, arguments)
+    caught = "" if verification.power is None else ", and every wrong implementation is caught"
     if verification.passed:
-        print("every theorem holds and every transcribed claim is falsified")
+        print(f"every theorem holds and every transcribed claim is falsified{caught}")
         return 0
-    print("FAILED: some theorem does not hold or some transcribed claim was not falsified")
+    lost = "" if verification.power is None else ", or some wrong implementation was not caught (the suite lost its power)"
+    print(f"FAILED: some theorem does not hold or some transcribed claim was not falsified{lost}")
     return 1
 
 
