@@ -39,17 +39,23 @@ test: $(STAMP) browser
 	if [ $$rc -eq 5 ]; then echo "no tests were collected: the suite verified nothing" >&2; fi; exit $$rc
 
 # Twenty runs of the whole suite with ci's example counts under different seeds; any
-# failure on correct code is flakiness. Prints the count of failing runs.
+# failure on correct code is flakiness. Prints the count of failing runs and writes it
+# to reports/flakiness.json (shown in the report's "power of this suite" section).
 FLAKINESS_RUNS ?= 20
 flakiness: $(STAMP) browser
-	@failures=0; for seed in $$(seq 1 $(FLAKINESS_RUNS)); do \
+	@mkdir -p reports; failures=0; failed=""; for seed in $$(seq 1 $(FLAKINESS_RUNS)); do \
 	  if $(BIN)/python -m pytest -q -n 2 --hypothesis-profile ci-reseeded --hypothesis-seed=$$seed > reports/flakiness-$$seed.log 2>&1; \
-	  then echo "seed $$seed: passed"; else failures=$$((failures + 1)); echo "seed $$seed: FAILED (reports/flakiness-$$seed.log)"; fi; \
-	done; echo "$$failures of $(FLAKINESS_RUNS) runs failed"; [ $$failures -eq 0 ]
+	  then echo "seed $$seed: passed"; else failures=$$((failures + 1)); failed="$$failed$${failed:+, }$$seed"; echo "seed $$seed: FAILED (reports/flakiness-$$seed.log)"; fi; \
+	done; echo "$$failures of $(FLAKINESS_RUNS) runs failed"; \
+	printf '{"runs": %d, "failures": %d, "failed_seeds": [%s], "profile": "ci-reseeded", "date": "%s"}\n' \
+	  $(FLAKINESS_RUNS) $$failures "$$failed" "$$(date -u '+%Y-%m-%d %H:%M:%S UTC')" > reports/flakiness.json; \
+	[ $$failures -eq 0 ]
 
 # Benchmarks (pytest-benchmark), skipped in the normal run; one process so timings are clean.
+# The JSON feeds the report's benchmark table.
 bench: $(STAMP)
-	$(BIN)/python -m pytest --benchmark-only -p no:xdist --benchmark-columns=min,median,mean,rounds
+	@mkdir -p reports
+	$(BIN)/python -m pytest --benchmark-only -p no:xdist --benchmark-columns=min,median,mean,rounds --benchmark-json reports/benchmarks.json
 
 # Each random check run many times on correct and on wrong input: measured false-alarm
 # rate and power beside the stated ones (reports/calibration.json, shown in the report).
