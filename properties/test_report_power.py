@@ -1,0 +1,177 @@
+"""The report's "power of this suite" section, the power gate of ``theorems verify``, and its figures.
+
+Cheap by design: the rendering is tested on small fake results and measurement files;
+the gate runs ``verify`` on one cheap theorem (``gaussian-kl``) only.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from theorems.calibration import CalibrationResult
+from theorems.cli import main
+from theorems.evidence import Evidence
+from theorems.gaussian_kl import gaussian_kl
+from theorems.quadrature import QUADRATURE_SAFETY
+from theorems.report import Verification, render_html
+from theorems.report import running
+from theorems.report.figures import FigureContext, render_figures
+from theorems.report.figures_kl import FIGURES as KL_FIGURES
+from theorems.report.figures_kl import kl_closed_form_against_quadrature
+from theorems.report.figures_variance import variance_against_depth
+from theorems.report.formats import to_json
+from theorems.report.power import catalogue_summary, read_measurements
+from theorems.report.results import Run, WrongResult
+from theorems.theorem import WrongImplementation
+from theorems.variance import variance_by_recursion
+
+
+def falsified_run(example: str) -> Run:
+    evidence = Evidence("gaussian-kl", example, "1", "2", 1.0, 1e-12, "rounding")
+    return Run(verdict="falsified", examples=3, seconds=0.1, counterexample=evidence)
+
+
+CAUGHT_SMALL = WrongResult("gaussian-kl", "without-half", "the ½ is dropped", falsified_run("d=1, μ0=[0.0]"))
+CAUGHT_LARGE = WrongResult("gaussian-kl", "arguments-swapped", "D(Y‖X)", falsified_run("d=2, μ0=[0.0, 0.0], Σ0=…"))
+MISSED = WrongResult("kl-nonnegativity", "twice", "2·D", Run(verdict="holds", examples=200, seconds=0.2))
+
+
+def fake_verification(power: tuple[WrongResult, ...] | None) -> Verification:
+    return Verification((), (), {"profile": "ci"}, power)
+
+
+def write_measurements(folder: Path) -> Path:
+    """One file of each kind, in the formats their commands write."""
+    calibration = CalibrationResult(
+        name="variance-recursion: batched Monte Carlo", theorem_id="variance-recursion", runs=200, calibration_alpha=0.01,
+        false_alarms=3, false_alarm_interval=(0.002, 0.05), stated_alpha=1.2e-8, detectable="2% relative",
+        detections=199, power_interval=(0.96, 1.0), stated_power=0.99,
+    )
+    (folder / "calibration.json").write_text(json.dumps([dataclasses.asdict(calibration) | {"calibrated": calibration.calibrated}]))
+    (folder / "flakiness.json").write_text(json.dumps({"runs": 20, "failures": 0, "failed_seeds": [], "profile": "ci-reseeded"}))
+    benchmark = {"group": "variance", "name": "test_batched_sampler", "stats": {"min": 2.5e-4, "median": 3e-4, "mean": 3.1e-4, "rounds": 40}}
+    (folder / "benchmarks.json").write_text(json.dumps({"machine_info": {"cpu": {"count": 2}}, "benchmarks": [benchmark], "datetime": "2025-01-01"}))
+    mutation = {"tool": "mutmut", "killed": 96, "survived": 4, "total": 100, "score": 0.96,
+                "survivors": [{"mutant": "theorems/fold.py:42 eps + 0", "explanation": "equivalent: adds zero"}]}
+    (folder / "mutation.json").write_text(json.dumps(mutation))
+    return folder
+
+
+def power_section(report: str) -> str:
+    return report[report.index('<h2 id="power">') : report.index('<h2 id="figures">')]
+
+
+def test_the_catalogue_summary_counts_catches_and_keeps_the_smallest_counterexample() -> None:
+    rows = catalogue_summary((CAUGHT_LARGE, CAUGHT_SMALL, MISSED), order=("kl-nonnegativity", "gaussian-kl"))
+    assert [row.theorem_id for row in rows] == ["kl-nonnegativity", "gaussian-kl"]
+    missed, caught = rows
+    assert (missed.caught, missed.total, missed.missed, missed.smallest_size) == (0, 1, ("twice",), None)
+    assert (caught.caught, caught.total, caught.all_caught) == (2, 2, True)
+    assert caught.smallest_name == "without-half" and caught.smallest_size == len("d=1, μ0=[0.0]")
+
+
+def test_a_wrong_implementation_that_is_not_caught_fails_the_verification() -> None:
+    assert fake_verification((CAUGHT_SMALL,)).passed
+    assert not fake_verification((CAUGHT_SMALL, MISSED)).passed
+    assert fake_verification(None).passed
+
+
+def test_the_power_section_shows_the_catalogue_and_every_measurement(tmp_path: Path) -> None:
+    measurements = read_measurements(write_measurements(tmp_path))
+    report = render_html(fake_verification((CAUGHT_SMALL, CAUGHT_LARGE, MISSED)), measurements=measurements)
+    section = power_section(report)
+    assert 'data-theorem-id="gaussian-kl" data-caught="2" data-total="2"' in section
+    assert 'data-theorem-id="kl-nonnegativity" data-caught="0" data-total="1"' in section and "missed: twice" in section
+    assert "d=1, μ0=[0.0]" in section and "not measured yet" not in section
+    assert "3/200" in section and "199/200" in section  # measured false alarms and power beside the stated ones
+    assert "0 of 20" in section  # flakiness
+    assert "test_batched_sampler" in section and "300 µs" in section
+    assert "96.0 %" in section and "equivalent: adds zero" in section
+    assert "FAILED" in report  # the missed one fails the report's verdict
+
+
+def test_missing_measurements_say_which_command_makes_them(tmp_path: Path) -> None:
+    report = render_html(fake_verification(None), measurements=read_measurements(tmp_path))
+    section = power_section(report)
+    assert "not measured yet: run make calibrate" in section
+    assert "not measured yet: run make flakiness" in section and "not measured yet: run make bench" in section
+    assert "not measured yet: run mutation testing" in section
+    assert "Not measured in this run" in section  # no catalogue: verify --no-power, or a pytest report
+
+
+def test_a_malformed_measurement_is_reported_not_raised(tmp_path: Path) -> None:
+    (tmp_path / "mutation.json").write_text('{"tool": "mutmut", "killed": "many"}')
+    (tmp_path / "benchmarks.json").write_text("not json")
+    measurements = read_measurements(tmp_path)
+    assert not measurements.mutation.measured and "killed='many' is not an integer" in (measurements.mutation.note or "")
+    assert not measurements.benchmarks.measured and "could not be read" in (measurements.benchmarks.note or "")
+    assert "could not be read" in power_section(render_html(fake_verification(None), measurements=measurements))
+
+
+def test_the_json_has_a_power_key_beside_the_unchanged_ones(tmp_path: Path) -> None:
+    found = to_json(fake_verification((CAUGHT_SMALL, MISSED)), measurements=read_measurements(write_measurements(tmp_path)))
+    assert list(found) == ["passed", "theorems", "claims", "environment", "power"]
+    power = found["power"]
+    assert (power["catalogue"]["caught"], power["catalogue"]["total"]) == (1, 2)
+    assert [t["id"] for t in power["catalogue"]["theorems"]] == ["gaussian-kl", "kl-nonnegativity"]
+    assert power["flakiness"]["failures"] == 0 and power["mutation"]["score"] == 0.96
+    assert power["calibration"][0]["false_alarm_rate"] == 3 / 200
+    json.dumps(found, allow_nan=False)
+    assert to_json(fake_verification(None), measurements=read_measurements(tmp_path / "none"))["power"]["catalogue"] is None
+
+
+def run_verify(capsys: pytest.CaptureFixture[str], tmp_path: Path, *extra: str) -> tuple[int, str, dict[str, Any]]:
+    code = main(["verify", "--profile", "ci", "--examples", "2", "--only", "gaussian-kl",
+                 "--report", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json"), *extra])
+    out = capsys.readouterr().out
+    return code, out, json.loads((tmp_path / "r.json").read_text())
+
+
+def test_verify_runs_the_catalogue_and_every_wrong_implementation_is_caught(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, found = run_verify(capsys, tmp_path)
+    assert code == 0, out
+    catalogue = found["power"]["catalogue"]
+    assert catalogue["caught"] == catalogue["total"] >= 5
+    assert all(w["theorem"] == "gaussian-kl" and w["caught"] and w["counterexample_size"] for w in catalogue["implementations"])
+    assert "wrong implementations caught" in out
+    assert 'id="power-catalogue"' in (tmp_path / "r.html").read_text()
+
+
+def test_verify_fails_when_a_wrong_implementation_is_not_caught(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    right_after_all = WrongImplementation("gaussian-kl", "the reference", "none", gaussian_kl)
+    monkeypatch.setattr(running, "all_wrong_implementations", lambda: (right_after_all,))
+    code, out, found = run_verify(capsys, tmp_path)
+    assert code == 1 and "lost its power" in out and "missed: the reference" in out
+    assert found["power"]["catalogue"]["implementations"][0]["verdict"] == "holds"
+    code, _, found = run_verify(capsys, tmp_path, "--no-power")
+    assert code == 0 and found["power"]["catalogue"] is None
+
+
+def test_the_variance_figure_draws_the_closed_form_beside_monte_carlo_bands() -> None:
+    rows = variance_against_depth(3, max_depth=4, networks=500)
+    assert [row[0] for row in rows] == [1, 2, 3, 4]
+    for depth, closed, mean, half_width in rows:
+        assert closed == pytest.approx(variance_by_recursion([3] * (depth + 1)), rel=1e-12)
+        assert half_width > 0 and math.isfinite(mean)
+
+
+def test_the_kl_figure_agrees_with_quadrature_within_its_allowance() -> None:
+    for ratio in (1.0, 4.0):
+        for shift, closed, quadrature, error in kl_closed_form_against_quadrature(ratio):
+            assert abs(closed - quadrature) <= QUADRATURE_SAFETY * error + 1e-12 * max(1.0, closed), (ratio, shift)
+
+
+def test_the_kl_figure_renders_when_gaussian_kl_ran() -> None:
+    context = FigureContext(evidence={"gaussian-kl": (object(),)}, profile="ci")  # type: ignore[arg-type]
+    (figure,) = render_figures(context, KL_FIGURES)
+    assert figure.error is None and figure.png_base64
+    assert base64.b64decode(figure.png_base64).startswith(b"\x89PNG\r\n\x1a\n")
