@@ -6,6 +6,10 @@ otherwise ``HYPOTHESIS_PROFILE``, else ``ci`` when ``CI`` is set, else ``dev``.
 
 from __future__ import annotations
 
+import json
+import time
+
+import pytest
 import torch
 
 from theorems.profiles import load_profile
@@ -15,3 +19,47 @@ load_profile()
 # 50x slower per fold check with 2 threads on a loaded 2-core machine), and pytest-xdist
 # already gives each worker a core of its own.
 torch.set_num_threads(1)
+
+
+# --- per-property figures: examples generated, worst error-to-tolerance ratio, time ------------
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--property-figures",
+        metavar="PATH",
+        help="append one JSON line per test: examples Hypothesis generated (from its observability "
+        "callbacks), the worst ratio of the evidence that held, and the time",
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    path = item.config.getoption("--property-figures")
+    if not path:
+        yield
+        return
+    from theorems.evidence import observing_evidence
+    from theorems.report.running import _observing  # Hypothesis's observability, read defensively
+
+    counts = {"generated": 0}
+    ratios: list[float] = []
+
+    def observe(observation, *_):
+        if getattr(observation, "type", None) == "test_case" and getattr(observation, "status", None) in ("passed", "failed"):
+            how = getattr(observation, "how_generated", "") or ""
+            if "shrink" not in how and "explain" not in how:
+                counts["generated"] += 1
+
+    start = time.perf_counter()
+    with _observing(observe), observing_evidence(lambda evidence: ratios.append(evidence.ratio) if evidence.holds else None):
+        yield
+    record = {
+        "test": item.nodeid,
+        "examples": counts["generated"],
+        "worst_ratio": max(ratios) if ratios else None,
+        "evidence": len(ratios),
+        "seconds": round(time.perf_counter() - start, 3),
+    }
+    with open(path, "a") as figures:
+        figures.write(json.dumps(record) + "\n")

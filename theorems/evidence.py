@@ -7,12 +7,27 @@ there, and what was allowed and why.
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import torch
 
-__all__ = ["Evidence", "compare_elementwise", "implementation_failure"]
+__all__ = ["Evidence", "compare_elementwise", "implementation_failure", "observing_evidence"]
+
+# Callbacks told of every Evidence made (the per-property figures of a test run).
+_EVIDENCE_OBSERVERS: list[Callable[["Evidence"], None]] = []
+
+
+@contextlib.contextmanager
+def observing_evidence(callback: Callable[["Evidence"], None]) -> Iterator[None]:
+    """Call ``callback`` with every :class:`Evidence` created inside the block."""
+    _EVIDENCE_OBSERVERS.append(callback)
+    try:
+        yield
+    finally:
+        _EVIDENCE_OBSERVERS.remove(callback)
 
 
 @dataclass(frozen=True)
@@ -33,6 +48,10 @@ class Evidence:
     tolerance_reason: str
     mismatches: str = ""
     failure: str | None = None
+
+    def __post_init__(self) -> None:
+        for observer in _EVIDENCE_OBSERVERS:
+            observer(self)
 
     @property
     def ratio(self) -> float:
