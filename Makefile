@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROFILE ?= ci
 
-.PHONY: verify test browser flakiness bench calibrate
+.PHONY: verify test browser flakiness bench calibrate mutation
 
 # One BLAS/OpenMP thread per process: the suite's tensors are tiny, and pytest-xdist
 # gives each worker a core; more threads only contend (measured 50x slower fold checks).
@@ -62,3 +62,14 @@ bench: $(STAMP)
 CALIBRATION_RUNS ?= 200
 calibrate: $(STAMP)
 	$(BIN)/python -m theorems.calibration --runs $(CALIBRATION_RUNS)
+
+# Mutation testing of the reference implementations (mutmut; what is mutated and which
+# properties run is in pyproject.toml's [tool.mutmut]). Not part of `make test`: it takes
+# tens of minutes. Writes reports/mutation.json (score, and every survivor with its
+# explanation from properties/mutation_equivalents.json); fails on an unexplained survivor.
+# mutmut keeps verdicts in mutants/ and re-runs only what changed; `rm -rf mutants` for a
+# run from scratch.
+mutation: $(STAMP)
+	@mkdir -p reports
+	$(BIN)/mutmut run
+	$(BIN)/python -m theorems.mutation

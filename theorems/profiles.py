@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 __all__ = ["PROFILES", "load_profile", "loaded_profile_examples", "scaled"]
 
@@ -34,6 +34,17 @@ for _name, _profile in PROFILES.items():
 # derandomize would override the seed. Twenty such runs are the flakiness experiment
 # (``make flakiness``); not offered as a verification profile.
 settings.register_profile("ci-reseeded", settings(PROFILES["ci"], derandomize=False))
+
+# ci's examples for mutation testing (``make mutation``): a mutant is killed by the first
+# failing example, so the explain phase (which only tells a person which parts of a
+# counterexample matter, and costs most of a failing run's time) is skipped. Shrinking
+# stays: the properties that assert a wrong implementation's counterexample is *small*
+# search with the loaded profile's phases, and fail on correct code without it.
+# Not offered as a verification profile.
+settings.register_profile(
+    "mutation",
+    settings(PROFILES["ci"], phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink]),
+)
 
 
 def default_profile_name() -> str:
