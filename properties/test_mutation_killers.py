@@ -1,0 +1,338 @@
+"""Properties that kill mutants of the reference implementations (``make mutation``).
+
+Each one pins a fact the rest of the suite relied on without stating: the exact
+derived tolerance (a check with a looser bound still passes every correct example),
+the boundary of a precondition, the wording of a failure a person reads, the branch a
+wrong implementation takes through a check. Mutants these leave alive are explained in
+``properties/mutation_equivalents.json``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from theorems.evidence import Evidence, compare_elementwise, implementation_failure, observing_evidence
+from properties.toeplitz_strategies import general_cases
+from theorems.gaussian_kl import notes_gaussian_kl
+from theorems.theorem import InvalidInput
+from theorems.toeplitz import (
+    U64,
+    ToeplitzCase,
+    check_toeplitz_gradient,
+    check_toeplitz_matrix,
+    gradients_through_dense_matrix,
+    loss_of_filter,
+    sum_tolerance,
+    superdiagonal_sums,
+    toeplitz_matrix,
+)
+from theorems.tolerance import TF32_UNIT_ROUNDOFF, UNIT_ROUNDOFF, gamma, unit_roundoff
+
+# --- tolerance.py ----------------------------------------------------------------------
+
+
+@given(st.integers(1, 10**6), st.sampled_from(sorted(UNIT_ROUNDOFF.values())))
+def test_gamma_is_k_u_over_one_minus_k_u(terms: int, u: float) -> None:
+    if terms * u >= 1:
+        with pytest.raises(ValueError, match=r"terms=\d+ with u=.* gives k·u >= 1"):
+            gamma(terms, u)
+    else:
+        assert gamma(terms, u) == terms * u / (1 - terms * u)
+
+
+def test_gamma_has_no_bound_when_k_u_is_exactly_one() -> None:
+    with pytest.raises(ValueError):
+        gamma(256, 2.0**-8)
+
+
+def test_unit_roundoff_is_two_to_minus_the_significand_bits_of_each_dtype() -> None:
+    expected = {torch.float64: 2.0**-53, torch.float32: 2.0**-24, torch.bfloat16: 2.0**-8, torch.float16: 2.0**-11}
+    assert {dtype: unit_roundoff(dtype) for dtype in expected} == expected
+
+
+def test_float32_on_cuda_uses_tf32_roundoff_exactly_where_torch_allows_tf32() -> None:
+    conv, matmul = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    try:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = True, False
+        assert unit_roundoff(torch.float32, "cuda") == TF32_UNIT_ROUNDOFF == 2.0**-11
+        assert unit_roundoff(torch.float32, "cuda", convolution=False) == 2.0**-24
+        assert unit_roundoff(torch.float64, "cuda") == 2.0**-53
+        assert unit_roundoff(torch.float32, "cpu") == 2.0**-24
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = False, True
+        assert unit_roundoff(torch.float32, "cuda") == 2.0**-24
+        assert unit_roundoff(torch.float32, "cuda", convolution=False) == TF32_UNIT_ROUNDOFF
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = conv, matmul
+
+
+def test_unit_roundoff_of_a_dtype_outside_the_table_names_it() -> None:
+    with pytest.raises(ValueError, match=r"dtype=torch.int32 has no unit roundoff in the table"):
+        unit_roundoff(torch.int32)
+
+
+# --- evidence.py -----------------------------------------------------------------------
+
+
+def evidence(**changes: object) -> Evidence:
+    fields: dict[str, object] = dict(
+        theorem_id="t", example="e", expected="1", actual="2", error=0.5, tolerance=0.25, tolerance_reason="r"
+    )
+    fields.update(changes)
+    return Evidence(**fields)  # type: ignore[arg-type]
+
+
+@given(st.floats(0, 1e300), st.floats(1e-300, 1e300))
+def test_evidence_ratio_is_error_over_tolerance_and_holds_up_to_one(error: float, tolerance: float) -> None:
+    found = evidence(error=error, tolerance=tolerance)
+    assert found.ratio == error / tolerance
+    assert found.holds == (error / tolerance <= 1.0)
+
+
+def test_evidence_at_exactly_its_tolerance_holds() -> None:
+    assert evidence(error=0.25, tolerance=0.25).holds
+
+
+def test_zero_tolerance_admits_only_zero_error() -> None:
+    assert evidence(error=0.0, tolerance=0.0).ratio == 0.0
+    assert evidence(error=0.0, tolerance=0.0).holds
+    assert evidence(error=1e-300, tolerance=0.0).ratio == math.inf
+
+
+def test_nan_error_or_a_failure_is_an_infinite_ratio() -> None:
+    assert evidence(error=math.nan).ratio == math.inf
+    assert evidence(error=0.0, failure="raised").ratio == math.inf
+    assert not evidence(error=0.0, failure="raised").holds
+
+
+def test_explain_states_verdict_both_sides_error_tolerance_and_mismatches() -> None:
+    assert evidence(mismatches="3 of 4 elements out of tolerance").explain() == (
+        "t: FALSIFIED on e\n"
+        "  expected (oracle):   1\n"
+        "  actual (under test): 2\n"
+        "  error 5.000e-01 vs tolerance 2.500e-01 (ratio 2)\n"
+        "  tolerance: r\n"
+        "  3 of 4 elements out of tolerance"
+    )
+    assert evidence(error=0.125).explain().splitlines()[0] == "t: holds on e"
+    assert len(evidence().explain().splitlines()) == 5
+
+
+def test_explain_of_a_failure_states_only_what_the_implementation_did() -> None:
+    assert implementation_failure("t", "e", "raised ValueError: x").explain() == (
+        "t: FALSIFIED on e\n  the implementation raised ValueError: x"
+    )
+
+
+def test_implementation_failure_is_infinite_error_against_zero_tolerance() -> None:
+    failure = implementation_failure("t", "e", "why")
+    assert (failure.theorem_id, failure.example, failure.failure) == ("t", "e", "why")
+    assert (failure.expected, failure.actual, failure.tolerance_reason, failure.mismatches) == ("", "", "", "")
+    assert failure.error == math.inf and failure.tolerance == 0.0
+
+
+def test_every_evidence_made_inside_the_block_is_observed_and_none_after() -> None:
+    seen: list[Evidence] = []
+    with observing_evidence(seen.append):
+        made = evidence()
+    evidence()
+    assert seen == [made]
+
+
+shapes = st.tuples(st.integers(1, 4), st.integers(1, 4))
+
+
+@given(st.data())
+def test_compare_elementwise_reports_the_element_with_the_worst_ratio(data: st.DataObject) -> None:
+    shape = data.draw(shapes)
+    values = st.floats(-100, 100, allow_nan=False, width=64)
+    expected = data.draw(arrays(np.float64, shape, elements=values))
+    actual = data.draw(arrays(np.float64, shape, elements=values))
+    tolerance = data.draw(arrays(np.float64, shape, elements=st.floats(1e-3, 10)))
+    found = compare_elementwise(
+        theorem_id="t", example="e", expected=torch.tensor(expected), actual=torch.tensor(actual),
+        tolerance=torch.tensor(tolerance), tolerance_reason="r",
+    )
+    error = np.abs(actual - expected)
+    ratio = error / tolerance
+    worst = np.unravel_index(int(np.argmax(ratio)), shape)
+    assert found.ratio == pytest.approx(ratio.max(), rel=1e-12)
+    assert found.error == error[worst] and found.tolerance == tolerance[worst]
+    assert found.expected == f"{expected[worst]:.17g} at index {tuple(int(i) for i in worst)}"
+    assert found.actual == f"{actual[worst]:.17g}"
+    assert found.mismatches == f"{int((ratio > 1).sum())} of {ratio.size} elements out of tolerance"
+    assert (found.theorem_id, found.example, found.tolerance_reason, found.failure) == ("t", "e", "r", None)
+
+
+def test_compare_elementwise_broadcasts_a_scalar_tolerance_and_counts_zero_error_as_a_match() -> None:
+    found = compare_elementwise(
+        theorem_id="t", example="e", expected=torch.zeros(3), actual=torch.tensor([0.0, 2.0, 0.0]),
+        tolerance=torch.tensor(0.0), tolerance_reason="r",
+    )
+    assert found.error == 2.0 and found.tolerance == 0.0 and found.ratio == math.inf
+    assert found.expected == "0 at index (1,)" and found.mismatches == "1 of 3 elements out of tolerance"
+    assert compare_elementwise(
+        theorem_id="t", example="e", expected=torch.zeros(3), actual=torch.zeros(3),
+        tolerance=torch.tensor(0.0), tolerance_reason="r",
+    ).holds
+
+
+def test_compare_elementwise_names_a_wrong_shape() -> None:
+    found = compare_elementwise(
+        theorem_id="t", example="e", expected=torch.zeros(3), actual=torch.zeros(2, 3),
+        tolerance=torch.tensor(1.0), tolerance_reason="r",
+    )
+    assert found.failure == "returned shape (2, 3), expected (3,)"
+
+
+def test_compare_elementwise_counts_non_finite_values() -> None:
+    found = compare_elementwise(
+        theorem_id="t", example="e", expected=torch.zeros(3), actual=torch.tensor([math.nan, 0.0, math.inf]),
+        tolerance=torch.tensor(1.0), tolerance_reason="r",
+    )
+    assert found.failure == "returned 2 non-finite values (NaN or inf)"
+
+
+# --- toeplitz.py: the matrix check -----------------------------------------------------
+
+
+def integer_case(n: int, kernel_size: int) -> ToeplitzCase:
+    """x = 1 and small integer w: every product and sum is exact, and Σ|w||x| is the same per output.
+
+    The downstream network ``ℓ = tanh(0.1·(1, 2, …)ᵀ tanh(z))`` makes every ``∂ℓ/∂A`` entry nonzero.
+    """
+    w = torch.arange(1.0, kernel_size + 1, dtype=torch.float64).reshape(1, 1, -1)
+    return ToeplitzCase(
+        x=torch.ones(1, n, dtype=torch.float64), w=w, bias=torch.zeros(1, dtype=torch.float64),
+        hidden_weight=0.1 * torch.arange(1.0, n - kernel_size + 2, dtype=torch.float64).reshape(1, -1),
+        hidden_bias=torch.zeros(1, dtype=torch.float64), readout=torch.ones(1, dtype=torch.float64),
+    )
+
+
+@given(st.integers(1, 8).flatmap(lambda f: st.tuples(st.integers(f, 12), st.just(f))))
+def test_toeplitz_matrix_check_allows_exactly_two_gamma_n_times_the_sum_of_w_x(geometry: tuple[int, int]) -> None:
+    n, kernel_size = geometry
+    case = integer_case(n, kernel_size)
+    found = check_toeplitz_matrix(toeplitz_matrix, case)
+    assert found.holds and found.error == 0.0
+    assert found.tolerance == pytest.approx(2 * gamma(n, U64) * kernel_size * (kernel_size + 1) / 2, rel=1e-12)
+    assert found.tolerance_reason == (
+        f"2γ_n·Σ|w||x| per output: a product over n={n} entries against f={kernel_size} terms"
+    )
+    assert found.mismatches == f"0 of {n - kernel_size + 1} elements out of tolerance"
+
+
+def test_toeplitz_matrix_check_catches_an_error_of_one_in_the_last_output() -> None:
+    def off_by_one_at_the_end(w: torch.Tensor, n: int) -> torch.Tensor:
+        matrix = toeplitz_matrix(w, n)
+        matrix[-1, -1] += 1.0
+        return matrix
+
+    found = check_toeplitz_matrix(off_by_one_at_the_end, integer_case(5, 2))
+    assert not found.holds and found.error == 1.0
+    assert found.expected == "3 at index (3,)" and found.actual == "4"
+
+
+@pytest.mark.parametrize(
+    ("implementation", "failure"),
+    [
+        (lambda w, n: (_ for _ in ()).throw(ValueError("no\nmore")), "raised ValueError: no"),
+        (lambda w, n: [[0.0]], "returned list, expected a 2-D torch.Tensor"),
+        (lambda w, n: torch.zeros(4, dtype=torch.float64), "returned Tensor, expected a 2-D torch.Tensor"),
+        (lambda w, n: torch.zeros(3, 5, dtype=torch.float64), "returned shape (3, 5), expected (4, 5)"),
+        (lambda w, n: torch.zeros(4, 4, dtype=torch.float64), "returned shape (4, 4), expected (4, 5)"),
+    ],
+)
+def test_toeplitz_matrix_check_names_how_an_implementation_failed(implementation, failure: str) -> None:
+    case = integer_case(5, 2)
+    found = check_toeplitz_matrix(implementation, case)
+    assert found.failure == failure
+    assert (found.theorem_id, found.example) == ("toeplitz-matrix", repr(case))
+
+
+def test_toeplitz_matrix_check_hands_the_implementation_w_and_n() -> None:
+    calls: list[tuple[list[float], int]] = []
+
+    def recording(w: torch.Tensor, n: int) -> torch.Tensor:
+        calls.append((w.tolist(), n))
+        return toeplitz_matrix(w, n)
+
+    assert check_toeplitz_matrix(recording, integer_case(5, 2)).holds
+    assert calls == [([1.0, 2.0], 5)]
+
+
+# --- toeplitz.py: the gradient check ---------------------------------------------------
+
+
+def test_toeplitz_gradient_check_allows_two_gamma_m_plus_one_times_the_superdiagonal_sums_of_abs_grad_a() -> None:
+    case = integer_case(6, 3)
+    found = check_toeplitz_gradient(superdiagonal_sums, case)
+    grad_A = gradients_through_dense_matrix(case)["grad_A"]
+    bound = 2 * gamma(grad_A.shape[0] + 1, U64) * superdiagonal_sums(grad_A.abs(), 3)
+    assert found.holds and found.theorem_id == "toeplitz-gradient" and found.example == repr(case)
+    assert found.tolerance in bound.tolist()
+    assert found.tolerance_reason == "2γ_(m+1)·Σ_i|∂ℓ/∂A_(i,i+k)|: two sums of m=4 terms in float64 (Higham §3.1)"
+    assert torch.equal(sum_tolerance(torch.tensor([3.0]), 4), 2 * gamma(5, U64) * torch.tensor([3.0]))
+
+
+def test_toeplitz_gradient_check_is_falsified_by_the_gradient_plus_one() -> None:
+    found = check_toeplitz_gradient(lambda grad_A, f: superdiagonal_sums(grad_A, f) + 1.0, integer_case(6, 3))
+    assert not found.holds and found.error == pytest.approx(1.0)
+
+
+def modifies_its_argument(grad_A: torch.Tensor, kernel_size: int) -> torch.Tensor:
+    result = superdiagonal_sums(grad_A, kernel_size).clone()
+    grad_A.add_(1.0)
+    return result
+
+
+@pytest.mark.parametrize(
+    ("implementation", "failure"),
+    [
+        (lambda g, f: (_ for _ in ()).throw(KeyError("k")), "raised KeyError: 'k'"),
+        (modifies_its_argument, "modified its argument grad_A"),
+        (lambda g, f: [0.0] * f, "returned list, expected a torch.Tensor"),
+        (lambda g, f: superdiagonal_sums(g, f).float(), "returned dtype torch.float32, expected torch.float64"),
+    ],
+)
+def test_toeplitz_gradient_check_names_how_an_implementation_failed(implementation, failure: str) -> None:
+    case = integer_case(6, 3)
+    found = check_toeplitz_gradient(implementation, case)
+    assert (found.failure, found.theorem_id, found.example) == (failure, "toeplitz-gradient", repr(case))
+
+
+@given(general_cases())
+def test_toeplitz_checks_refuse_every_case_outside_one_channel_stride_one_dilation_one(case: ToeplitzCase) -> None:
+    outside = case.channels != (1, 1) or case.stride != 1 or case.dilation != 1
+    for theorem_id, check, reference in (
+        ("toeplitz-gradient", check_toeplitz_gradient, superdiagonal_sums),
+        ("toeplitz-matrix", check_toeplitz_matrix, toeplitz_matrix),
+    ):
+        if outside:
+            with pytest.raises(InvalidInput, match=f"^{theorem_id}'s contract is one channel, stride 1, dilation 1; got "):
+                check(reference, case)
+        else:
+            assert check(reference, case).holds
+
+
+@given(general_cases())
+def test_loss_of_filter_is_the_dense_matrix_loss_with_the_bias_added(case: ToeplitzCase) -> None:
+    from theorems.toeplitz import block_toeplitz_matrix, downstream_loss
+
+    z = block_toeplitz_matrix(case.w, case.n, stride=case.stride, dilation=case.dilation) @ case.x.reshape(-1) + case.bias
+    assert float(loss_of_filter(case)(case.w, case.bias)) == pytest.approx(float(downstream_loss(case, z)), rel=1e-9, abs=1e-12)
+
+
+# --- gaussian_kl.py: the transcribed claim ---------------------------------------------
+
+
+@given(st.floats(0.1, 10), st.floats(0.1, 10))
+def test_notes_claim_in_one_dimension_is_half_log_ratio_minus_inverse_plus_ratio(var0: float, var1: float) -> None:
+    claim = notes_gaussian_kl(np.zeros(1), np.array([[var0]]), np.ones(1), np.array([[var1]]))
+    assert claim == pytest.approx(0.5 * (math.log(var0 / var1) - 1 / var1 + var0 / var1), rel=1e-9, abs=1e-12)
