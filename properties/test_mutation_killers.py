@@ -19,8 +19,30 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from theorems.evidence import Evidence, compare_elementwise, implementation_failure, observing_evidence
+from torch import nn
+
+from properties.fold_strategies import conv_cases, conv_transpose_cases, linear_cases
 from properties.toeplitz_strategies import general_cases
-from theorems.gaussian_kl import notes_gaussian_kl
+from theorems.fold import (
+    FOLD_CONV,
+    FOLD_LINEAR,
+    FoldCase,
+    fold_linear,
+    fold_tolerance,
+    modified_argument,
+    require_foldable,
+    state_snapshot,
+    term_magnitude,
+    terms_per_output,
+)
+from theorems.gaussian_kl import (
+    GaussianPair,
+    check_gaussian_kl,
+    gaussian_kl,
+    gaussian_kl_by_gauss_hermite,
+    gaussian_kl_tolerance,
+    notes_gaussian_kl,
+)
 from theorems.theorem import InvalidInput
 from theorems.toeplitz import (
     U64,
@@ -336,3 +358,266 @@ def test_loss_of_filter_is_the_dense_matrix_loss_with_the_bias_added(case: Toepl
 def test_notes_claim_in_one_dimension_is_half_log_ratio_minus_inverse_plus_ratio(var0: float, var1: float) -> None:
     claim = notes_gaussian_kl(np.zeros(1), np.array([[var0]]), np.ones(1), np.array([[var1]]))
     assert claim == pytest.approx(0.5 * (math.log(var0 / var1) - 1 / var1 + var0 / var1), rel=1e-9, abs=1e-12)
+
+
+# --- gaussian_kl.py: the check ---------------------------------------------------------
+
+
+diagonal_pairs = st.integers(1, 3).flatmap(
+    lambda d: st.tuples(*[arrays(np.float64, d, elements=st.floats(lo, hi)) for lo, hi in ((-2, 2), (0.25, 4), (-2, 2), (0.25, 4))])
+)
+
+
+@given(diagonal_pairs, st.floats(0, 100))
+def test_gaussian_kl_tolerance_is_the_documented_bound_for_diagonal_covariances(arrays4, terms_size: float) -> None:
+    mu0, var0, mu1, var1 = arrays4
+    d = len(mu0)
+    pair = GaussianPair(mu0, np.diag(var0), mu1, np.diag(var1))
+    # The 2-point Gauss–Hermite nodes are z ∈ {±1}^d; for diagonal Σ the whitened
+    # distance of μ0 + √var0·z from μ1 is maximised coordinate by coordinate.
+    spread1 = float(np.sum(np.maximum((mu0 + np.sqrt(var0) - mu1) ** 2, (mu0 - np.sqrt(var0) - mu1) ** 2) / var1))
+    kappa0, kappa1 = var0.max() / var0.min(), var1.max() / var1.min()
+    log_dets = abs(np.log(var0).sum()) + abs(np.log(var1).sum())
+    u = 2.0**-53
+    expected = 4 * (d + 2) * u * (d * kappa1 * (spread1 + d + 1) + d * kappa0 * (2 * d + 1) + log_dets + d) + 4 * 2**d * u * terms_size
+    tolerance, reason = gaussian_kl_tolerance(pair, terms_size)
+    assert tolerance == pytest.approx(expected, rel=1e-9)
+    assert reason == (
+        f"4(d+2)u·[dκ1(q1+d+1) + dκ0(2d+1) + |ln det Σ0| + |ln det Σ1| + d] + 4·2^d·u·Σw|g| with d={d}, "
+        f"κ0={kappa0:.3g}, κ1={kappa1:.3g}, max node q1={spread1:.3g}: backward-stable factorisations on both sides"
+    )
+
+
+def standard_pair() -> GaussianPair:
+    return GaussianPair(np.zeros(2), np.eye(2), np.array([1.0, 0.0]), np.diag([2.0, 0.5]))
+
+
+def test_gaussian_kl_check_compares_with_the_gauss_hermite_oracle_and_its_tolerance() -> None:
+    pair = standard_pair()
+    found = check_gaussian_kl(gaussian_kl, pair)
+    expected, terms_size = gaussian_kl_by_gauss_hermite(*pair.arguments())
+    tolerance, reason = gaussian_kl_tolerance(pair, terms_size)
+    assert found.holds and (found.theorem_id, found.example) == ("gaussian-kl", repr(pair))
+    assert (found.tolerance, found.tolerance_reason) == (tolerance, reason)
+    assert found.expected == (
+        f"{expected:.17g} (∫ f0 log(f0/f1) by Gauss–Hermite after whitening by Σ0, exact for the quadratic log-ratio)"
+    )
+    shifted = check_gaussian_kl(lambda *args: gaussian_kl(*args) + 1e-6, pair)
+    assert not shifted.holds and shifted.error == pytest.approx(1e-6, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("implementation", "failure"),
+    [
+        (lambda *args: (_ for _ in ()).throw(np.linalg.LinAlgError("singular\nmatrix")), "raised LinAlgError: singular"),
+        (lambda *args: np.zeros(2), "returned ndarray (2,), expected a real scalar"),
+        (lambda *args: "0.5", "returned str (), expected a real scalar"),
+    ],
+)
+def test_gaussian_kl_check_names_how_an_implementation_failed(implementation, failure: str) -> None:
+    pair = standard_pair()
+    found = check_gaussian_kl(implementation, pair)
+    assert (found.failure, found.theorem_id, found.example) == (failure, "gaussian-kl", repr(pair))
+
+
+def test_gaussian_kl_check_hands_the_implementation_copies_of_the_example() -> None:
+    pair = standard_pair()
+
+    def vandal(mu0, cov0, mu1, cov1) -> float:
+        value = gaussian_kl(mu0, cov0, mu1, cov1)
+        for v in (mu0, cov0, mu1, cov1):
+            v *= 3.0
+        return value
+
+    assert check_gaussian_kl(vandal, pair).holds and check_gaussian_kl(vandal, pair).holds
+    assert np.array_equal(pair.cov1, np.diag([2.0, 0.5]))
+
+
+def test_gaussian_kl_of_gaussians_in_different_dimensions_names_both() -> None:
+    with pytest.raises(InvalidInput, match=r"^both Gaussians must live in the same R\^d; got d=2 and d=1$"):
+        gaussian_kl(np.zeros(2), np.eye(2), np.zeros(1), np.eye(1))
+
+
+def test_gaussian_kl_check_refuses_what_is_not_a_pair() -> None:
+    with pytest.raises(InvalidInput, match=r"^gaussian-kl checks a GaussianPair\(mu0, cov0, mu1, cov1\), got tuple$"):
+        check_gaussian_kl(gaussian_kl, (np.zeros(1), np.eye(1), np.zeros(1), np.eye(1)))
+
+
+def test_gaussian_pair_shows_small_examples_in_full_and_large_ones_by_shape() -> None:
+    assert repr(standard_pair()) == (
+        "d=2, μ0=[0.0, 0.0], Σ0=[[1.0, 0.0], [0.0, 1.0]] (κ=1), μ1=[1.0, 0.0], Σ1=[[2.0, 0.0], [0.0, 0.5]] (κ=4)"
+    )
+    big = GaussianPair(np.zeros(3), np.eye(3), np.zeros(3), np.eye(3))
+    assert repr(big) == "d=3, μ0=(3,) array, Σ0=(3, 3) array (κ=1), μ1=(3,) array, Σ1=(3, 3) array (κ=1)"
+
+
+# --- fold.py: the check ----------------------------------------------------------------
+
+
+def linear_case(*, affine: bool = True, bias: bool = True) -> FoldCase:
+    """Linear(3 → 2) then BatchNorm1d(2) with hand-picked statistics, on a float32 batch of 2."""
+    linear = nn.Linear(3, 2, bias=bias)
+    bn = nn.BatchNorm1d(2, eps=0.25, affine=affine).eval()
+    with torch.no_grad():
+        linear.weight.copy_(torch.tensor([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]]))
+        if bias:
+            linear.bias.copy_(torch.tensor([0.5, -1.5]))
+        bn.running_mean.copy_(torch.tensor([1.0, -2.0]))
+        bn.running_var.copy_(torch.tensor([0.75, 3.75]))  # σ² + ε = 1 and 4: s = γ and γ/2
+        if affine:
+            bn.weight.copy_(torch.tensor([2.0, -4.0]))
+            bn.bias.copy_(torch.tensor([0.25, -0.5]))
+    return FoldCase(linear, bn, torch.tensor([[1.0, 1.0, 1.0], [-2.0, 0.0, 4.0]]), seed=7)
+
+
+def test_term_magnitude_is_abs_scale_times_abs_layer_plus_abs_mean_plus_abs_beta() -> None:
+    case = linear_case()
+    # |W||x| + |c|: rows (3.5 + 0.5, 4 + 1.5) and (4 + 0.5, 4 + 1.5); |s| = (2, 2); |μ| = (1, 2); |β| = (0.25, 0.5)
+    expected = torch.tensor([[2 * (4.0 + 1) + 0.25, 2 * (5.5 + 2) + 0.5], [2 * (4.5 + 1) + 0.25, 2 * (5.5 + 2) + 0.5]])
+    assert torch.equal(term_magnitude(case.layer, case.bn, case.x), expected.double())
+    assert torch.equal(term_magnitude(case.layer, None, case.x), torch.tensor([[4.0, 5.5], [4.5, 5.5]]).double())
+
+
+def test_term_magnitude_without_affine_or_bias_takes_gamma_one_beta_zero_and_c_zero() -> None:
+    case = linear_case(affine=False, bias=False)
+    # s = (1, 1/2), |W||x| = (3.5, 4) and (4, 4), |μ| = (1, 2)
+    expected = torch.tensor([[3.5 + 1, 0.5 * (4 + 2)], [4 + 1, 0.5 * (4 + 2)]]).double()
+    assert torch.allclose(term_magnitude(case.layer, case.bn, case.x), expected, rtol=1e-6, atol=0)
+
+
+def test_fold_tolerance_is_k_plus_eight_times_u_plus_u64_times_the_term_magnitude() -> None:
+    case = linear_case()
+    tolerance, reason = fold_tolerance(case)
+    u = 2.0**-24 + 2.0**-53
+    assert torch.allclose(tolerance, (3 + 8) * u * term_magnitude(case.layer, case.bn, case.x), rtol=1e-15, atol=0)
+    assert reason == "(k+8)(u+u64)·T with k=3 terms per output, u=5.96e-08, T=|s|(|W|⊛|x|+|c|+|μ|)+|β| per element"
+
+
+def test_terms_per_output_counts_in_channels_per_group_times_the_kernel_volume() -> None:
+    assert terms_per_output(nn.Linear(5, 2)) == 5
+    assert terms_per_output(nn.Conv2d(6, 4, (2, 3), groups=2)) == 3 * 6
+    assert terms_per_output(nn.Conv3d(2, 2, (1, 2, 3))) == 2 * 6
+    assert terms_per_output(nn.ConvTranspose1d(4, 6, 3, groups=2)) == 2 * 3
+
+
+def test_fold_check_evidence_carries_the_theorem_the_example_and_the_tolerance() -> None:
+    case = linear_case()
+    found = FOLD_LINEAR.check(fold_linear, case)
+    tolerance, reason = fold_tolerance(case)
+    assert found.holds and (found.theorem_id, found.example, found.tolerance_reason) == ("fold-linear", repr(case), reason)
+    assert found.tolerance in tolerance.reshape(-1).tolist()
+
+
+def test_fold_case_repr_names_layer_batchnorm_statistics_input_and_seed() -> None:
+    assert repr(linear_case()) == (
+        "Linear(in_features=3, out_features=2, bias=True) → BatchNorm1d(2, affine=True, eps=2.5e-01, "
+        "running_var∈[7.50e-01, 3.75e+00]) on x(2, 3) float32, seed=7"
+    )
+
+
+class Returns:
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __call__(self, layer: nn.Module, bn: nn.Module) -> object:
+        return self.value
+
+
+class Raises(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        raise RuntimeError("bad\nshape")
+
+
+class ReturnsList(nn.Module):
+    def forward(self, x: torch.Tensor) -> list[float]:
+        return x.tolist()
+
+
+class InFloat64(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.double()
+
+
+@pytest.mark.parametrize(
+    ("implementation", "failure"),
+    [
+        (lambda layer, bn: (_ for _ in ()).throw(TypeError("no\nfold")), "raised TypeError: no"),
+        (Returns("folded"), "returned str, expected an nn.Module"),
+        (Returns(Raises()), "returned a module that raised RuntimeError on x: bad"),
+        (Returns(ReturnsList()), "returned a module whose output is list, expected torch.float32"),
+        (
+            lambda layer, bn: nn.Sequential(fold_linear(layer, bn), InFloat64()),
+            "returned a module whose output is torch.float64, expected torch.float32",
+        ),
+    ],
+)
+def test_fold_check_names_how_an_implementation_failed(implementation, failure: str) -> None:
+    case = linear_case()
+    found = FOLD_LINEAR.check(implementation, case)
+    assert (found.failure, found.theorem_id, found.example) == (failure, "fold-linear", repr(case))
+
+
+@pytest.mark.parametrize(
+    ("vandalise", "failure"),
+    [
+        (lambda layer, bn: bn.train(), "modified its argument bn.training"),
+        (lambda layer, bn: layer.weight.data.mul_(2.0), "modified its argument layer.weight"),
+        (lambda layer, bn: bn.running_var.add_(1.0), "modified its argument bn.running_var"),
+    ],
+)
+def test_fold_check_names_the_argument_an_implementation_modified(vandalise, failure: str) -> None:
+    case = linear_case()
+
+    def implementation(layer: nn.Module, bn: nn.Module) -> nn.Module:
+        folded = fold_linear(layer, bn)
+        vandalise(layer, bn)
+        return folded
+
+    assert FOLD_LINEAR.check(implementation, case).failure == failure
+
+
+def test_modified_argument_notices_a_buffer_that_vanished_or_changed_shape() -> None:
+    layer = nn.Linear(2, 2)
+    before = state_snapshot(layer)
+    assert modified_argument(before, (layer,), ("layer",)) is None
+    layer.bias = None
+    assert modified_argument(before, (layer,), ("layer",)) == "layer.bias"
+    other = nn.Linear(2, 2)
+    snapshot = state_snapshot(other)
+    other.weight = nn.Parameter(torch.zeros(1, 2))
+    assert modified_argument(snapshot, (other,), ("other",)) == "other.weight"
+
+
+def test_a_check_refuses_what_is_not_a_fold_case_naming_the_theorem() -> None:
+    with pytest.raises(InvalidInput, match=r"^fold-conv checks a FoldCase\(layer, bn, x\), got tuple$"):
+        FOLD_CONV.check(fold_linear, (nn.Linear(1, 1), nn.BatchNorm1d(1)))
+
+
+@pytest.mark.parametrize(
+    ("layer", "bn", "message"),
+    [
+        (nn.Conv1d(1, 2, 1), nn.BatchNorm1d(2).eval(), "layer must be a Linear, got Conv1d"),
+        (nn.Linear(1, 2), nn.LayerNorm(2), "bn must be a torch.nn.BatchNorm1d/2d/3d, got LayerNorm"),
+        (nn.Linear(1, 2), nn.BatchNorm2d(2).eval(), "a Linear is followed by BatchNorm1d, got BatchNorm2d"),
+        (nn.Linear(1, 2), nn.BatchNorm1d(3).eval(), "Linear has 2 output channels but bn.num_features=3"),
+        (nn.Linear(1, 2), nn.BatchNorm1d(2), "bn is in training mode; fold equivalence needs eval mode (call bn.eval())"),
+        (
+            nn.Linear(1, 2),
+            nn.BatchNorm1d(2, track_running_stats=False).eval(),
+            "bn has no running statistics (track_running_stats=False); nothing can be folded",
+        ),
+    ],
+)
+def test_require_foldable_says_which_hypothesis_failed(layer, bn, message: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        require_foldable(layer, bn, (nn.Linear,))
+    assert str(raised.value) == message
+
+
+def test_require_foldable_pairs_each_conv_dimension_with_its_batchnorm() -> None:
+    require_foldable(nn.Conv3d(1, 2, 1), nn.BatchNorm3d(2).eval(), (nn.Conv3d,))
+    require_foldable(nn.ConvTranspose2d(1, 2, 1), nn.BatchNorm2d(2).eval(), (nn.ConvTranspose2d,))
+    with pytest.raises(InvalidInput, match="^a Conv2d is followed by BatchNorm2d, got BatchNorm1d$"):
+        require_foldable(nn.Conv2d(1, 2, 1), nn.BatchNorm1d(2).eval(), (nn.Conv1d, nn.Conv2d))
+    with pytest.raises(InvalidInput, match="^layer must be a Conv1d/Conv2d, got Linear$"):
+        require_foldable(nn.Linear(1, 2), nn.BatchNorm1d(2).eval(), (nn.Conv1d, nn.Conv2d))

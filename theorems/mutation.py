@@ -7,7 +7,10 @@ explanation of every surviving mutant judged equivalent (``properties/
 mutation_equivalents.json``, keyed by mutant name), and writes ``reports/mutation.json``::
 
     {"tool": "mutmut 3.8.1", "killed": int, "survived": int, "total": int,
-     "score": float, "survivors": [{"mutant": str, "explanation": str}]}
+     "score": float, "survivors": [{"mutant": str, "explanation": str}], "not_run": int}
+
+``score`` is ``killed / total``, a fraction; ``not_run`` counts mutants an interrupted
+run never tried (left out of ``total``).
 
 A mutant counts as killed when the suite failed on it or ran past mutmut's time limit
 (an infinite loop is caught, just not quickly); every other verdict (survived, no
@@ -28,6 +31,9 @@ from pathlib import Path
 __all__ = ["MutationScore", "main", "parse_results", "score"]
 
 KILLED_STATUSES = frozenset({"killed", "timeout", "caught by type check"})
+# Mutants mutmut has not run yet (an interrupted run): neither killed nor survived, so
+# left out of the total and reported as a count.
+NOT_RUN_STATUSES = frozenset({"not checked", "check was interrupted by user"})
 EQUIVALENTS = Path("properties/mutation_equivalents.json")
 REPORT = Path("reports/mutation.json")
 
@@ -39,6 +45,7 @@ class MutationScore:
     tool: str
     killed: int
     survivors: tuple[tuple[str, str, str | None], ...]  # (mutant, mutmut status, explanation)
+    not_run: int = 0
 
     @property
     def total(self) -> int:
@@ -59,6 +66,7 @@ class MutationScore:
                 {"mutant": mutant, "explanation": explanation or f"UNEXPLAINED (mutmut: {status})"}
                 for mutant, status, explanation in self.survivors
             ],
+            "not_run": self.not_run,
         }
 
 
@@ -78,9 +86,10 @@ def score(verdicts: dict[str, str], explanations: dict[str, str], tool: str) -> 
     survivors = tuple(
         (mutant, status, explanations.get(mutant))
         for mutant, status in sorted(verdicts.items())
-        if status not in KILLED_STATUSES
+        if status not in KILLED_STATUSES | NOT_RUN_STATUSES
     )
-    return MutationScore(tool=tool, killed=killed, survivors=survivors)
+    not_run = sum(status in NOT_RUN_STATUSES for status in verdicts.values())
+    return MutationScore(tool=tool, killed=killed, survivors=survivors, not_run=not_run)
 
 
 def mutmut_results() -> str:
@@ -111,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"mutation score {report['score']:.1%}: {result.killed} of {result.total} mutants killed, "
         f"{len(result.survivors)} survived ({len(result.survivors) - len(result.unexplained)} explained as equivalent)"
+        + (f"; {result.not_run} not run yet" if result.not_run else "")
     )
     stale = sorted(set(explanations) - {mutant for mutant, _, _ in result.survivors})
     if stale:
