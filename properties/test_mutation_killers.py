@@ -24,7 +24,13 @@ from torch import nn
 from properties.fold_strategies import conv_cases, conv_transpose_cases, linear_cases
 from properties.toeplitz_strategies import general_cases
 from theorems.fold import (
+    CONVS,
     FOLD_CONV,
+    HYPOTHESES,
+    ORACLES,
+    STATEMENT,
+    _fold_theorem,
+    fold_conv,
     FOLD_LINEAR,
     FoldCase,
     fold_linear,
@@ -42,6 +48,7 @@ from theorems.gaussian_kl import (
     gaussian_kl_by_gauss_hermite,
     gaussian_kl_tolerance,
     notes_gaussian_kl,
+    torch_kl_divergence,
 )
 from theorems.theorem import InvalidInput
 from theorems.toeplitz import (
@@ -621,3 +628,27 @@ def test_require_foldable_pairs_each_conv_dimension_with_its_batchnorm() -> None
         require_foldable(nn.Conv2d(1, 2, 1), nn.BatchNorm1d(2).eval(), (nn.Conv1d, nn.Conv2d))
     with pytest.raises(InvalidInput, match="^layer must be a Conv1d/Conv2d, got Linear$"):
         require_foldable(nn.Linear(1, 2), nn.BatchNorm1d(2).eval(), (nn.Conv1d, nn.Conv2d))
+
+
+def test_a_fold_theorem_carries_problem_one_and_checks_with_its_own_id_and_layer_kinds() -> None:
+    # FOLD_LINEAR and the others are built at import, before mutmut switches a mutant on:
+    # building one here is what exercises the builder.
+    theorem = _fold_theorem("fold-test", "a title", (nn.Linear,), fold_linear, "a contract", "a:strategy")
+    assert (theorem.id, theorem.title, theorem.source, theorem.statement) == ("fold-test", "a title", "Problem 1", STATEMENT)
+    assert (theorem.hypotheses, theorem.oracles, theorem.contract, theorem.examples) == (HYPOTHESES, ORACLES, "a contract", "a:strategy")
+    assert theorem.reference is fold_linear
+    found = theorem.check(fold_linear, linear_case())
+    assert found.holds and found.theorem_id == "fold-test"
+    with pytest.raises(InvalidInput, match=r"^fold-test checks a FoldCase"):
+        theorem.check(fold_linear, None)
+    convs = _fold_theorem("fold-test", "a title", CONVS, fold_conv, "a contract", "a:strategy")
+    with pytest.raises(InvalidInput, match="^layer must be a Conv1d/Conv2d/Conv3d, got Linear$"):
+        convs.check(fold_conv, linear_case())
+
+
+# --- gaussian_kl.py: torch's KL under the contract -------------------------------------
+
+
+def test_torch_kl_divergence_accepts_integer_array_likes_as_float64() -> None:
+    value = torch_kl_divergence([0], [[1]], [1], [[2]])
+    assert value == pytest.approx(0.5 * (0.5 + 0.5 - 1 + math.log(2)), rel=1e-12)
