@@ -232,13 +232,13 @@ def test_compare_elementwise_counts_non_finite_values() -> None:
 
 
 def integer_case(n: int, kernel_size: int) -> ToeplitzCase:
-    """x = 1 and small integer w: every product and sum is exact, and Σ|w||x| is the same per output.
+    """x = ±1 alternating and small integer w: every product and sum is exact, Σ|w||x| is the same per output.
 
     The downstream network ``ℓ = tanh(0.1·(1, 2, …)ᵀ tanh(z))`` makes every ``∂ℓ/∂A`` entry nonzero.
     """
     w = torch.arange(1.0, kernel_size + 1, dtype=torch.float64).reshape(1, 1, -1)
     return ToeplitzCase(
-        x=torch.ones(1, n, dtype=torch.float64), w=w, bias=torch.zeros(1, dtype=torch.float64),
+        x=torch.tensor([[(-1.0) ** j for j in range(n)]], dtype=torch.float64), w=w, bias=torch.zeros(1, dtype=torch.float64),
         hidden_weight=0.1 * torch.arange(1.0, n - kernel_size + 2, dtype=torch.float64).reshape(1, -1),
         hidden_bias=torch.zeros(1, dtype=torch.float64), readout=torch.ones(1, dtype=torch.float64),
     )
@@ -265,7 +265,7 @@ def test_toeplitz_matrix_check_catches_an_error_of_one_in_the_last_output() -> N
 
     found = check_toeplitz_matrix(off_by_one_at_the_end, integer_case(5, 2))
     assert not found.holds and found.error == 1.0
-    assert found.expected == "3 at index (3,)" and found.actual == "4"
+    assert found.expected == "1 at index (3,)" and found.actual == "2"
 
 
 @pytest.mark.parametrize(
@@ -652,3 +652,31 @@ def test_a_fold_theorem_carries_problem_one_and_checks_with_its_own_id_and_layer
 def test_torch_kl_divergence_accepts_integer_array_likes_as_float64() -> None:
     value = torch_kl_divergence([0], [[1]], [1], [[2]])
     assert value == pytest.approx(0.5 * (0.5 + 0.5 - 1 + math.log(2)), rel=1e-12)
+
+
+# --- toeplitz.py: what a check accepts -------------------------------------------------
+
+
+def reshaped_case(n: int, kernel_size: int, *, dilation: int = 1, x_dtype: torch.dtype = torch.float64, w_dtype: torch.dtype = torch.float64) -> ToeplitzCase:
+    return ToeplitzCase(
+        x=torch.ones(1, n, dtype=x_dtype), w=torch.ones(1, 1, kernel_size, dtype=w_dtype), bias=torch.zeros(1, dtype=torch.float64),
+        hidden_weight=torch.zeros(1, 1, dtype=torch.float64), hidden_bias=torch.zeros(1, dtype=torch.float64),
+        readout=torch.zeros(1, dtype=torch.float64), dilation=dilation,
+    )
+
+
+@pytest.mark.parametrize("check", [check_toeplitz_gradient, check_toeplitz_matrix])
+def test_toeplitz_checks_refuse_a_filter_longer_than_its_input(check) -> None:
+    with pytest.raises(InvalidInput, match=r"^kernel_size=6 with dilation=1 spans 6 > n_in=4: no valid output$"):
+        check(superdiagonal_sums, reshaped_case(4, 6))
+    with pytest.raises(InvalidInput, match=r"^kernel_size=3 with dilation=2 spans 5 > n_in=4: no valid output$"):
+        check(superdiagonal_sums, reshaped_case(4, 3, dilation=2))
+
+
+@pytest.mark.parametrize(("theorem_id", "check"), [("toeplitz-gradient", check_toeplitz_gradient), ("toeplitz-matrix", check_toeplitz_matrix)])
+def test_toeplitz_checks_refuse_anything_but_float64_naming_both_dtypes(theorem_id: str, check) -> None:
+    for x_dtype, w_dtype in ((torch.float32, torch.float64), (torch.float64, torch.float32)):
+        with pytest.raises(InvalidInput, match=f"^{theorem_id} works in float64; got x {x_dtype}, w {w_dtype}$"):
+            check(superdiagonal_sums, reshaped_case(5, 2, x_dtype=x_dtype, w_dtype=w_dtype))
+    with pytest.raises(InvalidInput, match=f"^{theorem_id} checks a ToeplitzCase, got list$"):
+        check(superdiagonal_sums, [])
