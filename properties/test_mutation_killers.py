@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from properties.gaussian_strategies import gaussian_pairs
 from theorems.evidence import Evidence, compare_elementwise, implementation_failure, observing_evidence
 from torch import nn
 
@@ -41,12 +42,14 @@ from theorems.fold import (
     term_magnitude,
     terms_per_output,
 )
+from theorems.gaussian_density import gaussian_log_density_by_cholesky
 from theorems.gaussian_kl import (
     GaussianPair,
     check_gaussian_kl,
     gaussian_kl,
     gaussian_kl_by_gauss_hermite,
     gaussian_kl_tolerance,
+    log_ratio_as_quadratic,
     notes_gaussian_kl,
     torch_kl_divergence,
 )
@@ -56,6 +59,7 @@ from theorems.toeplitz import (
     ToeplitzCase,
     check_toeplitz_gradient,
     check_toeplitz_matrix,
+    filter_gradient_from_matrix_gradient,
     gradients_through_dense_matrix,
     loss_of_filter,
     sum_tolerance,
@@ -680,3 +684,32 @@ def test_toeplitz_checks_refuse_anything_but_float64_naming_both_dtypes(theorem_
             check(superdiagonal_sums, reshaped_case(5, 2, x_dtype=x_dtype, w_dtype=w_dtype))
     with pytest.raises(InvalidInput, match=f"^{theorem_id} checks a ToeplitzCase, got list$"):
         check(superdiagonal_sums, [])
+
+
+@pytest.mark.parametrize(
+    ("grad_A", "channels", "message"),
+    [
+        ([[0.0]], (1, 1), "grad_A must be a 2-D torch.Tensor, got list"),
+        (torch.zeros(3, 4, dtype=torch.float64), (2, 2), "grad_A of shape (3, 4) does not split into 2×2 blocks"),
+        (torch.zeros(4, 3, dtype=torch.float64), (2, 2), "grad_A of shape (4, 3) does not split into 2×2 blocks"),
+    ],
+)
+def test_filter_gradient_from_a_matrix_gradient_names_what_is_wrong_with_it(grad_A, channels, message: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        filter_gradient_from_matrix_gradient(grad_A, 1, channels=channels)
+    assert str(raised.value) == message
+
+
+# --- gaussian_kl.py: the log-ratio as a quadratic --------------------------------------
+
+
+@given(gaussian_pairs(), arrays(np.float64, 8, elements=st.floats(-2, 2)))
+def test_log_ratio_minus_its_linear_and_quadratic_parts_is_constant_along_whitened_directions(pair: GaussianPair, z: np.ndarray) -> None:
+    linear, quadratic = log_ratio_as_quadratic(*pair.arguments())
+    factor0 = np.linalg.cholesky(pair.cov0)
+    z = z[: pair.dim]
+    points = pair.mu0 + np.stack([np.zeros(pair.dim), z]) @ factor0.T
+    log_ratio = gaussian_log_density_by_cholesky(points, pair.mu0, pair.cov0) - gaussian_log_density_by_cholesky(points, pair.mu1, pair.cov1)
+    predicted_change = float(linear @ z + z @ quadratic @ z)
+    size = float(np.abs(log_ratio).sum() + np.abs(linear).sum() * 2 + np.abs(quadratic).sum() * 4 + 1)
+    assert log_ratio[1] - log_ratio[0] == pytest.approx(predicted_change, abs=1e-9 * size)
