@@ -62,6 +62,7 @@ from theorems.toeplitz import (
     filter_gradient_from_matrix_gradient,
     gradients_through_dense_matrix,
     loss_of_filter,
+    require_geometry,
     sum_tolerance,
     superdiagonal_sums,
     toeplitz_matrix,
@@ -713,3 +714,48 @@ def test_log_ratio_minus_its_linear_and_quadratic_parts_is_constant_along_whiten
     predicted_change = float(linear @ z + z @ quadratic @ z)
     size = float(np.abs(log_ratio).sum() + np.abs(linear).sum() * 2 + np.abs(quadratic).sum() * 4 + 1)
     assert log_ratio[1] - log_ratio[0] == pytest.approx(predicted_change, abs=1e-9 * size)
+
+
+# --- toeplitz.py: geometry ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sizes", "message"),
+    [
+        ((2.5, 1, 1, 1), "n_in=2.5 must be an int"),
+        ((4, True, 1, 1), "kernel_size=True must be an int"),
+        ((4, 2, "1", 1), "stride='1' must be an int"),
+        ((4, 2, 1, None), "dilation=None must be an int"),
+        ((0, 1, 1, 1), "n_in=0 must be at least 1"),
+        ((4, 0, 1, 1), "kernel_size=0 must be at least 1"),
+        ((4, 2, -1, 1), "stride=-1 must be at least 1"),
+        ((4, 2, 1, 0), "dilation=0 must be at least 1"),
+        ((4, 2, 1, 4), "kernel_size=2 with dilation=4 spans 5 > n_in=4: no valid output"),
+    ],
+)
+def test_require_geometry_names_the_size_that_is_wrong(sizes: tuple, message: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        require_geometry(*sizes)
+    assert str(raised.value) == message
+
+
+def test_require_geometry_accepts_sizes_of_one_and_a_filter_spanning_the_whole_input() -> None:
+    require_geometry(1, 1, 1, 1)
+    require_geometry(np.int64(5), 3, 1, 2)
+
+
+def test_toeplitz_case_repr_names_its_geometry_and_seed() -> None:
+    assert repr(integer_case(5, 2)) == "ToeplitzCase(n_in=5, kernel_size=2, channels=(1, 1), stride=1, dilation=1, hidden=1, seed=0)"
+
+
+# --- fold.py: the folded module --------------------------------------------------------
+
+
+@pytest.mark.parametrize("requires_grad", [True, False])
+def test_a_folded_layer_keeps_the_layers_requires_grad_and_dtype(requires_grad: bool) -> None:
+    case = linear_case()
+    case.layer.requires_grad_(requires_grad)
+    folded = fold_linear(case.layer, case.bn)
+    assert folded.weight.requires_grad == folded.bias.requires_grad == requires_grad
+    assert folded.weight.dtype == folded.bias.dtype == torch.float32
+    assert folded is not case.layer and folded.weight is not case.layer.weight
