@@ -17,23 +17,21 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-
-from properties.gaussian_strategies import gaussian_pairs
-from theorems.evidence import Evidence, compare_elementwise, implementation_failure, observing_evidence
 from torch import nn
 
-from properties.fold_strategies import conv_cases, conv_transpose_cases, linear_cases
+from properties.gaussian_strategies import gaussian_pairs
 from properties.toeplitz_strategies import general_cases
+from theorems.evidence import Evidence, compare_elementwise, implementation_failure, observing_evidence
 from theorems.fold import (
     CONVS,
     FOLD_CONV,
+    FOLD_LINEAR,
     HYPOTHESES,
     ORACLES,
     STATEMENT,
+    FoldCase,
     _fold_theorem,
     fold_conv,
-    FOLD_LINEAR,
-    FoldCase,
     fold_linear,
     fold_tolerance,
     modified_argument,
@@ -57,8 +55,10 @@ from theorems.theorem import InvalidInput
 from theorems.toeplitz import (
     U64,
     ToeplitzCase,
+    block_toeplitz_matrix,
     check_toeplitz_gradient,
     check_toeplitz_matrix,
+    downstream_loss,
     filter_gradient_from_matrix_gradient,
     gradients_through_dense_matrix,
     loss_of_filter,
@@ -357,8 +357,6 @@ def test_toeplitz_checks_refuse_every_case_outside_one_channel_stride_one_dilati
 
 @given(general_cases())
 def test_loss_of_filter_is_the_dense_matrix_loss_with_the_bias_added(case: ToeplitzCase) -> None:
-    from theorems.toeplitz import block_toeplitz_matrix, downstream_loss
-
     z = block_toeplitz_matrix(case.w, case.n, stride=case.stride, dilation=case.dilation) @ case.x.reshape(-1) + case.bias
     assert float(loss_of_filter(case)(case.w, case.bias)) == pytest.approx(float(downstream_loss(case, z)), rel=1e-9, abs=1e-12)
 
