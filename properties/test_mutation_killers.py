@@ -58,10 +58,12 @@ from theorems.toeplitz import (
     block_toeplitz_matrix,
     check_toeplitz_gradient,
     check_toeplitz_matrix,
+    column_indices,
     downstream_loss,
     filter_gradient_from_matrix_gradient,
     gradients_through_dense_matrix,
     loss_of_filter,
+    output_length,
     require_geometry,
     sum_tolerance,
     superdiagonal_sums,
@@ -757,3 +759,28 @@ def test_a_folded_layer_keeps_the_layers_requires_grad_and_dtype(requires_grad: 
     assert folded.weight.requires_grad == folded.bias.requires_grad == requires_grad
     assert folded.weight.dtype == folded.bias.dtype == torch.float32
     assert folded is not case.layer and folded.weight is not case.layer.weight
+
+
+def test_geometry_defaults_are_stride_one_and_dilation_one() -> None:
+    assert output_length(5, 2) == 4 and output_length(5, 2, stride=2) == 2 and output_length(5, 2, dilation=2) == 3
+    assert column_indices(2, 3).tolist() == [[0, 1, 2], [1, 2, 3]]
+    assert torch.equal(block_toeplitz_matrix(torch.ones(1, 1, 2), 3), torch.tensor([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]]))
+    require_geometry(3, 3)
+
+
+def test_toeplitz_matrix_refuses_a_dilated_filter_that_does_not_fit() -> None:
+    with pytest.raises(InvalidInput, match=r"^kernel_size=3 with dilation=2 spans 5 > n_in=4: no valid output$"):
+        toeplitz_matrix(torch.ones(3, dtype=torch.float64), 4, dilation=2)
+    with pytest.raises(InvalidInput, match=r"^kernel_size=3 with dilation=2 spans 5 > n_in=4: no valid output$"):
+        toeplitz_matrix(torch.ones(3, dtype=torch.float64), 4, stride=1, dilation=2)
+
+
+def test_downstream_loss_is_readout_of_tanh_of_hidden_layer_of_tanh() -> None:
+    case = ToeplitzCase(
+        x=torch.zeros(1, 2, dtype=torch.float64), w=torch.zeros(1, 1, 1, dtype=torch.float64), bias=torch.zeros(1, dtype=torch.float64),
+        hidden_weight=torch.tensor([[1.0, -2.0]], dtype=torch.float64), hidden_bias=torch.tensor([0.5], dtype=torch.float64),
+        readout=torch.tensor([3.0], dtype=torch.float64),
+    )
+    z = torch.tensor([0.25, -1.0], dtype=torch.float64)
+    expected = 3.0 * math.tanh(math.tanh(0.25) - 2.0 * math.tanh(-1.0) + 0.5)
+    assert float(downstream_loss(case, z)) == pytest.approx(expected, rel=1e-14)
