@@ -784,3 +784,18 @@ def test_downstream_loss_is_readout_of_tanh_of_hidden_layer_of_tanh() -> None:
     z = torch.tensor([0.25, -1.0], dtype=torch.float64)
     expected = 3.0 * math.tanh(math.tanh(0.25) - 2.0 * math.tanh(-1.0) + 0.5)
     assert float(downstream_loss(case, z)) == pytest.approx(expected, rel=1e-14)
+
+
+def test_filter_gradient_refuses_a_dilated_filter_that_does_not_fit_its_blocks() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        filter_gradient_from_matrix_gradient(torch.zeros(1, 4, dtype=torch.float64), 3, dilation=2)
+    assert str(raised.value) == "kernel_size=3 with dilation=2 spans 5 > n_in=4: no valid output"
+    with pytest.raises(InvalidInput) as raised:
+        filter_gradient_from_matrix_gradient(torch.zeros(1, 4, dtype=torch.float64), 3, stride=1, dilation=2)
+    assert str(raised.value) == "kernel_size=3 with dilation=2 spans 5 > n_in=4: no valid output"
+
+
+def test_filter_gradient_names_a_row_count_that_does_not_match_the_output_length() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        filter_gradient_from_matrix_gradient(torch.zeros(3, 3, dtype=torch.float64), 2)
+    assert str(raised.value) == "grad_A has 3 rows per block; kernel_size=2 on n_in=3 gives a different output length"
