@@ -10,6 +10,7 @@ wrong implementation takes through a check. Mutants these leave alive are explai
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -799,3 +800,43 @@ def test_filter_gradient_names_a_row_count_that_does_not_match_the_output_length
     with pytest.raises(InvalidInput) as raised:
         filter_gradient_from_matrix_gradient(torch.zeros(3, 3, dtype=torch.float64), 2)
     assert str(raised.value) == "grad_A has 3 rows per block; kernel_size=2 on n_in=3 gives a different output length"
+
+
+# --- gaussian_kl.py: precision and the oracle's size of terms --------------------------
+
+
+def float32_pair() -> tuple[np.ndarray, ...]:
+    return (
+        np.array([0.1, 0.7], dtype=np.float32), np.array([[2.0, 0.3], [0.3, 1.0]], dtype=np.float32),
+        np.array([1.3, -0.2], dtype=np.float32), np.array([[1.0, -0.2], [-0.2, 0.5]], dtype=np.float32),
+    )
+
+
+@pytest.mark.parametrize("kl", [gaussian_kl, torch_kl_divergence])
+def test_gaussian_kl_of_float32_arguments_is_computed_in_float64(kl) -> None:
+    # float32 → float64 is exact, so both calls see the same numbers; only the
+    # arithmetic's precision could differ (float32 arithmetic is off by ~1e-7).
+    as_float64 = [v.astype(np.float64) for v in float32_pair()]
+    assert kl(*float32_pair()) == pytest.approx(kl(*as_float64), rel=1e-13)
+
+
+def test_gauss_hermite_oracle_sums_weighted_absolute_values_over_the_two_point_rule() -> None:
+    # D(N(0, 1) ‖ N(0, 4)): g(x) = log 2 − 3x²/8; the 2-point rule has nodes ±1, weights ½.
+    value, terms_size = gaussian_kl_by_gauss_hermite(np.zeros(1), np.eye(1), np.zeros(1), 4 * np.eye(1))
+    assert value == pytest.approx(math.log(2) - 3 / 8, rel=1e-14)
+    assert terms_size == pytest.approx(abs(math.log(2) - 3 / 8), rel=1e-14)
+
+
+def test_gaussian_pair_shows_entries_rounded_to_four_decimals() -> None:
+    pair = GaussianPair(np.array([0.123456]), np.array([[1.0]]), np.array([-2.000049]), np.array([[1.0]]))
+    assert repr(pair) == "d=1, μ0=[0.1235], Σ0=[[1.0]] (κ=1), μ1=[-2.0], Σ1=[[1.0]] (κ=1)"
+
+
+def test_an_implementation_dividing_by_zero_returns_inf_quietly_and_is_falsified() -> None:
+    def divides_by_zero(mu0, cov0, mu1, cov1) -> float:
+        return float(np.float64(1.0) / np.float64(0.0))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        found = check_gaussian_kl(divides_by_zero, standard_pair())
+    assert found.failure is None and found.actual == "inf" and not found.holds
