@@ -199,7 +199,7 @@ def test_compare_elementwise_reports_the_element_with_the_worst_ratio(data: st.D
     error = np.abs(actual - expected)
     ratio = error / tolerance
     worst = np.unravel_index(int(np.argmax(ratio)), shape)
-    assert found.ratio == pytest.approx(ratio.max(), rel=1e-12)
+    assert found.ratio == pytest.approx(ratio.max(), rel=1e-12, abs=0)
     assert found.error == error[worst] and found.tolerance == tolerance[worst]
     assert found.expected == f"{expected[worst]:.17g} at index {tuple(int(i) for i in worst)}"
     assert found.actual == f"{actual[worst]:.17g}"
@@ -258,7 +258,8 @@ def test_toeplitz_matrix_check_allows_exactly_two_gamma_n_times_the_sum_of_w_x(g
     case = integer_case(n, kernel_size)
     found = check_toeplitz_matrix(toeplitz_matrix, case)
     assert found.holds and found.error == 0.0
-    assert found.tolerance == pytest.approx(2 * gamma(n, U64) * kernel_size * (kernel_size + 1) / 2, rel=1e-12)
+    assert (found.theorem_id, found.example) == ("toeplitz-matrix", repr(case))
+    assert found.tolerance == pytest.approx(2 * gamma(n, U64) * kernel_size * (kernel_size + 1) / 2, rel=1e-12, abs=0)
     assert found.tolerance_reason == (
         f"2γ_n·Σ|w||x| per output: a product over n={n} entries against f={kernel_size} terms"
     )
@@ -394,7 +395,7 @@ def test_gaussian_kl_tolerance_is_the_documented_bound_for_diagonal_covariances(
     u = 2.0**-53
     expected = 4 * (d + 2) * u * (d * kappa1 * (spread1 + d + 1) + d * kappa0 * (2 * d + 1) + log_dets + d) + 4 * 2**d * u * terms_size
     tolerance, reason = gaussian_kl_tolerance(pair, terms_size)
-    assert tolerance == pytest.approx(expected, rel=1e-9)
+    assert tolerance == pytest.approx(expected, rel=1e-9, abs=0)
     assert reason == (
         f"4(d+2)u·[dκ1(q1+d+1) + dκ0(2d+1) + |ln det Σ0| + |ln det Σ1| + d] + 4·2^d·u·Σw|g| with d={d}, "
         f"κ0={kappa0:.3g}, κ1={kappa1:.3g}, max node q1={spread1:.3g}: backward-stable factorisations on both sides"
