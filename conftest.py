@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 import torch
+from hypothesis import settings
 
 from theorems.profiles import load_profile
 
@@ -21,7 +23,23 @@ load_profile()
 torch.set_num_threads(1)
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_loaded_profile():
+    """Tests of the command load profiles in-process; the next test must run under the suite's own."""
+    name = getattr(settings, "_current_profile", None)
+    yield
+    if name and getattr(settings, "_current_profile", None) != name:
+        settings.load_profile(name)
+
+
 # --- per-property figures: examples generated, worst error-to-tolerance ratio, time ------------
+
+
+def pytest_configure(config) -> None:
+    path = config.getoption("--property-figures", default=None)
+    if path:  # absolute, so tests that change directory still write to the same file
+        config.option.property_figures = str(Path(path).resolve())
+        Path(config.option.property_figures).parent.mkdir(parents=True, exist_ok=True)
 
 
 def pytest_addoption(parser) -> None:

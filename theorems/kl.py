@@ -30,7 +30,15 @@ import numpy as np
 from scipy import special
 
 from theorems.evidence import Evidence, implementation_failure
-from theorems.quadrature import OracleValue, compare_scalar, integral_by_cubature, integral_by_quad, real_scalar
+from theorems.quadrature import (
+    OracleError,
+    OracleValue,
+    compare_scalar,
+    integral_by_cubature,
+    integral_by_nested_quad,
+    integral_by_quad,
+    real_scalar,
+)
 from theorems.theorem import InvalidInput, Theorem
 
 __all__ = [
@@ -463,7 +471,15 @@ def joint_kl_by_cubature(
         with np.errstate(invalid="ignore"):
             return np.where(np.isneginf(lf), 0.0, np.exp(lf) * (lf - lg) * jacobian)
 
-    return integral_by_cubature(integrand, lower, upper, rtol=rtol, atol=atol, points=points)
+    try:
+        return integral_by_cubature(integrand, lower, upper, rtol=rtol, atol=atol, points=points)
+    except OracleError:
+        if len(axes) != 2:
+            raise
+        # A steep ridge (a narrow mixture component, a heavy tail after the map) can exhaust
+        # cubature's regions; nested adaptive quad resolves each axis on its own. If it
+        # fails too, that is the oracle's error, reported, never a pass.
+        return integral_by_nested_quad(integrand, lower, upper, cuts=cuts, epsabs=atol, epsrel=rtol)
 
 
 # --- the theorems -------------------------------------------------------------------------------
