@@ -341,8 +341,8 @@ def check_fold_network(implementation: Callable[[nn.Module], nn.Module], case: N
 
 FOLD_NETWORK = Theorem(
     id="fold-network",
-    title="Every Conv/Linear → eval-mode BatchNorm pair of a network folds; the network's outputs are unchanged",
-    source="Problem 1 (smallNetTrain → smallNetTest); beyond the notes: torchvision resnet18, mobilenet_v2",
+    title="Every Conv/Linear → BatchNorm pair of a network folds (smallNet, resnet18, mobilenet_v2)",
+    source="Problem 1",  # smallNetTrain → smallNetTest; beyond the notes: resnet18, mobilenet_v2
     statement=r"N_{\mathrm{folded}}(x) = N(x)\ \text{ for all } x,\ \text{each pair } \mathrm{BN}\circ L \mapsto L'",
     hypotheses=HYPOTHESES + ("the network is in eval mode and traceable by torch.fx",),
     oracles=("the unfused network evaluated in float64", "torch.fx.experimental.optimization.fuse as a second implementation"),
