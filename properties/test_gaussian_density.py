@@ -14,6 +14,10 @@ from properties.gaussian_strategies import affine_gaussian_cases, rotations
 from properties.wrong_gaussian import WRONG_IMPLEMENTATIONS
 from theorems.false_alarms import per_check_false_alarm
 from theorems.gaussian_density import (
+    GOODNESS_OF_FIT_PROJECTIONS,
+    GOODNESS_OF_FIT_SAMPLES,
+    dkw_threshold,
+    largest_projection_ks_distance,
     AFFINE_GAUSSIAN_DENSITY,
     CLAIMS,
     AffineGaussianCase,
@@ -30,8 +34,8 @@ from theorems.runner import find_counterexample
 from theorems.theorem import InvalidInput
 
 U64 = 2.0**-53
-PROJECTIONS = 3
-SAMPLES = 2000
+PROJECTIONS = GOODNESS_OF_FIT_PROJECTIONS
+SAMPLES = GOODNESS_OF_FIT_SAMPLES
 
 
 def assert_holds(evidence) -> None:
@@ -72,17 +76,13 @@ def test_samples_of_AY_plus_b_pass_goodness_of_fit_on_random_projections(case: A
     for the location error.
     """
     alpha = per_check_false_alarm("affine-gaussian-density", checks_per_example=PROJECTIONS)
-    epsilon = math.sqrt(math.log(2 / alpha) / (2 * SAMPLES))
+    epsilon = dkw_threshold(SAMPLES, alpha)
     rng = np.random.default_rng(seed)
     samples = rng.standard_normal((SAMPLES, case.dim)) @ case.matrix.T + case.shift
-    cov = case.covariance()
     for _ in range(PROJECTIONS):
         direction = rng.standard_normal(case.dim)
         direction /= np.linalg.norm(direction)
-        projected = np.sort(samples @ direction)
-        cdf = scipy.stats.norm.cdf(projected, loc=direction @ case.shift, scale=math.sqrt(direction @ cov @ direction))
-        grid = np.arange(1, SAMPLES + 1) / SAMPLES
-        distance = max(np.max(grid - cdf), np.max(cdf - (grid - 1 / SAMPLES)))
+        distance = largest_projection_ks_distance(samples, case.shift, case.covariance(), direction[None, :])
         assert distance <= epsilon, f"KS distance {distance:.4f} > ε={epsilon:.4f} (α={alpha:.1e}) along u={direction}"
 
 

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
 from theorems.evidence import Evidence, implementation_failure
 from theorems.quadrature import compare_scalar, gauss_hermite_rule, integrals_by_cubature, real_scalar
@@ -339,3 +340,63 @@ def moment_tolerance(matrix: np.ndarray, shift: np.ndarray, size: float, terms: 
     constant = 4 * (n + 2) * U64 * (n * kappa * (n + 2) + (2 * np.linalg.norm(shift) + singular[0]) / singular[-1] + 1 + abs(log_det) + n * LOG_2PI)
     tolerance = (constant + 2 * terms * U64) * size
     return tolerance, f"(C + 2·{terms}u)·∫(1+|z|²)(1+|Az|+|Az|²)f with C = {constant:.2e}: the log-density's rounding (κ(Σ)={kappa:.3g}) on every term"
+
+
+# --- goodness of fit of samples of AY + b (a random check) ------------------------------------
+
+GOODNESS_OF_FIT_PROJECTIONS = 3
+GOODNESS_OF_FIT_SAMPLES = 2000
+
+
+def largest_projection_ks_distance(
+    samples: np.ndarray, mean: np.ndarray, cov: np.ndarray, directions: np.ndarray
+) -> float:
+    """The largest Kolmogorov–Smirnov distance of ``uᵀ samples`` from ``N(uᵀ mean, uᵀ cov u)`` over unit ``u``."""
+    m = len(samples)
+    grid = np.arange(1, m + 1) / m
+    distances = []
+    for direction in directions:
+        projected = np.sort(samples @ direction)
+        cdf = stats.norm.cdf(projected, loc=direction @ mean, scale=math.sqrt(direction @ cov @ direction))
+        distances.append(max(np.max(grid - cdf), np.max(cdf - (grid - 1 / m))))
+    return float(max(distances))
+
+
+def dkw_threshold(samples: int, alpha: float) -> float:
+    """ε with P(sup|F_m − F| > ε) ≤ α by the DKW–Massart inequality 2 exp(−2mε²), exact for finite m."""
+    return math.sqrt(math.log(2 / alpha) / (2 * samples))
+
+
+def _goodness_of_fit_alarm(seed: int, alpha: float, wrong: bool) -> bool:
+    """The projection test on samples of AY + b for a fixed 2-D A (det < 0) against N(b, AAᵀ), or a law 0.3σ off."""
+    rng = np.random.default_rng(seed)
+    matrix, shift = np.array([[1.5, 0.4], [0.3, -0.8]]), np.array([0.5, -1.0])
+    cov = matrix @ matrix.T
+    samples = rng.standard_normal((GOODNESS_OF_FIT_SAMPLES, 2)) @ matrix.T + shift
+    # The wrong law: the mean moved by 0.3 standard deviations along the first axis.
+    claimed_mean = shift + (np.array([0.3 * math.sqrt(cov[0, 0]), 0.0]) if wrong else 0.0)
+    directions = rng.standard_normal((GOODNESS_OF_FIT_PROJECTIONS, 2))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    return largest_projection_ks_distance(samples, claimed_mean, cov, directions) > dkw_threshold(
+        GOODNESS_OF_FIT_SAMPLES, alpha / GOODNESS_OF_FIT_PROJECTIONS
+    )
+
+
+def _calibration_checks() -> tuple:
+    from theorems.calibration import RandomCheck
+    from theorems.false_alarms import per_check_false_alarm
+
+    return (
+        RandomCheck(
+            name=f"{THEOREM_ID}: DKW test on {GOODNESS_OF_FIT_PROJECTIONS} random projections of {GOODNESS_OF_FIT_SAMPLES} samples",
+            theorem_id=THEOREM_ID,
+            detectable="0.3σ location (worst of the projections)",
+            stated_alpha=lambda: GOODNESS_OF_FIT_PROJECTIONS
+            * per_check_false_alarm(THEOREM_ID, checks_per_example=GOODNESS_OF_FIT_PROJECTIONS),
+            stated_power=0.99,
+            alarm=_goodness_of_fit_alarm,
+        ),
+    )
+
+
+RANDOM_CHECKS = _calibration_checks()
