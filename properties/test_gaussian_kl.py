@@ -19,7 +19,7 @@ from theorems.gaussian_kl import (
     GaussianPair,
     gaussian_kl,
     gaussian_kl_tolerance,
-    log_ratio_as_quadratic,
+    kl_by_median_of_means,
     torch_kl_divergence,
 )
 from theorems.quadrature import QUADRATURE_SAFETY, integral_by_quad
@@ -27,7 +27,6 @@ from theorems.runner import find_counterexample
 from theorems.theorem import InvalidInput
 
 U64 = 2.0**-53
-BLOCK = 100
 
 
 def assert_holds(evidence) -> None:
@@ -61,27 +60,12 @@ def test_closed_form_matches_adaptive_quadrature_in_one_dimension(pair: Gaussian
 
 @given(gaussian_pairs(), st.integers(0, 2**32 - 1))
 def test_closed_form_lies_within_the_monte_carlo_confidence_bound(pair: GaussianPair, seed: int) -> None:
-    """Median of K block means of log f0(X) − log f1(X), X ~ N(μ0, Σ0), blocks of 100 samples.
-
-    The integrand is c + aᵀZ + ZᵀBZ with variance σ² = |a|² + 2‖B‖²_F (exact for
-    Gaussian Z). By Chebyshev each block mean is within 2σ/√100 = 0.2σ of D with
-    probability ≥ 3/4; the median fails only if half the blocks do, which by Hoeffding
-    has probability ≤ exp(−K/8). K = ⌈8 ln(1/α)⌉ with α the per-check share of the
-    "gaussian-kl" budget. Power: an error larger than 0.2σ (e.g. the missing ½ when
-    D > 0.2σ) is caught with the same probability 1 − exp(−K/8).
-    """
+    """The closed form lies within the median-of-means bound (``kl_by_median_of_means``; α from the "gaussian-kl" share)."""
     alpha = per_check_false_alarm("gaussian-kl", checks_per_example=1)
-    blocks = math.ceil(8 * math.log(1 / alpha))
-    linear, quadratic = log_ratio_as_quadratic(pair.mu0, pair.cov0, pair.mu1, pair.cov1)
-    sigma = math.sqrt(float(linear @ linear) + 2 * float(np.sum(quadratic**2)))
-    rng = np.random.default_rng(seed)
-    factor = np.linalg.cholesky(pair.cov0)
-    x = pair.mu0 + rng.standard_normal((blocks * BLOCK, pair.dim)) @ factor.T
-    values = gaussian_log_density_by_cholesky(x, pair.mu0, pair.cov0) - gaussian_log_density_by_cholesky(x, pair.mu1, pair.cov1)
-    estimate = float(np.median(values.reshape(blocks, BLOCK).mean(axis=1)))
+    estimate, half_width = kl_by_median_of_means(pair, seed, alpha)
     expected = gaussian_kl(*pair.arguments())
-    bound = 2 * sigma / math.sqrt(BLOCK) + gaussian_kl_tolerance(pair, abs(expected))[0]
-    assert abs(estimate - expected) <= bound, f"closed form {expected!r} vs median-of-means {estimate!r} ± {bound:.3e} (K={blocks}, α={alpha:.1e})"
+    bound = half_width + gaussian_kl_tolerance(pair, abs(expected))[0]
+    assert abs(estimate - expected) <= bound, f"closed form {expected!r} vs median-of-means {estimate!r} ± {bound:.3e} (α={alpha:.1e})"
 
 
 @given(diagonal_gaussian_pairs())

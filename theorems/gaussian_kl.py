@@ -259,3 +259,57 @@ CLAIMS = (
         implementation=notes_gaussian_kl,
     ),
 )
+
+
+# --- Monte Carlo with a confidence bound (a random check) ---------------------------------------
+
+MONTE_CARLO_BLOCK = 100
+
+
+def kl_by_median_of_means(pair: GaussianPair, seed: int, alpha: float) -> tuple[float, float]:
+    """``(estimate, half_width)``: the median of K block means of ``log f0(X) − log f1(X)``, X ~ N(μ0, Σ0).
+
+    The integrand is ``c + aᵀZ + ZᵀBZ`` with variance ``σ² = |a|² + 2‖B‖²_F`` (exact for
+    Gaussian Z). By Chebyshev each block mean of ``MONTE_CARLO_BLOCK`` samples is within
+    ``2σ/√100 = 0.2σ`` of D with probability ≥ 3/4; the median fails only if half the
+    blocks do, which by Hoeffding has probability ≤ exp(−K/8); ``K = ⌈8 ln(1/α)⌉``. A value
+    off by more than twice the half-width (0.4σ) is then caught with probability ≥ 1 − α.
+    """
+    blocks = math.ceil(8 * math.log(1 / alpha))
+    linear, quadratic = log_ratio_as_quadratic(pair.mu0, pair.cov0, pair.mu1, pair.cov1)
+    sigma = math.sqrt(float(linear @ linear) + 2 * float(np.sum(quadratic**2)))
+    rng = np.random.default_rng(seed)
+    factor = np.linalg.cholesky(pair.cov0)
+    x = pair.mu0 + rng.standard_normal((blocks * MONTE_CARLO_BLOCK, pair.dim)) @ factor.T
+    values = gaussian_log_density_by_cholesky(x, pair.mu0, pair.cov0) - gaussian_log_density_by_cholesky(x, pair.mu1, pair.cov1)
+    estimate = float(np.median(values.reshape(blocks, MONTE_CARLO_BLOCK).mean(axis=1)))
+    return estimate, 2 * sigma / math.sqrt(MONTE_CARLO_BLOCK)
+
+
+def _monte_carlo_alarm(seed: int, alpha: float, wrong: bool) -> bool:
+    """The median-of-means bound on a fixed 2-D pair, against the closed form or a value 0.4σ·1.01 off."""
+    pair = GaussianPair(
+        np.array([0.3, -0.2]), np.array([[1.0, 0.3], [0.3, 0.5]]), np.array([0.0, 0.4]), np.array([[2.0, -0.2], [-0.2, 1.0]])
+    )
+    estimate, half_width = kl_by_median_of_means(pair, seed, alpha)
+    claimed = gaussian_kl_closed_form(*pair.arguments()) + (2.02 * half_width if wrong else 0.0)
+    return abs(estimate - claimed) > half_width
+
+
+def _calibration_checks() -> tuple:
+    from theorems.calibration import RandomCheck
+    from theorems.false_alarms import per_check_false_alarm
+
+    return (
+        RandomCheck(
+            name=f"{THEOREM_ID}: median-of-means Monte Carlo bound (blocks of {MONTE_CARLO_BLOCK})",
+            theorem_id=THEOREM_ID,
+            detectable="0.4σ·1.01 absolute (twice the bound's half-width)",
+            stated_alpha=lambda: per_check_false_alarm(THEOREM_ID, checks_per_example=1),
+            stated_power=0.99,
+            alarm=_monte_carlo_alarm,
+        ),
+    )
+
+
+RANDOM_CHECKS = _calibration_checks()
