@@ -45,6 +45,7 @@ __all__ = [
     "folded_bias",
     "folded_weight",
     "normalize_folded_into_conv",
+    "run_folding",
 ]
 
 CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
@@ -258,6 +259,43 @@ def modified_argument(before: list[tuple[bool, dict[str, torch.Tensor]]], module
     return None
 
 
+def run_folding(
+    theorem_id: str,
+    example: str,
+    implementation: Callable[..., nn.Module],
+    arguments: tuple[nn.Module, ...],
+    names: tuple[str, ...],
+    x: torch.Tensor,
+) -> tuple[nn.Module, torch.Tensor] | Evidence:
+    """Call a folding implementation and run what it returns on ``x``.
+
+    Returns ``(folded module, its output)``, or Evidence of how the implementation failed:
+    it raised, modified one of its arguments, returned something that is not a module,
+    or returned a module that raises on ``x`` or answers in another dtype.
+    """
+    before = state_snapshot(*arguments)
+    try:
+        folded = implementation(*arguments)
+    except Exception as error:  # the implementation under test may fail in any way
+        return implementation_failure(theorem_id, example, f"raised {type(error).__name__}: {error}".split("\n")[0])
+    changed = modified_argument(before, arguments, names)
+    if changed is not None:
+        return implementation_failure(theorem_id, example, f"modified its argument {changed}")
+    if not isinstance(folded, nn.Module):
+        return implementation_failure(theorem_id, example, f"returned {type(folded).__name__}, expected an nn.Module")
+    try:
+        with torch.no_grad():
+            actual = folded(x)
+    except Exception as error:
+        return implementation_failure(
+            theorem_id, example, f"returned a module that raised {type(error).__name__} on x: {error}".split("\n")[0]
+        )
+    if not isinstance(actual, torch.Tensor) or actual.dtype != x.dtype:
+        got = actual.dtype if isinstance(actual, torch.Tensor) else type(actual).__name__
+        return implementation_failure(theorem_id, example, f"returned a module whose output is {got}, expected {x.dtype}")
+    return folded, actual
+
+
 def check_fold(
     theorem_id: str, kinds: tuple[type, ...], implementation: Callable[[nn.Module, nn.Module], nn.Module], case: FoldCase
 ) -> Evidence:
@@ -268,26 +306,10 @@ def check_fold(
     example = repr(case)
     with torch.no_grad():
         expected = _unfused_in_float64(case)
-    before = state_snapshot(case.layer, case.bn)
-    try:
-        folded = implementation(case.layer, case.bn)
-    except Exception as error:  # the implementation under test may fail in any way
-        return implementation_failure(theorem_id, example, f"raised {type(error).__name__}: {error}".split("\n")[0])
-    changed = modified_argument(before, (case.layer, case.bn), ("layer", "bn"))
-    if changed is not None:
-        return implementation_failure(theorem_id, example, f"modified its argument {changed}")
-    if not isinstance(folded, nn.Module):
-        return implementation_failure(theorem_id, example, f"returned {type(folded).__name__}, expected an nn.Module")
-    try:
-        with torch.no_grad():
-            actual = folded(case.x)
-    except Exception as error:
-        return implementation_failure(
-            theorem_id, example, f"returned a module that raised {type(error).__name__} on x: {error}".split("\n")[0]
-        )
-    if not isinstance(actual, torch.Tensor) or actual.dtype != case.x.dtype:
-        got = actual.dtype if isinstance(actual, torch.Tensor) else type(actual).__name__
-        return implementation_failure(theorem_id, example, f"returned a module whose output is {got}, expected {case.x.dtype}")
+    outcome = run_folding(theorem_id, example, implementation, (case.layer, case.bn), ("layer", "bn"), case.x)
+    if isinstance(outcome, Evidence):
+        return outcome
+    _, actual = outcome
     tolerance, reason = fold_tolerance(case)
     return compare_elementwise(
         theorem_id=theorem_id, example=example, expected=expected, actual=actual, tolerance=tolerance, tolerance_reason=reason

@@ -30,9 +30,8 @@ from theorems.fold import (
     fold_conv_transpose,
     fold_linear,
     folded_weight,
-    modified_argument,
     out_channels,
-    state_snapshot,
+    run_folding,
     term_magnitude,
     terms_per_output,
 )
@@ -314,22 +313,11 @@ def check_fold_network(implementation: Callable[[nn.Module], nn.Module], case: N
     example = repr(case)
     with torch.no_grad():
         expected = copy.deepcopy(case.model).double()(case.x.double())
-    before = state_snapshot(case.model)
-    try:
-        folded = implementation(case.model)
-    except Exception as error:  # the implementation under test may fail in any way
-        return implementation_failure(theorem_id, example, f"raised {type(error).__name__}: {error}".split("\n")[0])
-    changed = modified_argument(before, (case.model,), ("model",))
-    if changed is not None:
-        return implementation_failure(theorem_id, example, f"modified its argument {changed}")
-    if not isinstance(folded, nn.Module):
-        return implementation_failure(theorem_id, example, f"returned {type(folded).__name__}, expected an nn.Module")
+    outcome = run_folding(theorem_id, example, implementation, (case.model,), ("model",), case.x)
+    if isinstance(outcome, Evidence):
+        return outcome
+    folded, actual = outcome
     remaining = [name for name, module in folded.named_modules() if isinstance(module, nn.modules.batchnorm._BatchNorm)]
-    try:
-        with torch.no_grad():
-            actual = folded(case.x)
-    except Exception as error:
-        return implementation_failure(theorem_id, example, f"returned a module that raised {type(error).__name__}: {error}".split("\n")[0])
     tolerance, reason = network_tolerance(case.model, case.x)
     evidence = compare_elementwise(
         theorem_id=theorem_id, example=example, expected=expected, actual=actual, tolerance=tolerance, tolerance_reason=reason
