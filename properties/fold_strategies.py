@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-import torchvision
 from hypothesis import strategies as st
 from torch import nn
 
@@ -141,11 +140,27 @@ def conv_transpose_cases(draw: st.DrawFn, *, dims: st.SearchStrategy[int] = st.s
 # CIFAR-10's per-channel mean and standard deviation (the usual Normalize constants).
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
+
+
+def torchvision_model(name: str) -> Callable[[], nn.Module]:
+    """A torchvision model for CIFAR-10's ten classes, without weights (nothing downloads).
+
+    torchvision is imported when a model is built, not with this module: its import
+    costs 1.2 s in every process that only needs the layer strategies.
+    """
+
+    def build() -> nn.Module:
+        import torchvision
+
+        return getattr(torchvision.models, name)(weights=None, num_classes=10)
+
+    return build
+
+
 NETWORKS: dict[str, tuple[Callable[[], nn.Module], int]] = {
     "small-net": (SmallNetTrain, 32),
-    # CIFAR-10's ten classes; no weights are downloaded.
-    "resnet18": (lambda: torchvision.models.resnet18(weights=None, num_classes=10), 64),
-    "mobilenet_v2": (lambda: torchvision.models.mobilenet_v2(weights=None, num_classes=10), 64),
+    "resnet18": (torchvision_model("resnet18"), 64),
+    "mobilenet_v2": (torchvision_model("mobilenet_v2"), 64),
 }
 
 

@@ -122,15 +122,18 @@ def test_kl_of_an_independent_2d_joint_density_is_the_sum_of_marginal_kls(pairs:
 
 SMOOTH = ("normal", "mixture")  # Gaussian tails on both sides: every pair has a finite KL
 
-# 3-D cubature costs 15× to 100× a 2-D one (3 375 nodes a region, 8 children a split;
-# 0.1 s to 8 s an example, measured): a twentieth of the profile's examples (5 in ci)
-# with f and g both normal or normal mixtures at rtol 1e-5 keeps it near 2 s. The 2-D
-# property above carries the example count and the other families.
+# 3-D cubature costs 15× to 100× a 2-D one (3 375 nodes a region, 8 children a split):
+# a twentieth of the profile's examples (5 in ci), with f and g both normal or normal
+# mixtures, at rtol 1e-3. The tolerance follows cubature's own error estimate, so the
+# check still holds the joint to the sum of marginals within about 1e-3 of the KL; the
+# wrong additivity implementations miss by a whole marginal term or more. Measured on
+# the ci examples: 11.3 s at rtol 1e-5, 5.7 s at 1e-4, 2.5 s at 1e-3. The 2-D property
+# above carries the example count, the other families and rtol 1e-6.
 @settings(scaled(0.05, minimum=5))
 @given(st.lists(st.tuples(densities(families=SMOOTH), densities(families=SMOOTH)), min_size=3, max_size=3))
 def test_kl_of_an_independent_3d_joint_density_is_the_sum_of_marginal_kls(pairs: list[tuple[Density1D, Density1D]]) -> None:
     """3-D adaptive Gauss–Kronrod (15-point product) cubature of the joint against three 1-D quadratures."""
-    assert_joint_kl_is_the_sum_of_marginal_kls(pairs, rtol=1e-5)
+    assert_joint_kl_is_the_sum_of_marginal_kls(pairs, rtol=1e-3)
 
 
 @given(

@@ -172,8 +172,11 @@ def test_a_broken_check_is_an_error_not_a_falsification() -> None:
 def test_plain_pytest_writes_the_same_report(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_nothing="def test_nothing():\n    pass\n")
     report = pytester.path / "out" / "index.html"
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "-n", "2", "--hypothesis-profile", "ci", "--theorems-report", str(report),
+    # One xdist worker is enough to carry each result across xdist's channel to the
+    # controller that writes the report; a second would only add a process's imports.
+    # The controller runs in this process (its imports are already paid for).
+    result = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", "-n", "1", "--hypothesis-profile", "ci", "--theorems-report", str(report),
         "--theorems-examples", "2", "-k", "nothing or fold-linear or fold-conv", "--junitxml", str(pytester.path / "j.xml"),
     )
     result.assert_outcomes(passed=4)
@@ -191,3 +194,26 @@ def test_a_costly_theorem_runs_its_share_of_the_profile() -> None:
     assert running.theorem_budget(costly, None) == max(1, math.ceil(settings.default.max_examples * 0.05))
     assert running.theorem_budget(costly, 7) == 7
     assert running.theorem_budget(FOLD_CONV, None) == settings.default.max_examples
+
+
+def test_a_claim_is_searched_in_full_whatever_examples_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    budgets: list[int] = []
+
+    def run_check(theorem: Any, implementation: Any, *, max_examples: int, **_: Any) -> Any:
+        budgets.append(max_examples)
+        return running.Run(verdict="falsified", examples=1, seconds=0.0)
+
+    monkeypatch.setattr(running, "run_check", run_check)
+    claim = all_claims()[0]
+    running.check_claim(claim, profile="ci", max_examples=1)
+    running.check_claim(claim, profile="ci", max_examples=5000)
+    assert budgets == [max(settings.default.max_examples, running.CLAIM_SEARCH_EXAMPLES), 5000]
+
+
+def test_a_check_runs_without_hypothesis_explain_phase() -> None:
+    from hypothesis import Phase
+
+    assert Phase.explain in settings.default.phases  # the ci profile keeps it for its own tests
+    assert set(running.check_settings(3).phases) == set(settings.default.phases) - {Phase.explain}
+    assert running.check_settings(3, phases=(Phase.generate,)).phases == (Phase.generate,)
+    assert running.check_settings(3).max_examples == 3 and running.check_settings(None).max_examples == settings.default.max_examples

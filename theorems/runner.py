@@ -7,7 +7,7 @@ the property tests, so a user's implementation meets exactly the reference's bar
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from hypothesis.errors import NoSuchExample
 from theorems.evidence import Evidence
 from theorems.theorem import Theorem
 
-__all__ = ["Counterexample", "find_counterexample", "search_settings"]
+__all__ = ["Counterexample", "find_counterexample", "search_settings", "without_explain"]
 
 
 @dataclass(frozen=True)
@@ -29,18 +29,28 @@ class Counterexample:
     evidence: Evidence
 
 
+def without_explain(phases: Sequence[Phase]) -> tuple[Phase, ...]:
+    """``phases`` less Hypothesis's explain phase.
+
+    Explain reports which parts of a failing example matter; nothing here shows it (a
+    counterexample is shown as its Evidence), and it costs most of a failing run's time
+    (measured 20 s of 24 s for a search, 2.6 s of 3.2 s for a check whose oracle raised)
+    while changing neither the verdict nor the shrunk example.
+    """
+    return tuple(phase for phase in phases if phase is not Phase.explain)
+
+
 def search_settings(max_examples: int | None = None) -> settings:
     """The loaded profile's settings for a search with ``hypothesis.find``.
 
     No database (a search must not replay someone else's failures) and no explain
-    phase: it reports which parts of the example matter, costs most of a search's
-    time (measured 20 s of 24 s) and changes neither the verdict nor the shrunk example.
+    phase (:func:`without_explain`).
     """
     return settings(
         settings.default,
         max_examples=max_examples or settings.default.max_examples,
         database=None,
-        phases=[phase for phase in settings.default.phases if phase is not Phase.explain],
+        phases=without_explain(settings.default.phases),
     )
 
 

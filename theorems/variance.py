@@ -246,7 +246,7 @@ def end_to_end_maps_from_linear_modules(widths: tuple[int, ...], networks: int, 
     """
     maps, offsets = [], []
     with torch.random.fork_rng(devices=[]), torch.no_grad():
-        torch.manual_seed(seed)
+        torch.random.default_generator.manual_seed(seed)  # the CPU generator, the one forked
         for _ in range(networks):
             matrix = torch.eye(widths[0], dtype=torch.float64)
             offset = torch.zeros(widths[0], dtype=torch.float64)
@@ -473,7 +473,7 @@ def default_linear_parameters(fan_in: int, fan_out: int, modules: int, *, seed: 
     """All weights and all biases of ``modules`` default ``nn.Linear(fan_in, fan_out)``, flattened."""
     weights, biases = [], []
     with torch.random.fork_rng(devices=[]), torch.no_grad():
-        torch.manual_seed(seed)
+        torch.random.default_generator.manual_seed(seed)  # the CPU generator, the one forked
         for _ in range(modules):
             layer = nn.Linear(fan_in, fan_out)
             weights.append(layer.weight.detach().reshape(-1))

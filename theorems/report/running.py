@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 import theorems
 from theorems.evidence import Evidence
+from theorems.runner import without_explain
 from theorems.registry import all_claims, all_theorems, all_wrong_implementations, get_theorem
 from theorems.report.environment import environment
 from theorems.report.results import ClaimResult, Run, TheoremResult, Verification, WrongResult
@@ -175,6 +176,22 @@ def replay_command(
     return shlex.join(words)
 
 
+def check_settings(max_examples: int | None, *, phases: Sequence[Phase] | None = None) -> settings:
+    """The loaded profile's settings for one check: no database, one bug, no explain phase.
+
+    ``phases`` overrides the profile's phases; by default they run without explain
+    (:func:`theorems.runner.without_explain`).
+    """
+    return settings(
+        settings.default,
+        max_examples=max_examples or settings.default.max_examples,
+        database=None,
+        report_multiple_bugs=False,
+        suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.too_slow],
+        phases=without_explain(settings.default.phases) if phases is None else tuple(phases),
+    )
+
+
 def run_check(
     theorem: Theorem,
     implementation: Callable[..., Any],
@@ -187,7 +204,7 @@ def run_check(
     """Run ``theorem.check(implementation, ·)`` over generated examples under the loaded profile.
 
     ``seed`` fixes the examples when the profile is not derandomized (the seed used is
-    written into the replay command); ``phases`` overrides the profile's Hypothesis phases.
+    written into the replay command); ``phases`` as in :func:`check_settings`.
     """
     make_strategies_importable()
     tally = _Tally()
@@ -206,14 +223,7 @@ def run_check(
         if not evidence.holds:
             raise Falsified(evidence)
 
-    run_settings = settings(
-        settings.default,
-        max_examples=max_examples or settings.default.max_examples,
-        database=None,
-        report_multiple_bugs=False,
-        suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.too_slow],
-        phases=settings.default.phases if phases is None else tuple(phases),
-    )
+    run_settings = check_settings(max_examples, phases=phases)
     replay_line = replay(seed if not run_settings.derandomize else None) if replay else None
 
     start = time.perf_counter()
@@ -262,7 +272,8 @@ def run_check(
 
 # A claim is a search for one counterexample, which stops at the first: a wrong formula
 # costs little however large the budget, so it gets at least this many examples (the
-# property tests of the claims search 200).
+# property tests of the claims search 200), whatever --examples says: a small --examples
+# (a quick look at the theorems) would otherwise report a wrong formula as holding.
 CLAIM_SEARCH_EXAMPLES = 200
 
 
@@ -306,7 +317,7 @@ def check_claim(claim: Claim, *, profile: str, max_examples: int | None = None, 
     except InvalidInput as error:
         return ClaimResult(claim.id, claim.theorem_id, Run(verdict="error", examples=0, seconds=0.0, error=str(error)))
     target = implementation_target(claim.implementation)
-    budget = max_examples or max(settings.default.max_examples, CLAIM_SEARCH_EXAMPLES)
+    budget = max(max_examples or 0, settings.default.max_examples, CLAIM_SEARCH_EXAMPLES)
     run = run_check(
         theorem,
         claim.implementation,
@@ -319,12 +330,8 @@ def check_claim(claim: Claim, *, profile: str, max_examples: int | None = None, 
 
 # The catalogue of wrong implementations measures the suite's power: each is a search
 # for one counterexample, like a claim, so it gets the same budget whatever --examples
-# says (a tiny --examples would otherwise report lost power that is not lost). The
-# explain phase is left out: it says which parts of the example matter, costs most of
-# a search's time (theorems.runner.search_settings) and changes neither the verdict nor
-# the shrunk example.
+# says (a tiny --examples would otherwise report lost power that is not lost).
 CATALOGUE_SEARCH_EXAMPLES = CLAIM_SEARCH_EXAMPLES
-CATALOGUE_PHASES = tuple(phase for phase in Phase if phase is not Phase.explain)
 
 
 def check_wrong_implementation(wrong: WrongImplementation, *, profile: str, seed: int | None = None) -> WrongResult:
@@ -341,7 +348,6 @@ def check_wrong_implementation(wrong: WrongImplementation, *, profile: str, seed
         max_examples=budget,
         seed=seed,
         replay=lambda used: replay_command(theorem.id, target, profile=profile, seed=used, examples=budget),
-        phases=CATALOGUE_PHASES,
     )
     return WrongResult(wrong.theorem_id, wrong.name, wrong.mistake, run)
 
