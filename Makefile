@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROFILE ?= ci
 
-.PHONY: verify test browser flakiness bench calibrate mutation
+.PHONY: verify test browser flakiness bench calibrate mutation record
 
 # One BLAS/OpenMP thread per process: the suite's tensors are tiny, and pytest-xdist
 # gives each worker a core; more threads only contend (measured 50x slower fold checks).
@@ -64,6 +64,14 @@ bench: $(STAMP)
 CALIBRATION_RUNS ?= 200
 calibrate: $(STAMP)
 	$(BIN)/python -m theorems.calibration --runs $(CALIBRATION_RUNS)
+
+# Copy this machine's measurements (reports/) into measurements/, the record committed
+# with the code: a fresh clone's report shows it, marked by its path, until rerun there.
+MEASURED := calibration.json flakiness.json benchmarks.json mutation.json
+record:
+	@mkdir -p measurements; for f in $(MEASURED); do \
+	  if [ -f reports/$$f ]; then cp reports/$$f measurements/$$f; echo "recorded measurements/$$f"; \
+	  else echo "reports/$$f is missing: nothing recorded for it" >&2; fi; done
 
 # Mutation testing of the reference implementations (mutmut; what is mutated and which
 # properties run is in pyproject.toml's [tool.mutmut]). Not part of `make test`: it takes

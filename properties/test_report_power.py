@@ -58,7 +58,9 @@ def write_measurements(folder: Path) -> Path:
     (folder / "calibration.json").write_text(json.dumps([dataclasses.asdict(calibration) | {"calibrated": calibration.calibrated}]))
     (folder / "flakiness.json").write_text(json.dumps({"runs": 20, "failures": 0, "failed_seeds": [], "profile": "ci-reseeded"}))
     benchmark = {"group": "variance", "name": "test_batched_sampler", "stats": {"min": 2.5e-4, "median": 3e-4, "mean": 3.1e-4, "rounds": 40}}
-    (folder / "benchmarks.json").write_text(json.dumps({"machine_info": {"cpu": {"count": 2}}, "benchmarks": [benchmark], "datetime": "2025-01-01"}))
+    batch = {"group": "check", "name": "test_check[fold-conv]", "extra_info": {"examples": 10},
+             "stats": {"min": 0.02, "median": 0.025, "mean": 0.03, "rounds": 3}}
+    (folder / "benchmarks.json").write_text(json.dumps({"machine_info": {"cpu": {"count": 2}}, "benchmarks": [benchmark, batch], "datetime": "2025-01-01"}))
     mutation = {"tool": "mutmut", "killed": 96, "survived": 4, "total": 100, "score": 0.96,
                 "survivors": [{"mutant": "theorems/fold.py:42 eps + 0", "explanation": "equivalent: adds zero"}]}
     (folder / "mutation.json").write_text(json.dumps(mutation))
@@ -94,6 +96,7 @@ def test_the_power_section_shows_the_catalogue_and_every_measurement(tmp_path: P
     assert "3/200" in section and "199/200" in section  # measured false alarms and power beside the stated ones
     assert "0 of 20" in section  # flakiness
     assert "test_batched_sampler" in section and "300 µs" in section
+    assert "2.5 ms per example (10 a round)" in section  # a batch benchmark's median divided by its size
     assert "96.0 %" in section and "equivalent: adds zero" in section
     assert "FAILED" in report  # the missed one fails the report's verdict
 
@@ -103,8 +106,26 @@ def test_missing_measurements_say_which_command_makes_them(tmp_path: Path) -> No
     section = power_section(report)
     assert "not measured yet: run make calibrate" in section
     assert "not measured yet: run make flakiness" in section and "not measured yet: run make bench" in section
-    assert "not measured yet: run mutation testing" in section
+    assert "not measured yet: run make mutation" in section
     assert "Not measured in this run" in section  # no catalogue: verify --no-power, or a pytest report
+
+
+def test_a_measurement_not_made_here_falls_back_to_the_recorded_one(tmp_path: Path) -> None:
+    (tmp_path / "recorded").mkdir()
+    (tmp_path / "here").mkdir()
+    recorded = write_measurements(tmp_path / "recorded")
+    (tmp_path / "here" / "flakiness.json").write_text(json.dumps({"runs": 3, "failures": 1, "failed_seeds": [2]}))
+    measurements = read_measurements(tmp_path / "here", recorded=recorded)
+    assert measurements.flakiness.data["runs"] == 3 and measurements.flakiness.path == str(tmp_path / "here" / "flakiness.json")
+    assert measurements.mutation.data["score"] == 0.96 and measurements.mutation.path == str(recorded / "mutation.json")
+    assert not read_measurements(tmp_path / "here").mutation.measured  # no record given, none read
+
+
+def test_a_batch_benchmark_of_no_examples_is_a_malformed_measurement(tmp_path: Path) -> None:
+    empty = {"name": "b", "extra_info": {"examples": 0}, "stats": {"min": 1.0, "median": 1.0, "mean": 1.0, "rounds": 1}}
+    (tmp_path / "benchmarks.json").write_text(json.dumps({"benchmarks": [empty]}))
+    benchmarks = read_measurements(tmp_path).benchmarks
+    assert not benchmarks.measured and "extra_info.examples must be at least 1" in (benchmarks.note or "")
 
 
 def test_a_malformed_measurement_is_reported_not_raised(tmp_path: Path) -> None:

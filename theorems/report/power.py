@@ -16,8 +16,11 @@ Two kinds of evidence meet in the report's "power of this suite" section:
   ``calibration.json``       ``make calibrate``   stated vs measured false-alarm rate and power per random check
   ``flakiness.json``         ``make flakiness``   reseeded ``ci`` runs of the whole suite, and how many failed
   ``benchmarks.json``        ``make bench``       pytest-benchmark's JSON
-  ``mutation.json``          mutation testing     ``{"tool", "killed", "survived", "total", "score", "survivors"}``
+  ``mutation.json``          ``make mutation``    ``{"tool", "killed", "survived", "total", "score", "survivors"}``
   ========================  ===================  ===============================
+
+  ``make record`` copies them into ``measurements/``, committed with the code, which
+  the report falls back to (and names) for any measurement not yet made on this machine.
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ __all__ = [
 ]
 
 DEFAULT_MEASUREMENTS = Path("reports")
+# The project's own last measurements, committed with the code (``make record``): a fresh
+# clone's report shows them, marked as recorded, until the commands are rerun here.
+RECORDED_MEASUREMENTS = Path(__file__).resolve().parents[2] / "measurements"
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,21 @@ def parse_flakiness(raw: Any) -> dict[str, Any]:
     }
 
 
+# A benchmark that times a batch names its size in extra_info; the table divides by it.
+PER_UNIT = ("examples", "networks")
+
+
+def per_unit(extra: Any, index: int) -> tuple[str | None, int]:
+    """``(unit, count)`` of a batch benchmark (``extra_info`` of ``examples`` or ``networks``), else ``(None, 1)``."""
+    for unit in PER_UNIT:
+        if isinstance(extra, dict) and unit in extra:
+            count = int(_number(extra[unit], f"benchmarks[{index}].extra_info.{unit}", integer=True))
+            if count < 1:
+                raise ValueError(f"benchmarks[{index}].extra_info.{unit} must be at least 1, got {count}")
+            return unit[:-1], count
+    return None, 1
+
+
 def parse_benchmarks(raw: Any) -> dict[str, Any]:
     """pytest-benchmark's ``--benchmark-json``: one row per benchmark (seconds), and the machine."""
     if not isinstance(raw, dict) or not isinstance(raw.get("benchmarks"), list):
@@ -195,16 +216,20 @@ def parse_benchmarks(raw: Any) -> dict[str, Any]:
         stats = item.get("stats") if isinstance(item, dict) else None
         if not isinstance(stats, dict):
             raise ValueError(f"benchmarks[{index}] has no stats")
+        median = _number(stats.get("median"), f"benchmarks[{index}].stats.median")
+        unit, count = per_unit(item.get("extra_info"), index)
         rows.append(
             {
                 "name": str(item.get("name", f"benchmark {index}")),
                 "group": str(item.get("group") or ""),
                 "min": _number(stats.get("min"), f"benchmarks[{index}].stats.min"),
-                "median": _number(stats.get("median"), f"benchmarks[{index}].stats.median"),
+                "median": median,
                 "mean": _number(stats.get("mean"), f"benchmarks[{index}].stats.mean"),
                 "rounds": int(_number(stats.get("rounds"), f"benchmarks[{index}].stats.rounds", integer=True)),
+                "per": {"unit": unit, "count": count, "median": median / count} if unit else None,
             }
         )
+    rows.sort(key=lambda row: row["group"])
     machine = raw.get("machine_info") if isinstance(raw.get("machine_info"), dict) else {}
     cpu = machine.get("cpu") if isinstance(machine.get("cpu"), dict) else {}
     return {
@@ -242,13 +267,16 @@ SOURCES = {
     "calibration": ("calibration.json", "make calibrate", parse_calibration),
     "flakiness": ("flakiness.json", "make flakiness", parse_flakiness),
     "benchmarks": ("benchmarks.json", "make bench", parse_benchmarks),
-    "mutation": ("mutation.json", "mutation testing (its own command)", parse_mutation),
+    "mutation": ("mutation.json", "make mutation", parse_mutation),
 }
 
 
-def read_measurement(folder: Path, name: str) -> Measurement:
+def read_measurement(folder: Path, name: str, recorded: Path | None = None) -> Measurement:
+    """The measurement under ``folder``, else the one recorded under ``recorded`` (if any)."""
     filename, command, parse = SOURCES[name]
     path = folder / filename
+    if not path.is_file() and recorded is not None and (recorded / filename).is_file():
+        path = recorded / filename
     shown = str(path)
     if not path.is_file():
         return Measurement(shown, command, note=f"not measured yet: run {command}")
@@ -259,7 +287,12 @@ def read_measurement(folder: Path, name: str) -> Measurement:
     return Measurement(shown, command, data=data)
 
 
-def read_measurements(folder: Path | str | None = None) -> SuiteMeasurements:
-    """The four measurements under ``folder`` (default ``reports/`` of the working directory)."""
-    folder = DEFAULT_MEASUREMENTS if folder is None else Path(folder)
-    return SuiteMeasurements(**{name: read_measurement(folder, name) for name in SOURCES})
+def read_measurements(folder: Path | str | None = None, recorded: Path | None = None) -> SuiteMeasurements:
+    """The four measurements under ``folder`` (default ``reports/`` of the working directory).
+
+    With the default folder, a measurement not made here yet falls back to the project's
+    recorded one (``measurements/``); the report names the file it read.
+    """
+    if folder is None:
+        folder, recorded = DEFAULT_MEASUREMENTS, recorded or RECORDED_MEASUREMENTS
+    return SuiteMeasurements(**{name: read_measurement(Path(folder), name, recorded) for name in SOURCES})
