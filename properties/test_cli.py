@@ -171,12 +171,14 @@ def test_verify_fails_when_a_transcribed_claim_is_not_falsified(
 # installed script checks from another folder (it still finds the example strategies)
 # and exits 0; the module form meets a usage error and exits 2 with one line and no
 # traceback. Everything else about the commands is tested in-process through ``main``.
+@pytest.mark.slow
 def test_the_installed_script_checks_from_another_folder(tmp_path: Path) -> None:
     argv = [str(THEOREMS_SCRIPT), "check", "fold-conv", "--impl", "torch.nn.utils.fusion:fuse_conv_bn_eval", "--examples", "3"]
     holds = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "HYPOTHESIS_PROFILE": "dev"}, timeout=120)
     assert holds.returncode == 0 and "fold-conv" in holds.stdout, holds.stdout + holds.stderr
 
 
+@pytest.mark.slow
 def test_the_module_form_answers_a_usage_error_in_one_line_without_traceback() -> None:
     argv = [sys.executable, "-m", "theorems", "check", "fold-conv", "--impl", "nowhere_xyz:f"]
     unknown = subprocess.run(argv, cwd=PROJECT, capture_output=True, text=True, env={**os.environ, "HYPOTHESIS_PROFILE": "dev"}, timeout=120)

@@ -51,6 +51,7 @@ def test_reference_log_density_matches_the_change_of_variables(case: AffineGauss
 SCIPY_FINDINGS = [finding for finding in FINDINGS if finding.theorem_id == AFFINE_GAUSSIAN_DENSITY.id]
 
 
+@pytest.mark.slow
 @given(affine_gaussian_cases())
 def test_scipy_multivariate_normal_logpdf_matches_the_change_of_variables_outside_its_recorded_findings(case: AffineGaussianCase) -> None:
     assume(not any(finding.applies(case) for finding in SCIPY_FINDINGS))
@@ -156,6 +157,7 @@ def assert_moments_match(estimate: np.ndarray, oracle_error: np.ndarray, case: A
     )
 
 
+@pytest.mark.slow
 @given(affine_gaussian_cases(dims=st.integers(1, 2)))
 def test_density_integrates_to_one_with_mean_b_and_covariance_AAT_by_adaptive_cubature(case: AffineGaussianCase) -> None:
     cov = case.covariance()
@@ -163,6 +165,7 @@ def test_density_integrates_to_one_with_mean_b_and_covariance_AAT_by_adaptive_cu
     assert_moments_match(estimate, error, case, estimate[-1], 4, "adaptive cubature")
 
 
+@pytest.mark.slow
 @given(affine_gaussian_cases(dims=st.integers(3, 8)))
 def test_density_integrates_to_one_with_mean_b_and_covariance_AAT_by_gauss_hermite(case: AffineGaussianCase) -> None:
     cov = case.covariance()

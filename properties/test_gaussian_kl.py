@@ -38,11 +38,13 @@ def test_closed_form_matches_gauss_hermite_integration(pair: GaussianPair) -> No
     assert_holds(GAUSSIAN_KL.check_reference(pair))
 
 
+@pytest.mark.slow
 @given(gaussian_pairs())
 def test_torch_kl_divergence_matches_gauss_hermite_integration(pair: GaussianPair) -> None:
     assert_holds(GAUSSIAN_KL.check(torch_kl_divergence, pair))
 
 
+@pytest.mark.slow
 @given(gaussian_pairs(dims=st.just(1)))
 def test_closed_form_matches_adaptive_quadrature_in_one_dimension(pair: GaussianPair) -> None:
     mean, sd = float(pair.mu0[0]), math.sqrt(pair.cov0[0, 0])
@@ -58,6 +60,7 @@ def test_closed_form_matches_adaptive_quadrature_in_one_dimension(pair: Gaussian
     assert abs(expected - oracle.value) <= tolerance, f"closed form {expected!r} vs {oracle.value!r} ({oracle.how}); tolerance {tolerance:.2e}"
 
 
+@pytest.mark.slow
 @given(gaussian_pairs(), st.integers(0, 2**32 - 1))
 def test_closed_form_lies_within_the_monte_carlo_confidence_bound(pair: GaussianPair, seed: int) -> None:
     """The closed form lies within the median-of-means bound (``kl_by_median_of_means``; α from the "gaussian-kl" share)."""

@@ -63,6 +63,7 @@ def test_scipy_stats_entropy_passes_the_additivity_check(case) -> None:
     assert_holds(KL_ADDITIVITY.check(scipy.stats.entropy, case))
 
 
+@pytest.mark.slow
 @given(density_pairs())
 def test_kl_of_continuous_densities_is_nonnegative_by_quadrature(pair: tuple[Density1D, Density1D]) -> None:
     f, g = pair
@@ -111,6 +112,7 @@ def assert_joint_kl_is_the_sum_of_marginal_kls(pairs: list[tuple[Density1D, Dens
     assert abs(whole.value - total) <= tolerance, f"joint {whole.value!r} ({whole.how}) vs Σ marginals {total!r}; tolerance {tolerance:.2e}"
 
 
+@pytest.mark.slow
 @given(st.lists(density_pairs(min_nu=3.0, families=LIGHT_FAMILIES), min_size=2, max_size=2))
 def test_kl_of_an_independent_2d_joint_density_is_the_sum_of_marginal_kls(pairs: list[tuple[Density1D, Density1D]]) -> None:
     """2-D adaptive Gauss–Kronrod cubature of the joint against two 1-D quadratures.
@@ -123,19 +125,22 @@ def test_kl_of_an_independent_2d_joint_density_is_the_sum_of_marginal_kls(pairs:
 SMOOTH = ("normal", "mixture")  # Gaussian tails on both sides: every pair has a finite KL
 
 # 3-D cubature costs 15× to 100× a 2-D one (3 375 nodes a region, 8 children a split):
-# a twentieth of the profile's examples (5 in ci), with f and g both normal or normal
+# a fortieth of the profile's examples (5 in ci, 50 in thorough: 100 took 128-268 s
+# there, a third of the thorough run's critical path), with f and g both normal or normal
 # mixtures, at rtol 1e-3. The tolerance follows cubature's own error estimate, so the
 # check still holds the joint to the sum of marginals within about 1e-3 of the KL; the
 # wrong additivity implementations miss by a whole marginal term or more. Measured on
 # the ci examples: 11.3 s at rtol 1e-5, 5.7 s at 1e-4, 2.5 s at 1e-3. The 2-D property
 # above carries the example count, the other families and rtol 1e-6.
-@settings(scaled(0.05, minimum=5))
+@pytest.mark.slow
+@settings(scaled(0.025, minimum=5))
 @given(st.lists(st.tuples(densities(families=SMOOTH), densities(families=SMOOTH)), min_size=3, max_size=3))
 def test_kl_of_an_independent_3d_joint_density_is_the_sum_of_marginal_kls(pairs: list[tuple[Density1D, Density1D]]) -> None:
     """3-D adaptive Gauss–Kronrod (15-point product) cubature of the joint against three 1-D quadratures."""
     assert_joint_kl_is_the_sum_of_marginal_kls(pairs, rtol=1e-3)
 
 
+@pytest.mark.slow
 @given(
     st.floats(min_value=0.3, max_value=0.95, width=64),
     st.sampled_from([-1.0, 1.0]),

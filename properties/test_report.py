@@ -169,6 +169,7 @@ def test_a_broken_check_is_an_error_not_a_falsification() -> None:
     assert result.run.verdict == "error" and "ZeroDivisionError: oracle divided by zero" in (result.run.error or "")
 
 
+@pytest.mark.slow
 def test_plain_pytest_writes_the_same_report(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_nothing="def test_nothing():\n    pass\n")
     report = pytester.path / "out" / "index.html"

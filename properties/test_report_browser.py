@@ -170,6 +170,7 @@ def measure_statement(page: Any, theorem_id: str) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow
 def test_every_theorem_is_on_the_page_with_its_statement_laid_out_as_math(seen: dict[str, Any]) -> None:
     for theorem_id, measured in seen["theorems"].items():
         assert measured["visible"], theorem_id

@@ -51,6 +51,7 @@ def _estimate(theorem_id: str, case: VarianceCase):
     return monte_carlo_estimate(case.widths, case.inputs, relu, case.seed, false_alarm(theorem_id, "check"))
 
 
+@pytest.mark.slow
 @settings(scaled(EXAMPLE_FRACTIONS["check"]))
 @given(variance_cases())
 def test_predicted_variance_matches_monte_carlo_with_power_to_detect_a_two_percent_error(case: VarianceCase) -> None:
@@ -60,6 +61,7 @@ def test_predicted_variance_matches_monte_carlo_with_power_to_detect_a_two_perce
     assert estimate.detectable_relative_error <= DETECTABLE_RELATIVE_ERROR, estimate
 
 
+@pytest.mark.slow
 @settings(scaled(EXAMPLE_FRACTIONS["check"]))
 @given(relu_cases())
 def test_relu_pre_activation_second_moment_matches_monte_carlo_with_power_to_detect_a_two_percent_error(
@@ -76,6 +78,7 @@ def test_closed_form_equals_the_recursion(widths: tuple[int, ...]) -> None:
     assert abs(variance_closed_form(widths) - variance_by_recursion(widths)) <= recursion_tolerance(widths)
 
 
+@pytest.mark.slow
 @settings(scaled(EXAMPLE_FRACTIONS["linear-modules"]))
 @given(st.builds(VarianceCase, widths=depth_capped_widths(max_depth=3), seed=seeds))
 def test_predicted_variance_matches_monte_carlo_over_default_linear_layers(case: VarianceCase) -> None:
@@ -83,6 +86,7 @@ def test_predicted_variance_matches_monte_carlo_over_default_linear_layers(case:
     assert evidence.holds, evidence.explain()
 
 
+@pytest.mark.slow
 @settings(scaled(EXAMPLE_FRACTIONS["goodness-of-fit"]))
 @given(fan_in=st.integers(1, 256), fan_out=st.integers(1, 256), seed=seeds)
 def test_default_linear_weights_and_biases_are_uniform_with_bound_inverse_sqrt_fan_in(fan_in: int, fan_out: int, seed: int) -> None:
