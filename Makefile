@@ -32,12 +32,14 @@ browser:
 	  echo "installing chromium for the report's browser test" >&2; \
 	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-# The property tests. Two workers under xdist's load distribution, which deals the
-# first tests one to each worker in turn: conftest.py puts the costly ones (marked slow)
-# first, so neither worker is left alone with a long property at the end. pytest's exit code 5 (nothing collected) would mean the suite
+# The property tests. Two workers with work stealing, the costly tests (marked slow)
+# first (conftest.py): a worker that runs out takes half of the other's queue, so the
+# long properties spread over both workers. Under xdist's load distribution the first
+# tests are dealt out once and never moved: on the thorough profile one worker was left
+# alone for minutes (627 s; 1.5 cores busy on average). pytest's exit code 5 (nothing collected) would mean the suite
 # verified nothing, so it is reported as a failure in words, not passed over.
 test: $(STAMP) browser
-	@$(BIN)/python -m pytest -n 2 --dist load --hypothesis-profile $(PROFILE); rc=$$?; \
+	@$(BIN)/python -m pytest -n 2 --dist worksteal --hypothesis-profile $(PROFILE); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests were collected: the suite verified nothing" >&2; fi; exit $$rc
 
 # Twenty runs of the whole suite with ci's example counts under different seeds; any
@@ -46,7 +48,7 @@ test: $(STAMP) browser
 FLAKINESS_RUNS ?= 20
 flakiness: $(STAMP) browser
 	@mkdir -p reports; failures=0; failed=""; for seed in $$(seq 1 $(FLAKINESS_RUNS)); do \
-	  if $(BIN)/python -m pytest -q -n 2 --dist load --hypothesis-profile ci-reseeded --hypothesis-seed=$$seed > reports/flakiness-$$seed.log 2>&1; \
+	  if $(BIN)/python -m pytest -q -n 2 --dist worksteal --hypothesis-profile ci-reseeded --hypothesis-seed=$$seed > reports/flakiness-$$seed.log 2>&1; \
 	  then echo "seed $$seed: passed"; else failures=$$((failures + 1)); failed="$$failed$${failed:+, }$$seed"; echo "seed $$seed: FAILED (reports/flakiness-$$seed.log)"; fi; \
 	done; echo "$$failures of $(FLAKINESS_RUNS) runs failed"; \
 	printf '{"runs": %d, "failures": %d, "failed_seeds": [%s], "profile": "ci-reseeded", "date": "%s"}\n' \

@@ -38,11 +38,12 @@ def _keep_the_loaded_profile():
 def pytest_collection_modifyitems(config, items) -> None:
     """Run the tests marked ``slow`` first, the rest in file order.
 
-    Under pytest-xdist's load distribution the first tests go out one to each worker in
-    turn and the rest fill in as workers free up, so starting the long ones first keeps
-    both workers busy to the end (longest-first scheduling). Measured on the thorough
-    profile: a 268 s cubature property left to the end kept one worker busy alone for
-    four minutes. Every worker sorts the same collection the same way, as xdist needs.
+    Under pytest-xdist's work stealing (``make test``) an idle worker takes the tail half
+    of the other's queue, so the long ones, started first, spread over both workers and
+    the short ones fill in to the end (longest-first scheduling). Measured on the
+    thorough profile: a 268 s cubature property left to the end kept one worker busy
+    alone for four minutes. Every worker sorts the same collection the same way, as
+    xdist needs.
     """
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 

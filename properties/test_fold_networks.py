@@ -8,9 +8,10 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from torch import nn
 from torch.fx.experimental.optimization import fuse
 
-from properties.fold_strategies import NETWORKS, network_cases, normalised_images
+from properties.fold_strategies import NETWORKS, network_cases, normalised_images, randomise_batchnorm_affine
 from properties.seeding import torch_seeded
 from theorems.fold_networks import (
     FOLD_NETWORK,
@@ -23,6 +24,7 @@ from theorems.fold_networks import (
     small_net_test_from,
 )
 from theorems.profiles import scaled
+from theorems.registry import all_wrong_implementations
 from theorems.theorem import InvalidInput
 
 # Each example builds and calibrates a whole network (seconds on two cores): one per
@@ -90,3 +92,43 @@ def test_notes_small_net_folds_into_small_net_test(record_property) -> None:
 def test_fold_network_rejects_a_network_in_training_mode() -> None:
     with pytest.raises(InvalidInput, match="training mode"):
         fold_network(SmallNetTrain().train())
+
+
+# --- the check can fail ---------------------------------------------------------------------------
+
+FOLD_NETWORK_WRONG = [wrong for wrong in all_wrong_implementations() if wrong.theorem_id == "fold-network"]
+
+
+@pytest.fixture(scope="module")
+def tiny_network_case() -> NetworkCase:
+    """conv–BN–ReLU twice, Linear–BN1d–ReLU, Linear on 6×6 images: every pair kind of smallNet, in milliseconds.
+
+    float64, so the fold's roundoff bound (≈1e-13 here) is far below the smallest
+    mistake's effect (dropping ε = 1e-5 moves the output by ≈1e-4); a Hypothesis search
+    over whole networks costs seconds an example, which is the catalogue's job.
+    """
+    with torch_seeded(0):
+        model = nn.Sequential(
+            nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+            nn.Conv2d(4, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(),
+            nn.Linear(4 * 4 * 4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3),
+        )
+        calibrate(model, [normalised_images(8, 6) for _ in range(2)])
+        randomise_batchnorm_affine(model)
+        x = normalised_images(2, 6)
+    return NetworkCase(name="conv-bn-relu ×2, linear-bn-relu, linear", model=model.double(), x=x.double())
+
+
+def test_fold_network_has_at_least_five_wrong_implementations() -> None:
+    assert len(FOLD_NETWORK_WRONG) >= 5
+
+
+def test_the_tiny_network_folds_by_the_reference(tiny_network_case: NetworkCase) -> None:
+    evidence = FOLD_NETWORK.check_reference(tiny_network_case)
+    assert evidence.holds, evidence.explain()
+
+
+@pytest.mark.parametrize("wrong", FOLD_NETWORK_WRONG, ids=lambda wrong: wrong.name)
+def test_wrong_network_fold_is_falsified_on_a_tiny_network(wrong, tiny_network_case: NetworkCase) -> None:
+    evidence = FOLD_NETWORK.check(wrong.implementation, tiny_network_case)
+    assert not evidence.holds, f"{wrong.name} ({wrong.mistake}) was not falsified: {evidence.explain()}"

@@ -7,6 +7,7 @@ falsified and that its shrunk counterexample is small.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from theorems.theorem import WrongImplementation
@@ -19,6 +20,14 @@ def _recursion(widths: Sequence[int], step, first=None) -> float:
     for layer, fan_in in enumerate(widths[:-1]):
         v = first(v, fan_in) if layer == 0 and first is not None else step(v, fan_in)
     return v
+
+
+def _relu_recursion(widths: Sequence[int], relu_factor: float) -> float:
+    """q_L with E relu(z)² taken as ``relu_factor``·E z² (1/2 is right)."""
+    q = 1 / 3 + 1 / (3 * widths[0])
+    for fan_in in widths[1:-1]:
+        q = relu_factor * q / 3 + 1 / (3 * fan_in)
+    return q
 
 
 def uniform_variance_as_a_squared_over_12(widths: Sequence[int]) -> float:
@@ -70,6 +79,29 @@ def relu_halving_the_bias(widths: Sequence[int]) -> float:
     return _recursion(widths, lambda q, n: q / 6 + 1 / (6 * n), first=lambda q, n: q / 3 + 1 / (3 * n))
 
 
+def relu_halving_after_the_last_layer(widths: Sequence[int]) -> float:
+    """Halves at every layer, the last too: E relu(z_L)² = q_L/2 for E z_L² (there is no ReLU after z_L)."""
+    return _relu_recursion(widths, 1 / 2) / 2
+
+
+def relu_quarter_for_half(widths: Sequence[int]) -> float:
+    """E relu(z)² = E z²/4 (half the mass, squared again): q_l = q_{l−1}/12 + 1/(3 n_{l−1})."""
+    return _relu_recursion(widths, 1 / 4)
+
+
+def relu_variance_for_second_moment(widths: Sequence[int]) -> float:
+    """Var relu(z) = (1/2 − 1/(2π)) E z² (Gaussian z) used where the next layer needs E relu(z)²."""
+    return _relu_recursion(widths, 1 / 2 - 1 / (2 * math.pi))
+
+
+def relu_fan_out(widths: Sequence[int]) -> float:
+    """The bias term over n_l (fan_out) instead of n_{l−1}: q_l = q_{l−1}/6 + 1/(3 n_l)."""
+    q = 1 / 3 + 1 / (3 * widths[1])
+    for fan_out in widths[2:]:
+        q = q / 6 + 1 / (3 * fan_out)
+    return q
+
+
 WRONG_IMPLEMENTATIONS = (
     WrongImplementation("variance-recursion", "uniform variance a²/12", "Var U(−a, a) = a²/12", uniform_variance_as_a_squared_over_12),
     WrongImplementation("variance-recursion", "init bound 1/fan_in", "wrong init assumption: bound 1/fan_in", init_bound_one_over_fan_in),
@@ -80,4 +112,8 @@ WRONG_IMPLEMENTATIONS = (
     WrongImplementation("variance-recursion-relu", "ReLU ignored", "the ReLU halving is forgotten", relu_halving_forgotten),
     WrongImplementation("variance-recursion-relu", "ReLU on the input", "halving applied before the first layer", relu_halving_on_the_input),
     WrongImplementation("variance-recursion-relu", "bias halved", "the bias term is halved too", relu_halving_the_bias),
+    WrongImplementation("variance-recursion-relu", "ReLU after the last layer", "E relu(z_L)² reported for E z_L²", relu_halving_after_the_last_layer),
+    WrongImplementation("variance-recursion-relu", "quarter for half", "E relu(z)² = E z²/4", relu_quarter_for_half),
+    WrongImplementation("variance-recursion-relu", "variance for second moment", "Var relu(z) for E relu(z)²", relu_variance_for_second_moment),
+    WrongImplementation("variance-recursion-relu", "ReLU fan_out", "bias term over n_l, not n_{l−1}", relu_fan_out),
 )

@@ -1,0 +1,90 @@
+"""Deliberately wrong whole-network folds: mistakes people make, which ``fold-network``'s check must falsify.
+
+Each follows the contract ``(model in eval mode) -> nn.Module with no BatchNorm left``
+and is written the way such folds usually are: find the (layer, BatchNorm) pairs
+(:func:`theorems.fold_networks.folded_pairs`), swap modules by name in a copy of the
+model. Some get one layer's algebra wrong (the per-layer mistakes of
+``properties/wrong_fold.py``, applied to every pair); others get the network's
+bookkeeping wrong. ``properties/test_fold_networks.py`` proves each is falsified.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+from torch import nn
+
+from properties.wrong_fold import MISTAKES
+from theorems.fold_networks import FOLDERS, folded_pairs
+from theorems.theorem import WrongImplementation
+
+__all__ = ["WRONG_IMPLEMENTATIONS"]
+
+LayerFold = Callable[[nn.Module, nn.modules.batchnorm._BatchNorm], nn.Module]
+
+
+def _right_fold(layer: nn.Module, bn: nn.modules.batchnorm._BatchNorm) -> nn.Module:
+    return FOLDERS[type(layer)](layer, bn)
+
+
+def _swap_pairs(
+    model: nn.Module, fold: LayerFold, *, drop_batchnorm: bool = True, pairs: slice = slice(None), copied: bool = True
+) -> nn.Module:
+    """Replace each foldable layer by ``fold(layer, bn)`` and (if ``drop_batchnorm``) its BatchNorm by Identity."""
+    folded = copy.deepcopy(model) if copied else model
+    for layer_name, bn_name in folded_pairs(folded)[pairs]:
+        layer, bn = folded.get_submodule(layer_name), folded.get_submodule(bn_name)
+        folded.set_submodule(layer_name, fold(layer, bn))
+        if drop_batchnorm:
+            folded.set_submodule(bn_name, nn.Identity())
+    return folded.eval()
+
+
+def eps_dropped(model: nn.Module) -> nn.Module:
+    """Every pair folded with s = γ/sqrt(σ²): the ε inside the square root is forgotten."""
+    return _swap_pairs(model, MISTAKES["eps-dropped"][1])
+
+
+def running_var_as_std(model: nn.Module) -> nn.Module:
+    """Every pair folded with s = γ/(σ² + ε): the running variance used where the standard deviation belongs."""
+    return _swap_pairs(model, MISTAKES["sqrt-dropped"][1])
+
+
+def mean_shift_forgotten(model: nn.Module) -> nn.Module:
+    """Every pair folded with c' = s·c + β: the running mean is never subtracted."""
+    return _swap_pairs(model, MISTAKES["mean-dropped"][1])
+
+
+def batchnorm_deleted_not_folded(model: nn.Module) -> nn.Module:
+    """Each BatchNorm replaced by Identity and its layer left as it was: the normalisation is lost."""
+    return _swap_pairs(model, lambda layer, bn: layer)
+
+
+def batchnorm_kept_after_folding(model: nn.Module) -> nn.Module:
+    """Each layer folded but its BatchNorm left in place: the normalisation is applied twice."""
+    return _swap_pairs(model, _right_fold, drop_batchnorm=False)
+
+
+def first_pair_only(model: nn.Module) -> nn.Module:
+    """Folds the first (layer, BatchNorm) pair and stops: the other BatchNorms stay in the network."""
+    return _swap_pairs(model, _right_fold, pairs=slice(0, 1))
+
+
+def folds_in_place(model: nn.Module) -> nn.Module:
+    """Right values, but the caller's model is folded in place (weights scaled, BatchNorms replaced)."""
+    return _swap_pairs(model, MISTAKES["mutates-arguments"][1], copied=False)
+
+
+WRONG_IMPLEMENTATIONS: tuple[WrongImplementation, ...] = tuple(
+    WrongImplementation("fold-network", name, mistake, function)
+    for name, mistake, function in (
+        ("eps dropped", "s = γ/sqrt(σ²) in every pair", eps_dropped),
+        ("variance as std", "s = γ/(σ² + ε) in every pair", running_var_as_std),
+        ("mean shift forgotten", "c' = s·c + β in every pair", mean_shift_forgotten),
+        ("BatchNorm deleted", "BatchNorm removed, not folded", batchnorm_deleted_not_folded),
+        ("BatchNorm kept", "folded, and BatchNorm applied again", batchnorm_kept_after_folding),
+        ("first pair only", "only the first BatchNorm folded", first_pair_only),
+        ("folds in place", "the caller's model is modified", folds_in_place),
+    )
+)
