@@ -71,6 +71,15 @@ def power_section(report: str) -> str:
     return report[report.index('<h2 id="power">') : report.index('<h2 id="figures">')]
 
 
+def test_every_theorem_has_at_least_five_wrong_implementations_in_the_catalogue() -> None:
+    from theorems.registry import all_theorems, all_wrong_implementations
+
+    counts = {theorem.id: 0 for theorem in all_theorems()}
+    for wrong in all_wrong_implementations():
+        counts[wrong.theorem_id] += 1  # a KeyError names a wrong implementation of no theorem
+    assert all(count >= 5 for count in counts.values()), counts
+
+
 def test_the_catalogue_summary_counts_catches_and_keeps_the_smallest_counterexample() -> None:
     rows = catalogue_summary((CAUGHT_LARGE, CAUGHT_SMALL, MISSED), order=("kl-nonnegativity", "gaussian-kl"))
     assert [row.theorem_id for row in rows] == ["kl-nonnegativity", "gaussian-kl"]
