@@ -51,7 +51,7 @@ def recorded(check, implementation, example) -> tuple[Evidence, list[Evidence]]:
 # --- the nonnegativity check -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("p", "q"), [(P, Q), (Q, Q)], ids=["p≠q", "p=q"])
+@pytest.mark.parametrize(("p", "q"), [(P, Q), (Q, Q)], ids=["p-differs-from-q", "p-equals-q"])
 def test_the_nonnegativity_check_records_the_definition_and_the_floor_in_full(p: np.ndarray, q: np.ndarray) -> None:
     # The reference itself is checked; both records must carry the theorem's id, the
     # example, what was expected and why, so that a failure reads as a sentence.
@@ -218,6 +218,7 @@ def test_the_reference_computes_in_float64_whatever_the_input_dtype() -> None:
         (np.array([0.5, 0.6]), Q, r"p must sum to 1, sums to 1\.1"),
         (Q, np.array([0.5, 0.4]), r"q must sum to 1, sums to 0\.9"),
     ],
+    ids=["p-not-1d", "q-empty", "p-negative", "q-nan", "p-sums-over-1", "q-sums-under-1"],
 )
 def test_the_reference_refuses_a_non_pmf_naming_the_argument(p: np.ndarray, q: np.ndarray, message: str) -> None:
     with pytest.raises(InvalidInput, match=f"^{message}$"):

@@ -128,7 +128,7 @@ WRONG_MATRICES = tuple(
         ("flipped filter", "true convolution's flipped filter", convolution_flips_the_filter),
         ("transposed", "A(w)ᵀ returned (n × n−f+1)", transposed_matrix),
         ("band off by one", "column i+k−1, wrapping at −1", band_off_by_one),
-        ("n−f rows", "output length n−f, not n−f+1", output_length_n_minus_f),
+        ("n-f rows", "output length n−f, not n−f+1", output_length_n_minus_f),
         ("n rows", "'same' output length n", same_length_output),
         ("indices swapped", "A_ij = w_(i−j+1)", indices_swapped),
         ("float32 matrix", "built in torch.zeros' default float32", built_in_float32),

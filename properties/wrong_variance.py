@@ -103,7 +103,7 @@ def relu_fan_out(widths: Sequence[int]) -> float:
 
 
 WRONG_IMPLEMENTATIONS = (
-    WrongImplementation("variance-recursion", "uniform variance a²/12", "Var U(−a, a) = a²/12", uniform_variance_as_a_squared_over_12),
+    WrongImplementation("variance-recursion", "uniform variance a^2/12", "Var U(−a, a) = a²/12", uniform_variance_as_a_squared_over_12),
     WrongImplementation("variance-recursion", "init bound 1/fan_in", "wrong init assumption: bound 1/fan_in", init_bound_one_over_fan_in),
     WrongImplementation("variance-recursion", "init variance 1/fan_in", "wrong init assumption: Var = 1/fan_in", init_variance_one_over_fan_in),
     WrongImplementation("variance-recursion", "bias dropped", "the bias variance term is dropped", bias_term_dropped),

@@ -115,12 +115,11 @@ class AffineGaussianCase:
 
     def __repr__(self) -> str:
         det = float(np.linalg.det(self.matrix)) if self.matrix.shape[0] == self.matrix.shape[1] else float("nan")
-        with np.printoptions(precision=4, suppress=True):
-            return (
-                f"n={self.dim}, A={self.matrix.tolist() if self.dim <= 2 else '…'} (det {det:.3g}, "
-                f"κ(A)={np.linalg.cond(self.matrix):.3g}), b={np.round(self.shift, 4).tolist()}, "
-                f"x={np.round(self.points, 4).tolist() if self.dim <= 2 else f'{len(self.points)} points'}"
-            )
+        return (
+            f"n={self.dim}, A={self.matrix.tolist() if self.dim <= 2 else '…'} (det {det:.3g}, "
+            f"κ(A)={np.linalg.cond(self.matrix):.3g}), b={np.round(self.shift, 4).tolist()}, "
+            f"x={np.round(self.points, 4).tolist() if self.dim <= 2 else f'{len(self.points)} points'}"
+        )
 
 
 def require_case(case: object) -> AffineGaussianCase:
