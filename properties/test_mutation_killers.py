@@ -50,6 +50,9 @@ from theorems.gaussian_density import (
     RANDOM_CHECKS,
     AffineGaussianCase,
     _goodness_of_fit_alarm,
+)
+from theorems.gaussian_density import _calibration_checks as density_calibration_checks
+from theorems.gaussian_density import (
     affine_gaussian_log_density,
     check_affine_gaussian_density,
     dkw_threshold,
@@ -69,6 +72,9 @@ from theorems.gaussian_kl import (
     MONTE_CARLO_BLOCK,
     GaussianPair,
     _monte_carlo_alarm,
+)
+from theorems.gaussian_kl import _calibration_checks as kl_calibration_checks
+from theorems.gaussian_kl import (
     check_gaussian_kl,
     gaussian_kl,
     gaussian_kl_by_gauss_hermite,
@@ -945,6 +951,12 @@ def test_on_a_tie_the_check_returns_the_first_point() -> None:
     assert verdict == seen[0]
 
 
+def test_up_to_two_dimensions_the_point_is_shown_to_four_places() -> None:
+    case = AffineGaussianCase(np.eye(2), np.zeros(2), np.array([[0.123456, 1.0]]))
+    verdict, _ = recorded_density(affine_gaussian_log_density, case)
+    assert verdict.example == f"{case!r}; at x=[0.1235, 1.0]"
+
+
 def test_past_two_dimensions_the_point_is_shown_to_three_places() -> None:
     verdict, _ = recorded_density(affine_gaussian_log_density, THREE_D)
     assert verdict.example == f"{THREE_D!r}; at x=[0.25, 0.5, 0.123]"
@@ -982,8 +994,9 @@ def test_an_implementation_is_judged_by_its_value_not_by_floating_point_warnings
         (np.ones((2, 3)), np.ones(2), np.ones((1, 2)), "A must be (n, n), b (n,) and points (m, n); got (2, 3), (2,), (1, 2)"),
         (np.eye(2), np.ones(2), np.ones((1, 3)), "A must be (n, n), b (n,) and points (m, n); got (2, 2), (2,), (1, 3)"),
         (np.eye(1), np.array([np.nan]), np.ones((1, 1)), "A, b and the points must be finite"),
-        # The smallest singular value exactly n·u·σ_max is refused (the boundary is ≤) ...
-        (np.diag([1.0, 2 * U64]), np.zeros(2), np.zeros((1, 2)), "A must be invertible; its smallest singular value is 2.22e-16 (no density exists)"),
+        # The smallest singular value exactly n·u·σ_max is refused (the boundary is ≤), and the
+    # message names the smallest of three, not the second ...
+        (np.diag([1.0, 1.0, 3 * U64]), np.zeros(3), np.zeros((1, 3)), "A must be invertible; its smallest singular value is 3.33e-16 (no density exists)"),
         # ... and the allowance scales with σ_max = 4 (n·u·σ_max = 8u > 3u).
         (np.diag([4.0, 3 * U64]), np.zeros(2), np.zeros((1, 2)), "A must be invertible; its smallest singular value is 3.33e-16 (no density exists)"),
     ],
@@ -1020,7 +1033,7 @@ def test_the_transcribed_normaliser_is_exp_of_minus_half_q_over_2pi_to_the_n_tim
     x, mean, cov = np.array([1.0, -0.5]), np.array([0.25, 0.5]), np.array([[2.0, 0.5], [0.5, 1.0]])
     q = (x - mean) @ np.linalg.inv(cov) @ (x - mean)
     expected = -0.5 * q - 2 * math.log(2 * math.pi) - math.log(np.linalg.det(cov))
-    assert notes_normaliser_log_density(x, mean, cov) == pytest.approx(expected, rel=1e-14)
+    assert notes_normaliser_log_density(x, mean, cov) == pytest.approx(expected, rel=1e-14, abs=0)
 
 
 def test_the_transcribed_normaliser_computes_in_float64_whatever_the_dtype_of_its_inputs() -> None:
@@ -1038,18 +1051,25 @@ def test_the_transcribed_signed_jacobian_divides_by_the_signed_determinant_of_th
     with np.errstate(invalid="ignore"):
         actual = notes_signed_jacobian_log_density(x, mean, cov)
     if density > 0:
-        assert actual == pytest.approx(math.log(density), rel=1e-14)
+        assert actual == pytest.approx(math.log(density), rel=1e-14, abs=0)
     else:
         assert math.isnan(actual)
     # Whatever LAPACK's sign, the value is the true log-density or NaN, never anything else.
     true = float(gaussian_log_density_by_change_of_variables(x[None, :], np.linalg.cholesky(cov), mean)[0])
-    assert math.isnan(actual) or actual == pytest.approx(true, rel=1e-13)
+    assert math.isnan(actual) or actual == pytest.approx(true, rel=1e-13, abs=0)
+
+
+def test_the_transcribed_signed_jacobian_computes_in_float64_whatever_the_dtype_of_its_inputs() -> None:
+    narrow = [np.array(v, np.float32) for v in ([1.0, -0.5], [0.25, 0.5], [[2.0, 0.5], [0.5, 1.0]])]
+    wide = [v.astype(np.float64) for v in narrow]
+    with np.errstate(invalid="ignore"):
+        assert np.array_equal(notes_signed_jacobian_log_density(*narrow), notes_signed_jacobian_log_density(*wide), equal_nan=True)
 
 
 def test_the_transcribed_signed_jacobian_is_the_true_density_in_one_dimension() -> None:
     # A 1×1 eigen-factor is +√σ², so the signed formula is right at n = 1.
     actual = notes_signed_jacobian_log_density(np.array([1], dtype=np.int64), np.array([0.25]), np.array([[4.0]]))
-    assert actual == pytest.approx(-0.5 * (0.75 / 2) ** 2 - math.log(2) - 0.5 * LOG_2PI, rel=1e-15)
+    assert actual == pytest.approx(-0.5 * (0.75 / 2) ** 2 - math.log(2) - 0.5 * LOG_2PI, rel=1e-15, abs=0)
 
 
 # --- the goodness-of-fit experiment --------------------------------------------------------------
@@ -1057,8 +1077,8 @@ def test_the_transcribed_signed_jacobian_is_the_true_density_in_one_dimension() 
 
 def test_the_dkw_threshold_is_the_massart_bound_inverted() -> None:
     # 2 exp(−2mε²) = α  ⇔  ε = √(log(2/α)/(2m)).
-    assert dkw_threshold(2000, 0.05) == pytest.approx(math.sqrt(math.log(40) / 4000), rel=1e-15)
-    assert dkw_threshold(50, 1e-6) == pytest.approx(math.sqrt(math.log(2e6) / 100), rel=1e-15)
+    assert dkw_threshold(2000, 0.05) == pytest.approx(math.sqrt(math.log(40) / 4000), rel=1e-15, abs=0)
+    assert dkw_threshold(50, 1e-6) == pytest.approx(math.sqrt(math.log(2e6) / 100), rel=1e-15, abs=0)
 
 
 def test_the_largest_projection_distance_is_scipys_kolmogorov_smirnov_statistic() -> None:
@@ -1067,9 +1087,9 @@ def test_the_largest_projection_distance_is_scipys_kolmogorov_smirnov_statistic(
     mean, cov = np.zeros(2), np.diag([1.0, 4.0])
     directions = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]])
     statistics = [stats.kstest(samples @ u, stats.norm(loc=u @ mean, scale=math.sqrt(u @ cov @ u)).cdf).statistic for u in directions]
-    assert largest_projection_ks_distance(samples, mean, cov, directions) == pytest.approx(max(statistics), rel=1e-12)
+    assert largest_projection_ks_distance(samples, mean, cov, directions) == pytest.approx(max(statistics), rel=1e-12, abs=0)
     for u, statistic in zip(directions, statistics):
-        assert largest_projection_ks_distance(samples, mean, cov, u[None, :]) == pytest.approx(statistic, rel=1e-12)
+        assert largest_projection_ks_distance(samples, mean, cov, u[None, :]) == pytest.approx(statistic, rel=1e-12, abs=0)
 
 
 def experiment_statistic(seed: int, wrong: bool) -> float:
@@ -1109,7 +1129,9 @@ def test_the_goodness_of_fit_experiment_detects_its_stated_error_at_the_suites_a
 
 
 def test_the_calibration_check_names_its_design_its_detectable_error_and_its_stated_alpha() -> None:
-    (check,) = RANDOM_CHECKS
+    # Built afresh: RANDOM_CHECKS was built when the module was imported.
+    (check,) = density_calibration_checks()
+    assert [c.name for c in RANDOM_CHECKS] == [check.name]
     assert check.name == "affine-gaussian-density: DKW test on 3 random projections of 2000 samples"
     assert check.theorem_id == DENSITY_ID
     assert check.detectable == "0.3σ location (worst of the projections)"
@@ -1133,7 +1155,7 @@ def test_the_log_density_tolerance_is_its_documented_bound() -> None:
     inverse_norm = np.linalg.norm(np.linalg.inv(SKEWED.matrix), 2)
     expected = 4 * (n + 2) * U64 * (n * kappa * (n + q + 1) + magnitude * inverse_norm * math.sqrt(q) + q + abs(log_det) + n * LOG_2PI)
     tolerance, reason = log_density_tolerance(SKEWED, point)
-    assert log_det < 0 and tolerance == pytest.approx(expected, rel=1e-12)
+    assert log_det < 0 and tolerance == pytest.approx(expected, rel=1e-12, abs=0)
     assert reason == (
         f"4(n+2)u·[nκ(Σ)(n+q+1) + (|x|+|b|)‖A⁻¹‖√q + q + |log det Σ| + n log 2π] with n=2, "
         f"κ(Σ)={kappa:.3g}, q={q:.3g}: backward-stable Σ = AAᵀ and its factorisation on both sides"
@@ -1147,7 +1169,7 @@ def test_the_moment_tolerance_is_its_documented_bound() -> None:
     log_det = np.linalg.slogdet(SKEWED.covariance())[1]
     constant = 4 * (n + 2) * U64 * (n * kappa * (n + 2) + (2 * np.linalg.norm(SKEWED.shift) + singular[0]) / singular[-1] + 1 + abs(log_det) + n * LOG_2PI)
     tolerance, reason = moment_tolerance(SKEWED.matrix, SKEWED.shift, 3.5, 9)
-    assert tolerance == pytest.approx((constant + 18 * U64) * 3.5, rel=1e-12)
+    assert tolerance == pytest.approx((constant + 18 * U64) * 3.5, rel=1e-12, abs=0)
     assert reason == f"(C + 2·9u)·∫(1+|z|²)(1+|Az|+|Az|²)f with C = {constant:.2e}: the log-density's rounding (κ(Σ)={kappa:.3g}) on every term"
 
 
@@ -1174,8 +1196,8 @@ def test_gauss_hermite_moments_use_the_three_point_rule() -> None:
     # log f ≡ 0 in one dimension: Σ wᵢ/φ(zᵢ) over nodes 0, ±√3 with weights 2/3, 1/6, 1/6
     # is √(2π)(2/3 + e^{3/2}/3); a rule with more points gives another number.
     estimate, size = gaussian_moments_by_gauss_hermite(lambda x: np.zeros(len(x)), np.eye(1), np.zeros(1))
-    assert estimate[0] == pytest.approx(math.sqrt(2 * math.pi) * (2 / 3 + math.exp(1.5) / 3), rel=1e-14)
-    assert size[0] == pytest.approx(estimate[0], rel=1e-15)
+    assert estimate[0] == pytest.approx(math.sqrt(2 * math.pi) * (2 / 3 + math.exp(1.5) / 3), rel=1e-14, abs=0)
+    assert size[0] == pytest.approx(estimate[0], rel=1e-15, abs=0)
 
 
 def test_cubature_moments_of_the_standard_normal_in_one_dimension() -> None:
@@ -1212,8 +1234,8 @@ def test_the_median_of_means_bound_is_its_documented_design(alpha: float) -> Non
     estimate, half_width = kl_by_median_of_means(CALIBRATION_PAIR, 3, alpha)
     expected_estimate, expected_half_width = median_of_means_by_hand(CALIBRATION_PAIR, 3, alpha)
     assert MONTE_CARLO_BLOCK == 100
-    assert estimate == pytest.approx(expected_estimate, rel=1e-12)
-    assert half_width == pytest.approx(expected_half_width, rel=1e-12)
+    assert estimate == pytest.approx(expected_estimate, rel=1e-12, abs=0)
+    assert half_width == pytest.approx(expected_half_width, rel=1e-12, abs=0)
 
 
 @pytest.mark.parametrize("wrong", [False, True], ids=["closed-form", "off-by-twice-the-half-width"])
@@ -1230,7 +1252,8 @@ def test_the_monte_carlo_experiment_alarms_exactly_when_the_claim_leaves_the_bou
 
 
 def test_the_monte_carlo_calibration_check_names_its_design_its_detectable_error_and_its_stated_alpha() -> None:
-    (check,) = KL_RANDOM_CHECKS
+    (check,) = kl_calibration_checks()
+    assert [c.name for c in KL_RANDOM_CHECKS] == [check.name]
     assert check.name == "gaussian-kl: median-of-means Monte Carlo bound (blocks of 100)"
     assert check.theorem_id == "gaussian-kl"
     assert check.detectable == "0.4σ·1.01 absolute (twice the bound's half-width)"

@@ -17,6 +17,7 @@ import pytest
 from scipy import stats
 
 from theorems.evidence import Evidence, implementation_failure, observing_evidence
+from theorems import kl
 from theorems.kl import (
     U64,
     Axis,
@@ -28,12 +29,14 @@ from theorems.kl import (
     from_real_line,
     kl_by_definition,
     kl_divergence,
+    joint_kl_by_cubature,
     kl_rounding_tolerance,
+    laplace_density,
     normal_density,
     product_pmf,
     to_real_line,
 )
-from theorems.quadrature import compare_scalar
+from theorems.quadrature import OracleValue, compare_scalar
 from theorems.theorem import InvalidInput
 
 P = np.array([0.25, 0.75])
@@ -282,3 +285,66 @@ def test_the_power_tail_substitution_is_c_plus_s_t_over_1_minus_t2_and_inverts()
     assert math.isclose(x[0], 1.0 + 2.0 * 0.5 / 0.75, rel_tol=4 * U64)
     assert math.isclose(dx[0], 2.0 * 1.25 / 0.75**2, rel_tol=4 * U64)
     assert math.isclose(from_real_line(float(x[0]), axis), 0.5, rel_tol=16 * U64)
+
+
+# --- the joint cubature: where the box is split, and what the integrand is --------------------
+
+
+def spy_on_cubature(monkeypatch) -> list[dict]:
+    """Replace the cubature call inside joint_kl_by_cubature by one that records its arguments."""
+    calls: list[dict] = []
+
+    def spy(integrand, lower, upper, **options):
+        calls.append({"integrand": integrand, "lower": lower, "upper": upper, **options})
+        return OracleValue(0.0, 0.0, "spy")
+
+    monkeypatch.setattr(kl, "integral_by_cubature", spy)
+    return calls
+
+
+def test_the_joint_box_is_split_at_every_combination_of_the_kinks_inside_it(monkeypatch) -> None:
+    # A bounded axis [1, 4] with kinks at both ends (not inside), at 2 and 2 + 4e-6 (kept:
+    # farther apart than 1e-6 of the axis, 3e-6) and at 3 and 3 + 2e-6 (merged); a second
+    # bounded axis with no kink inside is split at its midpoint 2.5.
+    kinked = Axis(1.0, 4.0, 2.5, 3.0, "bounded", (1.0, 2.0, 2.0 + 4e-6, 3.0, 3.0 + 2e-6, 4.0))
+    plain = Axis(1.0, 4.0, 2.5, 3.0, "bounded", (1.0, 4.0))
+    calls = spy_on_cubature(monkeypatch)
+    joint_kl_by_cubature(lambda x: np.zeros(len(x)), lambda x: np.zeros(len(x)), [kinked, plain])
+    (call,) = calls
+    np.testing.assert_array_equal(call["lower"], [1.0, 1.0])
+    np.testing.assert_array_equal(call["upper"], [4.0, 4.0])
+    assert [tuple(point) for point in call["points"]] == [(2.0, 2.5), (2.0 + 4e-6, 2.5), (3.0, 2.5)]
+
+
+def test_an_unbounded_axis_is_split_at_its_kinks_mapped_into_the_unit_interval(monkeypatch) -> None:
+    # Laplace(0.3, 1) against N(0, 1): kinks at 0 and 0.3, at tanh((x − c)/(k s)) in t.
+    axis = Axis.of(laplace_density(0.3, 1.0), normal_density(0.0, 1.0))
+    plain = Axis(1.0, 4.0, 2.5, 3.0, "bounded", ())
+    calls = spy_on_cubature(monkeypatch)
+    joint_kl_by_cubature(lambda x: np.zeros(len(x)), lambda x: np.zeros(len(x)), [axis, plain])
+    (call,) = calls
+    cuts = [math.tanh((b - 0.3) / (kl.ATANH_STRETCH * 1.0)) for b in (0.0, 0.3)]
+    assert [tuple(point) for point in call["points"]] == [(cuts[0], 2.5), (cuts[1], 2.5)]
+    np.testing.assert_array_equal(call["lower"], [-1.0, 1.0])
+
+
+def test_the_joint_integrand_is_zero_where_f_vanishes_and_f_log_f_over_g_elsewhere(monkeypatch) -> None:
+    # log f = −∞ where x₀ > 2.5: 0 there (not 0·∞), silently; e⁰·(0 − (−1)) = 1 elsewhere.
+    plain = Axis(1.0, 4.0, 2.5, 3.0, "bounded", ())
+    calls = spy_on_cubature(monkeypatch)
+    joint_kl_by_cubature(lambda x: np.where(x[:, 0] > 2.5, -np.inf, 0.0), lambda x: np.full(len(x), -1.0), [plain, plain])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = calls[0]["integrand"](np.array([[3.0, 2.0], [2.0, 2.0]]))
+    assert values.dtype == np.float64
+    np.testing.assert_array_equal(values, [0.0, 1.0])
+
+
+def test_an_axis_takes_the_kinks_of_both_densities() -> None:
+    assert Axis.of(laplace_density(0.3, 1.0), laplace_density(-0.5, 2.0)).breakpoints == (-0.5, 0.3)
+
+
+def test_pmfs_of_different_lengths_are_refused_with_both_shapes() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        kl_divergence(np.array([0.5, 0.5]), np.array([0.25, 0.25, 0.5]))
+    assert str(raised.value) == "p and q must be pmfs on the same finite set; got shapes (2,) and (3,)"
