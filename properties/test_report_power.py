@@ -61,8 +61,9 @@ def write_measurements(folder: Path) -> Path:
     batch = {"group": "check", "name": "test_check[fold-conv]", "extra_info": {"examples": 10},
              "stats": {"min": 0.02, "median": 0.025, "mean": 0.03, "rounds": 3}}
     (folder / "benchmarks.json").write_text(json.dumps({"machine_info": {"cpu": {"count": 2}}, "benchmarks": [benchmark, batch], "datetime": "2025-01-01"}))
-    mutation = {"tool": "mutmut", "killed": 96, "survived": 4, "total": 100, "score": 0.96,
-                "survivors": [{"mutant": "theorems/fold.py:42 eps + 0", "explanation": "equivalent: adds zero"}]}
+    mutation = {"tool": "mutmut", "killed": 96, "timed_out": 7, "survived": 4, "total": 100, "score": 0.96,
+                "survivors": [{"mutant": "theorems/fold.py:42 eps + 0", "explanation": "equivalent: adds zero"}],
+                "by_module": {"theorems.fold": {"killed": 46, "survived": 4, "total": 50}, "theorems.kl": {"killed": 50, "survived": 0, "total": 50}}}
     (folder / "mutation.json").write_text(json.dumps(mutation))
     return folder
 
@@ -107,7 +108,23 @@ def test_the_power_section_shows_the_catalogue_and_every_measurement(tmp_path: P
     assert "test_batched_sampler" in section and "300 µs" in section
     assert "2.5 ms per example (10 a round)" in section  # a batch benchmark's median divided by its size
     assert "96.0 %" in section and "equivalent: adds zero" in section
+    assert "(7 of them by the time limit)" in section and "<td><code>theorems.fold</code></td><td>46</td><td>4</td><td>92.0 %</td>" in section
     assert "FAILED" in report  # the missed one fails the report's verdict
+
+
+def test_the_mutation_score_counts_timeouts_as_kills_and_splits_by_module() -> None:
+    from theorems.mutation import parse_results, score
+
+    verdicts = parse_results(
+        "    theorems.kl.x_f__mutmut_1: killed\n    theorems.kl.x_f__mutmut_2: timeout\n"
+        "    theorems.fold.x_g__mutmut_1: survived\n    theorems.fold.x_g__mutmut_2: not checked\n"
+    )
+    result = score(verdicts, {"theorems.fold.x_g__mutmut_1": "Equivalent: adds zero."}, tool="mutmut")
+    report = result.as_json()
+    assert (report["killed"], report["timed_out"], report["survived"], report["not_run"], report["score"]) == (2, 1, 1, 1, 0.6667)
+    assert report["by_module"] == {"theorems.fold": {"killed": 0, "survived": 1, "total": 1}, "theorems.kl": {"killed": 2, "survived": 0, "total": 2}}
+    assert result.unexplained == []
+    assert score(verdicts, {}, tool="mutmut").unexplained == ["theorems.fold.x_g__mutmut_1"]
 
 
 def test_missing_measurements_say_which_command_makes_them(tmp_path: Path) -> None:

@@ -6,14 +6,16 @@ This module reads mutmut's verdicts (``mutmut results --all true``), merges the 
 explanation of every surviving mutant judged equivalent (``properties/
 mutation_equivalents.json``, keyed by mutant name), and writes ``reports/mutation.json``::
 
-    {"tool": "mutmut 3.8.1", "killed": int, "survived": int, "total": int,
-     "score": float, "survivors": [{"mutant": str, "explanation": str}], "not_run": int}
+    {"tool": "mutmut 3.8.1", "killed": int, "timed_out": int, "survived": int, "total": int,
+     "score": float, "survivors": [{"mutant": str, "explanation": str}], "not_run": int,
+     "by_module": {module: {"killed": int, "survived": int, "total": int}}}
 
 ``score`` is ``killed / total``, a fraction; ``not_run`` counts mutants an interrupted
 run never tried (left out of ``total``).
 
 A mutant counts as killed when the suite failed on it or ran past mutmut's time limit
-(an infinite loop is caught, just not quickly); every other verdict (survived, no
+(an infinite loop is caught, just not quickly; ``timed_out`` says how many of the killed
+were caught that way, and ``pyproject.toml`` states the limit); every other verdict (survived, no
 tests, suspicious, segfault, not checked) counts as a survivor and must be explained.
 The exit status is 1 when a survivor has no explanation, so the command is a gate.
 """
@@ -46,6 +48,8 @@ class MutationScore:
     killed: int
     survivors: tuple[tuple[str, str, str | None], ...]  # (mutant, mutmut status, explanation)
     not_run: int = 0
+    timed_out: int = 0
+    by_module: tuple[tuple[str, int, int], ...] = ()  # (module, killed, survived)
 
     @property
     def total(self) -> int:
@@ -59,6 +63,7 @@ class MutationScore:
         return {
             "tool": self.tool,
             "killed": self.killed,
+            "timed_out": self.timed_out,
             "survived": len(self.survivors),
             "total": self.total,
             "score": round(self.killed / self.total, 4) if self.total else 0.0,
@@ -67,6 +72,10 @@ class MutationScore:
                 for mutant, status, explanation in self.survivors
             ],
             "not_run": self.not_run,
+            "by_module": {
+                module: {"killed": killed, "survived": survived, "total": killed + survived}
+                for module, killed, survived in self.by_module
+            },
         }
 
 
@@ -89,7 +98,21 @@ def score(verdicts: dict[str, str], explanations: dict[str, str], tool: str) -> 
         if status not in KILLED_STATUSES | NOT_RUN_STATUSES
     )
     not_run = sum(status in NOT_RUN_STATUSES for status in verdicts.values())
-    return MutationScore(tool=tool, killed=killed, survivors=survivors, not_run=not_run)
+    timed_out = sum(status == "timeout" for status in verdicts.values())
+    return MutationScore(
+        tool=tool, killed=killed, survivors=survivors, not_run=not_run, timed_out=timed_out, by_module=by_module(verdicts)
+    )
+
+
+def by_module(verdicts: dict[str, str]) -> tuple[tuple[str, int, int], ...]:
+    """``(module, killed, survived)`` for each mutated module (``theorems.kl.x_f__mutmut_3`` is in ``theorems.kl``)."""
+    counts: dict[str, list[int]] = {}
+    for mutant, status in verdicts.items():
+        if status in NOT_RUN_STATUSES:
+            continue
+        module = mutant.rsplit(".", 1)[0]
+        counts.setdefault(module, [0, 0])[0 if status in KILLED_STATUSES else 1] += 1
+    return tuple((module, killed, survived) for module, (killed, survived) in sorted(counts.items()))
 
 
 def mutmut_results() -> str:
@@ -118,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     report = result.as_json()
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     print(
-        f"mutation score {report['score']:.1%}: {result.killed} of {result.total} mutants killed, "
+        f"mutation score {report['score']:.1%}: {result.killed} of {result.total} mutants killed "
+        f"({result.timed_out} by the time limit), "
         f"{len(result.survivors)} survived ({len(result.survivors) - len(result.unexplained)} explained as equivalent)"
         + (f"; {result.not_run} not run yet" if result.not_run else "")
     )

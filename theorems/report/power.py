@@ -240,7 +240,8 @@ def parse_benchmarks(raw: Any) -> dict[str, Any]:
 
 
 def parse_mutation(raw: Any) -> dict[str, Any]:
-    """``reports/mutation.json``: ``{"tool", "killed", "survived", "total", "score", "survivors": [{"mutant", "explanation"}]}``."""
+    """``reports/mutation.json``: ``{"tool", "killed", "survived", "total", "score", "survivors": [{"mutant", "explanation"}]}``,
+    and optionally ``timed_out``, ``not_run`` and ``by_module``."""
     if not isinstance(raw, dict):
         raise ValueError("expected an object")
     killed = int(_number(raw.get("killed"), "killed", integer=True))
@@ -250,9 +251,19 @@ def parse_mutation(raw: Any) -> dict[str, Any]:
     survivors = raw.get("survivors", [])
     if not isinstance(survivors, list):
         raise ValueError("survivors is not a list")
+    by_module = raw.get("by_module", {})
+    if not isinstance(by_module, dict):
+        raise ValueError("by_module is not an object")
     return {
         "tool": str(raw.get("tool", "")),
         "killed": killed,
+        "timed_out": int(_number(raw.get("timed_out", 0), "timed_out", integer=True)),
+        "not_run": int(_number(raw.get("not_run", 0), "not_run", integer=True)),
+        "by_module": {
+            str(module): {key: int(_number(counts.get(key), f"by_module.{module}.{key}", integer=True)) for key in ("killed", "survived", "total")}
+            for module, counts in by_module.items()
+            if isinstance(counts, dict)
+        },
         "survived": survived,
         "total": total,
         "score": score,
