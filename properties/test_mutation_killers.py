@@ -1128,7 +1128,7 @@ def test_the_goodness_of_fit_experiment_detects_its_stated_error_at_the_suites_a
     assert [_goodness_of_fit_alarm(seed, alpha, False) for seed in range(5)] == [False] * 5
 
 
-def test_the_calibration_check_names_its_design_its_detectable_error_and_its_stated_alpha() -> None:
+def test_a_fresh_density_calibration_check_names_its_design_its_detectable_error_and_its_stated_alpha() -> None:
     # Built afresh: RANDOM_CHECKS was built when the module was imported.
     (check,) = density_calibration_checks()
     assert [c.name for c in RANDOM_CHECKS] == [check.name]
@@ -1251,7 +1251,7 @@ def test_the_monte_carlo_experiment_alarms_exactly_when_the_claim_leaves_the_bou
     assert 0 < sum(verdicts) < 200
 
 
-def test_the_monte_carlo_calibration_check_names_its_design_its_detectable_error_and_its_stated_alpha() -> None:
+def test_a_fresh_monte_carlo_calibration_check_names_its_design_its_detectable_error_and_its_stated_alpha() -> None:
     (check,) = kl_calibration_checks()
     assert [c.name for c in KL_RANDOM_CHECKS] == [check.name]
     assert check.name == "gaussian-kl: median-of-means Monte Carlo bound (blocks of 100)"

@@ -32,11 +32,13 @@ from theorems.kl import (
     joint_kl_by_cubature,
     kl_rounding_tolerance,
     laplace_density,
+    logistic_density,
     normal_density,
     product_pmf,
+    student_t_density,
     to_real_line,
 )
-from theorems.quadrature import OracleValue, compare_scalar
+from theorems.quadrature import OracleError, OracleValue, compare_scalar
 from theorems.theorem import InvalidInput
 
 P = np.array([0.25, 0.75])
@@ -309,8 +311,9 @@ def test_the_joint_box_is_split_at_every_combination_of_the_kinks_inside_it(monk
     kinked = Axis(1.0, 4.0, 2.5, 3.0, "bounded", (1.0, 2.0, 2.0 + 4e-6, 3.0, 3.0 + 2e-6, 4.0))
     plain = Axis(1.0, 4.0, 2.5, 3.0, "bounded", (1.0, 4.0))
     calls = spy_on_cubature(monkeypatch)
-    joint_kl_by_cubature(lambda x: np.zeros(len(x)), lambda x: np.zeros(len(x)), [kinked, plain])
+    joint_kl_by_cubature(lambda x: np.zeros(len(x)), lambda x: np.zeros(len(x)), [kinked, plain], rtol=1e-5, atol=1e-8)
     (call,) = calls
+    assert (call["rtol"], call["atol"]) == (1e-5, 1e-8)
     np.testing.assert_array_equal(call["lower"], [1.0, 1.0])
     np.testing.assert_array_equal(call["upper"], [4.0, 4.0])
     assert [tuple(point) for point in call["points"]] == [(2.0, 2.5), (2.0 + 4e-6, 2.5), (3.0, 2.5)]
@@ -348,3 +351,58 @@ def test_pmfs_of_different_lengths_are_refused_with_both_shapes() -> None:
     with pytest.raises(InvalidInput) as raised:
         kl_divergence(np.array([0.5, 0.5]), np.array([0.25, 0.25, 0.5]))
     assert str(raised.value) == "p and q must be pmfs on the same finite set; got shapes (2,) and (3,)"
+
+
+KINKED = Axis(1.0, 4.0, 2.5, 3.0, "bounded", (1.0, 2.0, 2.0 + 4e-6, 3.0, 3.0 + 2e-6, 4.0))
+PLAIN = Axis(1.0, 4.0, 2.5, 3.0, "bounded", ())
+
+
+def failing_cubature(*arguments, **options):
+    raise OracleError("cubature did not converge")
+
+
+def test_when_2d_cubature_fails_nested_quad_integrates_the_same_integrand_over_the_same_cuts(monkeypatch) -> None:
+    calls: list[dict] = []
+    monkeypatch.setattr(kl, "integral_by_cubature", failing_cubature)
+    monkeypatch.setattr(kl, "integral_by_nested_quad", lambda integrand, lower, upper, **options: calls.append({"integrand": integrand, "lower": lower, "upper": upper, **options}) or OracleValue(1.0, 0.0, "spy"))
+    result = joint_kl_by_cubature(lambda x: np.zeros(len(x)), lambda x: np.full(len(x), -1.0), [KINKED, PLAIN], rtol=1e-5, atol=1e-8)
+    assert result == OracleValue(1.0, 0.0, "spy")
+    (call,) = calls
+    assert call["cuts"] == [[2.0, 2.0 + 4e-6, 3.0], [2.5]]
+    assert (call["epsabs"], call["epsrel"]) == (1e-8, 1e-5)
+    np.testing.assert_array_equal(call["lower"], [1.0, 1.0])
+    np.testing.assert_array_equal(call["upper"], [4.0, 4.0])
+    np.testing.assert_array_equal(call["integrand"](np.array([[2.0, 2.0]])), [1.0])  # e⁰·(0 − (−1))
+
+
+def test_when_3d_cubature_fails_the_failure_is_reported_not_retried(monkeypatch) -> None:
+    monkeypatch.setattr(kl, "integral_by_cubature", failing_cubature)
+    with pytest.raises(OracleError, match="cubature did not converge"):
+        joint_kl_by_cubature(lambda x: np.zeros(len(x)), lambda x: np.zeros(len(x)), [PLAIN, PLAIN, PLAIN])
+
+
+@pytest.mark.parametrize("tail", ["power", "exponential"])
+def test_the_substitution_is_increasing_maps_zero_to_the_centre_and_inverts(tail: str) -> None:
+    # Scale 3, not 2: s² and 2s coincide at 2.
+    axis = Axis(-math.inf, math.inf, 1.0, 3.0, tail)
+    t = np.array([-0.9, -0.5, 0.0, 0.25, 0.8])
+    x, dx = to_real_line(t, axis)
+    assert np.all(np.diff(x) > 0) and np.all(dx > 0) and x[2] == 1.0
+    assert from_real_line(1.0, axis) == 0.0
+    for t_i, x_i in zip(t, x):
+        assert math.isclose(from_real_line(float(x_i), axis), t_i, rel_tol=64 * U64, abs_tol=64 * U64)
+
+
+@pytest.mark.parametrize(
+    ("density", "reference", "fields"),
+    [
+        (logistic_density(0.7, 1.3), stats.logistic(loc=0.7, scale=1.3), ("Logistic(0.7, 1.3)", "exponential", math.inf, (0.7,))),
+        (student_t_density(3.0, 0.7, 1.3), stats.t(3.0, loc=0.7, scale=1.3), ("t_3(0.7, 1.3)", "power", 3.0, (0.7,))),
+    ],
+    ids=["logistic", "student-t"],
+)
+def test_a_density_is_scipys_and_names_its_tail_and_kinks(density, reference, fields) -> None:
+    x = np.array([-3.0, 0.0, 0.7, 2.0, 40.0])
+    np.testing.assert_allclose(density.logpdf(x), reference.logpdf(x), rtol=1e-13, atol=0)
+    assert (density.name, density.tail, density.nu, density.breakpoints) == fields
+    assert (density.lower, density.upper, density.centre, density.scale) == (-math.inf, math.inf, 0.7, 1.3)
