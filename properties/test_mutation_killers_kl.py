@@ -24,6 +24,7 @@ from theorems.kl import (
     IndependentPmfs,
     PmfPair,
     beta_density,
+    finite_kl_expected,
     check_kl_additivity,
     check_kl_nonnegativity,
     from_real_line,
@@ -34,9 +35,11 @@ from theorems.kl import (
     laplace_density,
     logistic_density,
     normal_density,
+    normal_mixture_density,
     product_pmf,
     student_t_density,
     to_real_line,
+    uniform_density,
 )
 from theorems.quadrature import OracleError, OracleValue, compare_scalar
 from theorems.theorem import InvalidInput
@@ -406,3 +409,49 @@ def test_a_density_is_scipys_and_names_its_tail_and_kinks(density, reference, fi
     np.testing.assert_allclose(density.logpdf(x), reference.logpdf(x), rtol=1e-13, atol=0)
     assert (density.name, density.tail, density.nu, density.breakpoints) == fields
     assert (density.lower, density.upper, density.centre, density.scale) == (-math.inf, math.inf, 0.7, 1.3)
+
+
+def test_a_normal_mixture_is_the_weighted_sum_and_is_laid_out_around_both_modes() -> None:
+    density = normal_mixture_density(0.3, -1.0, 0.5, 2.0, 1.5)
+    x = np.array([-4.0, -1.0, 0.0, 2.0, 9.0])
+    expected = np.log(0.3 * stats.norm(-1.0, 0.5).pdf(x) + 0.7 * stats.norm(2.0, 1.5).pdf(x))
+    np.testing.assert_allclose(density.logpdf(x), expected, rtol=1e-13, atol=0)
+    assert density.name == "0.3·N(-1, 0.5²) + 0.7·N(2, 1.5²)"
+    # centre w·m1 + (1 − w)·m2; scale max(sd) + |m1 − m2|; kinks at both means
+    assert (density.lower, density.upper, density.centre, density.scale, density.tail, density.breakpoints) == (
+        -math.inf, math.inf, 0.3 * -1.0 + 0.7 * 2.0, 1.5 + 3.0, "gaussian", (-1.0, 2.0),
+    )
+
+
+def test_a_uniform_density_is_log_one_over_the_width_inside_and_minus_infinity_outside() -> None:
+    density = uniform_density(-1.0, 2.0)
+    values = density.logpdf(np.array([[-2.0, 0.0], [1.5, 2.5]]))
+    assert values.shape == (2, 2)
+    np.testing.assert_array_equal(values, [[-np.inf, -math.log(3.0)], [-math.log(3.0), -np.inf]])
+    assert (density.name, density.lower, density.upper, density.centre, density.scale, density.tail, density.breakpoints) == (
+        "U[-1, 2]", -1.0, 2.0, 0.5, 3.0, "bounded", (-1.0, 2.0),
+    )
+
+
+@pytest.mark.parametrize(
+    ("f", "g", "margin", "finite"),
+    [
+        (uniform_density(-1.0, 2.0), uniform_density(0.0, 3.0), 0.0, False),  # f leaves g's support on the left
+        (uniform_density(0.0, 3.0), uniform_density(-1.0, 2.0), 0.0, False),  # ... and on the right
+        (uniform_density(0.0, 1.0), uniform_density(-1.0, 2.0), 0.0, True),
+        (student_t_density(2.5, 0.0, 1.0), normal_density(0.0, 1.0), 0.0, True),  # a Gaussian g needs E x² < ∞: ν > 2
+        (student_t_density(2.0, 0.0, 1.0), normal_density(0.0, 1.0), 0.0, False),
+        (student_t_density(2.5, 0.0, 1.0), normal_density(0.0, 1.0), 1.0, False),  # margin: ν > 3
+        (normal_density(0.0, 1.0), normal_density(0.0, 1.0), 0.0, True),
+        (student_t_density(1.5, 0.0, 1.0), laplace_density(0.0, 1.0), 0.0, True),  # a Laplace g needs E|x| < ∞: ν > 1
+        (student_t_density(1.0, 0.0, 1.0), laplace_density(0.0, 1.0), 0.0, False),
+        (student_t_density(1.0, 0.0, 1.0), student_t_density(3.0, 0.0, 1.0), 0.0, True),  # −log g ~ log|x|
+    ],
+    ids=["left-of-support", "right-of-support", "inside-support", "t2.5-vs-normal", "t2-vs-normal", "t2.5-vs-normal-margin",
+         "normal-vs-normal", "t1.5-vs-laplace", "t1-vs-laplace", "cauchy-vs-t3"],
+)
+def test_a_kl_is_expected_finite_exactly_when_supports_nest_and_the_moment_exists(f, g, margin: float, finite: bool) -> None:
+    if margin:
+        assert finite_kl_expected(f, g, margin=margin) is finite
+    else:
+        assert finite_kl_expected(f, g) is finite
