@@ -32,6 +32,7 @@ from theorems.kl import (
     kl_divergence,
     joint_kl_by_cubature,
     kl_rounding_tolerance,
+    quadrature_breakpoints,
     laplace_density,
     logistic_density,
     normal_density,
@@ -401,8 +402,9 @@ def test_the_substitution_is_increasing_maps_zero_to_the_centre_and_inverts(tail
     [
         (logistic_density(0.7, 1.3), stats.logistic(loc=0.7, scale=1.3), ("Logistic(0.7, 1.3)", "exponential", math.inf, (0.7,))),
         (student_t_density(3.0, 0.7, 1.3), stats.t(3.0, loc=0.7, scale=1.3), ("t_3(0.7, 1.3)", "power", 3.0, (0.7,))),
+        (laplace_density(0.7, 1.3), stats.laplace(loc=0.7, scale=1.3), ("Laplace(0.7, 1.3)", "exponential", math.inf, (0.7,))),
     ],
-    ids=["logistic", "student-t"],
+    ids=["logistic", "student-t", "laplace"],
 )
 def test_a_density_is_scipys_and_names_its_tail_and_kinks(density, reference, fields) -> None:
     x = np.array([-3.0, 0.0, 0.7, 2.0, 40.0])
@@ -428,6 +430,7 @@ def test_a_uniform_density_is_log_one_over_the_width_inside_and_minus_infinity_o
     values = density.logpdf(np.array([[-2.0, 0.0], [1.5, 2.5]]))
     assert values.shape == (2, 2)
     np.testing.assert_array_equal(values, [[-np.inf, -math.log(3.0)], [-math.log(3.0), -np.inf]])
+    np.testing.assert_array_equal(density.logpdf(np.array([-1.0, 2.0])), [-math.log(3.0)] * 2)  # both ends belong to the support
     assert (density.name, density.lower, density.upper, density.centre, density.scale, density.tail, density.breakpoints) == (
         "U[-1, 2]", -1.0, 2.0, 0.5, 3.0, "bounded", (-1.0, 2.0),
     )
@@ -445,13 +448,26 @@ def test_a_uniform_density_is_log_one_over_the_width_inside_and_minus_infinity_o
         (normal_density(0.0, 1.0), normal_density(0.0, 1.0), 0.0, True),
         (student_t_density(1.5, 0.0, 1.0), laplace_density(0.0, 1.0), 0.0, True),  # a Laplace g needs E|x| < ∞: ν > 1
         (student_t_density(1.0, 0.0, 1.0), laplace_density(0.0, 1.0), 0.0, False),
+        (student_t_density(1.5, 0.0, 1.0), laplace_density(0.0, 1.0), 1.0, False),  # margin: ν > 2
         (student_t_density(1.0, 0.0, 1.0), student_t_density(3.0, 0.0, 1.0), 0.0, True),  # −log g ~ log|x|
     ],
     ids=["left-of-support", "right-of-support", "inside-support", "t2.5-vs-normal", "t2-vs-normal", "t2.5-vs-normal-margin",
-         "normal-vs-normal", "t1.5-vs-laplace", "t1-vs-laplace", "cauchy-vs-t3"],
+         "normal-vs-normal", "t1.5-vs-laplace", "t1-vs-laplace", "t1.5-vs-laplace-margin", "cauchy-vs-t3"],
 )
 def test_a_kl_is_expected_finite_exactly_when_supports_nest_and_the_moment_exists(f, g, margin: float, finite: bool) -> None:
     if margin:
         assert finite_kl_expected(f, g, margin=margin) is finite
     else:
         assert finite_kl_expected(f, g) is finite
+
+
+def test_quadrature_pieces_end_at_the_support_and_break_at_kinks_and_twelve_scales_out() -> None:
+    # f = Laplace(0.5, 1), g = N(0, 2): scale 2, kinks at 0 and 0.5, and ±24 around each centre;
+    # on [−30, 20] the points 24.5 and 24 fall outside, −23.5 and −24 inside.
+    pieces = quadrature_breakpoints((laplace_density(0.5, 1.0), normal_density(0.0, 2.0)), -30.0, 20.0)
+    assert pieces == [-30.0, -24.0, -23.5, 0.0, 0.5, 20.0]
+    # A support's own ends are not repeated, and points within 1e-6 of the scale (here 2) merge.
+    uniform = uniform_density(-1.0, 2.0)
+    assert quadrature_breakpoints((uniform, uniform), -1.0, 2.0) == [-1.0, 2.0]
+    close = (laplace_density(0.0, 2.0), laplace_density(1.5e-6, 2.0))
+    assert quadrature_breakpoints(close, -5.0, 5.0) == [-5.0, 0.0, 5.0]

@@ -579,3 +579,10 @@ def test_the_main_check_compares_the_prediction_with_the_cached_batched_estimate
     assert found.error == abs(predicted - estimate.mean) and found.tolerance == estimate.half_width
     assert found.expected == f"{estimate.mean:.6g} ± {estimate.half_width:.2g} (Monte Carlo over {estimate.networks} batched networks)"
     assert found.actual == f"{predicted:.17g}" and found.holds
+
+
+@pytest.mark.parametrize("theorem", [VARIANCE_RECURSION, VARIANCE_RECURSION_RELU], ids=lambda theorem: theorem.id)
+def test_a_check_given_no_case_names_its_theorem(theorem) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        theorem.check(lambda widths: 1.0, [4, 4])
+    assert str(raised.value) == f"{theorem.id} checks a VarianceCase(widths, inputs, seed), got list"
