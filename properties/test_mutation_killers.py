@@ -33,9 +33,12 @@ from theorems.fold import (
     STATEMENT,
     FoldCase,
     _fold_theorem,
+    _unfused_in_float64,
     fold_conv,
     fold_linear,
     fold_tolerance,
+    folded_weight,
+    layer_dims,
     modified_argument,
     require_foldable,
     state_snapshot,
@@ -259,7 +262,7 @@ def test_compare_elementwise_names_a_wrong_shape() -> None:
         theorem_id="t", example="e", expected=torch.zeros(3), actual=torch.zeros(2, 3),
         tolerance=torch.tensor(1.0), tolerance_reason="r",
     )
-    assert found.failure == "returned shape (2, 3), expected (3,)"
+    assert found == implementation_failure("t", "e", "returned shape (2, 3), expected (3,)")
 
 
 def test_compare_elementwise_counts_non_finite_values() -> None:
@@ -267,7 +270,7 @@ def test_compare_elementwise_counts_non_finite_values() -> None:
         theorem_id="t", example="e", expected=torch.zeros(3), actual=torch.tensor([math.nan, 0.0, math.inf]),
         tolerance=torch.tensor(1.0), tolerance_reason="r",
     )
-    assert found.failure == "returned 2 non-finite values (NaN or inf)"
+    assert found == implementation_failure("t", "e", "returned 2 non-finite values (NaN or inf)")
 
 
 # --- toeplitz.py: the matrix check -----------------------------------------------------
@@ -627,7 +630,8 @@ def test_fold_check_names_the_argument_an_implementation_modified(vandalise, fai
         vandalise(layer, bn)
         return folded
 
-    assert FOLD_LINEAR.check(implementation, case).failure == failure
+    example = repr(case)  # before the implementation alters the case
+    assert FOLD_LINEAR.check(implementation, case) == implementation_failure("fold-linear", example, failure)
 
 
 def test_modified_argument_notices_a_buffer_that_vanished_or_changed_shape() -> None:
@@ -666,6 +670,54 @@ def test_require_foldable_says_which_hypothesis_failed(layer, bn, message: str) 
     with pytest.raises(InvalidInput) as raised:
         require_foldable(layer, bn, (nn.Linear,))
     assert str(raised.value) == message
+
+
+def without_running_variance() -> nn.BatchNorm1d:
+    bn = nn.BatchNorm1d(2).eval()
+    bn.running_var = None
+    return bn
+
+
+def not_tracking() -> nn.BatchNorm1d:
+    bn = nn.BatchNorm1d(2).eval()
+    bn.track_running_stats = False  # the buffers are still there
+    return bn
+
+
+@pytest.mark.parametrize("bn", [without_running_variance(), not_tracking()], ids=["no-running-var", "flag-off"])
+def test_require_foldable_needs_the_flag_and_both_running_statistics(bn: nn.BatchNorm1d) -> None:
+    with pytest.raises(InvalidInput, match=r"^bn has no running statistics \(track_running_stats=False\); nothing can be folded$"):
+        require_foldable(nn.Linear(1, 2), bn, (nn.Linear,))
+
+
+def test_a_fold_case_without_running_statistics_still_shows_itself() -> None:
+    case = FoldCase(nn.Linear(1, 2), nn.BatchNorm1d(2, track_running_stats=False), torch.zeros(1, 1))
+    assert "BatchNorm1d(2, affine=True, no running stats)" in repr(case)
+
+
+def test_a_linear_layer_has_no_spatial_dimensions() -> None:
+    assert [layer_dims(nn.Linear(1, 1)), layer_dims(nn.Conv1d(1, 1, 1)), layer_dims(nn.ConvTranspose3d(1, 1, 1))] == [0, 1, 3]
+
+
+def test_folded_weight_by_default_scales_each_output_row_of_an_ungrouped_layer() -> None:
+    weight = torch.arange(12.0).reshape(4, 3, 1)
+    scale = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    assert torch.equal(folded_weight(weight, scale), weight * scale.view(4, 1, 1))
+
+
+def test_a_grouped_convs_tolerance_counts_in_channels_over_groups_times_kernel_terms() -> None:
+    conv = nn.Conv1d(4, 2, 3, groups=2)
+    case = FoldCase(conv, nn.BatchNorm1d(2).eval(), torch.zeros(1, 4, 5))
+    _, reason = fold_tolerance(case)
+    assert reason.startswith("(k+8)(u+u64)·T with k=6 terms per output, u=5.96e-08,")
+
+
+def test_the_oracle_and_the_tolerance_leave_the_case_in_its_own_dtype() -> None:
+    # Both work on float64 copies; a shallow copy would convert the case's own modules.
+    case = linear_case()
+    _unfused_in_float64(case)
+    term_magnitude(case.layer, case.bn, case.x)
+    assert case.layer.weight.dtype == case.bn.running_var.dtype == torch.float32
 
 
 def test_require_foldable_pairs_each_conv_dimension_with_its_batchnorm() -> None:
@@ -1261,3 +1313,30 @@ def test_a_fresh_monte_carlo_calibration_check_names_its_design_its_detectable_e
     assert check.stated_alpha() == per_check_false_alarm("gaussian-kl", checks_per_example=1)
     assert check.stated_power == 0.99
     assert check.alarm is _monte_carlo_alarm
+
+
+
+@pytest.mark.parametrize(
+    ("mean", "cov", "message"),
+    [
+        ([[0.0]], [[1.0]], "mean must be (n,) and cov (n, n); got mean(1, 1), cov(1, 1)"),
+        ([0.0, 0.0], [[1.0]], "mean must be (n,) and cov (n, n); got mean(2,), cov(1, 1)"),
+        ([math.nan], [[1.0]], "mean and cov must be finite"),
+        # |Σ − Σᵀ| ≤ 16u·max|Σ| is symmetric: 16.5u off at max 1 is not (0.25 + 16.5u is a float) ...
+        ([0.0, 0.0], [[1.0, 0.25], [0.25 + 16.5 * U64, 1.0]], "cov must be symmetric"),
+        ([0.0, 0.0], [[1.0, 2.0], [2.0, 1.0]], "cov must be positive definite (Cholesky failed); a singular A has no density"),
+    ],
+    ids=["mean-2d", "shapes-differ", "not-finite", "asymmetric-by-16.5u", "indefinite"],
+)
+def test_the_reference_refuses_bad_gaussian_parameters_saying_which(mean, cov, message: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        affine_gaussian_log_density(np.zeros(np.shape(mean)[-1]), np.array(mean), np.array(cov))
+    assert str(raised.value) == message
+
+
+def test_an_asymmetry_within_sixteen_ulps_of_the_largest_entry_is_accepted() -> None:
+    # ... and 40u off at max 4 is within 16u·4 = 64u (rtol 0: the allowance scales with max|Σ| only).
+    cov = np.array([[4.0, 0.5], [0.5 + 40 * U64, 1.0]])
+    assert math.isfinite(affine_gaussian_log_density(np.zeros(2), np.zeros(2), cov))
+    with pytest.raises(InvalidInput, match="^cov must be symmetric$"):
+        affine_gaussian_log_density(np.zeros(2), np.zeros(2), np.array([[4.0, 0.5], [0.5 + 65 * U64, 1.0]]))

@@ -32,6 +32,8 @@ from theorems.kl import (
     kl_divergence,
     joint_kl_by_cubature,
     kl_rounding_tolerance,
+    log_ratio_integrand,
+    separated,
     quadrature_breakpoints,
     laplace_density,
     logistic_density,
@@ -403,8 +405,9 @@ def test_the_substitution_is_increasing_maps_zero_to_the_centre_and_inverts(tail
         (logistic_density(0.7, 1.3), stats.logistic(loc=0.7, scale=1.3), ("Logistic(0.7, 1.3)", "exponential", math.inf, (0.7,))),
         (student_t_density(3.0, 0.7, 1.3), stats.t(3.0, loc=0.7, scale=1.3), ("t_3(0.7, 1.3)", "power", 3.0, (0.7,))),
         (laplace_density(0.7, 1.3), stats.laplace(loc=0.7, scale=1.3), ("Laplace(0.7, 1.3)", "exponential", math.inf, (0.7,))),
+        (normal_density(0.7, 1.3), stats.norm(loc=0.7, scale=1.3), ("N(0.7, 1.3²)", "gaussian", math.inf, (0.7,))),
     ],
-    ids=["logistic", "student-t", "laplace"],
+    ids=["logistic", "student-t", "laplace", "normal"],
 )
 def test_a_density_is_scipys_and_names_its_tail_and_kinks(density, reference, fields) -> None:
     x = np.array([-3.0, 0.0, 0.7, 2.0, 40.0])
@@ -471,3 +474,16 @@ def test_quadrature_pieces_end_at_the_support_and_break_at_kinks_and_twelve_scal
     assert quadrature_breakpoints((uniform, uniform), -1.0, 2.0) == [-1.0, 2.0]
     close = (laplace_density(0.0, 2.0), laplace_density(1.5e-6, 2.0))
     assert quadrature_breakpoints(close, -5.0, 5.0) == [-5.0, 0.0, 5.0]
+
+
+def test_the_1d_integrand_is_zero_where_f_vanishes_and_f_log_f_over_g_elsewhere() -> None:
+    integrand = log_ratio_integrand(uniform_density(0.0, 1.0), normal_density(0.0, 1.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = integrand(np.array([-1.0, 0.5]))
+    assert values.dtype == np.float64
+    np.testing.assert_allclose(values, [0.0, 0.0 - stats.norm.logpdf(0.5)], rtol=1e-15, atol=0)
+
+
+def test_cuts_exactly_one_gap_apart_merge() -> None:
+    assert separated([0.0, 0.5, 0.75], 0.5) == [0.0, 0.75]

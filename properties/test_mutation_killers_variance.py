@@ -26,7 +26,7 @@ from properties.variance_strategies import depth_capped_widths
 from theorems import variance
 from theorems.theorem import InvalidInput
 from theorems.tolerance import UNIT_ROUNDOFF, gamma
-from theorems.false_alarms import SHARES
+from theorems.false_alarms import SHARES, per_check_false_alarm
 from theorems.profiles import loaded_profile_examples, scaled
 from theorems.variance import (
     CALIBRATION_WIDTHS,
@@ -586,3 +586,12 @@ def test_a_check_given_no_case_names_its_theorem(theorem) -> None:
     with pytest.raises(InvalidInput) as raised:
         theorem.check(lambda widths: 1.0, [4, 4])
     assert str(raised.value) == f"{theorem.id} checks a VarianceCase(widths, inputs, seed), got list"
+
+
+def test_a_check_run_on_a_fraction_of_too_few_examples_still_counts_one(monkeypatch) -> None:
+    # Under a 5-example profile the "check" share (a tenth) rounds up to one example, not two.
+    import theorems.variance as variance
+
+    monkeypatch.setattr(variance, "loaded_profile_examples", lambda: 5)
+    expected = per_check_false_alarm("variance-recursion", checks_per_example=CHECKS_PER_EXAMPLE.get("check", 1), examples=1)
+    assert variance.false_alarm("variance-recursion", "check") == expected * variance.SUB_SHARES["check"]
