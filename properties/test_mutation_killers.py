@@ -703,6 +703,9 @@ def test_folded_weight_by_default_scales_each_output_row_of_an_ungrouped_layer()
     weight = torch.arange(12.0).reshape(4, 3, 1)
     scale = torch.tensor([1.0, 2.0, 3.0, 4.0])
     assert torch.equal(folded_weight(weight, scale), weight * scale.view(4, 1, 1))
+    # A transposed weight (C_in, C_out, k) is ungrouped by default: output channel j meets scale[j].
+    transposed = torch.arange(8.0).reshape(2, 4, 1)
+    assert torch.equal(folded_weight(transposed, scale, transpose=True), transposed * scale.view(1, 4, 1))
 
 
 def test_a_grouped_convs_tolerance_counts_in_channels_over_groups_times_kernel_terms() -> None:

@@ -400,16 +400,17 @@ def test_the_substitution_is_increasing_maps_zero_to_the_centre_and_inverts(tail
 
 
 @pytest.mark.parametrize(
-    ("density", "reference", "fields"),
+    ("build", "reference", "fields"),
     [
-        (logistic_density(0.7, 1.3), stats.logistic(loc=0.7, scale=1.3), ("Logistic(0.7, 1.3)", "exponential", math.inf, (0.7,))),
-        (student_t_density(3.0, 0.7, 1.3), stats.t(3.0, loc=0.7, scale=1.3), ("t_3(0.7, 1.3)", "power", 3.0, (0.7,))),
-        (laplace_density(0.7, 1.3), stats.laplace(loc=0.7, scale=1.3), ("Laplace(0.7, 1.3)", "exponential", math.inf, (0.7,))),
-        (normal_density(0.7, 1.3), stats.norm(loc=0.7, scale=1.3), ("N(0.7, 1.3²)", "gaussian", math.inf, (0.7,))),
+        (lambda: logistic_density(0.7, 1.3), stats.logistic(loc=0.7, scale=1.3), ("Logistic(0.7, 1.3)", "exponential", math.inf, (0.7,))),
+        (lambda: student_t_density(3.0, 0.7, 1.3), stats.t(3.0, loc=0.7, scale=1.3), ("t_3(0.7, 1.3)", "power", 3.0, (0.7,))),
+        (lambda: laplace_density(0.7, 1.3), stats.laplace(loc=0.7, scale=1.3), ("Laplace(0.7, 1.3)", "exponential", math.inf, (0.7,))),
+        (lambda: normal_density(0.7, 1.3), stats.norm(loc=0.7, scale=1.3), ("N(0.7, 1.3²)", "gaussian", math.inf, (0.7,))),
     ],
     ids=["logistic", "student-t", "laplace", "normal"],
 )
-def test_a_density_is_scipys_and_names_its_tail_and_kinks(density, reference, fields) -> None:
+def test_a_density_built_in_the_test_is_scipys_and_names_its_tail_and_kinks(build, reference, fields) -> None:
+    density = build()  # built in the test, not at collection: a mutated constructor must be the one called
     x = np.array([-3.0, 0.0, 0.7, 2.0, 40.0])
     np.testing.assert_allclose(density.logpdf(x), reference.logpdf(x), rtol=1e-13, atol=0)
     assert (density.name, density.tail, density.nu, density.breakpoints) == fields
@@ -466,9 +467,10 @@ def test_a_kl_is_expected_finite_exactly_when_supports_nest_and_the_moment_exist
 
 def test_quadrature_pieces_end_at_the_support_and_break_at_kinks_and_twelve_scales_out() -> None:
     # f = Laplace(0.5, 1), g = N(0, 2): scale 2, kinks at 0 and 0.5, and ±24 around each centre;
-    # on [−30, 20] the points 24.5 and 24 fall outside, −23.5 and −24 inside.
-    pieces = quadrature_breakpoints((laplace_density(0.5, 1.0), normal_density(0.0, 2.0)), -30.0, 20.0)
-    assert pieces == [-30.0, -24.0, -23.5, 0.0, 0.5, 20.0]
+    # on [−30, 30] all of them are inside, on [−30, 20] the two at +24 are not.
+    densities = (laplace_density(0.5, 1.0), normal_density(0.0, 2.0))
+    assert quadrature_breakpoints(densities, -30.0, 30.0) == [-30.0, -24.0, -23.5, 0.0, 0.5, 24.0, 24.5, 30.0]
+    assert quadrature_breakpoints(densities, -30.0, 20.0) == [-30.0, -24.0, -23.5, 0.0, 0.5, 20.0]
     # A support's own ends are not repeated, and points within 1e-6 of the scale (here 2) merge.
     uniform = uniform_density(-1.0, 2.0)
     assert quadrature_breakpoints((uniform, uniform), -1.0, 2.0) == [-1.0, 2.0]
