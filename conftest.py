@@ -11,16 +11,26 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
 from hypothesis import settings
 
 from theorems.profiles import load_profile
 
 load_profile()
-# The generated tensors are tiny: intra-op threads only add synchronisation (measured
-# 50x slower per fold check with 2 threads on a loaded 2-core machine), and pytest-xdist
-# already gives each worker a core of its own.
-torch.set_num_threads(1)
+
+
+def pin_torch_to_one_thread(config) -> None:
+    """In every process that runs tests (not an xdist controller, which only schedules).
+
+    The generated tensors are tiny: intra-op threads only add synchronisation (measured
+    50x slower per fold check with 2 threads on a loaded 2-core machine), and pytest-xdist
+    already gives each worker a core of its own. The controller skips torch's import
+    (2.5 s here) before it can start the workers.
+    """
+    if getattr(config, "workerinput", None) is None and config.getoption("numprocesses", default=None):
+        return
+    import torch
+
+    torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)
@@ -70,6 +80,7 @@ def cheapest_first(item) -> int:
 
 
 def pytest_configure(config) -> None:
+    pin_torch_to_one_thread(config)
     path = config.getoption("--property-figures", default=None)
     if path:  # absolute, so tests that change directory still write to the same file
         config.option.property_figures = str(Path(path).resolve())

@@ -11,8 +11,10 @@ import contextlib
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:  # torch is imported where a tensor is compared: `import theorems` stays light
+    import torch
 
 __all__ = ["Evidence", "compare_elementwise", "implementation_failure", "observing_evidence"]
 
@@ -110,6 +112,8 @@ def compare_elementwise(
     The reported ``error``/``tolerance`` pair is taken at the element with the largest
     ratio, so ``ratio`` is the worst error-to-tolerance ratio over all elements.
     """
+    import torch
+
     if actual.shape != expected.shape:
         return implementation_failure(
             theorem_id, example, f"returned shape {tuple(actual.shape)}, expected {tuple(expected.shape)}"
