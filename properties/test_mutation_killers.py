@@ -22,6 +22,7 @@ from hypothesis.extra.numpy import arrays
 from torch import nn
 
 from properties.gaussian_strategies import gaussian_pairs
+from properties.records import recorded
 from properties.toeplitz_strategies import general_cases
 from theorems.evidence import Evidence, compare_elementwise, implementation_failure, observing_evidence
 from theorems.fold import (
@@ -964,13 +965,6 @@ THREE_D = AffineGaussianCase(np.diag([1.0, 2.0, 4.0]), np.array([0.5, -1.0, 0.12
 HOW = "change of variables: −(n/2)log 2π − log|det A| − ½|A⁻¹(x−b)|²"
 
 
-def recorded_density(implementation, case) -> tuple[Evidence, list[Evidence]]:
-    seen: list[Evidence] = []
-    with observing_evidence(seen.append):
-        verdict = check_affine_gaussian_density(implementation, case)
-    return verdict, seen
-
-
 def expected_evidence(case: AffineGaussianCase, index: int, shown_point: str, actual: float) -> Evidence:
     point = case.points[index]
     tolerance, reason = log_density_tolerance(case, point)
@@ -1003,7 +997,7 @@ def test_a_malformed_case_still_shows_itself_with_no_determinant() -> None:
 def test_the_check_records_every_point_in_full_and_returns_the_worst() -> None:
     # Off by 1e-12 at the first point and by 3e-12 at the second: the second is the worst.
     offsets = {1.5: 1e-12, -1.5: 3e-12}
-    verdict, seen = recorded_density(lambda x, mean, cov: affine_gaussian_log_density(x, mean, cov) + offsets[float(x[0])], ONE_D)
+    verdict, seen = recorded(check_affine_gaussian_density, lambda x, mean, cov: affine_gaussian_log_density(x, mean, cov) + offsets[float(x[0])], ONE_D)
     first = expected_evidence(ONE_D, 0, "[1.5]", affine_gaussian_log_density(ONE_D.points[0], ONE_D.shift, ONE_D.covariance()) + 1e-12)
     second = expected_evidence(ONE_D, 1, "[-1.5]", affine_gaussian_log_density(ONE_D.points[1], ONE_D.shift, ONE_D.covariance()) + 3e-12)
     assert seen == [first, second]
@@ -1012,19 +1006,19 @@ def test_the_check_records_every_point_in_full_and_returns_the_worst() -> None:
 
 def test_on_a_tie_the_check_returns_the_first_point() -> None:
     # x = ±1.5 around b = 0 give the same q, |x| and tolerance; an exact answer ties at 0.
-    verdict, seen = recorded_density(lambda x, mean, cov: float(gaussian_log_density_by_change_of_variables(x[None, :], np.array([[2.0]]), mean)[0]), ONE_D)
+    verdict, seen = recorded(check_affine_gaussian_density, lambda x, mean, cov: float(gaussian_log_density_by_change_of_variables(x[None, :], np.array([[2.0]]), mean)[0]), ONE_D)
     assert seen[0].ratio == seen[1].ratio == 0.0
     assert verdict == seen[0]
 
 
 def test_up_to_two_dimensions_the_point_is_shown_to_four_places() -> None:
     case = AffineGaussianCase(np.eye(2), np.zeros(2), np.array([[0.123456, 1.0]]))
-    verdict, _ = recorded_density(affine_gaussian_log_density, case)
+    verdict, _ = recorded(check_affine_gaussian_density, affine_gaussian_log_density, case)
     assert verdict.example == f"{case!r}; at x=[0.1235, 1.0]"
 
 
 def test_past_two_dimensions_the_point_is_shown_to_three_places() -> None:
-    verdict, _ = recorded_density(affine_gaussian_log_density, THREE_D)
+    verdict, _ = recorded(check_affine_gaussian_density, affine_gaussian_log_density, THREE_D)
     assert verdict.example == f"{THREE_D!r}; at x=[0.25, 0.5, 0.123]"
 
 

@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from theorems.evidence import Evidence, implementation_failure, observing_evidence
+from properties.records import recorded
 from theorems import kl
+from theorems.evidence import Evidence, implementation_failure
 from theorems.kl import (
     U64,
     Axis,
@@ -49,14 +50,6 @@ from theorems.theorem import InvalidInput
 
 P = np.array([0.25, 0.75])
 Q = np.array([0.5, 0.5])
-
-
-def recorded(check, implementation, example) -> tuple[Evidence, list[Evidence]]:
-    """The check's verdict and every Evidence it created on the way."""
-    seen: list[Evidence] = []
-    with observing_evidence(seen.append):
-        verdict = check(implementation, example)
-    return verdict, seen
 
 
 # --- the nonnegativity check -------------------------------------------------------------------
