@@ -98,11 +98,9 @@ def calibrate(check: RandomCheck, runs: int) -> CalibrationResult:
 
 def random_checks() -> tuple[RandomCheck, ...]:
     """Every random check of the suite, as registered by theorem modules (``RANDOM_CHECKS``)."""
-    from theorems.registry import _collect  # the same discovery as theorems and claims
+    from theorems.registry import from_theorem_modules
 
-    import theorems
-
-    return _collect(theorems, "RANDOM_CHECKS")
+    return from_theorem_modules("RANDOM_CHECKS")
 
 
 def main(argv: list[str] | None = None) -> int:

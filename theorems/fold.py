@@ -29,16 +29,16 @@ import torch
 from torch import nn
 
 from theorems.evidence import Evidence, compare_elementwise, implementation_failure
-from theorems.theorem import InvalidInput, Theorem
+from theorems.theorem import InvalidInput
 from theorems.tolerance import UNIT_ROUNDOFF, unit_roundoff
 
 __all__ = [
-    "FOLD_CONV",
-    "FOLD_CONV_TRANSPOSE",
-    "FOLD_LINEAR",
     "FoldCase",
     "batchnorm_scale",
     "check_fold",
+    "check_fold_conv",
+    "check_fold_conv_transpose",
+    "check_fold_linear",
     "fold_conv",
     "fold_conv_transpose",
     "fold_linear",
@@ -322,61 +322,16 @@ def _unfused_in_float64(case: FoldCase) -> torch.Tensor:
     return bn(layer(case.x.double()))
 
 
-STATEMENT = (
-    r"\mathrm{BN}(L(x)) = L'(x),\quad W' = s\cdot W,\quad c' = s\,(c-\mu)+\beta,"
-    r"\quad s = \frac{\gamma}{\sqrt{\sigma^2+\varepsilon}}"
-)
-HYPOTHESES = (
-    "BatchNorm is in eval mode and tracks running statistics (μ, σ²)",
-    "nothing (no nonlinearity) sits between the layer and BatchNorm",
-    "γ = 1, β = 0 when affine=False; c = 0 when bias=False",
-)
-ORACLES = (
-    "the unfused pair bn(layer(x)) evaluated in float64",
-    "torch.nn.utils.fusion as a second implementation (recorded findings)",
-)
+def check_fold_linear(implementation: Callable[[nn.Module, nn.Module], nn.Module], case: FoldCase) -> Evidence:
+    """The check of ``fold-linear``: ``implementation(linear, bn)`` against the unfused pair."""
+    return check_fold("fold-linear", (nn.Linear,), implementation, case)
 
 
-def _fold_theorem(theorem_id: str, title: str, kinds: tuple[type, ...], reference: Callable, contract: str, examples: str) -> Theorem:
-    return Theorem(
-        id=theorem_id,
-        title=title,
-        source="Problem 1",
-        statement=STATEMENT,
-        hypotheses=HYPOTHESES,
-        oracles=ORACLES,
-        contract=contract,
-        reference=reference,
-        check=lambda implementation, case: check_fold(theorem_id, kinds, implementation, case),
-        examples=examples,
-    )
+def check_fold_conv(implementation: Callable[[nn.Module, nn.Module], nn.Module], case: FoldCase) -> Evidence:
+    """The check of ``fold-conv``: ``implementation(conv, bn)`` against the unfused pair."""
+    return check_fold("fold-conv", CONVS, implementation, case)
 
 
-FOLD_LINEAR = _fold_theorem(
-    "fold-linear",
-    "Eval-mode BatchNorm1d folds into the preceding Linear",
-    (nn.Linear,),
-    fold_linear,
-    "(linear: nn.Linear, bn: nn.BatchNorm1d) -> nn.Module computing bn(linear(x)); must not modify its arguments",
-    "properties.fold_strategies:linear_cases",
-)
-FOLD_CONV = _fold_theorem(
-    "fold-conv",
-    "Eval-mode BatchNorm folds into the preceding Conv1d/2d/3d",
-    CONVS,
-    fold_conv,
-    "(conv: nn.Conv1d/2d/3d, bn: nn.BatchNorm1d/2d/3d) -> nn.Module computing bn(conv(x)); "
-    "the signature of torch.nn.utils.fusion.fuse_conv_bn_eval; must not modify its arguments",
-    "properties.fold_strategies:conv_cases",
-)
-FOLD_CONV_TRANSPOSE = _fold_theorem(
-    "fold-conv-transpose",
-    "Eval-mode BatchNorm folds into the preceding ConvTranspose1d/2d/3d",
-    CONV_TRANSPOSES,
-    fold_conv_transpose,
-    "(conv_transpose: nn.ConvTranspose1d/2d/3d, bn: nn.BatchNorm1d/2d/3d) -> nn.Module computing "
-    "bn(conv_transpose(x)); must not modify its arguments",
-    "properties.fold_strategies:conv_transpose_cases",
-)
-
-THEOREMS = (FOLD_LINEAR, FOLD_CONV, FOLD_CONV_TRANSPOSE)
+def check_fold_conv_transpose(implementation: Callable[[nn.Module, nn.Module], nn.Module], case: FoldCase) -> Evidence:
+    """The check of ``fold-conv-transpose``: ``implementation(conv_transpose, bn)`` against the unfused pair."""
+    return check_fold("fold-conv-transpose", CONV_TRANSPOSES, implementation, case)

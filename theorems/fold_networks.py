@@ -24,7 +24,6 @@ from theorems.evidence import Evidence, compare_elementwise, implementation_fail
 from theorems.fold import (
     CONV_TRANSPOSES,
     CONVS,
-    HYPOTHESES,
     batchnorm_scale,
     fold_conv,
     fold_conv_transpose,
@@ -35,11 +34,10 @@ from theorems.fold import (
     term_magnitude,
     terms_per_output,
 )
-from theorems.theorem import InvalidInput, Theorem
+from theorems.theorem import InvalidInput
 from theorems.tolerance import UNIT_ROUNDOFF, unit_roundoff
 
 __all__ = [
-    "FOLD_NETWORK",
     "NetworkCase",
     "SmallNetTest",
     "SmallNetTrain",
@@ -325,21 +323,3 @@ def check_fold_network(implementation: Callable[[nn.Module], nn.Module], case: N
     if remaining and evidence.holds:
         return implementation_failure(theorem_id, example, f"left {len(remaining)} BatchNorm modules unfolded, e.g. {remaining[0]!r}")
     return evidence
-
-
-FOLD_NETWORK = Theorem(
-    id="fold-network",
-    title="Every Conv/Linear → BatchNorm pair of a network folds (smallNet, resnet18, mobilenet_v2)",
-    source="Problem 1",  # smallNetTrain → smallNetTest; beyond the notes: resnet18, mobilenet_v2
-    statement=r"N_{\mathrm{folded}}(x) = N(x)\ \text{ for all } x,\ \text{each pair } \mathrm{BN}\circ L \mapsto L'",
-    hypotheses=HYPOTHESES + ("the network is in eval mode and traceable by torch.fx",),
-    oracles=("the unfused network evaluated in float64", "torch.fx.experimental.optimization.fuse as a second implementation"),
-    contract="(model: nn.Module in eval mode) -> nn.Module computing model(x) with no BatchNorm left; must not modify model",
-    reference=fold_network,
-    check=check_fold_network,
-    examples="properties.fold_strategies:network_cases",
-    # Each example builds and calibrates a whole network (seconds): 1 in ci, 20 in thorough.
-    example_fraction=0.01,
-)
-
-THEOREMS = (FOLD_NETWORK,)

@@ -29,10 +29,9 @@ from scipy import stats
 
 from theorems.evidence import Evidence, implementation_failure
 from theorems.quadrature import compare_scalar, gauss_hermite_rule, integrals_by_cubature, real_scalar
-from theorems.theorem import Claim, InvalidInput, Theorem
+from theorems.theorem import InvalidInput
 
 __all__ = [
-    "AFFINE_GAUSSIAN_DENSITY",
     "AffineGaussianCase",
     "affine_gaussian_log_density",
     "gaussian_moments_by_cubature",
@@ -221,55 +220,6 @@ def notes_signed_jacobian_log_density(x: np.ndarray, mean: np.ndarray, cov: np.n
     preimage = np.linalg.solve(factor, x - mean)
     density = (2 * math.pi) ** (-len(mean) / 2) / np.linalg.det(factor) * math.exp(-0.5 * float(preimage @ preimage))
     return float(np.log(density))
-
-
-STATEMENT = (
-    r"f_X(x) = (2\pi)^{-n/2}\,|\det A|^{-1}\exp\!\big(-\tfrac12\|A^{-1}(x-b)\|^2\big)"
-    r" = (2\pi)^{-n/2}\det(\Sigma)^{-1/2}\exp\!\big(-\tfrac12 (x-b)^\top\Sigma^{-1}(x-b)\big),\quad \Sigma = AA^\top"
-)
-
-AFFINE_GAUSSIAN_DENSITY = Theorem(
-    id=THEOREM_ID,
-    title="The density of AY + b for Y ~ N(0, I) is N(b, AAᵀ)",
-    source="Problem 4",
-    statement=STATEMENT,
-    hypotheses=("Y ~ N(0, I_n)", "A is n × n and invertible (det A of either sign)", "b ∈ Rⁿ"),
-    oracles=(
-        "the change of variables −(n/2)log 2π − log|det A| − ½|A⁻¹(x−b)|² evaluated directly (the check)",
-        "adaptive cubature (n ≤ 2) and Gauss–Hermite after whitening (n > 2): integral 1, mean b, covariance AAᵀ",
-        "scipy.stats.multivariate_normal.logpdf as a second implementation",
-        "samples of AY + b against N(bᵀu, uᵀΣu) on random directions u (DKW goodness of fit)",
-    ),
-    contract="(x: ndarray (n,), mean: ndarray (n,), cov: ndarray (n, n)) -> float, the log-density log N(x; mean, cov)",
-    reference=affine_gaussian_log_density,
-    check=check_affine_gaussian_density,
-    examples="properties.gaussian_strategies:affine_gaussian_cases",
-)
-
-THEOREMS = (AFFINE_GAUSSIAN_DENSITY,)
-
-CLAIMS = (
-    Claim(
-        id="affine-gaussian-density-normaliser",
-        theorem_id=THEOREM_ID,
-        source="Problem 4, last line",
-        transcribed=r"f_X(x) = \frac{1}{(2\pi)^N \det\Sigma}\exp\{-\tfrac12 (x-b)^\top\Sigma^{-1}(x-b)\}",
-        corrected=r"f_X(x) = \frac{1}{(2\pi)^{N/2} (\det\Sigma)^{1/2}}\exp\{-\tfrac12 (x-b)^\top\Sigma^{-1}(x-b)\}",
-        what_is_wrong="the exponents of 2π and of det Σ must be halves (n=1, A=1, b=0, x=0: 1/(2π) ≈ 0.159 vs 1/√(2π) ≈ 0.399)",
-        implementation=notes_normaliser_log_density,
-    ),
-    Claim(
-        id="affine-gaussian-density-signed-jacobian",
-        theorem_id=THEOREM_ID,
-        source="Problem 4, |dy/dx| = 1/det(A)",
-        transcribed=r"\left|\frac{dy}{dx}\right| = \frac{1}{\det(A)}",
-        corrected=r"\left|\frac{dy}{dx}\right| = \frac{1}{|\det(A)|}",
-        what_is_wrong="the Jacobian factor must be |det A|⁻¹; with det A < 0 the formula gives a negative density",
-        implementation=notes_signed_jacobian_log_density,
-    ),
-)
-
-
 # --- moments by integration (an oracle for the whole density) ---------------------------------
 
 

@@ -25,10 +25,9 @@ import numpy as np
 from theorems.evidence import Evidence, implementation_failure
 from theorems.gaussian_density import gaussian_log_density_by_cholesky, require_gaussian_parameters
 from theorems.quadrature import compare_scalar, expectation_by_gauss_hermite, gauss_hermite_rule, real_scalar
-from theorems.theorem import Claim, InvalidInput, Theorem
+from theorems.theorem import InvalidInput
 
 __all__ = [
-    "GAUSSIAN_KL",
     "GaussianPair",
     "check_gaussian_kl",
     "gaussian_kl",
@@ -217,50 +216,6 @@ def notes_gaussian_kl(mu0: np.ndarray, cov0: np.ndarray, mu1: np.ndarray, cov1: 
     log_det_ratio = np.linalg.slogdet(cov0)[1] - np.linalg.slogdet(cov1)[1]
     inverse1 = np.linalg.inv(cov1)
     return 0.5 * float(log_det_ratio - np.trace(inverse1) + np.trace(inverse1 @ cov0))
-
-
-STATEMENT = (
-    r"D(X\|Y) = \tfrac12\Big[\operatorname{tr}(\Sigma_1^{-1}\Sigma_0) + (\mu_1-\mu_0)^\top\Sigma_1^{-1}(\mu_1-\mu_0)"
-    r" - d + \ln\frac{\det\Sigma_1}{\det\Sigma_0}\Big]"
-)
-
-GAUSSIAN_KL = Theorem(
-    id=THEOREM_ID,
-    title="The KL divergence between two Gaussians in closed form",
-    source="Problem 6",
-    statement=STATEMENT,
-    hypotheses=("X ~ N(μ0, Σ0), Y ~ N(μ1, Σ1) on the same R^d", "Σ0, Σ1 symmetric positive definite"),
-    oracles=(
-        "∫ f0 log(f0/f1) by 2-point Gauss–Hermite after whitening by Σ0 (exact for the quadratic log-ratio; the check)",
-        "adaptive quadrature (d = 1) and adaptive cubature (d = 2) of the same integral, with their error estimates",
-        "Monte Carlo with a median-of-means confidence bound",
-        "torch.distributions.kl_divergence as a second implementation",
-        "diagonal covariances: the sum of 1-D KLs (T6, additivity)",
-    ),
-    contract="(mu0: ndarray (d,), cov0: ndarray (d, d), mu1: ndarray (d,), cov1: ndarray (d, d)) -> float, D(N(mu0, cov0) ‖ N(mu1, cov1))",
-    reference=gaussian_kl,
-    check=check_gaussian_kl,
-    examples="properties.gaussian_strategies:gaussian_pairs",
-)
-
-THEOREMS = (GAUSSIAN_KL,)
-
-CLAIMS = (
-    Claim(
-        id="gaussian-kl-notes-last-line",
-        theorem_id=THEOREM_ID,
-        source="Problem 6, last line",
-        transcribed=r"\tfrac12\big[\ln(\det\Sigma_0/\det\Sigma_1) - \operatorname{tr}(\Sigma_1^{-1}) + \operatorname{tr}(\Sigma_1^{-1}\Sigma_0)\big]",
-        corrected=STATEMENT,
-        what_is_wrong=(
-            "the log ratio is inverted, −tr(Σ1⁻¹) should be −d, and the mean term is missing "
-            "(d=1, μ0=μ1=0, Σ0=1, Σ1=2: true ≈ 0.0966, claim ≈ −0.347, negative against T5)"
-        ),
-        implementation=notes_gaussian_kl,
-    ),
-)
-
-
 # --- Monte Carlo with a confidence bound (a random check) ---------------------------------------
 
 MONTE_CARLO_BLOCK = 100

@@ -39,11 +39,9 @@ from theorems.quadrature import (
     integral_by_quad,
     real_scalar,
 )
-from theorems.theorem import InvalidInput, Theorem
+from theorems.theorem import InvalidInput
 
 __all__ = [
-    "KL_ADDITIVITY",
-    "KL_NONNEGATIVITY",
     "Axis",
     "Density1D",
     "IndependentPmfs",
@@ -490,44 +488,3 @@ def joint_kl_by_cubature(
         # cubature's regions; nested adaptive quad resolves each axis on its own. If it
         # fails too, that is the oracle's error, reported, never a pass.
         return integral_by_nested_quad(integrand, lower, upper, cuts=cuts, epsabs=atol, epsrel=rtol)
-
-
-# --- the theorems -------------------------------------------------------------------------------
-
-CONTRACT = "(p: ndarray (k,), q: ndarray (k,)) -> float, D(p‖q) in nats, +inf when some p_i > 0 = q_i"
-
-KL_NONNEGATIVITY = Theorem(
-    id="kl-nonnegativity",
-    title="The KL divergence is nonnegative, and zero only between equal laws",
-    source="Problem 5a",
-    statement=r"D(f\|g) = \int f \log\frac{f}{g} \ge 0,\ \text{with equality iff } f = g \text{ a.e.};\ D = +\infty \text{ unless } f \ll g",
-    hypotheses=("f, g densities (or pmfs) on the same space", "0 log 0 = 0; p log(p/0) = +∞ for p > 0"),
-    oracles=(
-        "the exact finite sum for pmfs (the check), and the property D ≥ 0, = 0 iff p = q",
-        "adaptive quadrature on 1-D densities: normal, Laplace, logistic, Student-t, normal mixtures, uniform, beta",
-        "the pointwise inequality f log(f/g) ≥ f − g at sampled points",
-    ),
-    contract=CONTRACT,
-    reference=kl_divergence,
-    check=check_kl_nonnegativity,
-    examples="properties.kl_strategies:pmf_pairs",
-)
-
-KL_ADDITIVITY = Theorem(
-    id="kl-additivity",
-    title="The KL divergence of independent components is the sum of the components' divergences",
-    source="Problem 5b",
-    statement=r"X, Y \text{ with independent components} \Rightarrow D(X\|Y) = \sum_{i=1}^d D(X_i\|Y_i)",
-    hypotheses=("X = (X_1..X_d) with independent components, Y likewise", "the same product space"),
-    oracles=(
-        "the exact finite sum on the joint pmf and the implementation's own marginal values (the check)",
-        "2-D and 3-D adaptive cubature of the joint density as a whole against 1-D quadratures",
-        "correlated Gaussians with the same marginals: D(joint) ≠ Σ D(marginals) (the hypothesis is needed)",
-    ),
-    contract=CONTRACT,
-    reference=kl_divergence,
-    check=check_kl_additivity,
-    examples="properties.kl_strategies:independent_pmfs",
-)
-
-THEOREMS = (KL_NONNEGATIVITY, KL_ADDITIVITY)

@@ -1,9 +1,10 @@
-"""Every theorem, transcribed claim and wrong implementation, found by module.
+"""Every theorem, transcribed claim and wrong implementation, found by location.
 
-A module of ``theorems`` exposes ``THEOREMS: tuple[Theorem, ...]`` and, where the
-notes got a formula wrong, ``CLAIMS: tuple[Claim, ...]``; a module
-``properties/wrong_*.py`` exposes ``WRONG_IMPLEMENTATIONS: tuple[WrongImplementation, ...]``.
-Discovery walks the packages so that adding one never means editing a central list.
+Each module of :mod:`theorems.statements` exposes ``THEOREMS: tuple[Theorem, ...]``
+and, where the notes got a formula wrong, ``CLAIMS: tuple[Claim, ...]``; each module of
+:mod:`theorems.catalogue` exposes ``WRONG_IMPLEMENTATIONS``. :func:`discover` walks a
+package's modules, so adding one never means editing a central list. Listing the
+theorems imports only the declarations (no torch, no scipy).
 """
 
 from __future__ import annotations
@@ -11,44 +12,48 @@ from __future__ import annotations
 import difflib
 import importlib
 import pkgutil
-
 from typing import Any
 
-import theorems
 from theorems.theorem import Claim, InvalidInput, Theorem, WrongImplementation
 
-__all__ = ["all_claims", "all_theorems", "all_wrong_implementations", "get_theorem"]
+__all__ = ["all_claims", "all_theorems", "all_wrong_implementations", "discover", "from_theorem_modules", "get_theorem"]
 
-# Modules that are machinery, not theorems: importing them for discovery is pointless
-# (and the CLI and plugin would import themselves).
-MACHINERY = {"__main__", "calibration", "cli", "pytest_plugin", "report"}
+STATEMENTS = "theorems.statements"
+CATALOGUE = "theorems.catalogue"
 
 
-def _collect(package: Any, attribute: str, *, prefix: str = "") -> tuple[Any, ...]:
+def discover(package_name: str, attribute: str) -> tuple[Any, ...]:
+    """``attribute`` of every module of ``package_name`` (alphabetical), concatenated."""
+    package = importlib.import_module(package_name)
     found: list[Any] = []
     for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if module_info.name in MACHINERY or not module_info.name.startswith(prefix):
-            continue
-        module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+        module = importlib.import_module(f"{package_name}.{module_info.name}")
         found.extend(getattr(module, attribute, ()))
     return tuple(found)
 
 
 def all_theorems() -> tuple[Theorem, ...]:
     """All registered theorems, in module order then declaration order."""
-    return _collect(theorems, "THEOREMS")
+    return discover(STATEMENTS, "THEOREMS")
 
 
 def all_claims() -> tuple[Claim, ...]:
     """All transcribed claims of the notes that the suite must falsify."""
-    return _collect(theorems, "CLAIMS")
+    return discover(STATEMENTS, "CLAIMS")
 
 
 def all_wrong_implementations() -> tuple[WrongImplementation, ...]:
-    """The catalogue of deliberately wrong implementations, from ``properties/wrong_*.py``."""
-    import properties
+    """The catalogue of deliberately wrong implementations (:mod:`theorems.catalogue`)."""
+    return discover(CATALOGUE, "WRONG_IMPLEMENTATIONS")
 
-    return _collect(properties, "WRONG_IMPLEMENTATIONS", prefix="wrong_")
+
+def from_theorem_modules(attribute: str) -> tuple[Any, ...]:
+    """``attribute`` of each module that holds a theorem's check (its random checks, its figures)."""
+    modules = dict.fromkeys(theorem.check_target.partition(":")[0] for theorem in all_theorems())
+    found: list[Any] = []
+    for name in modules:
+        found.extend(getattr(importlib.import_module(name), attribute, ()))
+    return tuple(found)
 
 
 def get_theorem(theorem_id: str) -> Theorem:

@@ -2,15 +2,21 @@
 
 A :class:`Theorem` is data: an id, its statement in LaTeX, its hypotheses, where it
 comes from in the notes, the oracles that check it, the contract an implementation
-under test must follow, a reference implementation, and a ``check``.
+under test must follow (with the names of its parameters, and the assumptions a user
+may make to restrict the generated domain), a reference implementation, and a
+``check``.
 
 ``check(implementation, example)`` is the single entry point that every route uses:
-the property tests run it on the reference implementation, ``theorems check`` runs it
-on a user's implementation, and the catalogue of deliberately wrong implementations
-runs it on those. It returns :class:`~theorems.evidence.Evidence` (both sides, the
-error, the tolerance and why), and raises :class:`InvalidInput` when the *example*
-breaks the theorem's hypotheses, which is the caller's mistake, not the
-implementation's.
+the property tests run it on the reference implementation, ``theorems check`` and
+:func:`theorems.check` run it on a user's implementation, and the catalogue of
+deliberately wrong implementations runs it on those. It returns
+:class:`~theorems.evidence.Evidence` (both sides, the error, the tolerance and why),
+and raises :class:`InvalidInput` when the *example* breaks the theorem's hypotheses,
+which is the caller's mistake, not the implementation's.
+
+The reference, the check and the example strategy are named as ``"module:attribute"``
+and imported when first used, so that listing the theorems (``theorems list``)
+imports neither torch nor scipy.
 """
 
 from __future__ import annotations
@@ -20,9 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from theorems.evidence import Evidence
-
-__all__ = ["Claim", "InvalidInput", "Theorem", "WrongImplementation", "resolve"]
+__all__ = ["Assumption", "Claim", "InvalidInput", "Theorem", "WrongImplementation", "resolve"]
 
 
 class InvalidInput(ValueError):
@@ -39,12 +43,42 @@ def resolve(target: str) -> Any:
 
 
 @dataclass(frozen=True)
+class Assumption:
+    """A restriction of a theorem's generated domain that a user may ask for (``--assume NAME=VALUE``).
+
+    ``values`` are the values the strategy accepts for its keyword argument ``name``;
+    :meth:`parse` maps a command-line word onto one of them (``2`` onto ``2``,
+    ``false`` onto ``False``, ``float32`` onto ``"float32"``).
+    """
+
+    name: str
+    values: tuple[Any, ...]
+    meaning: str
+
+    def spelled(self, value: Any) -> str:
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    def parse(self, text: Any) -> Any:
+        """The allowed value ``text`` spells (a value itself is accepted too); InvalidInput otherwise."""
+        if not isinstance(text, str):
+            text = str(text).removeprefix("torch.")  # torch.float32 -> "float32"
+        for value in self.values:
+            if self.spelled(value) == text.strip().lower() or self.spelled(value) == text.strip():
+                return value
+        allowed = ", ".join(self.spelled(value) for value in self.values)
+        raise InvalidInput(f"{self.name}={text} is not possible; expected one of {allowed}")
+
+
+@dataclass(frozen=True)
 class Theorem:
     """An executable theorem: its statement, its hypotheses and a check of any implementation.
 
-    ``examples`` names (as ``"module:function"``) a zero-argument function returning
-    the Hypothesis strategy of the examples ``check`` accepts; it is resolved lazily so
-    that this package stays free of test machinery. ``example_fraction`` is the share of
+    ``reference_target``, ``check_target`` and ``examples`` name, as
+    ``"module:attribute"``, the reference implementation, the check
+    ``(implementation, example) -> Evidence`` and a function returning the Hypothesis
+    strategy of the examples (keyword arguments: the ``assumptions``' names).
+    ``parameters`` are the contract's positional parameters, used to refuse a callable
+    that cannot take them before any example runs. ``example_fraction`` is the share of
     the profile's examples one run of the check gets (below 1 where one example costs
     seconds, as a whole network does), the same fraction its property tests run.
     """
@@ -56,27 +90,51 @@ class Theorem:
     hypotheses: tuple[str, ...]
     oracles: tuple[str, ...]
     contract: str
-    reference: Callable[..., Any]
-    check: Callable[[Callable[..., Any], Any], Evidence]
+    parameters: tuple[str, ...]
+    reference_target: str
+    check_target: str
     examples: str
+    assumptions: tuple[Assumption, ...] = ()
     example_fraction: float = 1.0
 
-    def example_strategy(self) -> Any:
-        """The Hypothesis strategy of examples for this theorem's ``check``."""
-        return resolve(self.examples)()
+    @property
+    def reference(self) -> Callable[..., Any]:
+        """The reference implementation (imported on first use)."""
+        return resolve(self.reference_target)
 
-    def check_reference(self, example: Any) -> Evidence:
+    def check(self, implementation: Callable[..., Any], example: Any) -> Any:
+        """Evidence of ``implementation`` on ``example``; InvalidInput if the example breaks the hypotheses."""
+        return resolve(self.check_target)(implementation, example)
+
+    def example_strategy(self, **assume: Any) -> Any:
+        """The Hypothesis strategy of examples for ``check``, restricted by ``assume`` (see :meth:`assumption`)."""
+        return resolve(self.examples)(**assume)
+
+    def check_reference(self, example: Any) -> Any:
         """Run ``check`` on the reference implementation."""
         return self.check(self.reference, example)
+
+    def assumption(self, name: str) -> Assumption:
+        """The assumption called ``name``; InvalidInput naming the known ones otherwise."""
+        for assumption in self.assumptions:
+            if assumption.name == name:
+                return assumption
+        known = ", ".join(a.name for a in self.assumptions) or "none"
+        raise InvalidInput(f"{self.id} has no assumption {name!r}; it takes: {known}")
+
+    def parse_assumptions(self, assume: dict[str, Any] | None) -> dict[str, Any]:
+        """``assume`` with every name known and every value allowed (InvalidInput otherwise)."""
+        return {name: self.assumption(name).parse(value) for name, value in (assume or {}).items()}
 
 
 @dataclass(frozen=True)
 class Claim:
     """A formula as the notes transcribe it, which the suite must show to be false.
 
-    ``implementation`` is the transcribed formula under its theorem's contract; the
-    claim is falsified when ``theorem.check`` fails on it for some example. A claim
-    that stops being falsified means the suite has lost its power: that is a failure.
+    ``implementation_target`` names the transcribed formula (``"module:attribute"``)
+    under its theorem's contract; the claim is falsified when ``theorem.check`` fails on
+    it for some example. A claim that stops being falsified means the suite has lost its
+    power: that is a failure.
     """
 
     id: str
@@ -85,7 +143,11 @@ class Claim:
     transcribed: str
     corrected: str
     what_is_wrong: str
-    implementation: Callable[..., Any]
+    implementation_target: str
+
+    @property
+    def implementation(self) -> Callable[..., Any]:
+        return resolve(self.implementation_target)
 
 
 @dataclass(frozen=True)

@@ -33,12 +33,10 @@ from dataclasses import dataclass, field
 import torch
 
 from theorems.evidence import Evidence, compare_elementwise, implementation_failure
-from theorems.theorem import InvalidInput, Theorem
+from theorems.theorem import InvalidInput
 from theorems.tolerance import UNIT_ROUNDOFF, gamma
 
 __all__ = [
-    "TOEPLITZ_GRADIENT",
-    "TOEPLITZ_MATRIX",
     "ToeplitzCase",
     "block_toeplitz_matrix",
     "check_toeplitz_gradient",
@@ -280,40 +278,3 @@ def check_toeplitz_matrix(implementation: Callable[[torch.Tensor, int], torch.Te
         tolerance=2 * gamma(case.n, U64) * magnitude,
         tolerance_reason=f"2γ_n·Σ|w||x| per output: a product over n={case.n} entries against f={case.kernel_size} terms",
     )
-
-
-TOEPLITZ_GRADIENT = Theorem(
-    id="toeplitz-gradient",
-    title="A conv filter's gradient is the sum of the matrix gradient's superdiagonals",
-    source="Problem 3",
-    statement=r"\frac{\partial \ell}{\partial w_k} = \sum_{i=1}^{n-f+1} \Big(\frac{\partial \ell}{\partial A}\Big)_{i,\,i+k-1},\quad k = 1..f",
-    hypotheses=(
-        "A(w) is the (n−f+1)×n Toeplitz matrix of a valid conv1d (cross-correlation), A_{i,j} = w_{j−i+1}",
-        "ℓ is any differentiable scalar of the layer's output",
-        "stride s and dilation d move w_k to A_{i, s(i−1)+d(k−1)+1}; channels give a block matrix",
-    ),
-    oracles=(
-        "autograd through the dense matrix A(w) (the check)",
-        "autograd through torch.nn.functional.conv1d given the same δ",
-        "central finite differences (torch.autograd.gradcheck) in float64",
-    ),
-    contract="(grad_A: torch.Tensor (n_out, n_in) float64, kernel_size: int) -> torch.Tensor (kernel_size,) float64",
-    reference=superdiagonal_sums,
-    check=check_toeplitz_gradient,
-    examples="properties.toeplitz_strategies:gradient_cases",
-)
-
-TOEPLITZ_MATRIX = Theorem(
-    id="toeplitz-matrix",
-    title="A valid conv1d is multiplication by a Toeplitz matrix",
-    source="Problem 3",
-    statement=r"\mathrm{conv1d}(x, w) = A(w)\,x,\quad A_{i,j} = w_{j-i+1}\ (1 \le j-i+1 \le f)",
-    hypotheses=("valid convolution (no padding), one channel, stride 1, dilation 1",),
-    oracles=("torch.nn.functional.conv1d in float64",),
-    contract="(w: torch.Tensor (f,) float64, n_in: int) -> torch.Tensor (n_in−f+1, n_in)",
-    reference=toeplitz_matrix,
-    check=check_toeplitz_matrix,
-    examples="properties.toeplitz_strategies:gradient_cases",
-)
-
-THEOREMS = (TOEPLITZ_GRADIENT, TOEPLITZ_MATRIX)

@@ -71,16 +71,17 @@ from torch import nn
 from theorems.evidence import Evidence, implementation_failure
 from theorems.false_alarms import per_check_false_alarm
 from theorems.profiles import loaded_profile_examples
-from theorems.theorem import InvalidInput, Theorem
+from theorems.statements.variance import CHECK_EXAMPLE_FRACTION
+from theorems.theorem import InvalidInput
 from theorems.tolerance import UNIT_ROUNDOFF
 
 __all__ = [
     "INPUT_LAWS",
-    "VARIANCE_RECURSION",
-    "VARIANCE_RECURSION_RELU",
     "MonteCarloEstimate",
     "VarianceCase",
     "check_variance",
+    "check_variance_recursion",
+    "check_variance_recursion_relu",
     "check_variance_by_linear_modules",
     "default_linear_parameters",
     "uniformity_evidence",
@@ -122,7 +123,7 @@ SUB_SHARES: dict[str, float] = {
     "uncorrelated": 0.1,
 }
 EXAMPLE_FRACTIONS: dict[str, float] = {
-    "check": 0.1,
+    "check": CHECK_EXAMPLE_FRACTION,
     "linear-modules": 0.03,
     "goodness-of-fit": 0.1,
     "mean": 0.05,
@@ -510,62 +511,19 @@ def uniformity_evidence(theorem_id: str, example: str, what: str, samples: torch
     )
 
 
+def check_variance_recursion(implementation: Callable[[list[int]], float], case: VarianceCase) -> Evidence:
+    """The check of ``variance-recursion``."""
+    return check_variance("variance-recursion", False, implementation, case)
+
+
+def check_variance_recursion_relu(implementation: Callable[[list[int]], float], case: VarianceCase) -> Evidence:
+    """The check of ``variance-recursion-relu``."""
+    return check_variance("variance-recursion-relu", True, implementation, case)
+
+
 def recursion_tolerance(widths: tuple[int, ...]) -> float:
     """Two ways of summing L+1 positive terms of size ≤ 1 differ by at most ~4(L+2)u times the sum."""
     return 4 * (len(widths) + 1) * UNIT_ROUNDOFF[torch.float64] * variance_closed_form(widths)
-
-
-VARIANCE_RECURSION = Theorem(
-    id="variance-recursion",
-    title="Per-coordinate variance of a default-initialised linear network",
-    source="Problem 2",
-    statement=(
-        r"\mathbb{E}\,y_L = 0,\quad \operatorname{Cov} y_L = v_L I,\quad v_0 = 1,\ "
-        r"v_l = \tfrac{v_{l-1}}{3} + \tfrac{1}{3 n_{l-1}},\quad "
-        r"v_L = 3^{-L} + \sum_{l=1}^{L} \frac{3^{-(L-l+1)}}{n_{l-1}}"
-    ),
-    hypotheses=(
-        "E x = 0 and Cov x = I (any law with those two moments)",
-        "A_l and b_l have i.i.d. entries uniform on (−1/√n_{l−1}, 1/√n_{l−1}) (nn.Linear's default init)",
-        "layers independent of each other and of x; no nonlinearity",
-    ),
-    oracles=(
-        "Monte Carlo over networks of real nn.Linear modules with their default init",
-        "Monte Carlo over a batched sampler of the same law (the check), N from the power requirement",
-        "Kolmogorov–Smirnov test that default nn.Linear weights and biases are U(−1/√fan_in, 1/√fan_in)",
-    ),
-    contract="(widths: list[int] [n_0, ..., n_L]) -> float, the predicted per-coordinate Var(y_L)",
-    reference=variance_by_recursion,
-    check=lambda implementation, case: check_variance("variance-recursion", False, implementation, case),
-    examples="properties.variance_strategies:variance_cases",
-    # The false-alarm share is divided by this many examples (see false_alarm).
-    example_fraction=EXAMPLE_FRACTIONS["check"],
-)
-
-VARIANCE_RECURSION_RELU = Theorem(
-    id="variance-recursion-relu",
-    title="Second moment of the pre-activations of a default-initialised ReLU network",
-    source="Problem 2 (beyond the notes)",
-    statement=(
-        r"z_l = A_l\,\mathrm{relu}(z_{l-1}) + b_l,\quad \mathbb{E} z_L^2 = q_L,\quad "
-        r"q_1 = \tfrac13 + \tfrac{1}{3n_0},\ q_l = \tfrac{q_{l-1}}{6} + \tfrac{1}{3 n_{l-1}}"
-    ),
-    hypotheses=(
-        "E x = 0 and Cov x = I; z_1 = A_1 x + b_1",
-        "A_l and b_l have i.i.d. entries uniform on (−1/√n_{l−1}, 1/√n_{l−1}), independent",
-        "ReLU between layers, none after the last; pre-activations are symmetric so E relu(z)² = E z²/2",
-    ),
-    oracles=("Monte Carlo over a batched sampler of nn.Linear's default law with sampled inputs",),
-    contract="(widths: list[int] [n_0, ..., n_L]) -> float, the predicted per-coordinate E z_L²",
-    reference=relu_second_moment_by_recursion,
-    check=lambda implementation, case: check_variance("variance-recursion-relu", True, implementation, case),
-    examples="properties.variance_strategies:relu_cases",
-    example_fraction=EXAMPLE_FRACTIONS["check"],
-)
-
-THEOREMS = (VARIANCE_RECURSION, VARIANCE_RECURSION_RELU)
-
-
 # --- calibration (theorems.calibration) ------------------------------------------------------
 
 # Widths for the calibration experiment: narrow and deep, where CV² is largest (≈1.65).

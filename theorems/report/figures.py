@@ -130,11 +130,10 @@ def all_figures() -> tuple[FigureLike, ...]:
     """The built-in figures, those of ``FIGURE_MODULES``, then every theorem module's ``FIGURES``."""
     import importlib
 
-    import theorems
-    from theorems.registry import _collect
+    from theorems.registry import from_theorem_modules
 
     modules = tuple(figure for name in FIGURE_MODULES for figure in getattr(importlib.import_module(name), "FIGURES", ()))
-    return (*BUILT_IN_FIGURES, *modules, *_collect(theorems, "FIGURES"))
+    return (*BUILT_IN_FIGURES, *modules, *from_theorem_modules("FIGURES"))
 
 
 def render_figures(context: FigureContext, figures: tuple[FigureLike, ...] | None = None) -> list[RenderedFigure]:

@@ -76,12 +76,11 @@ def _environment() -> jinja2.Environment:
 
 
 def library_findings() -> list[dict[str, str]]:
-    """Defects of real libraries that theorem modules record as ``FINDINGS`` (read defensively)."""
-    import theorems
-    from theorems.registry import _collect
+    """Defects of real libraries recorded in :mod:`theorems.findings`."""
+    from theorems.findings import FINDINGS
 
     fields = ("id", "theorem_id", "library", "summary")
-    return [{name: str(getattr(finding, name, "")) for name in fields} for finding in _collect(theorems, "FINDINGS")]
+    return [{name: str(getattr(finding, name, "")) for name in fields} for finding in FINDINGS]
 
 
 def format_seconds(value: float) -> str:

@@ -21,8 +21,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from properties.seeding import seeds, torch_seeded
-from properties.variance_strategies import depth_capped_widths
+from theorems.strategies.seeding import seeds, torch_seeded
+from theorems.strategies.variance import depth_capped_widths
 from theorems import variance
 from theorems.theorem import InvalidInput
 from theorems.tolerance import UNIT_ROUNDOFF, gamma

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from hypothesis import strategies as st
 
-from properties.seeding import seeds, torch_seeded
+from theorems.strategies.seeding import seeds, torch_seeded
 from theorems.toeplitz import ToeplitzCase, output_length
 
 __all__ = ["general_cases", "gradient_cases"]

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from properties.gaussian_strategies import diagonal_gaussian_pairs, gaussian_pairs
-from properties.wrong_gaussian import WRONG_IMPLEMENTATIONS
+from theorems.strategies.gaussian import diagonal_gaussian_pairs, gaussian_pairs
+from theorems.catalogue.gaussian import WRONG_IMPLEMENTATIONS
 from theorems.false_alarms import per_check_false_alarm
 from theorems.gaussian_density import gaussian_log_density_by_cholesky
 from theorems.gaussian_kl import (

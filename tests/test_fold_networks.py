@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from torch import nn
 from torch.fx.experimental.optimization import fuse
 
-from properties.fold_strategies import NETWORKS, network_cases, normalised_images, randomise_batchnorm_affine
-from properties.seeding import torch_seeded
+from theorems.strategies.fold import NETWORKS, network_cases, normalised_images, randomise_batchnorm_affine
+from theorems.strategies.seeding import torch_seeded
 from theorems.fold_networks import (
     FOLD_NETWORK,
     NetworkCase,
@@ -68,7 +68,7 @@ def cifar10_images(batch: int) -> torch.Tensor:
     import torchvision
     from torchvision import transforms
 
-    from properties.fold_strategies import CIFAR10_MEAN, CIFAR10_STD
+    from theorems.strategies.fold import CIFAR10_MEAN, CIFAR10_STD
 
     transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize(CIFAR10_MEAN, CIFAR10_STD)])
     dataset = torchvision.datasets.CIFAR10(os.environ["THEOREMS_CIFAR10"], train=False, download=False, transform=transform)

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from properties.records import recorded
+from records import recorded
 from theorems import kl
 from theorems.evidence import Evidence, implementation_failure
 from theorems.kl import (

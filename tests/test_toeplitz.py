@@ -6,8 +6,8 @@ import pytest
 import torch
 from hypothesis import given
 
-from properties.toeplitz_strategies import general_cases, gradient_cases
-from properties.wrong_toeplitz import WRONG_IMPLEMENTATIONS
+from theorems.strategies.toeplitz import general_cases, gradient_cases
+from theorems.catalogue.toeplitz import WRONG_IMPLEMENTATIONS
 from theorems.evidence import compare_elementwise
 from theorems.runner import find_counterexample
 from theorems.theorem import InvalidInput

@@ -2,7 +2,7 @@
 
 Shapes, flags and scales are drawn by Hypothesis (they shrink); parameter values come
 from the layers' own default initialisers and from torch under a drawn seed
-(see :mod:`properties.seeding`). Every BatchNorm is in eval mode with running
+(see :mod:`theorems.strategies.seeding`). Every BatchNorm is in eval mode with running
 statistics spanning many orders of magnitude.
 """
 
@@ -14,7 +14,7 @@ import torch
 from hypothesis import strategies as st
 from torch import nn
 
-from properties.seeding import log_scales, seeds, torch_seeded
+from theorems.strategies.seeding import log_scales, seeds, torch_seeded
 from theorems.fold import BATCHNORM_FOR_DIMS, FoldCase
 from theorems.fold_networks import NetworkCase, SmallNetTrain, calibrate
 

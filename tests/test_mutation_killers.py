@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from torch import nn
 
-from properties.gaussian_strategies import gaussian_pairs
-from properties.records import recorded
-from properties.toeplitz_strategies import general_cases
+from theorems.strategies.gaussian import gaussian_pairs
+from records import recorded
+from theorems.strategies.toeplitz import general_cases
 from theorems.evidence import Evidence, compare_elementwise, implementation_failure, observing_evidence
 from theorems.fold import (
     CONVS,

@@ -10,7 +10,7 @@ from hypothesis import assume, find, given
 from hypothesis import strategies as st
 from torch import nn
 
-from properties.fold_strategies import conv_cases, conv_transpose_cases, linear_cases
+from theorems.strategies.fold import conv_cases, conv_transpose_cases, linear_cases
 from theorems.evidence import Evidence
 from theorems.findings import FINDINGS, LIBRARY_IMPLEMENTATIONS
 from theorems.fold import (

@@ -10,8 +10,8 @@ import scipy.stats
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from properties.kl_strategies import densities, density_pairs, independent_pmfs, pmf_pairs
-from properties.wrong_kl import WRONG_IMPLEMENTATIONS
+from theorems.strategies.kl import densities, density_pairs, independent_pmfs, pmf_pairs
+from theorems.catalogue.kl import WRONG_IMPLEMENTATIONS
 from theorems.gaussian_density import gaussian_log_density_by_cholesky
 from theorems.kl import (
     KL_ADDITIVITY,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from torch import nn
 
-from properties.wrong_fold import MISTAKES
+from theorems.catalogue.fold import MISTAKES
 from theorems.fold_networks import FOLDERS, folded_pairs
 from theorems.theorem import WrongImplementation
 

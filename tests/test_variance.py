@@ -14,9 +14,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from properties.seeding import seeds
-from properties.variance_strategies import depth_capped_widths, relu_cases, variance_cases
-from properties.wrong_variance import WRONG_IMPLEMENTATIONS
+from theorems.strategies.seeding import seeds
+from theorems.strategies.variance import depth_capped_widths, relu_cases, variance_cases
+from theorems.catalogue.variance import WRONG_IMPLEMENTATIONS
 from theorems.profiles import scaled
 from theorems.runner import find_counterexample
 from theorems.theorem import InvalidInput

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from properties.seeding import seeds
+from theorems.strategies.seeding import seeds
 from theorems.variance import INPUT_LAWS, VarianceCase
 
 __all__ = ["depth_capped_widths", "relu_cases", "variance_cases", "width_cap"]

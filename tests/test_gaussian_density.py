@@ -10,8 +10,8 @@ import scipy.stats
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from properties.gaussian_strategies import affine_gaussian_cases, rotations
-from properties.wrong_gaussian import WRONG_IMPLEMENTATIONS
+from theorems.strategies.gaussian import affine_gaussian_cases, rotations
+from theorems.catalogue.gaussian import WRONG_IMPLEMENTATIONS
 from theorems.false_alarms import per_check_false_alarm
 from theorems.findings import FINDINGS
 from theorems.gaussian_density import (

@@ -1,0 +1,78 @@
+r"""T1 · Fold equivalence (Problem 1): eval-mode BatchNorm folds into the layer before it.
+
+The math and the check: :mod:`theorems.fold`.
+"""
+
+from __future__ import annotations
+
+from theorems.theorem import Assumption, Theorem
+
+__all__ = ["FOLD_CONV", "FOLD_CONV_TRANSPOSE", "FOLD_LINEAR", "HYPOTHESES", "ORACLES", "STATEMENT", "THEOREMS"]
+
+STATEMENT = (
+    r"\mathrm{BN}(L(x)) = L'(x),\quad W' = s\cdot W,\quad c' = s\,(c-\mu)+\beta,"
+    r"\quad s = \frac{\gamma}{\sqrt{\sigma^2+\varepsilon}}"
+)
+HYPOTHESES = (
+    "BatchNorm is in eval mode and tracks running statistics (μ, σ²)",
+    "nothing (no nonlinearity) sits between the layer and BatchNorm",
+    "γ = 1, β = 0 when affine=False; c = 0 when bias=False",
+)
+ORACLES = (
+    "the unfused pair bn(layer(x)) evaluated in float64",
+    "torch.nn.utils.fusion as a second implementation (recorded findings)",
+)
+
+DTYPE = Assumption("dtype", ("float32", "float64"), "the dtype of the layer, BatchNorm and input")
+AFFINE = Assumption("affine", (True, False), "whether BatchNorm has γ and β")
+BIAS = Assumption("bias", (True, False), "whether the layer has a bias")
+DIMS = Assumption("dims", (1, 2, 3), "spatial dimensions of the convolution")
+GROUPS = Assumption("groups", (1, 2, 3, 4), "the convolution's groups")
+PADDING_MODE = Assumption("padding_mode", ("zeros", "reflect", "replicate", "circular"), "the convolution's padding mode")
+
+
+def _fold_theorem(theorem_id: str, title: str, layer: str, contract: str, examples: str, assumptions: tuple[Assumption, ...]) -> Theorem:
+    return Theorem(
+        id=theorem_id,
+        title=title,
+        source="Problem 1",
+        statement=STATEMENT,
+        hypotheses=HYPOTHESES,
+        oracles=ORACLES,
+        contract=contract,
+        parameters=(layer, "bn"),
+        reference_target=f"theorems.fold:{theorem_id.replace('-', '_')}",
+        check_target=f"theorems.fold:check_{theorem_id.replace('-', '_')}",
+        examples=examples,
+        assumptions=assumptions,
+    )
+
+
+FOLD_LINEAR = _fold_theorem(
+    "fold-linear",
+    "Eval-mode BatchNorm1d folds into the preceding Linear",
+    "linear",
+    "(linear: nn.Linear, bn: nn.BatchNorm1d) -> nn.Module computing bn(linear(x)); must not modify its arguments",
+    "theorems.strategies.fold:linear_cases",
+    (DTYPE, AFFINE, BIAS),
+)
+FOLD_CONV = _fold_theorem(
+    "fold-conv",
+    "Eval-mode BatchNorm folds into the preceding Conv1d/2d/3d",
+    "conv",
+    "(conv: nn.Conv1d/2d/3d, bn: nn.BatchNorm1d/2d/3d) -> nn.Module computing bn(conv(x)); "
+    "the signature of torch.nn.utils.fusion.fuse_conv_bn_eval; must not modify its arguments",
+    "theorems.strategies.fold:conv_cases",
+    (DIMS, DTYPE, AFFINE, BIAS, GROUPS, PADDING_MODE),
+)
+FOLD_CONV_TRANSPOSE = _fold_theorem(
+    "fold-conv-transpose",
+    "Eval-mode BatchNorm folds into the preceding ConvTranspose1d/2d/3d",
+    "conv_transpose",
+    "(conv_transpose: nn.ConvTranspose1d/2d/3d, bn: nn.BatchNorm1d/2d/3d) -> nn.Module computing "
+    "bn(conv_transpose(x)); must not modify its arguments",
+    "theorems.strategies.fold:conv_transpose_cases",
+    (DIMS, DTYPE, AFFINE, BIAS, GROUPS),
+)
+
+THEOREMS = (FOLD_LINEAR, FOLD_CONV, FOLD_CONV_TRANSPOSE)

@@ -1,0 +1,30 @@
+r"""T1 on whole networks (Problem 1's smallNet, and beyond it resnet18 and mobilenet_v2).
+
+The math and the check: :mod:`theorems.fold_networks`.
+"""
+
+from __future__ import annotations
+
+from theorems.statements.fold import DTYPE, HYPOTHESES
+from theorems.theorem import Assumption, Theorem
+
+__all__ = ["FOLD_NETWORK", "THEOREMS"]
+
+FOLD_NETWORK = Theorem(
+    id="fold-network",
+    title="Every Conv/Linear → BatchNorm pair of a network folds (smallNet, resnet18, mobilenet_v2)",
+    source="Problem 1",  # smallNetTrain → smallNetTest; beyond the notes: resnet18, mobilenet_v2
+    statement=r"N_{\mathrm{folded}}(x) = N(x)\ \text{ for all } x,\ \text{each pair } \mathrm{BN}\circ L \mapsto L'",
+    hypotheses=HYPOTHESES + ("the network is in eval mode and traceable by torch.fx",),
+    oracles=("the unfused network evaluated in float64", "torch.fx.experimental.optimization.fuse as a second implementation"),
+    contract="(model: nn.Module in eval mode) -> nn.Module computing model(x) with no BatchNorm left; must not modify model",
+    parameters=("model",),
+    reference_target="theorems.fold_networks:fold_network",
+    check_target="theorems.fold_networks:check_fold_network",
+    examples="theorems.strategies.fold:network_cases",
+    assumptions=(Assumption("network", ("small-net", "resnet18", "mobilenet_v2"), "the network folded"), DTYPE),
+    # Each example builds and calibrates a whole network (seconds): 1 in ci, 20 in thorough.
+    example_fraction=0.01,
+)
+
+THEOREMS = (FOLD_NETWORK,)
