@@ -28,9 +28,10 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from theorems.calling import call_implementation, module
 from theorems.evidence import Evidence, compare_elementwise, implementation_failure
 from theorems.theorem import InvalidInput
-from theorems.tolerance import UNIT_ROUNDOFF, unit_roundoff
+from theorems.tolerance import U64, unit_roundoff
 
 __all__ = [
     "FoldCase",
@@ -237,26 +238,9 @@ def fold_tolerance(case: FoldCase) -> tuple[torch.Tensor, str]:
     """
     k = terms_per_output(case.layer)
     u = unit_roundoff(case.x.dtype, case.x.device)
-    u64 = UNIT_ROUNDOFF[torch.float64]
-    tolerance = (k + 8) * (u + u64) * term_magnitude(case.layer, case.bn, case.x)
+    tolerance = (k + 8) * (u + U64) * term_magnitude(case.layer, case.bn, case.x)
     reason = f"(k+8)(u+u64)·T with k={k} terms per output, u={u:.2e}, T=|s|(|W|⊛|x|+|c|+|μ|)+|β| per element"
     return tolerance, reason
-
-
-def state_snapshot(*modules: nn.Module) -> list[tuple[bool, dict[str, torch.Tensor]]]:
-    return [(module.training, {k: v.detach().clone() for k, v in module.state_dict().items()}) for module in modules]
-
-
-def modified_argument(before: list[tuple[bool, dict[str, torch.Tensor]]], modules: tuple[nn.Module, ...], names: tuple[str, ...]) -> str | None:
-    """Name the first argument whose mode or state changed during the call, if any."""
-    for (training, state), module, name in zip(before, modules, names):
-        if module.training != training:
-            return f"{name}.training"
-        now = module.state_dict()
-        for key, value in state.items():
-            if key not in now or now[key].shape != value.shape or not torch.equal(now[key], value):
-                return f"{name}.{key}"
-    return None
 
 
 def run_folding(
@@ -269,31 +253,27 @@ def run_folding(
 ) -> tuple[nn.Module, torch.Tensor] | Evidence:
     """Call a folding implementation and run what it returns on ``x``.
 
-    Returns ``(folded module, its output)``, or Evidence of how the implementation failed:
-    it raised, modified one of its arguments, returned something that is not a module,
-    or returned a module that raises on ``x`` or answers in another dtype.
+    Returns ``(folded module, its output)``, or Evidence of how the implementation failed
+    (:func:`theorems.calling.call_implementation`): it raised, modified one of its
+    arguments, returned something that is not a module, or returned a module that raises
+    on ``x`` or answers in another dtype.
     """
-    before = state_snapshot(*arguments)
-    try:
-        folded = implementation(*arguments)
-    except Exception as error:  # the implementation under test may fail in any way
-        return implementation_failure(theorem_id, example, f"raised {type(error).__name__}: {error}".split("\n")[0])
-    changed = modified_argument(before, arguments, names)
-    if changed is not None:
-        return implementation_failure(theorem_id, example, f"modified its argument {changed}")
-    if not isinstance(folded, nn.Module):
-        return implementation_failure(theorem_id, example, f"returned {type(folded).__name__}, expected an nn.Module")
-    try:
+
+    def output(folded: nn.Module) -> tuple[nn.Module, torch.Tensor]:
         with torch.no_grad():
-            actual = folded(x)
-    except Exception as error:
-        return implementation_failure(
-            theorem_id, example, f"returned a module that raised {type(error).__name__} on x: {error}".split("\n")[0]
-        )
+            return folded, folded(x)
+
+    outcome = call_implementation(
+        theorem_id, example, implementation, arguments, names, expect=module, then=output,
+        then_failure=lambda error: f"returned a module that raised {type(error).__name__} on x: {error}",
+    )
+    if isinstance(outcome, Evidence):
+        return outcome
+    actual = outcome[1]
     if not isinstance(actual, torch.Tensor) or actual.dtype != x.dtype:
         got = actual.dtype if isinstance(actual, torch.Tensor) else type(actual).__name__
         return implementation_failure(theorem_id, example, f"returned a module whose output is {got}, expected {x.dtype}")
-    return folded, actual
+    return outcome
 
 
 def check_fold(

@@ -35,7 +35,7 @@ from theorems.fold import (
     terms_per_output,
 )
 from theorems.theorem import InvalidInput
-from theorems.tolerance import UNIT_ROUNDOFF, unit_roundoff
+from theorems.tolerance import U64, unit_roundoff
 
 __all__ = [
     "NetworkCase",
@@ -282,7 +282,7 @@ def network_tolerance(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, 
         f"first-order running-error bound (u+u64)·Σ_nodes|∂N/∂v|·c(v) over {len(interpreter.rounded)} rounding sites "
         f"(affine: (k+8)T, sums: |a|+|b|, averages: (m+1)mean|a|), u={u:.2e}"
     )
-    return (u + UNIT_ROUNDOFF[torch.float64]) * tolerance.detach(), reason
+    return (u + U64) * tolerance.detach(), reason
 
 
 # --- the check -------------------------------------------------------------------------------

@@ -22,9 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from theorems.tolerance import U64
+from theorems.calling import call_implementation, real_scalar
 from theorems.evidence import Evidence, implementation_failure
 from theorems.gaussian_density import gaussian_log_density_by_cholesky, require_gaussian_parameters
-from theorems.quadrature import compare_scalar, expectation_by_gauss_hermite, gauss_hermite_rule, real_scalar
+from theorems.quadrature import compare_scalar, expectation_by_gauss_hermite, gauss_hermite_rule
 from theorems.theorem import InvalidInput
 
 __all__ = [
@@ -38,7 +40,6 @@ __all__ = [
     "torch_kl_divergence",
 ]
 
-U64 = 2.0**-53
 THEOREM_ID = "gaussian-kl"
 
 
@@ -177,15 +178,12 @@ def require_gaussian_pair(pair: object) -> GaussianPair:
 
 def call_kl(implementation: Callable[..., object], pair: GaussianPair, example: str) -> float | Evidence:
     """The implementation's value as a float, or the Evidence of its outright failure."""
-    try:
+
+    def quietly(*arguments: np.ndarray) -> object:
         with np.errstate(all="ignore"):
-            returned = implementation(*pair.arguments())
-    except Exception as error:  # the implementation under test may fail in any way
-        return implementation_failure(THEOREM_ID, example, f"raised {type(error).__name__}: {error}".split("\n")[0])
-    actual = real_scalar(returned)
-    if actual is None:
-        return implementation_failure(THEOREM_ID, example, f"returned {type(returned).__name__} {np.shape(returned)}, expected a real scalar")
-    return actual
+            return implementation(*arguments)
+
+    return call_implementation(THEOREM_ID, example, quietly, pair.arguments(), ("mu0", "cov0", "mu1", "cov1"), expect=real_scalar)
 
 
 def check_gaussian_kl(implementation: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], float], pair: GaussianPair) -> Evidence:

@@ -29,6 +29,8 @@ from functools import reduce
 import numpy as np
 from scipy import special
 
+from theorems.tolerance import U64
+from theorems.calling import call_implementation, real_scalar
 from theorems.evidence import Evidence, implementation_failure
 from theorems.quadrature import (
     OracleError,
@@ -37,7 +39,6 @@ from theorems.quadrature import (
     integral_by_cubature,
     integral_by_nested_quad,
     integral_by_quad,
-    real_scalar,
 )
 from theorems.theorem import InvalidInput
 
@@ -57,7 +58,6 @@ __all__ = [
     "product_pmf",
 ]
 
-U64 = 2.0**-53
 
 
 # --- the pure math: finite pmfs -----------------------------------------------------------
@@ -146,16 +146,14 @@ class IndependentPmfs:
 
 
 def call_pmf_kl(theorem_id: str, implementation: Callable[..., object], p: np.ndarray, q: np.ndarray, example: str) -> float | Evidence:
-    """The implementation's value on ``(p, q)`` as a float, or the Evidence of its outright failure."""
-    try:
+    """The implementation's value on copies of ``(p, q)`` as a float, or the Evidence of its failure."""
+
+    def quietly(*arguments: np.ndarray) -> object:
         with np.errstate(all="ignore"):
-            returned = implementation(p.copy(), q.copy())
-    except Exception as error:  # the implementation under test may fail in any way
-        return implementation_failure(theorem_id, example, f"raised {type(error).__name__}: {error}".split("\n")[0])
-    actual = real_scalar(returned)
-    if actual is None:
-        return implementation_failure(theorem_id, example, f"returned {type(returned).__name__} {np.shape(returned)}, expected a real scalar")
-    if math.isnan(actual):
+            return implementation(*arguments)
+
+    actual = call_implementation(theorem_id, example, quietly, (p.copy(), q.copy()), ("p", "q"), expect=real_scalar)
+    if isinstance(actual, float) and math.isnan(actual):
         return implementation_failure(theorem_id, example, f"returned NaN on p={p.tolist()}, q={q.tolist()}")
     return actual
 

@@ -37,6 +37,7 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import integrate
 
+from theorems.tolerance import U64
 from theorems.evidence import Evidence, implementation_failure
 
 __all__ = [
@@ -49,10 +50,8 @@ __all__ = [
     "integral_by_cubature",
     "integral_by_quad",
     "integrals_by_cubature",
-    "real_scalar",
 ]
 
-U64 = 2.0**-53
 
 # An error estimate may be optimistic by a modest factor; 10 covers QUADPACK's and
 # Genz–Malik's estimates on the smooth, analytic integrands used here.
@@ -73,16 +72,6 @@ class OracleValue:
 
 
 # --- comparing one number ------------------------------------------------------------
-
-
-def real_scalar(value: object) -> float | None:
-    """``value`` as a Python float if it is a real scalar (float, numpy scalar, 0-d array or tensor), else None."""
-    if hasattr(value, "detach"):  # a torch tensor
-        value = value.detach().cpu().numpy()
-    array = np.asarray(value)
-    if array.ndim != 0 or not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
-        return None
-    return float(array)
 
 
 def compare_scalar(

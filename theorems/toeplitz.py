@@ -32,9 +32,10 @@ from dataclasses import dataclass, field
 
 import torch
 
+from theorems.calling import call_implementation, tensor
 from theorems.evidence import Evidence, compare_elementwise, implementation_failure
 from theorems.theorem import InvalidInput
-from theorems.tolerance import UNIT_ROUNDOFF, gamma
+from theorems.tolerance import U64, gamma
 
 __all__ = [
     "ToeplitzCase",
@@ -47,7 +48,6 @@ __all__ = [
     "toeplitz_matrix",
 ]
 
-U64 = UNIT_ROUNDOFF[torch.float64]
 
 
 # --- the pure math -------------------------------------------------------------------
@@ -228,17 +228,11 @@ def check_toeplitz_gradient(implementation: Callable[[torch.Tensor, int], torch.
     example = repr(case)
     oracle = gradients_through_dense_matrix(case)
     grad_A = oracle["grad_A"]
-    given = grad_A.clone()
-    try:
-        actual = implementation(given, case.kernel_size)
-    except Exception as error:  # the implementation under test may fail in any way
-        return implementation_failure(theorem_id, example, f"raised {type(error).__name__}: {error}".split("\n")[0])
-    if not torch.equal(given, grad_A):
-        return implementation_failure(theorem_id, example, "modified its argument grad_A")
-    if not isinstance(actual, torch.Tensor):
-        return implementation_failure(theorem_id, example, f"returned {type(actual).__name__}, expected a torch.Tensor")
-    if actual.dtype != torch.float64:
-        return implementation_failure(theorem_id, example, f"returned dtype {actual.dtype}, expected torch.float64")
+    actual = call_implementation(
+        theorem_id, example, implementation, (grad_A.clone(), case.kernel_size), ("grad_A", "kernel_size"), expect=tensor(dtype=torch.float64)
+    )
+    if isinstance(actual, Evidence):
+        return actual
     expected = oracle["grad_w"].reshape(-1)
     n_out = grad_A.shape[0]
     magnitude = filter_gradient_from_matrix_gradient(grad_A.abs(), case.kernel_size)
@@ -260,12 +254,9 @@ def check_toeplitz_matrix(implementation: Callable[[torch.Tensor, int], torch.Te
         raise InvalidInput(f"{theorem_id}'s contract is one channel, stride 1, dilation 1; got {case!r}")
     example = repr(case)
     w, x = case.w[0, 0], case.x[0]
-    try:
-        matrix = implementation(w.clone(), case.n)
-    except Exception as error:  # the implementation under test may fail in any way
-        return implementation_failure(theorem_id, example, f"raised {type(error).__name__}: {error}".split("\n")[0])
-    if not isinstance(matrix, torch.Tensor) or matrix.dim() != 2:
-        return implementation_failure(theorem_id, example, f"returned {type(matrix).__name__}, expected a 2-D torch.Tensor")
+    matrix = call_implementation(theorem_id, example, implementation, (w.clone(), case.n), ("w", "n_in"), expect=tensor(dim=2))
+    if isinstance(matrix, Evidence):
+        return matrix
     expected = torch.nn.functional.conv1d(x.reshape(1, 1, -1), w.reshape(1, 1, -1)).reshape(-1)
     if matrix.shape != (expected.numel(), case.n):
         return implementation_failure(theorem_id, example, f"returned shape {tuple(matrix.shape)}, expected {(expected.numel(), case.n)}")

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["UNIT_ROUNDOFF", "gamma", "unit_roundoff"]
+__all__ = ["U64", "UNIT_ROUNDOFF", "gamma", "unit_roundoff"]
 
-# u = 2^-p for a p-bit significand (round to nearest).
+# u = 2^-p for a p-bit significand (round to nearest). U64, float64's, is the one the
+# float64 oracles of every theorem round with.
+U64 = 2.0**-53
 UNIT_ROUNDOFF: dict[torch.dtype, float] = {
-    torch.float64: 2.0**-53,
+    torch.float64: U64,
     torch.float32: 2.0**-24,
     torch.bfloat16: 2.0**-8,
     torch.float16: 2.0**-11,

@@ -68,12 +68,13 @@ import torch
 from scipy import stats
 from torch import nn
 
+from theorems.calling import call_implementation
 from theorems.evidence import Evidence, implementation_failure
 from theorems.false_alarms import per_check_false_alarm
 from theorems.profiles import loaded_profile_examples
 from theorems.statements.variance import CHECK_EXAMPLE_FRACTION
 from theorems.theorem import InvalidInput
-from theorems.tolerance import UNIT_ROUNDOFF
+from theorems.tolerance import U64
 
 __all__ = [
     "INPUT_LAWS",
@@ -394,28 +395,29 @@ def require_case(theorem_id: str, case: object, *, relu: bool) -> VarianceCase:
     return case
 
 
-def prediction(implementation: Callable[[list[int]], float], widths: tuple[int, ...]) -> float | str:
-    """The implementation's prediction as a float, or a sentence saying how it failed."""
-    try:
-        value = implementation(list(widths))
-    except Exception as error:  # the implementation under test may fail in any way
-        return f"raised {type(error).__name__}: {error}".split("\n")[0]
+def _real_finite(value: object) -> tuple[float | None, str | None]:
+    """A finite real number (a one-element tensor included)."""
     if isinstance(value, torch.Tensor) and value.numel() == 1:
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return f"returned {type(value).__name__}, expected a float"
+        return None, f"returned {type(value).__name__}, expected a float"
     if not math.isfinite(float(value)):
-        return f"returned {float(value)}, expected a finite float"
-    return float(value)
+        return None, f"returned {float(value)}, expected a finite float"
+    return float(value), None
+
+
+def prediction(theorem_id: str, example: str, implementation: Callable[[list[int]], float], widths: tuple[int, ...]) -> float | Evidence:
+    """The implementation's prediction as a float, or the Evidence of how it failed."""
+    return call_implementation(theorem_id, example, implementation, (list(widths),), ("widths",), expect=_real_finite)
 
 
 def check_variance(theorem_id: str, relu: bool, implementation: Callable[[list[int]], float], case: VarianceCase) -> Evidence:
     """Compare ``implementation(widths)`` with the batched Monte Carlo estimate of ``E T``."""
     case = require_case(theorem_id, case, relu=relu)
     example = repr(case)
-    predicted = prediction(implementation, case.widths)
-    if isinstance(predicted, str):
-        return implementation_failure(theorem_id, example, predicted)
+    predicted = prediction(theorem_id, example, implementation, case.widths)
+    if isinstance(predicted, Evidence):
+        return predicted
     estimate = monte_carlo_estimate(case.widths, case.inputs, relu, case.seed, false_alarm(theorem_id, "check"))
     return estimate_evidence(theorem_id, example, predicted, estimate, "batched")
 
@@ -430,9 +432,9 @@ def check_variance_by_linear_modules(
     """
     theorem_id = "variance-recursion"
     case = require_case(theorem_id, case, relu=False)
-    predicted = prediction(implementation, case.widths)
-    if isinstance(predicted, str):
-        return implementation_failure(theorem_id, repr(case), predicted)
+    predicted = prediction(theorem_id, repr(case), implementation, case.widths)
+    if isinstance(predicted, Evidence):
+        return predicted
     matrix, offset = end_to_end_maps_from_linear_modules(case.widths, networks, seed=case.seed)
     samples = (matrix.pow(2).sum(dim=(1, 2)) + offset.pow(2).sum(dim=1)) / case.widths[-1]
     estimate = estimate_from(samples, false_alarm(theorem_id, "linear-modules"))
@@ -523,7 +525,7 @@ def check_variance_recursion_relu(implementation: Callable[[list[int]], float], 
 
 def recursion_tolerance(widths: tuple[int, ...]) -> float:
     """Two ways of summing L+1 positive terms of size ≤ 1 differ by at most ~4(L+2)u times the sum."""
-    return 4 * (len(widths) + 1) * UNIT_ROUNDOFF[torch.float64] * variance_closed_form(widths)
+    return 4 * (len(widths) + 1) * U64 * variance_closed_form(widths)
 # --- calibration (theorems.calibration) ------------------------------------------------------
 
 # Widths for the calibration experiment: narrow and deep, where CV² is largest (≈1.65).
