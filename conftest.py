@@ -103,7 +103,7 @@ def pytest_runtest_call(item):
         yield
         return
     from theorems.evidence import observing_evidence
-    from theorems.report.running import _observing  # Hypothesis's observability, read defensively
+    from theorems.engine import observing  # Hypothesis's observability, read defensively
 
     counts = {"generated": 0}
     ratios: list[float] = []
@@ -115,7 +115,7 @@ def pytest_runtest_call(item):
                 counts["generated"] += 1
 
     start = time.perf_counter()
-    with _observing(observe), observing_evidence(lambda evidence: ratios.append(evidence.ratio) if evidence.holds else None):
+    with observing(observe), observing_evidence(lambda evidence: ratios.append(evidence.ratio) if evidence.holds else None):
         yield
     record = {
         "test": item.nodeid,

@@ -9,13 +9,16 @@ statistics spanning many orders of magnitude.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import torch
 from hypothesis import strategies as st
 from torch import nn
 
-from theorems.strategies.seeding import log_scales, seeds, torch_seeded
 from theorems.fold import BATCHNORM_FOR_DIMS, FoldCase
+from theorems.strategies._domain import one_of_values
+from theorems.strategies.seeding import log_scales, seeds, torch_seeded
 from theorems.fold_networks import NetworkCase, SmallNetTrain, calibrate
 
 __all__ = [
@@ -28,15 +31,30 @@ __all__ = [
     "normalised_images",
 ]
 
+DTYPES = {"float64": torch.float64, "float32": torch.float32}
 dtypes = st.sampled_from([torch.float64, torch.float32])
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+FLAGS = (False, True)
+
+
+def _dtypes(dtype: str | torch.dtype | None) -> st.SearchStrategy[torch.dtype]:
+    """``dtype`` as a strategy: ``"float32"``/``torch.float32`` (or a collection of them), None for both."""
+    names = None if dtype is None else [str(d).removeprefix("torch.") for d in (dtype if isinstance(dtype, (tuple, list)) else [dtype])]
+    return one_of_values("dtype", names, tuple(DTYPES)).map(DTYPES.__getitem__)
+
+
+def batchnorms(*, num_features: int, dims: int, affine: bool | None = None) -> st.SearchStrategy[nn.modules.batchnorm._BatchNorm]:
+    """An eval-mode BatchNorm with running statistics; draw it inside :func:`torch_seeded`.
+
+    ``affine`` fixes whether it has γ and β (None: either).
+    """
+    return _batchnorms(num_features, dims, one_of_values("affine", affine, FLAGS))
 
 
 @st.composite
-def batchnorms(draw: st.DrawFn, *, num_features: int, dims: int) -> nn.modules.batchnorm._BatchNorm:
-    """An eval-mode BatchNorm with running statistics; call inside :func:`torch_seeded`."""
+def _batchnorms(draw: st.DrawFn, num_features: int, dims: int, affines: st.SearchStrategy[bool]) -> nn.modules.batchnorm._BatchNorm:
     eps = draw(log_scales(min_exponent=-12, max_exponent=-1))
-    affine = draw(st.booleans())
+    affine = draw(affines)
     smallest_var = draw(log_scales(min_exponent=-8, max_exponent=4))
     var_span = draw(st.floats(min_value=0, max_value=3))
     mean_scale = draw(log_scales(min_exponent=-2, max_exponent=2))
@@ -51,31 +69,61 @@ def batchnorms(draw: st.DrawFn, *, num_features: int, dims: int) -> nn.modules.b
     return bn.eval()
 
 
-def _finish(draw: st.DrawFn, layer: nn.Module, bn_features: int, dims: int, x_shape: tuple[int, ...], seed: int) -> FoldCase:
+@dataclass(frozen=True)
+class _Restrictions:
+    """The validated strategies of the keywords every fold case shares."""
+
+    dtypes: st.SearchStrategy[torch.dtype]
+    affine: st.SearchStrategy[bool]
+    bias: st.SearchStrategy[bool]
+
+    @classmethod
+    def of(cls, dtype: Any, affine: bool | None, bias: bool | None) -> _Restrictions:
+        return cls(_dtypes(dtype), one_of_values("affine", affine, FLAGS), one_of_values("bias", bias, FLAGS))
+
+
+def _finish(
+    draw: st.DrawFn, layer: nn.Module, bn_features: int, dims: int, x_shape: tuple[int, ...], seed: int, restrictions: _Restrictions
+) -> FoldCase:
     """Attach a BatchNorm and an input of realistic scale; cast to a drawn dtype."""
-    dtype = draw(dtypes)
+    dtype = draw(restrictions.dtypes)
     x_scale = draw(log_scales(min_exponent=-2, max_exponent=2))
-    bn = draw(batchnorms(num_features=bn_features, dims=dims))
+    bn = draw(_batchnorms(bn_features, dims, restrictions.affine))
     x = x_scale * torch.randn(x_shape)
     return FoldCase(layer=layer.eval().to(dtype), bn=bn.to(dtype), x=x.to(dtype), seed=seed)
 
 
+def linear_cases(*, dtype: str | torch.dtype | None = None, affine: bool | None = None, bias: bool | None = None) -> st.SearchStrategy[FoldCase]:
+    """``Linear(in, out, bias=?)`` then ``BatchNorm1d(out)`` on a ``(batch, in)`` input.
+
+    Every keyword restricts the domain (None: any): ``dtype`` ``"float32"`` or
+    ``"float64"``, ``affine`` and ``bias`` flags.
+
+    >>> from theorems.strategies import linear_cases
+    >>> linear_cases(dtype="float32", affine=False).example().bn.affine
+    False
+    """
+    return _linear_cases(_Restrictions.of(dtype, affine, bias))
+
+
 @st.composite
-def linear_cases(draw: st.DrawFn) -> FoldCase:
-    """``Linear(in, out, bias=?)`` then ``BatchNorm1d(out)`` on a ``(batch, in)`` input."""
+def _linear_cases(draw: st.DrawFn, restrictions: _Restrictions) -> FoldCase:
     seed = draw(seeds)
     in_features = draw(st.integers(1, 64))
     out_features = draw(st.integers(1, 32))
-    bias = draw(st.booleans())
+    bias = draw(restrictions.bias)
     batch = draw(st.integers(1, 8))
     with torch_seeded(seed):
         layer = nn.Linear(in_features, out_features, bias=bias)
-        return _finish(draw, layer, out_features, 0, (batch, in_features), seed)
+        return _finish(draw, layer, out_features, 0, (batch, in_features), seed, restrictions)
+
+
+GROUPS = (1, 2, 3, 4)
 
 
 @st.composite
-def _conv_geometry(draw: st.DrawFn, *, dims: int) -> dict:
-    groups = draw(st.integers(1, 4))
+def _conv_geometry(draw: st.DrawFn, *, dims: int, groups: st.SearchStrategy[int], bias: st.SearchStrategy[bool]) -> dict:
+    groups = draw(groups)
     depthwise = draw(st.booleans())
     in_per_group = 1 if depthwise else draw(st.integers(1, 3))
     max_size = {1: 12, 2: 7, 3: 5}[dims]
@@ -86,19 +134,47 @@ def _conv_geometry(draw: st.DrawFn, *, dims: int) -> dict:
         kernel_size=tuple(draw(st.integers(1, 3)) for _ in range(dims)),
         stride=tuple(draw(st.integers(1, 3)) for _ in range(dims)),
         dilation=tuple(draw(st.integers(1, 2)) for _ in range(dims)),
-        bias=draw(st.booleans()),
+        bias=draw(bias),
         max_size=max_size,
         batch=draw(st.integers(1, 3)),
     )
 
 
+def conv_cases(
+    *,
+    dims: int | tuple[int, ...] | None = None,
+    dtype: str | torch.dtype | None = None,
+    affine: bool | None = None,
+    bias: bool | None = None,
+    groups: int | tuple[int, ...] | None = None,
+    padding_mode: str | tuple[str, ...] | None = None,
+) -> st.SearchStrategy[FoldCase]:
+    """``Conv{d}d`` with groups (depthwise too), stride, dilation, every padding mode, then BatchNorm{d}d.
+
+    Every keyword restricts the domain (None: any): ``dims`` 1, 2, 3; ``dtype``
+    ``"float32"``/``"float64"``; ``affine``, ``bias``; ``groups`` 1 to 4;
+    ``padding_mode`` ``"zeros"``, ``"reflect"``, ``"replicate"``, ``"circular"``. A
+    value or a tuple of values.
+
+    >>> from theorems.strategies import conv_cases
+    >>> type(conv_cases(dims=2, dtype="float32").example().layer).__name__
+    'Conv2d'
+    """
+    return _conv_cases(
+        one_of_values("dims", dims, (1, 2, 3)), one_of_values("groups", groups, GROUPS),
+        one_of_values("padding_mode", padding_mode, PADDING_MODES), _Restrictions.of(dtype, affine, bias),
+    )
+
+
 @st.composite
-def conv_cases(draw: st.DrawFn, *, dims: st.SearchStrategy[int] = st.sampled_from([1, 2, 3])) -> FoldCase:
-    """``Conv{d}d`` with groups (depthwise too), stride, dilation, every padding mode, then BatchNorm{d}d."""
+def _conv_cases(
+    draw: st.DrawFn, dims: st.SearchStrategy[int], groups: st.SearchStrategy[int], padding_modes: st.SearchStrategy[str],
+    restrictions: _Restrictions,
+) -> FoldCase:
     d = draw(dims)
     seed = draw(seeds)
-    geometry = draw(_conv_geometry(dims=d))
-    padding_mode = draw(st.sampled_from(PADDING_MODES))
+    geometry = draw(_conv_geometry(dims=d, groups=groups, bias=restrictions.bias))
+    padding_mode = draw(padding_modes)
     padding = tuple(draw(st.integers(0, 2)) for _ in range(d))
     sizes = []
     for k, p, dil in zip(geometry["kernel_size"], padding, geometry["dilation"]):
@@ -112,15 +188,37 @@ def conv_cases(draw: st.DrawFn, *, dims: st.SearchStrategy[int] = st.sampled_fro
             groups=geometry["groups"], bias=geometry["bias"], padding_mode=padding_mode,
         )
         x_shape = (geometry["batch"], geometry["in_channels"], *sizes)
-        return _finish(draw, layer, geometry["out_channels"], d, x_shape, seed)
+        return _finish(draw, layer, geometry["out_channels"], d, x_shape, seed, restrictions)
+
+
+def conv_transpose_cases(
+    *,
+    dims: int | tuple[int, ...] | None = None,
+    dtype: str | torch.dtype | None = None,
+    affine: bool | None = None,
+    bias: bool | None = None,
+    groups: int | tuple[int, ...] | None = None,
+) -> st.SearchStrategy[FoldCase]:
+    """``ConvTranspose{d}d`` with groups, stride, dilation, padding, output_padding, then BatchNorm{d}d.
+
+    The keywords restrict the domain as for :func:`conv_cases`.
+
+    >>> from theorems.strategies import conv_transpose_cases
+    >>> conv_transpose_cases(dims=1, groups=1).example().layer.groups
+    1
+    """
+    return _conv_transpose_cases(
+        one_of_values("dims", dims, (1, 2, 3)), one_of_values("groups", groups, GROUPS), _Restrictions.of(dtype, affine, bias)
+    )
 
 
 @st.composite
-def conv_transpose_cases(draw: st.DrawFn, *, dims: st.SearchStrategy[int] = st.sampled_from([1, 2, 3])) -> FoldCase:
-    """``ConvTranspose{d}d`` with groups, stride, dilation, padding, output_padding, then BatchNorm{d}d."""
+def _conv_transpose_cases(
+    draw: st.DrawFn, dims: st.SearchStrategy[int], groups: st.SearchStrategy[int], restrictions: _Restrictions
+) -> FoldCase:
     d = draw(dims)
     seed = draw(seeds)
-    geometry = draw(_conv_geometry(dims=d))
+    geometry = draw(_conv_geometry(dims=d, groups=groups, bias=restrictions.bias))
     # padding <= dil·(k−1)/2 keeps the output non-empty; output_padding < max(stride, dilation).
     padding = tuple(draw(st.integers(0, dil * (k - 1) // 2)) for k, dil in zip(geometry["kernel_size"], geometry["dilation"]))
     output_padding = tuple(draw(st.integers(0, max(s, dil) - 1)) for s, dil in zip(geometry["stride"], geometry["dilation"]))
@@ -132,7 +230,7 @@ def conv_transpose_cases(draw: st.DrawFn, *, dims: st.SearchStrategy[int] = st.s
             dilation=geometry["dilation"], groups=geometry["groups"], bias=geometry["bias"],
         )
         x_shape = (geometry["batch"], geometry["in_channels"], *sizes)
-        return _finish(draw, layer, geometry["out_channels"], d, x_shape, seed)
+        return _finish(draw, layer, geometry["out_channels"], d, x_shape, seed, restrictions)
 
 
 # --- whole networks ----------------------------------------------------------------------
@@ -181,9 +279,17 @@ def randomise_batchnorm_affine(model: nn.Module) -> nn.Module:
     return model
 
 
+def network_cases(*, network: str | tuple[str, ...] | None = None, dtype: str | torch.dtype | None = None) -> st.SearchStrategy[NetworkCase]:
+    """A calibrated network (statistics from two train-mode passes over synthetic images) and a batch.
+
+    ``network`` is one of ``"small-net"`` (the notes'), ``"resnet18"``, ``"mobilenet_v2"``
+    (or a tuple of them; None: any), ``dtype`` as for :func:`conv_cases`.
+    """
+    return _network_cases(one_of_values("network", network, tuple(NETWORKS)), _dtypes(dtype))
+
+
 @st.composite
-def network_cases(draw: st.DrawFn, *, names: st.SearchStrategy[str] = st.sampled_from(list(NETWORKS))) -> NetworkCase:
-    """A calibrated network (statistics from two train-mode passes over synthetic images) and a batch."""
+def _network_cases(draw: st.DrawFn, names: st.SearchStrategy[str], dtypes: st.SearchStrategy[torch.dtype]) -> NetworkCase:
     name = draw(names)
     seed = draw(seeds)
     batch = draw(st.integers(1, 2))

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 from hypothesis.extra.numpy import arrays
 
 from theorems.gaussian_density import AffineGaussianCase
 from theorems.gaussian_kl import GaussianPair
+from theorems.strategies._domain import one_of_values
 
 __all__ = [
     "MAX_LOG10_CONDITION",
@@ -28,7 +30,8 @@ __all__ = [
     "vectors",
 ]
 
-dimensions = st.integers(min_value=1, max_value=8)
+DIMENSIONS = tuple(range(1, 9))
+dimensions = st.sampled_from(DIMENSIONS)
 
 # κ(Σ) ≤ 10**MAX_LOG10_CONDITION; the tolerances grow with κ, so this bounds how much
 # of float64's 16 digits the checks may give away (at most 4 here).
@@ -85,9 +88,20 @@ def invertible_matrices(draw: st.DrawFn, n: int, *, max_log10_condition: float =
     return matrix
 
 
+def affine_gaussian_cases(*, dim: int | tuple[int, ...] | range | None = None) -> st.SearchStrategy[AffineGaussianCase]:
+    """``(A, b)`` and 1–3 points ``x = b + A z``, ``z`` within 4 standard deviations.
+
+    ``dim`` restricts the dimension n (1 to 8; a value or a collection; None: any).
+
+    >>> from theorems.strategies import affine_gaussian_cases
+    >>> affine_gaussian_cases(dim=3).example().matrix.shape
+    (3, 3)
+    """
+    return _affine_gaussian_cases(one_of_values("dim", dim, DIMENSIONS))
+
+
 @st.composite
-def affine_gaussian_cases(draw: st.DrawFn, *, dims: st.SearchStrategy[int] = dimensions) -> AffineGaussianCase:
-    """``(A, b)`` and 1–3 points ``x = b + A z``, ``z`` within 4 standard deviations."""
+def _affine_gaussian_cases(draw: st.DrawFn, dims: st.SearchStrategy[int]) -> AffineGaussianCase:
     n = draw(dims)
     matrix = draw(invertible_matrices(n))
     shift = draw(vectors(n))
@@ -96,9 +110,24 @@ def affine_gaussian_cases(draw: st.DrawFn, *, dims: st.SearchStrategy[int] = dim
     return AffineGaussianCase(matrix=matrix, shift=shift, points=shift + standard @ matrix.T)
 
 
+def gaussian_pairs(
+    *, dim: int | tuple[int, ...] | range | None = None, diagonal: bool = False, max_log10_condition: float = MAX_LOG10_CONDITION
+) -> st.SearchStrategy[GaussianPair]:
+    """Two Gaussians ``N(μ0, Σ0)``, ``N(μ1, Σ1)`` on ``R^d`` with ``κ(Σ0), κ(Σ1) ≤ 10**max_log10_condition``.
+
+    ``dim`` restricts d (1 to 8; None: any); ``diagonal`` draws diagonal covariances.
+
+    >>> from theorems.strategies import gaussian_pairs
+    >>> gaussian_pairs(dim=1).example().dim
+    1
+    """
+    if not 0 <= max_log10_condition <= 8:
+        raise InvalidArgument(f"max_log10_condition={max_log10_condition!r} must be in [0, 8]")
+    return _gaussian_pairs(one_of_values("dim", dim, DIMENSIONS), diagonal, max_log10_condition)
+
+
 @st.composite
-def gaussian_pairs(draw: st.DrawFn, *, dims: st.SearchStrategy[int] = dimensions, diagonal: bool = False, max_log10_condition: float = MAX_LOG10_CONDITION) -> GaussianPair:
-    """Two Gaussians ``N(μ0, Σ0)``, ``N(μ1, Σ1)`` on ``R^d`` with ``κ(Σ0), κ(Σ1) ≤ 10**max_log10_condition``."""
+def _gaussian_pairs(draw: st.DrawFn, dims: st.SearchStrategy[int], diagonal: bool, max_log10_condition: float) -> GaussianPair:
     d = draw(dims)
     return GaussianPair(
         mu0=draw(vectors(d, bound=3.0)),

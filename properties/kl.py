@@ -14,6 +14,8 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from theorems.strategies._domain import one_of_values
+
 from theorems.kl import (
     Density1D,
     IndependentPmfs,
@@ -44,9 +46,24 @@ def pmfs(draw: st.DrawFn, size: int, *, zeros: bool = True) -> np.ndarray:
     return weights / weights.sum()
 
 
+SUPPORTS = tuple(range(1, 9))
+FACTOR_SUPPORTS = (1, 2, 3, 4)
+
+
+def pmf_pairs(*, support: int | tuple[int, ...] | range | None = None) -> st.SearchStrategy[PmfPair]:
+    """``(p, q)`` on the same ``k`` points: equal, ``q`` of full support, or independent (zeros anywhere).
+
+    ``support`` restricts k (1 to 8; a value or a collection; None: any).
+
+    >>> from theorems.strategies import pmf_pairs
+    >>> len(pmf_pairs(support=3).example().p)
+    3
+    """
+    return _pmf_pairs(one_of_values("support", support, SUPPORTS))
+
+
 @st.composite
-def pmf_pairs(draw: st.DrawFn, *, sizes: st.SearchStrategy[int] = st.integers(1, 8)) -> PmfPair:
-    """``(p, q)`` on the same ``k`` points: equal, ``q`` of full support, or independent (zeros anywhere)."""
+def _pmf_pairs(draw: st.DrawFn, sizes: st.SearchStrategy[int]) -> PmfPair:
     k = draw(sizes)
     p = draw(pmfs(k))
     relation = draw(st.sampled_from(["independent", "equal", "q full support"]))
@@ -55,10 +72,24 @@ def pmf_pairs(draw: st.DrawFn, *, sizes: st.SearchStrategy[int] = st.integers(1,
     return PmfPair(p=p, q=draw(pmfs(k, zeros=relation == "independent")))
 
 
+def independent_pmfs(
+    *, factors: int | tuple[int, ...] | None = None, support: int | tuple[int, ...] | range | None = None
+) -> st.SearchStrategy[IndependentPmfs]:
+    """2 or 3 independent factors of 1 to 4 points each (joint sets of up to 64 points).
+
+    ``factors`` restricts their number (2, 3), ``support`` the points of each (1 to 4).
+
+    >>> from theorems.strategies import independent_pmfs
+    >>> len(independent_pmfs(factors=3).example().p_factors)
+    3
+    """
+    return _independent_pmfs(one_of_values("factors", factors, (2, 3)), one_of_values("support", support, FACTOR_SUPPORTS))
+
+
 @st.composite
-def independent_pmfs(draw: st.DrawFn) -> IndependentPmfs:
-    """2 or 3 independent factors of 1 to 4 points each (joint sets of up to 64 points)."""
-    pairs = draw(st.lists(pmf_pairs(sizes=st.integers(1, 4)), min_size=2, max_size=3))
+def _independent_pmfs(draw: st.DrawFn, counts: st.SearchStrategy[int], sizes: st.SearchStrategy[int]) -> IndependentPmfs:
+    count = draw(counts)
+    pairs = [draw(_pmf_pairs(sizes)) for _ in range(count)]
     return IndependentPmfs(p_factors=tuple(pair.p for pair in pairs), q_factors=tuple(pair.q for pair in pairs))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 from hypothesis import strategies as st
 
+from theorems.strategies._domain import one_of_values
 from theorems.strategies.seeding import seeds, torch_seeded
 from theorems.toeplitz import ToeplitzCase, output_length
 
@@ -17,12 +18,15 @@ __all__ = ["general_cases", "gradient_cases"]
 MAX_N = 40
 
 
+KERNEL_SIZES = tuple(range(1, 9))
+
+
 @st.composite
-def _cases(draw: st.DrawFn, *, general: bool) -> ToeplitzCase:
+def _cases(draw: st.DrawFn, *, general: bool, kernel_sizes: st.SearchStrategy[int]) -> ToeplitzCase:
     stride = draw(st.integers(1, 3)) if general else 1
     dilation = draw(st.integers(1, 3)) if general else 1
     channels = (draw(st.integers(1, 3)), draw(st.integers(1, 3))) if general else (1, 1)
-    kernel_size = draw(st.integers(1, 8))
+    kernel_size = draw(kernel_sizes)
     span = dilation * (kernel_size - 1) + 1
     n = draw(st.integers(span, max(span, MAX_N)))
     hidden = draw(st.integers(1, 8))
@@ -43,11 +47,18 @@ def _cases(draw: st.DrawFn, *, general: bool) -> ToeplitzCase:
         )
 
 
-def gradient_cases() -> st.SearchStrategy[ToeplitzCase]:
-    """One channel, stride 1, dilation 1: the notes' setting and the implementation contract."""
-    return _cases(general=False)
+def gradient_cases(*, kernel_size: int | tuple[int, ...] | range | None = None) -> st.SearchStrategy[ToeplitzCase]:
+    """One channel, stride 1, dilation 1: the notes' setting and the implementation contract.
+
+    ``kernel_size`` restricts the filter length f (1 to 8; None: any).
+
+    >>> from theorems.strategies import gradient_cases
+    >>> gradient_cases(kernel_size=3).example().kernel_size
+    3
+    """
+    return _cases(general=False, kernel_sizes=one_of_values("kernel_size", kernel_size, KERNEL_SIZES))
 
 
-def general_cases() -> st.SearchStrategy[ToeplitzCase]:
-    """Several channels, stride and dilation up to 3 (beyond the notes)."""
-    return _cases(general=True)
+def general_cases(*, kernel_size: int | tuple[int, ...] | range | None = None) -> st.SearchStrategy[ToeplitzCase]:
+    """Several channels, stride and dilation up to 3 (beyond the notes); ``kernel_size`` as for :func:`gradient_cases`."""
+    return _cases(general=True, kernel_sizes=one_of_values("kernel_size", kernel_size, KERNEL_SIZES))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from theorems.strategies._domain import one_of_values
 from theorems.strategies.seeding import seeds
 from theorems.variance import INPUT_LAWS, VarianceCase
 
@@ -44,20 +45,32 @@ def depth_capped_widths(draw: st.DrawFn, *, max_depth: int = MAX_DEPTH, max_widt
 
 
 @st.composite
-def _cases(draw: st.DrawFn, laws: tuple[str, ...]) -> VarianceCase:
+def _cases(draw: st.DrawFn, laws: tuple[str, ...], depths: st.SearchStrategy[int]) -> VarianceCase:
     inputs = draw(st.sampled_from(laws))
-    widths = draw(depth_capped_widths())
+    depth = draw(depths)
+    cap = width_cap(depth)
+    widths = tuple(draw(st.lists(st.integers(1, cap), min_size=depth + 1, max_size=depth + 1)))
     if inputs != "exact" and len(widths) == 2:
         # Sampled inputs add noise growing with n_0 that only more networks average out.
         widths = (min(widths[0], SAMPLED_INPUT_MAX_WIDTH), widths[1])
     return VarianceCase(widths=widths, inputs=inputs, seed=draw(seeds))
 
 
-def variance_cases() -> st.SearchStrategy[VarianceCase]:
-    """Examples for ``variance-recursion``: any input law (``"exact"`` first), widths, a seed."""
-    return _cases(INPUT_LAWS)
+DEPTHS = tuple(range(1, MAX_DEPTH + 1))
 
 
-def relu_cases() -> st.SearchStrategy[VarianceCase]:
-    """Examples for ``variance-recursion-relu``: sampled inputs only (the network is not affine)."""
-    return _cases(INPUT_LAWS[1:])
+def variance_cases(*, depth: int | tuple[int, ...] | range | None = None) -> st.SearchStrategy[VarianceCase]:
+    """Examples for ``variance-recursion``: any input law (``"exact"`` first), widths, a seed.
+
+    ``depth`` restricts the number of layers L (1 to 12; None: any).
+
+    >>> from theorems.strategies import variance_cases
+    >>> len(variance_cases(depth=2).example().widths)
+    3
+    """
+    return _cases(INPUT_LAWS, one_of_values("depth", depth, DEPTHS))
+
+
+def relu_cases(*, depth: int | tuple[int, ...] | range | None = None) -> st.SearchStrategy[VarianceCase]:
+    """Examples for ``variance-recursion-relu``: sampled inputs only (the network is not affine); ``depth`` as above."""
+    return _cases(INPUT_LAWS[1:], one_of_values("depth", depth, DEPTHS))

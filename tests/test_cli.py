@@ -149,7 +149,7 @@ def test_verify_fails_when_a_transcribed_claim_is_not_falsified(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from theorems.fold import fold_linear
-    from theorems.report import running
+    from theorems import engine as running
 
     right_after_all = Claim(
         id="fold-linear-as-written", theorem_id="fold-linear", source="test", transcribed="W' = s W",

@@ -26,7 +26,7 @@ from theorems.fold import (
 )
 from theorems.tolerance import UNIT_ROUNDOFF
 from theorems.registry import all_wrong_implementations, get_theorem
-from theorems.runner import find_counterexample, search_settings
+from theorems.engine import find_counterexample, search_settings
 from theorems.theorem import InvalidInput
 
 CASES = {"fold-linear": linear_cases, "fold-conv": conv_cases, "fold-conv-transpose": conv_transpose_cases}

@@ -31,7 +31,7 @@ from theorems.gaussian_density import (
     log_density_tolerance,
 )
 from theorems.quadrature import QUADRATURE_SAFETY
-from theorems.runner import find_counterexample
+from theorems.engine import find_counterexample
 from theorems.theorem import InvalidInput
 
 U64 = 2.0**-53

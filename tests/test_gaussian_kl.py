@@ -23,7 +23,7 @@ from theorems.gaussian_kl import (
     torch_kl_divergence,
 )
 from theorems.quadrature import QUADRATURE_SAFETY, integral_by_quad
-from theorems.runner import find_counterexample
+from theorems.engine import find_counterexample
 from theorems.theorem import InvalidInput
 
 U64 = 2.0**-53

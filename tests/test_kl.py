@@ -28,7 +28,7 @@ from theorems.kl import (
 )
 from theorems.profiles import scaled
 from theorems.quadrature import QUADRATURE_SAFETY
-from theorems.runner import find_counterexample
+from theorems.engine import find_counterexample
 from theorems.theorem import InvalidInput
 
 U64 = 2.0**-53

@@ -16,10 +16,10 @@ from hypothesis import settings
 from theorems.fold import FOLD_CONV, FOLD_LINEAR, fold_linear
 from theorems.registry import all_claims
 from theorems.report import Figure, FigureContext, Verification, check_implementation, render_html, verify_all
-from theorems.report import running
+from theorems import engine as running
 from theorems.report.figures import NothingToDraw, render_figures
 from theorems.report.html import render_math
-from theorems.report.results import ClaimResult, TheoremResult
+from theorems.results import ClaimResult, TheoremResult
 
 pytest_plugins = ["pytester"]
 

@@ -21,7 +21,7 @@ from theorems.cli import main
 from theorems.evidence import Evidence
 from theorems.quadrature import QUADRATURE_SAFETY
 from theorems.report import Verification, render_html
-from theorems.report import running
+from theorems import engine as running
 from theorems.report.figures import FigureContext, render_figures
 from theorems.report.figures_kl import FIGURES as KL_FIGURES
 from theorems.report.figures_kl import kl_closed_form_against_quadrature
@@ -29,7 +29,7 @@ from theorems.report.figures_variance import variance_against_depth
 from theorems.report.formats import to_json
 from theorems.toeplitz import superdiagonal_sums
 from theorems.report.power import catalogue_summary, read_measurements
-from theorems.report.results import Run, WrongResult
+from theorems.results import Run, WrongResult
 from theorems.theorem import WrongImplementation
 from theorems.variance import variance_by_recursion
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from theorems.strategies.toeplitz import general_cases, gradient_cases
 from theorems.catalogue.toeplitz import WRONG_IMPLEMENTATIONS
 from theorems.evidence import compare_elementwise
-from theorems.runner import find_counterexample
+from theorems.engine import find_counterexample
 from theorems.theorem import InvalidInput
 from theorems.toeplitz import (
     TOEPLITZ_GRADIENT,

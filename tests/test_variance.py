@@ -18,7 +18,7 @@ from theorems.strategies.seeding import seeds
 from theorems.strategies.variance import depth_capped_widths, relu_cases, variance_cases
 from theorems.catalogue.variance import WRONG_IMPLEMENTATIONS
 from theorems.profiles import scaled
-from theorems.runner import find_counterexample
+from theorems.engine import find_counterexample
 from theorems.theorem import InvalidInput
 from theorems.variance import (
     DETECTABLE_RELATIVE_ERROR,

@@ -28,6 +28,7 @@ from typing import Any
 from theorems.evidence import Evidence, implementation_failure
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "DidNotReturn",
     "call_implementation",
     "first_line",
@@ -36,6 +37,12 @@ __all__ = [
     "tensor",
     "time_limit",
 ]
+
+# Seconds one call of a user's implementation may take by default (``--timeout``,
+# ``timeout=``): a fold of resnet18 takes under a second here, a Gaussian KL
+# microseconds; a call sixty times slower than anything the checks need is taken not to
+# return. The project's own checks of its references run without a limit.
+DEFAULT_TIMEOUT = 60.0
 
 # Seconds one call of an implementation may take in the current run (None: no limit).
 _TIME_LIMIT: contextvars.ContextVar[float | None] = contextvars.ContextVar("theorems_time_limit", default=None)

@@ -3,14 +3,16 @@
     theorems list [--contracts]
     theorems verify [--profile dev|ci|thorough] [--report PATH] [--json PATH] [--junitxml PATH]
                     [--examples N] [--seed S] [--only THEOREM]… [--no-power]
-    theorems check THEOREM --impl MODULE:ATTR [--examples N] [--profile …] [--seed S]
-                   [--report PATH] [--json PATH] [--junitxml PATH]
+    theorems check THEOREM --impl MODULE:ATTR|FILE.py:ATTR [--assume NAME=VALUE]… [--timeout S]
+                   [--examples N] [--profile …] [--seed S] [--report PATH] [--json PATH] [--junitxml PATH]
 
 Exit status: 0 when everything holds (for ``verify``, also: every transcribed claim of
 the notes is falsified, and every wrong implementation of the catalogue is caught: the
-suite's power, measured unless ``--no-power``); 1 otherwise; 2 with one line on stderr for a usage error
-(unknown theorem, an implementation that cannot be imported or called, an unwritable
-output path, an unknown profile).
+suite's power, measured unless ``--no-power``); 1 otherwise (for ``check``: falsified,
+including a call that did not return within ``--timeout``); 2 with one line on stderr
+for a usage error (unknown theorem or assumption, an implementation that cannot be
+imported, called, or called with the contract's arguments, an unwritable output path,
+an unknown profile), before any example runs.
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from theorems.calling import DEFAULT_TIMEOUT
 from theorems.profiles import PROFILES, default_profile_name, load_profile
 from theorems.registry import all_theorems, get_theorem
-from theorems.report.running import make_strategies_importable
-from theorems.theorem import InvalidInput
+from theorems.theorem import InvalidInput, Theorem
 
 __all__ = ["main"]
 
@@ -53,6 +55,23 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive, finite number of seconds, got {text}")
+    return value
+
+
+def _assumption(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE (e.g. dims=2), got {text!r}")
+    return name.strip(), value.strip()
+
+
 def _seed(text: str) -> int:
     try:
         return int(text)
@@ -65,7 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
 
     listing = commands.add_parser("list", help="one line per theorem: id, source problem, statement")
-    listing.add_argument("--contracts", action="store_true", help="print each theorem's contract for implementations")
+    listing.add_argument(
+        "--contracts", action="store_true",
+        help="print each theorem's contract for implementations, and the assumptions --assume accepts",
+    )
 
     def run_options(command: argparse.ArgumentParser, *, report_default: Path | None) -> None:
         command.add_argument("--profile", choices=sorted(PROFILES), help="Hypothesis profile (default: $HYPOTHESIS_PROFILE, ci under $CI, else dev)")
@@ -86,7 +108,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check your implementation against one theorem")
     check.add_argument("theorem", metavar="THEOREM", help="a theorem id (see `theorems list`)")
-    check.add_argument("--impl", required=True, metavar="MODULE:ATTR", help="the callable to check, e.g. scipy.stats:multivariate_normal.logpdf")
+    check.add_argument(
+        "--impl", required=True, metavar="MODULE:ATTR",
+        help="the callable to check, imported from the current folder as `python -m` does "
+        "(e.g. mylib.fuse:fold_bn, scipy.stats:multivariate_normal.logpdf), or FILE.py:ATTR",
+    )
+    check.add_argument(
+        "--assume", action="append", type=_assumption, default=[], metavar="NAME=VALUE",
+        help="restrict the generated domain (repeatable; `theorems list --contracts` lists names and values)",
+    )
+    check.add_argument(
+        "--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+        help=f"the most one call of the implementation may take; past it the verdict is falsified (default {DEFAULT_TIMEOUT:g})",
+    )
     run_options(check, report_default=None)
     return parser
 
@@ -95,25 +129,57 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def import_implementation(target: str) -> Callable[..., Any]:
-    """Import ``MODULE:ATTR`` (ATTR may be dotted) and return it if it is callable."""
-    module_name, colon, attribute_path = target.partition(":")
-    if not colon or not module_name or not attribute_path:
-        raise UsageError(f"--impl must be MODULE:ATTR (e.g. scipy.stats:entropy), got {target!r}")
+    """Import ``MODULE:ATTR`` (ATTR may be dotted) or ``path/to/file.py:ATTR`` and return it if it is callable.
+
+    Modules are found from the current folder first, as ``python -m`` finds them, so a
+    user's package beside them imports; a file's own folder comes first for its imports.
+    """
+    location, colon, attribute_path = target.rpartition(":")
+    if not colon or not location or not attribute_path:
+        raise UsageError(f"--impl must be MODULE:ATTR or FILE.py:ATTR (e.g. mylib.fuse:fold_bn), got {target!r}")
     import importlib
 
-    try:
-        value: Any = importlib.import_module(module_name)
-    except Exception as error:  # a module may fail to import in any way; all are the user's to fix
-        raise UsageError(f"cannot import module {module_name!r}: {type(error).__name__}: {_first_line(error)}") from None
-    walked = module_name
+    value: Any
+    if location.endswith(".py") or os.sep in location or "/" in location:
+        value = _import_file(Path(location))
+    else:
+        if "" not in sys.path and os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())
+        try:
+            value = importlib.import_module(location)
+        except Exception as error:  # a module may fail to import in any way; all are the user's to fix
+            raise UsageError(f"cannot import module {location!r} (from {os.getcwd()}): {type(error).__name__}: {_first_line(error)}") from None
+    walked = location
     for attribute in attribute_path.split("."):
         if not hasattr(value, attribute):
             raise UsageError(f"{walked!r} has no attribute {attribute!r} (from --impl {target})")
         value = getattr(value, attribute)
-        walked = f"{walked}.{attribute}" if walked != module_name else f"{module_name}:{attribute}"
+        walked = f"{walked}.{attribute}" if walked != location else f"{location}:{attribute}"
     if not callable(value):
         raise UsageError(f"{target!r} is not callable (it is a {type(value).__name__})")
     return value
+
+
+def _import_file(path: Path) -> Any:
+    """The module of a Python file, its folder first on ``sys.path`` for its own imports."""
+    import importlib.util
+
+    if not path.is_file():
+        raise UsageError(f"--impl names the file {path}, which does not exist")
+    folder = str(path.resolve().parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    name = path.stem if path.stem.isidentifier() else "theorems_implementation"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"--impl names {path}, which Python cannot import (expected a .py file)")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(name, module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:  # the user's file may fail in any way
+        raise UsageError(f"cannot import {path}: {type(error).__name__}: {_first_line(error)}") from None
+    return module
 
 
 def require_writable(path: Path, option: str) -> None:
@@ -158,8 +224,14 @@ def command_list(arguments: argparse.Namespace) -> int:
     theorems = all_theorems()
     width = max((len(theorem.id) for theorem in theorems), default=0)
     for theorem in theorems:
-        detail = theorem.contract if arguments.contracts else theorem.title
-        print(f"{theorem.id:<{width}}  {theorem.source:<11}  {detail}")
+        if not arguments.contracts:
+            print(f"{theorem.id:<{width}}  {theorem.source:<11}  {theorem.title}")
+            continue
+        print(f"{theorem.id}  ({theorem.source})")
+        print(f"  contract: {theorem.contract}")
+        for assumption in theorem.assumptions:
+            values = "|".join(assumption.spelled(value) for value in assumption.values)
+            print(f"  --assume {assumption.name}={values}  ({assumption.meaning})")
     return 0
 
 
@@ -219,13 +291,18 @@ def print_power(verification: Any) -> None:
 
 
 def write_outputs(verification: Any, arguments: argparse.Namespace) -> None:
-    from theorems.report import write_html, write_json, write_junitxml
-
+    """Each output asked for; the HTML machinery (Jinja2, figures) is imported only for a report."""
     if arguments.report:
+        from theorems.report.html import write_html
+
         print(f"report: {write_html(verification, arguments.report)}")
     if arguments.json:
+        from theorems.report.formats import write_json
+
         print(f"json: {write_json(verification, arguments.json)}")
     if arguments.junitxml:
+        from theorems.report.formats import write_junitxml
+
         print(f"junit xml: {write_junitxml(verification, arguments.junitxml)}")
 
 
@@ -245,7 +322,7 @@ def command_verify(arguments: argparse.Namespace) -> int:
         except InvalidInput as error:
             raise UsageError(str(error)) from None
     _check_output_paths(arguments)
-    from theorems.report import verify_all
+    from theorems.engine import verify_all
 
     verification = verify_all(
         profile=profile, max_examples=arguments.examples, seed=arguments.seed, progress=_progress_printer(), theorem_ids=only,
@@ -253,13 +330,27 @@ def command_verify(arguments: argparse.Namespace) -> int:
     )
     print_table(verification)
     write_outputs(verification, arguments)
+    claims = " and every transcribed claim is falsified" if verification.claims else ""
     caught = "" if verification.power is None else ", and every wrong implementation is caught"
     if verification.passed:
-        print(f"every theorem holds and every transcribed claim is falsified{caught}")
+        print(f"every theorem holds{claims}{caught}")
         return 0
+    not_falsified = " or some transcribed claim was not falsified" if verification.claims else ""
     lost = "" if verification.power is None else ", or some wrong implementation was not caught (the suite lost its power)"
-    print(f"FAILED: some theorem does not hold or some transcribed claim was not falsified{lost}")
+    print(f"FAILED: some theorem does not hold{not_falsified}{lost}")
     return 1
+
+
+def parse_assumptions(theorem: Theorem, pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """``--assume`` words as the theorem's values; an unknown name, a repeated one or an impossible value is a usage error."""
+    names = [name for name, _ in pairs]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise UsageError(f"--assume {repeated[0]} is given twice; give each name once")
+    try:
+        return theorem.parse_assumptions(dict(pairs))
+    except InvalidInput as error:
+        raise UsageError(f"--assume: {error}") from None
 
 
 def command_check(arguments: argparse.Namespace) -> int:
@@ -268,46 +359,26 @@ def command_check(arguments: argparse.Namespace) -> int:
         theorem = get_theorem(arguments.theorem)
     except InvalidInput as error:
         raise UsageError(str(error)) from None
+    assume = parse_assumptions(theorem, arguments.assume)
     implementation = import_implementation(arguments.impl)
+    from theorems.engine import assemble, check_implementation, draw_seed, require_signature
+
+    try:
+        require_signature(theorem, implementation, arguments.impl)
+    except InvalidInput as error:
+        raise UsageError(str(error)) from None
     _check_output_paths(arguments)
-    from hypothesis import settings
+    from theorems.api import Verdict
 
-    from theorems.report import Verification, check_implementation
-    from theorems.report.environment import environment
-    from theorems.report.running import draw_seed
-
-    seed = arguments.seed
-    if seed is None and not settings.default.derandomize:
-        seed = draw_seed()
-    result = check_implementation(theorem, implementation, target=arguments.impl, profile=profile, max_examples=arguments.examples, seed=seed)
-    verification = Verification((result,), (), environment(profile=profile, seed=seed, max_examples=arguments.examples, command=command_line()))
-    print_check(theorem.id, arguments.impl, result.run)
+    seed = arguments.seed if arguments.seed is not None else draw_seed(profile)
+    result = check_implementation(
+        theorem, implementation, target=arguments.impl, profile=profile, max_examples=arguments.examples, seed=seed,
+        assume=assume, timeout=arguments.timeout,
+    )
+    verification = assemble((result,), scope="check", profile=profile, seed=seed, max_examples=arguments.examples, command=command_line())
+    print(Verdict(result, profile).explain())
     write_outputs(verification, arguments)
     return 0 if result.passed else 1
-
-
-def print_check(theorem_id: str, target: str, run: Any) -> None:
-    """The outcome in plain words: for a falsified one, the minimal counterexample and a replay line."""
-    head = f"{theorem_id} on {target}:"
-    if run.verdict == "holds":
-        worst = run.worst
-        detail = f"; worst error {worst.error:.3g} vs tolerance {worst.tolerance:.3g} (ratio {worst.ratio:.3g})" if worst else ""
-        print(f"{head} holds on all {run.examples} generated examples ({run.seconds:.1f} s){detail}")
-        return
-    if run.verdict == "error":
-        print(f"{head} ERROR: the check itself failed, so nothing was learned about the implementation")
-        print(f"  {run.error}")
-        return
-    evidence = run.counterexample
-    print(f"{head} FALSIFIED after {run.examples} generated examples ({run.seconds:.1f} s)")
-    if evidence.failure is not None:
-        print(f"  on a valid input, the implementation {evidence.failure}")
-    print("minimal counterexample (shrunk by Hypothesis):")
-    print("\n".join("  " + line for line in evidence.explain().splitlines()))
-    if run.replay:
-        print(f"replay: {run.replay}")
-    if run.reproduction:
-        print(f"or decorate a test with: {run.reproduction}")
 
 
 COMMANDS = {"list": command_list, "verify": command_verify, "check": command_check}
@@ -315,7 +386,6 @@ COMMANDS = {"list": command_list, "verify": command_verify, "check": command_che
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
-    make_strategies_importable()
     try:
         return COMMANDS[arguments.command](arguments)
     except UsageError as error:

@@ -10,9 +10,31 @@ it runs under the loaded profile (examples × checks per example).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
 from theorems.profiles import loaded_profile_examples
 
-__all__ = ["FAMILY_WISE_FALSE_ALARM", "SHARES", "per_check_false_alarm"]
+__all__ = ["FAMILY_WISE_FALSE_ALARM", "SHARES", "examples_in_run", "per_check_false_alarm", "planned_examples"]
+
+# The examples the engine plans for the check running now (None outside the engine).
+_PLANNED: contextvars.ContextVar[int | None] = contextvars.ContextVar("theorems_planned_examples", default=None)
+
+
+@contextlib.contextmanager
+def examples_in_run(examples: int) -> Iterator[None]:
+    """Inside the block, a check runs ``examples`` times: its share of α is divided by that."""
+    token = _PLANNED.set(examples)
+    try:
+        yield
+    finally:
+        _PLANNED.reset(token)
+
+
+def planned_examples() -> int | None:
+    """The examples of the engine's run in progress, or None (then the loaded profile decides)."""
+    return _PLANNED.get()
 
 FAMILY_WISE_FALSE_ALARM = 1e-6
 

@@ -12,7 +12,7 @@ import os
 
 from hypothesis import HealthCheck, Phase, settings
 
-__all__ = ["PROFILES", "load_profile", "loaded_profile_examples", "scaled"]
+__all__ = ["PROFILES", "current_profile_name", "load_profile", "loaded_profile_examples", "profile_settings", "scaled"]
 
 PROFILES: dict[str, settings] = {
     "dev": settings(max_examples=20, deadline=None),
@@ -27,13 +27,10 @@ PROFILES: dict[str, settings] = {
     "thorough": settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]),
 }
 
-for _name, _profile in PROFILES.items():
-    settings.register_profile(_name, _profile)
-
 # ci's examples under a seed of the caller's choosing (``--hypothesis-seed N``):
 # derandomize would override the seed. Twenty such runs are the flakiness experiment
 # (``make flakiness``); not offered as a verification profile.
-settings.register_profile("ci-reseeded", settings(PROFILES["ci"], derandomize=False))
+INTERNAL: dict[str, settings] = {"ci-reseeded": settings(PROFILES["ci"], derandomize=False)}
 
 # ci's examples for mutation testing (``make mutation``): a mutant is killed by the first
 # failing example, so the explain phase (which only tells a person which parts of a
@@ -41,10 +38,31 @@ settings.register_profile("ci-reseeded", settings(PROFILES["ci"], derandomize=Fa
 # stays: the properties that assert a wrong implementation's counterexample is *small*
 # search with the loaded profile's phases, and fail on correct code without it.
 # Not offered as a verification profile.
-settings.register_profile(
-    "mutation",
-    settings(PROFILES["ci"], phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink]),
-)
+INTERNAL["mutation"] = settings(PROFILES["ci"], phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink])
+
+# Registered with Hypothesis for the project's own pytest runs (--hypothesis-profile);
+# the engine never reads them back from Hypothesis's registry, where a host project may
+# have registered its own profile under the same name (profile_settings).
+for _name, _profile in {**PROFILES, **INTERNAL}.items():
+    settings.register_profile(_name, _profile)
+
+
+def profile_settings(name: str) -> settings:
+    """The project's own settings for profile ``name`` (never a host project's profile of that name)."""
+    found = PROFILES.get(name) or INTERNAL.get(name)
+    if found is None:
+        raise ValueError(f"profile={name!r} is unknown; expected one of {', '.join(PROFILES)}")
+    return found
+
+
+def current_profile_name() -> str:
+    """The project profile loaded now (pytest's ``--hypothesis-profile``, :func:`load_profile`), else the default.
+
+    A profile of another project (a host's ``default`` with its deadline) is not ours:
+    then :func:`default_profile_name`.
+    """
+    name = getattr(settings, "_current_profile", None)  # read defensively: a private attribute
+    return name if name in PROFILES or name in INTERNAL else default_profile_name()
 
 
 def default_profile_name() -> str:

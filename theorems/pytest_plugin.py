@@ -98,7 +98,7 @@ class VerificationItem(pytest.Item):
 
         from theorems.profiles import default_profile_name
         from theorems.registry import all_claims, get_theorem
-        from theorems.report.running import check_claim, check_implementation
+        from theorems.engine import check_claim, check_implementation
 
         profile = _profile_name(self.config) or default_profile_name()
         examples = self.config.getoption("theorems_examples", None)
@@ -194,7 +194,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
     from theorems.profiles import default_profile_name
     from theorems.report import ClaimResult, TheoremResult, Verification, write_html
-    from theorems.report.environment import environment
+    from theorems.environment import environment
 
     from theorems.registry import all_claims, all_theorems
 

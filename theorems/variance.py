@@ -70,7 +70,7 @@ from torch import nn
 
 from theorems.calling import call_implementation
 from theorems.evidence import Evidence, implementation_failure
-from theorems.false_alarms import per_check_false_alarm
+from theorems.false_alarms import per_check_false_alarm, planned_examples
 from theorems.profiles import loaded_profile_examples
 from theorems.statements.variance import CHECK_EXAMPLE_FRACTION
 from theorems.theorem import InvalidInput
@@ -302,8 +302,9 @@ def work_per_network(widths: tuple[int, ...], inputs: str) -> int:
 
 
 def false_alarm(theorem_id: str, check: str) -> float:
-    """The false-alarm probability one ``check`` of ``theorem_id`` may have under the loaded profile."""
-    examples = max(1, math.ceil(loaded_profile_examples() * EXAMPLE_FRACTIONS[check]))
+    """The false-alarm probability one ``check`` of ``theorem_id`` may have: its share over the examples run."""
+    planned = planned_examples() if check == "check" else None  # the engine's run of this very check
+    examples = planned or max(1, math.ceil(loaded_profile_examples() * EXAMPLE_FRACTIONS[check]))
     per_check = per_check_false_alarm(theorem_id, checks_per_example=CHECKS_PER_EXAMPLE.get(check, 1), examples=examples)
     return per_check * SUB_SHARES[check]
 

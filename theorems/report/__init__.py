@@ -1,35 +1,31 @@
-"""The verifier's machinery: run every theorem and claim, and write what was found.
+"""Writing what a verification found: the HTML report, JSON and JUnit XML.
 
-:mod:`~theorems.report.running` checks an implementation under Hypothesis and reads
-the per-example counts and the shrunk counterexample from Hypothesis's observability
-callbacks; :mod:`~theorems.report.results` holds what a run found;
 :mod:`~theorems.report.html`, :mod:`~theorems.report.formats` and
-:mod:`~theorems.report.figures` turn it into the HTML report, JSON and JUnit XML.
-
-This package is named ``report`` so that theorem discovery (``registry.MACHINERY``)
-skips it. The public surface only re-exports.
+:mod:`~theorems.report.figures` turn a :class:`~theorems.results.Verification` (made by
+the engine, :mod:`theorems.engine`) into the HTML report, JSON and JUnit XML. The
+public surface only re-exports, and imports each module when a name of it is first
+used: writing JSON does not import Jinja2, matplotlib or the figures' oracles.
 """
 
 from __future__ import annotations
 
-from theorems.report.figures import Figure, FigureContext, all_figures
-from theorems.report.formats import write_json, write_junitxml
-from theorems.report.html import render_html, write_html
-from theorems.report.results import ClaimResult, TheoremResult, Verification
-from theorems.report.running import check_claim, check_implementation, verify_all
+import importlib
+from typing import Any
 
-__all__ = [
-    "ClaimResult",
-    "Figure",
-    "FigureContext",
-    "TheoremResult",
-    "Verification",
-    "all_figures",
-    "check_claim",
-    "check_implementation",
-    "render_html",
-    "verify_all",
-    "write_html",
-    "write_json",
-    "write_junitxml",
-]
+__all__ = ["Figure", "FigureContext", "all_figures", "render_html", "write_html", "write_json", "write_junitxml"]
+
+_HOMES = {
+    "Figure": "figures",
+    "FigureContext": "figures",
+    "all_figures": "figures",
+    "render_html": "html",
+    "write_html": "html",
+    "write_json": "formats",
+    "write_junitxml": "formats",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)

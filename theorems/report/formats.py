@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from theorems.report.power import SuiteMeasurements, catalogue_summary, read_measurements
-from theorems.report.results import ClaimResult, Run, TheoremResult, Verification, WrongResult, finite_or_none
+from theorems.results import ClaimResult, Run, TheoremResult, Verification, WrongResult, finite_or_none
 
 __all__ = ["to_json", "write_json", "write_junitxml"]
 

@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 from theorems.registry import all_claims, all_theorems
 from theorems.report.figures import FigureContext, render_figures
 from theorems.report.power import SuiteMeasurements, catalogue_summary, read_measurements
-from theorems.report.results import Verification
+from theorems.results import Verification
 
 __all__ = ["render_html", "render_math", "write_html"]
 

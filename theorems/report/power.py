@@ -4,7 +4,7 @@ Two kinds of evidence meet in the report's "power of this suite" section:
 
 - measured in the run itself: the catalogue of wrong implementations
   (``properties/wrong_*.py``), each run through its theorem's ``check``
-  (:func:`theorems.report.running.run_catalogue`); :func:`catalogue_summary` reduces it
+  (:func:`theorems.engine.run_catalogue`); :func:`catalogue_summary` reduces it
   to one row per theorem: how many were caught, and the smallest counterexample;
 - measured by their own, slower commands and read here from the files they write
   (each read defensively: a missing file says which command makes it, a malformed one
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from theorems.report.results import WrongResult
+from theorems.results import WrongResult
 
 __all__ = [
     "DEFAULT_MEASUREMENTS",

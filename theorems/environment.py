@@ -6,7 +6,7 @@ import datetime
 import platform
 from importlib import metadata
 
-from hypothesis import settings
+from theorems.profiles import profile_settings
 
 __all__ = ["environment"]
 
@@ -26,8 +26,9 @@ def environment(*, profile: str, seed: int | None, max_examples: int | None = No
     found["python"] = platform.python_version()
     found["platform"] = platform.platform()
     found["profile"] = profile
-    found["max_examples"] = str(max_examples or settings.default.max_examples)
-    found["seed"] = "derandomized (fixed by the profile)" if settings.default.derandomize else str(seed)
+    chosen = profile_settings(profile)
+    found["max_examples"] = str(max_examples or chosen.max_examples)
+    found["seed"] = "derandomized (fixed by the profile)" if chosen.derandomize else str(seed)
     if command:
         found["command"] = command
     found["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -48,6 +48,8 @@ class Run:
     replay: str | None = None
     error: str | None = None
     counted_by: str = "observability"
+    # The shrunk example object itself, for callers in the same process (not serialised).
+    example: Any = field(default=None, compare=False, repr=False)
 
     @property
     def worst(self) -> Evidence | None:
@@ -62,7 +64,11 @@ class Run:
         return None if worst is None else worst.ratio
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        values = {item.name: getattr(self, item.name) for item in dataclasses.fields(self) if item.name != "example"}
+        values["evidence"] = [dataclasses.asdict(evidence) for evidence in self.evidence]
+        if self.counterexample is not None:
+            values["counterexample"] = dataclasses.asdict(self.counterexample)
+        return values
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Run:
@@ -75,22 +81,33 @@ class Run:
 
 @dataclass(frozen=True)
 class TheoremResult:
-    """A theorem checked on one implementation (the reference, or a user's)."""
+    """A theorem checked on one implementation (the reference, or a user's).
+
+    ``assumptions`` (name, value) restrict the domain the examples came from: the
+    verdict holds *on the restricted domain* only.
+    """
 
     theorem_id: str
     implementation: str
     run: Run
+    assumptions: tuple[tuple[str, str], ...] = ()
 
     @property
     def passed(self) -> bool:
         return self.run.verdict == "holds"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"theorem_id": self.theorem_id, "implementation": self.implementation, "run": self.run.to_dict()}
+        return {
+            "theorem_id": self.theorem_id,
+            "implementation": self.implementation,
+            "run": self.run.to_dict(),
+            "assumptions": [list(pair) for pair in self.assumptions],
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TheoremResult:
-        return cls(data["theorem_id"], data["implementation"], Run.from_dict(data["run"]))
+        assumptions = tuple(tuple(pair) for pair in data.get("assumptions", ()))
+        return cls(data["theorem_id"], data["implementation"], Run.from_dict(data["run"]), assumptions)
 
 
 @dataclass(frozen=True)
@@ -150,12 +167,16 @@ class Verification:
 
     ``power`` is the catalogue of wrong implementations run through the same checks, or
     ``None`` when this run did not measure it (``check``, pytest, ``verify --no-power``).
+    ``scope`` is ``"full"`` (the whole suite: its report carries the suite's own
+    measurements), ``"only"`` (some theorems and their claims) or ``"check"`` (a user's
+    implementation, nothing else).
     """
 
     theorems: tuple[TheoremResult, ...]
     claims: tuple[ClaimResult, ...]
     environment: dict[str, str] = field(default_factory=dict)
     power: tuple[WrongResult, ...] | None = None
+    scope: str = "full"
 
     @property
     def passed(self) -> bool:

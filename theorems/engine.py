@@ -1,7 +1,11 @@
 """Checking an implementation against a theorem under Hypothesis, and reading what happened.
 
-The check runs as a Hypothesis test, ``@given(theorem.example_strategy())``, under the
-loaded profile. What a person wants to know about that run is taken from Hypothesis
+The one engine: every route (``theorems verify`` and ``check``, :func:`theorems.check`,
+the pytest plugin, the property tests' searches for counterexamples, the catalogue of
+wrong implementations) runs a theorem's check through :func:`run_check`, as a
+Hypothesis test ``@given(theorem.example_strategy(**assume))`` under one of the
+project's own profiles, named explicitly: whatever profile a host project has loaded
+(a 200 ms deadline, say) does not apply. What a person wants to know about that run is taken from Hypothesis
 itself, through its observability callbacks (``add_observability_callback``, or the
 older ``TESTCASE_CALLBACKS`` list), read defensively because that interface is young:
 which test cases were *generated* (as opposed to replayed or shrunk), and the
@@ -15,35 +19,40 @@ the one from the minimal example.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
+import inspect
 import math
 import random
 import shlex
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import hypothesis
 from hypothesis import HealthCheck, Phase, given, settings
 
-import theorems
+from theorems.calling import DEFAULT_TIMEOUT, DidNotReturn, time_limit
+from theorems.environment import environment
 from theorems.evidence import Evidence
-from theorems.runner import without_explain
+from theorems.false_alarms import examples_in_run
+from theorems.profiles import current_profile_name, profile_settings
 from theorems.registry import all_claims, all_theorems, all_wrong_implementations, get_theorem
-from theorems.report.environment import environment
-from theorems.report.results import ClaimResult, Run, TheoremResult, Verification, WrongResult
+from theorems.results import ClaimResult, Run, TheoremResult, Verification, WrongResult
 from theorems.theorem import Claim, InvalidInput, Theorem, WrongImplementation, resolve
 
 __all__ = [
+    "Counterexample",
+    "assemble",
     "check_claim",
     "check_implementation",
+    "check_settings",
     "check_wrong_implementation",
+    "find_counterexample",
     "implementation_target",
-    "make_strategies_importable",
+    "observing",
+    "require_signature",
     "run_catalogue",
+    "run_check",
     "verify_all",
 ]
 
@@ -73,6 +82,7 @@ class _Tally:
     generated: list[Evidence | None] = field(default_factory=list)
     failing_representation: str | None = None
     reproduction: str | None = None
+    failing_example: Any = None
 
     def observe(self, observation: Any, *_thread: Any) -> None:
         if _read(observation, "type") != "test_case":
@@ -104,7 +114,7 @@ def _phase_from_how_generated(how: Any) -> str | None:
 
 
 @contextlib.contextmanager
-def _observing(callback: Callable[..., None]) -> Iterator[bool]:
+def observing(callback: Callable[..., None]) -> Iterator[bool]:
     """Register ``callback`` for Hypothesis observations; yield whether that was possible."""
     try:
         from hypothesis.internal import observability
@@ -134,21 +144,6 @@ def _observing(callback: Callable[..., None]) -> Iterator[bool]:
             observability.OBSERVABILITY_COLLECT_COVERAGE = saved
 
 
-def make_strategies_importable() -> None:
-    """Theorems name their example strategies in the ``properties`` package, beside ``theorems``.
-
-    The installed ``theorems`` script, or pytest run from another folder, does not have
-    the project folder on ``sys.path`` (``python -m theorems`` in the project does,
-    through the working directory): add the folder holding the ``theorems`` package
-    when it also holds ``properties``.
-    """
-    if importlib.util.find_spec("properties") is not None:
-        return
-    project = Path(theorems.__file__).resolve().parent.parent
-    if (project / "properties" / "__init__.py").is_file():
-        sys.path.append(str(project))
-
-
 def implementation_target(implementation: Callable[..., Any]) -> str | None:
     """``module:qualname`` naming ``implementation``, if importing it gives it back."""
     module = getattr(implementation, "__module__", None)
@@ -163,7 +158,14 @@ def implementation_target(implementation: Callable[..., Any]) -> str | None:
 
 
 def replay_command(
-    theorem_id: str, target: str | None, *, profile: str, seed: int | None, examples: int | None
+    theorem_id: str,
+    target: str | None,
+    *,
+    profile: str,
+    seed: int | None,
+    examples: int | None,
+    assume: dict[str, Any] | None = None,
+    timeout: float | None = None,
 ) -> str:
     """The command that re-runs exactly these examples (``ci`` is derandomized; else the seed fixes them)."""
     if target is None:
@@ -173,22 +175,40 @@ def replay_command(
         words += ["--seed", str(seed)]
     if examples is not None:
         words += ["--examples", str(examples)]
+    for name, value in (assume or {}).items():
+        words += ["--assume", f"{name}={str(value).lower() if isinstance(value, bool) else value}"]
+    if timeout is not None and timeout != DEFAULT_TIMEOUT:
+        words += ["--timeout", f"{timeout:g}"]
     return shlex.join(words)
 
 
-def check_settings(max_examples: int | None, *, phases: Sequence[Phase] | None = None) -> settings:
-    """The loaded profile's settings for one check: no database, one bug, no explain phase.
+def without_explain(phases: Sequence[Phase]) -> tuple[Phase, ...]:
+    """``phases`` less Hypothesis's explain phase.
 
-    ``phases`` overrides the profile's phases; by default they run without explain
-    (:func:`theorems.runner.without_explain`).
+    Explain reports which parts of a failing example matter; nothing here shows it (a
+    counterexample is shown as its Evidence), and it costs most of a failing run's time
+    (measured 20 s of 24 s for a search, 2.6 s of 3.2 s for a check whose oracle raised)
+    while changing neither the verdict nor the shrunk example.
     """
+    return tuple(phase for phase in phases if phase is not Phase.explain)
+
+
+def check_settings(profile: str | None, max_examples: int | None, *, phases: Sequence[Phase] | None = None) -> settings:
+    """The settings of one check: the named profile's (default: the loaded one, if it is the project's).
+
+    No database (a check must not replay someone else's failures), no deadline (timing is
+    measured by benchmarks; a hang is caught by the time limit), one bug, no explain phase
+    (:func:`without_explain`); ``phases`` overrides the profile's.
+    """
+    base = profile_settings(profile or current_profile_name())
     return settings(
-        settings.default,
-        max_examples=max_examples or settings.default.max_examples,
+        base,
+        max_examples=max_examples or base.max_examples,
         database=None,
+        deadline=None,
         report_multiple_bugs=False,
-        suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.too_slow],
-        phases=without_explain(settings.default.phases) if phases is None else tuple(phases),
+        suppress_health_check=[*base.suppress_health_check, HealthCheck.too_slow],
+        phases=without_explain(base.phases) if phases is None else tuple(phases),
     )
 
 
@@ -196,17 +216,21 @@ def run_check(
     theorem: Theorem,
     implementation: Callable[..., Any],
     *,
+    profile: str | None = None,
     max_examples: int | None = None,
     seed: int | None = None,
     replay: Callable[[int | None], str] | None = None,
     phases: Sequence[Phase] | None = None,
+    assume: dict[str, Any] | None = None,
+    timeout: float | None = None,
 ) -> Run:
-    """Run ``theorem.check(implementation, ·)`` over generated examples under the loaded profile.
+    """Run ``theorem.check(implementation, ·)`` over generated examples under ``profile``.
 
     ``seed`` fixes the examples when the profile is not derandomized (the seed used is
-    written into the replay command); ``phases`` as in :func:`check_settings`.
+    written into the replay command); ``phases`` as in :func:`check_settings`; ``assume``
+    restricts the examples (the theorem's assumptions, already parsed); ``timeout`` is
+    the most seconds one call of the implementation may take.
     """
-    make_strategies_importable()
     tally = _Tally()
 
     def property_holds(example: Any) -> None:
@@ -221,18 +245,19 @@ def run_check(
         tally.pending = evidence
         tally.body_evidence.append(evidence)
         if not evidence.holds:
+            tally.failing_example = example
             raise Falsified(evidence)
 
-    run_settings = check_settings(max_examples, phases=phases)
+    run_settings = check_settings(profile, max_examples, phases=phases)
     replay_line = replay(seed if not run_settings.derandomize else None) if replay else None
 
     start = time.perf_counter()
     counterexample: Evidence | None = None
     error: str | None = None
-    with _observing(tally.observe) as observed:
+    with observing(tally.observe) as observed, time_limit(timeout), examples_in_run(run_settings.max_examples):
         try:
             try:
-                strategy = theorem.example_strategy()
+                strategy = theorem.example_strategy(**(assume or {}))
             except Exception as failure:  # the strategy's module is missing or broken
                 raise OracleFailure(f"the examples of {theorem.id} ({theorem.examples}) could not be built: {type(failure).__name__}: {failure}") from failure
             test = run_settings(given(strategy)(property_holds))
@@ -242,6 +267,10 @@ def run_check(
             verdict = "holds"
         except Falsified as falsified:
             verdict, counterexample = "falsified", falsified.evidence
+        except DidNotReturn as hang:  # no shrinking: every smaller example might hang as long
+            verdict, counterexample = "falsified", hang.evidence()
+            tally.generated.append(counterexample)
+            tally.failing_representation = hang.example
         except OracleFailure as failure:
             verdict, error = "error", str(failure).split("\n")[0]
         except Exception as failure:  # health checks, flakiness, unsatisfiable strategies
@@ -267,7 +296,32 @@ def run_check(
         replay=replay_line if verdict != "holds" else None,
         error=error,
         counted_by=counted_by,
+        example=tally.failing_example if verdict == "falsified" else None,
     )
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """The minimal example Hypothesis found, and the evidence against the implementation there."""
+
+    example: Any
+    evidence: Evidence
+
+
+def find_counterexample(
+    theorem: Theorem, implementation: Callable[..., Any], *, max_examples: int | None = None, profile: str | None = None
+) -> Counterexample | None:
+    """The shrunk example falsifying ``implementation``, or None if every generated example holds.
+
+    The same run as every other route (:func:`run_check`); a check that itself fails is
+    an error here, never a pass.
+    """
+    run = run_check(theorem, implementation, profile=profile, max_examples=max_examples)
+    if run.verdict == "error":
+        raise AssertionError(f"the check of {theorem.id} could not run: {run.error}")
+    if run.verdict == "holds":
+        return None
+    return Counterexample(example=run.example, evidence=run.counterexample)
 
 
 # A claim is a search for one counterexample, which stops at the first: a wrong formula
@@ -277,7 +331,7 @@ def run_check(
 CLAIM_SEARCH_EXAMPLES = 200
 
 
-def theorem_budget(theorem: Theorem, max_examples: int | None) -> int:
+def theorem_budget(theorem: Theorem, max_examples: int | None, profile: str | None = None) -> int:
     """``max_examples`` if given, else the profile's scaled by ``theorem.example_fraction``.
 
     A costly theorem (a whole network per example) runs the same share of the profile
@@ -285,8 +339,29 @@ def theorem_budget(theorem: Theorem, max_examples: int | None) -> int:
     """
     if max_examples is not None:
         return max_examples
-    fraction = getattr(theorem, "example_fraction", 1.0)
-    return max(1, math.ceil(settings.default.max_examples * fraction))
+    base = profile_settings(profile or current_profile_name()).max_examples
+    return max(1, math.ceil(base * theorem.example_fraction))
+
+
+def require_signature(theorem: Theorem, implementation: Callable[..., Any], name: str) -> None:
+    """Raise InvalidInput (one line) if ``implementation`` cannot be called with the contract's arguments.
+
+    Decided from ``inspect.signature`` before any example runs; a callable whose
+    signature Python cannot read (some builtins) is let through to the check.
+    """
+    if not callable(implementation):
+        raise InvalidInput(f"{name} is not callable (it is a {type(implementation).__name__})")
+    try:
+        signature = inspect.signature(implementation)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind(*theorem.parameters)
+    except TypeError as error:
+        wanted = ", ".join(theorem.parameters)
+        raise InvalidInput(
+            f"{name}{signature} cannot be called as {theorem.id}'s contract calls it, with ({wanted}): {error}"
+        ) from None
 
 
 def check_implementation(
@@ -294,33 +369,61 @@ def check_implementation(
     implementation: Callable[..., Any],
     *,
     target: str | None = None,
-    profile: str,
+    profile: str | None = None,
     max_examples: int | None = None,
     seed: int | None = None,
+    assume: dict[str, Any] | None = None,
+    timeout: float | None = None,
 ) -> TheoremResult:
-    """Check ``implementation`` (named ``target``, ``MODULE:ATTR``) against ``theorem``."""
+    """Check ``implementation`` (named ``target``, ``MODULE:ATTR``) against ``theorem``.
+
+    ``assume`` restricts the domain (names and values of ``theorem.assumptions``, checked
+    here); ``timeout`` bounds each call of the implementation.
+    """
+    profile = profile or current_profile_name()
     target = target or implementation_target(implementation)
+    parsed = theorem.parse_assumptions(assume)
     run = run_check(
         theorem,
         implementation,
-        max_examples=theorem_budget(theorem, max_examples),
+        profile=profile,
+        max_examples=theorem_budget(theorem, max_examples, profile),
         seed=seed,
-        replay=lambda used: replay_command(theorem.id, target, profile=profile, seed=used, examples=max_examples),
+        replay=lambda used: replay_command(
+            theorem.id, target, profile=profile, seed=used, examples=max_examples, assume=parsed, timeout=timeout
+        ),
+        assume=parsed,
+        timeout=timeout,
     )
-    return TheoremResult(theorem.id, target or repr(implementation), run)
+    assumptions = tuple((name, theorem.assumption(name).spelled(value)) for name, value in parsed.items())
+    return TheoremResult(theorem.id, target or repr(implementation), run, assumptions)
 
 
-def check_claim(claim: Claim, *, profile: str, max_examples: int | None = None, seed: int | None = None) -> ClaimResult:
+# A claim is a search for one counterexample, which stops at the first: a wrong formula
+# costs little however large the budget, so it gets at least this many examples (the
+# property tests of the claims search 200), whatever --examples says: a small --examples
+# (a quick look at the theorems) would otherwise report a wrong formula as holding.
+CLAIM_SEARCH_EXAMPLES = 200
+
+
+def search_budget(profile: str, max_examples: int | None = None) -> int:
+    """Examples for a search that must find a counterexample: the larger of the profile's and 200."""
+    return max(max_examples or 0, profile_settings(profile).max_examples, CLAIM_SEARCH_EXAMPLES)
+
+
+def check_claim(claim: Claim, *, profile: str | None = None, max_examples: int | None = None, seed: int | None = None) -> ClaimResult:
     """Check a transcribed claim with its theorem's check: the wanted verdict is ``falsified``."""
+    profile = profile or current_profile_name()
     try:
         theorem = get_theorem(claim.theorem_id)
     except InvalidInput as error:
         return ClaimResult(claim.id, claim.theorem_id, Run(verdict="error", examples=0, seconds=0.0, error=str(error)))
-    target = implementation_target(claim.implementation)
-    budget = max(max_examples or 0, settings.default.max_examples, CLAIM_SEARCH_EXAMPLES)
+    target = claim.implementation_target
+    budget = search_budget(profile, max_examples)
     run = run_check(
         theorem,
         claim.implementation,
+        profile=profile,
         max_examples=budget,
         seed=seed,
         replay=lambda used: replay_command(theorem.id, target, profile=profile, seed=used, examples=budget),
@@ -328,23 +431,24 @@ def check_claim(claim: Claim, *, profile: str, max_examples: int | None = None, 
     return ClaimResult(claim.id, claim.theorem_id, run)
 
 
-# The catalogue of wrong implementations measures the suite's power: each is a search
-# for one counterexample, like a claim, so it gets the same budget whatever --examples
-# says (a tiny --examples would otherwise report lost power that is not lost).
-CATALOGUE_SEARCH_EXAMPLES = CLAIM_SEARCH_EXAMPLES
+def check_wrong_implementation(wrong: WrongImplementation, *, profile: str | None = None, seed: int | None = None) -> WrongResult:
+    """Run a wrong implementation through its theorem's check: the wanted verdict is ``falsified``.
 
-
-def check_wrong_implementation(wrong: WrongImplementation, *, profile: str, seed: int | None = None) -> WrongResult:
-    """Run a wrong implementation through its theorem's check: the wanted verdict is ``falsified``."""
+    The catalogue measures the suite's power: each is a search for one counterexample,
+    like a claim, so it gets the same budget whatever ``--examples`` says (a tiny
+    ``--examples`` would otherwise report lost power that is not lost).
+    """
+    profile = profile or current_profile_name()
     try:
         theorem = get_theorem(wrong.theorem_id)
     except InvalidInput as error:
         return WrongResult(wrong.theorem_id, wrong.name, wrong.mistake, Run(verdict="error", examples=0, seconds=0.0, error=str(error)))
     target = implementation_target(wrong.implementation)
-    budget = max(settings.default.max_examples, CATALOGUE_SEARCH_EXAMPLES)
+    budget = search_budget(profile)
     run = run_check(
         theorem,
         wrong.implementation,
+        profile=profile,
         max_examples=budget,
         seed=seed,
         replay=lambda used: replay_command(theorem.id, target, profile=profile, seed=used, examples=budget),
@@ -353,10 +457,9 @@ def check_wrong_implementation(wrong: WrongImplementation, *, profile: str, seed
 
 
 def run_catalogue(
-    *, profile: str, seed: int | None = None, theorem_ids: tuple[str, ...] | None = None, progress: Progress | None = None
+    *, profile: str | None = None, seed: int | None = None, theorem_ids: tuple[str, ...] | None = None, progress: Progress | None = None
 ) -> tuple[WrongResult, ...]:
-    """Every wrong implementation of the catalogue (``properties/wrong_*.py``) of these theorems, checked."""
-    make_strategies_importable()
+    """Every wrong implementation of the catalogue (:mod:`theorems.catalogue`) of these theorems, checked."""
     results = []
     for wrong in all_wrong_implementations():
         if theorem_ids is not None and wrong.theorem_id not in theorem_ids:
@@ -368,13 +471,38 @@ def run_catalogue(
     return tuple(results)
 
 
-def draw_seed() -> int:
-    return random.SystemRandom().randrange(2**32)
+def draw_seed(profile: str) -> int | None:
+    """A fresh seed for a randomized profile (written into the report and replay lines); None if derandomized."""
+    return None if profile_settings(profile).derandomize else random.SystemRandom().randrange(2**32)
+
+
+def assemble(
+    theorems: Sequence[TheoremResult],
+    claims: Sequence[ClaimResult] = (),
+    *,
+    scope: str,
+    profile: str,
+    seed: int | None,
+    max_examples: int | None = None,
+    command: str | None = None,
+    power: Sequence[WrongResult] | None = None,
+) -> Verification:
+    """The one place a :class:`Verification` is put together, for every route.
+
+    ``scope`` is ``"full"`` (every theorem and claim: the report shows the suite's own
+    measurements), ``"only"`` (``verify --only``) or ``"check"`` (a user's
+    implementation): the last two describe what was run and nothing else.
+    """
+    restricted = sorted({f"{name}={value}" for result in theorems for name, value in result.assumptions})
+    found = environment(profile=profile, seed=seed, max_examples=max_examples, command=command)
+    if restricted:
+        found["assumptions"] = ", ".join(restricted)
+    return Verification(tuple(theorems), tuple(claims), found, None if power is None else tuple(power), scope=scope)
 
 
 def verify_all(
     *,
-    profile: str,
+    profile: str | None = None,
     max_examples: int | None = None,
     seed: int | None = None,
     progress: Progress | None = None,
@@ -388,16 +516,15 @@ def verify_all(
     ``power``, their part of the catalogue of wrong implementations, each of which must
     be caught).
     """
-    if seed is None and not settings.default.derandomize:
-        seed = draw_seed()
+    profile = profile or current_profile_name()
+    if seed is None:
+        seed = draw_seed(profile)
     theorems = all_theorems() if theorem_ids is None else tuple(get_theorem(i) for i in theorem_ids)
     wanted = {theorem.id for theorem in theorems}
-    claims = tuple(claim for claim in all_claims() if claim.theorem_id in wanted or theorem_ids is None)
+    claims = tuple(claim for claim in all_claims() if claim.theorem_id in wanted)
     theorem_results = []
     for theorem in theorems:
-        result = check_implementation(
-            theorem, theorem.reference, profile=profile, max_examples=max_examples, seed=seed
-        )
+        result = check_implementation(theorem, theorem.reference, target=theorem.reference_target, profile=profile, max_examples=max_examples, seed=seed)
         theorem_results.append(result)
         if progress:
             progress("theorem", theorem.id, result.run)
@@ -408,9 +535,7 @@ def verify_all(
         if progress:
             progress("claim", claim.id, result.run)
     catalogue = run_catalogue(profile=profile, seed=seed, theorem_ids=tuple(wanted), progress=progress) if power else None
-    return Verification(
-        tuple(theorem_results),
-        tuple(claim_results),
-        environment(profile=profile, seed=seed, max_examples=max_examples, command=command),
-        catalogue,
+    return assemble(
+        theorem_results, claim_results, scope="full" if theorem_ids is None else "only", profile=profile, seed=seed,
+        max_examples=max_examples, command=command, power=catalogue,
     )

@@ -1,0 +1,33 @@
+"""Validating the keyword arguments that restrict a strategy's domain (``--assume``)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+__all__ = ["one_of_values"]
+
+
+def _allowed(value: Any, allowed: Collection[Any]) -> bool:
+    # True == 1 in Python: a flag is not a number, and a number is not a flag.
+    return any(value == option and isinstance(value, bool) == isinstance(option, bool) for option in allowed)
+
+
+def one_of_values(name: str, given: Any, allowed: Collection[Any]) -> st.SearchStrategy[Any]:
+    """``sampled_from`` the ``allowed`` values, or only those ``given`` (one value or a collection of them).
+
+    Raises ``InvalidArgument`` naming ``name=value`` for a value outside ``allowed``,
+    at once, in the manner of Hypothesis's own strategies.
+    """
+    if given is None:
+        return st.sampled_from(tuple(allowed))
+    chosen = tuple(given) if isinstance(given, (tuple, list, set, frozenset, range)) else (given,)
+    if not chosen:
+        raise InvalidArgument(f"{name}={given!r} allows nothing; expected one of {tuple(allowed)!r}")
+    for value in chosen:
+        if not _allowed(value, allowed):
+            raise InvalidArgument(f"{name}={value!r} is not possible; expected one of {tuple(allowed)!r}")
+    return st.sampled_from(chosen)

@@ -1,0 +1,166 @@
+"""Check your own implementation from Python: :func:`check` and :func:`assert_holds`.
+
+    >>> import theorems
+    >>> from torch.nn.utils.fusion import fuse_conv_bn_eval
+    >>> theorems.assert_holds("fold-conv", fuse_conv_bn_eval, assume={"dims": 2})
+
+Both run the theorem's own check under one of the project's profiles (``ci`` by
+default: derandomized, no deadline, the theorem's share of examples), whatever
+Hypothesis profile the calling project has loaded, so one line in a user's pytest
+suite behaves as ``theorems check`` does on the command line.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from theorems.calling import DEFAULT_TIMEOUT
+from theorems.evidence import Evidence
+from theorems.results import TheoremResult
+
+__all__ = ["Verdict", "assert_holds", "check"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of checking one implementation against one theorem.
+
+    ``holds`` is True when every generated example held; ``counterexample`` is the
+    minimal falsifying example Hypothesis shrank to (the theorem's own example type, e.g.
+    a ``FoldCase``), or None; ``evidence`` is the :class:`~theorems.evidence.Evidence` on
+    it (both sides, the error, the tolerance and why), or, when the theorem holds, on
+    the generated example closest to its tolerance. ``explain()`` says all of it in words.
+    """
+
+    result: TheoremResult
+    profile: str
+
+    @property
+    def theorem_id(self) -> str:
+        return self.result.theorem_id
+
+    @property
+    def holds(self) -> bool:
+        return self.result.run.verdict == "holds"
+
+    @property
+    def error(self) -> str | None:
+        """Set when the check itself could not run (nothing was learned about the implementation)."""
+        return self.result.run.error
+
+    @property
+    def counterexample(self) -> Any:
+        return self.result.run.example
+
+    @property
+    def evidence(self) -> Evidence | None:
+        return self.result.run.worst
+
+    @property
+    def examples(self) -> int:
+        return self.result.run.examples
+
+    @property
+    def assumptions(self) -> dict[str, str]:
+        return dict(self.result.assumptions)
+
+    def explain(self) -> str:
+        """The verdict in plain words; for a falsified one, the minimal counterexample and a replay line."""
+        run = self.result.run
+        domain = f" on the restricted domain {', '.join(f'{n}={v}' for n, v in self.result.assumptions)}" if self.result.assumptions else ""
+        head = f"{self.theorem_id} on {self.result.implementation}{domain}:"
+        if run.verdict == "holds":
+            worst = run.worst
+            detail = f"; worst error {worst.error:.3g} vs tolerance {worst.tolerance:.3g} (ratio {worst.ratio:.3g})" if worst else ""
+            return f"{head} holds on all {run.examples} generated examples ({run.seconds:.1f} s){detail}"
+        if run.verdict == "error":
+            return f"{head} ERROR: the check itself failed, so nothing was learned about the implementation\n  {run.error}"
+        evidence = run.counterexample
+        lines = [f"{head} FALSIFIED after {run.examples} generated examples ({run.seconds:.1f} s)"]
+        if evidence is not None and evidence.failure is not None:
+            lines.append(f"  on a valid input, the implementation {evidence.failure}")
+        lines.append("minimal counterexample (shrunk by Hypothesis):" if evidence is None or "did not return" not in (evidence.failure or "") else "the example it did not return on (not shrunk: each smaller one could hang as long):")
+        if evidence is not None:
+            lines += ["  " + line for line in evidence.explain().splitlines()]
+        if run.replay:
+            lines.append(f"replay: {run.replay}")
+        if run.reproduction:
+            lines.append(f"or decorate a test with: {run.reproduction}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.explain()
+
+
+def _positive_int(name: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name}={value!r} must be a positive integer")
+    return int(value)
+
+
+def check(
+    theorem_id: str,
+    implementation: Callable[..., Any],
+    *,
+    examples: int | None = None,
+    profile: str = "ci",
+    assume: dict[str, Any] | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    seed: int | None = None,
+) -> Verdict:
+    """Check ``implementation`` against the theorem ``theorem_id`` (see ``theorems list --contracts``).
+
+    ``examples`` caps the generated examples (default: the profile's share for this
+    theorem); ``profile`` is ``"dev"``, ``"ci"`` (derandomized) or ``"thorough"``;
+    ``assume`` restricts the generated domain (``{"dims": 2, "dtype": "float32"}``;
+    ``theorems list --contracts`` lists each theorem's names and values); ``timeout``
+    is the most seconds one call may take (None: no limit); ``seed`` fixes the examples
+    of a randomized profile. Raises ``ValueError`` (:class:`~theorems.theorem.InvalidInput`)
+    for an unknown theorem or assumption, or an implementation that cannot take the
+    contract's arguments, before any example runs.
+    """
+    from theorems.engine import check_implementation, draw_seed, require_signature
+    from theorems.profiles import profile_settings
+    from theorems.registry import get_theorem
+
+    theorem = get_theorem(theorem_id)
+    profile_settings(profile)  # an unknown profile is refused here, by name
+    examples = _positive_int("examples", examples)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+        raise ValueError(f"seed={seed!r} must be an integer")
+    name = getattr(implementation, "__qualname__", None) or repr(implementation)
+    require_signature(theorem, implementation, name)
+    parsed = theorem.parse_assumptions(assume)
+    result = check_implementation(
+        theorem, implementation, profile=profile, max_examples=examples,
+        seed=seed if seed is not None else draw_seed(profile), assume=parsed, timeout=timeout,
+    )
+    return Verdict(result, profile)
+
+
+def assert_holds(
+    theorem_id: str,
+    implementation: Callable[..., Any],
+    *,
+    examples: int | None = None,
+    profile: str = "ci",
+    assume: dict[str, Any] | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    seed: int | None = None,
+) -> Verdict:
+    """:func:`check`, raising ``AssertionError`` with :meth:`Verdict.explain` unless the theorem holds.
+
+    One line in a pytest suite, in the manner of ``torch.testing.assert_close``::
+
+        def test_my_fold_is_right():
+            theorems.assert_holds("fold-conv", my_fold, assume={"dims": 2})
+    """
+    verdict = check(theorem_id, implementation, examples=examples, profile=profile, assume=assume, timeout=timeout, seed=seed)
+    if not verdict.holds:
+        raise AssertionError(verdict.explain())
+    return verdict
