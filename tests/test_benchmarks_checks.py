@@ -18,7 +18,13 @@ from scipy import stats
 
 from theorems.gaussian_density import gaussian_log_density_by_cholesky, largest_projection_ks_distance
 from theorems.gaussian_kl import GaussianPair, kl_by_median_of_means, torch_kl_divergence
-from theorems.kl import Axis, joint_kl_by_cubature, kl_by_quadrature, normal_density, normal_mixture_density
+from theorems.kl import (
+    Axis,
+    joint_kl_by_cubature,
+    kl_by_quadrature,
+    normal_density,
+    normal_mixture_density,
+)
 from theorems.registry import all_theorems
 from theorems.theorem import Theorem
 from theorems.variance import monte_carlo_estimate

@@ -14,9 +14,6 @@ from theorems.strategies.fold import conv_cases, conv_transpose_cases, linear_ca
 from theorems.evidence import Evidence
 from theorems.findings import FINDINGS, LIBRARY_IMPLEMENTATIONS
 from theorems.fold import (
-    FOLD_CONV,
-    FOLD_CONV_TRANSPOSE,
-    FOLD_LINEAR,
     FoldCase,
     fold_conv,
     fold_linear,
@@ -24,9 +21,10 @@ from theorems.fold import (
     normalize_folded_into_conv,
     terms_per_output,
 )
+from theorems.statements.fold import FOLD_CONV, FOLD_CONV_TRANSPOSE, FOLD_LINEAR
 from theorems.tolerance import UNIT_ROUNDOFF
 from theorems.registry import all_wrong_implementations, get_theorem
-from theorems.engine import find_counterexample, search_settings
+from theorems.engine import check_settings, find_counterexample
 from theorems.theorem import InvalidInput
 
 CASES = {"fold-linear": linear_cases, "fold-conv": conv_cases, "fold-conv-transpose": conv_transpose_cases}
@@ -113,9 +111,9 @@ HYPOTHESIS_BREAKERS = {
 def test_fold_equivalence_fails_without_its_hypotheses(breaker: str) -> None:
     unfused = HYPOTHESIS_BREAKERS[breaker]
     counterexample = find(
-        conv_cases(dims=st.just(2)).filter(lambda case: case.bn.affine is False),
+        conv_cases(dims=2).filter(lambda case: case.bn.affine is False),
         lambda case: breaks_fold(case, unfused),
-        settings=search_settings(max_examples=200),
+        settings=check_settings(None, 200),
     )
     print(f"{breaker}: counterexample {counterexample!r}")
     assert counterexample.x.numel() <= 64, f"the shrunk counterexample is not minimal: {counterexample!r}"
@@ -223,11 +221,11 @@ def _unpadded(case: FoldCase) -> FoldCase:
 
 def test_input_normalize_does_not_fold_into_a_zero_padded_conv() -> None:
     counterexample = find(
-        st.tuples(conv_cases(dims=st.just(1)), input_normalizations(1)).filter(
+        st.tuples(conv_cases(dims=1), input_normalizations(1)).filter(
             lambda pair: pair[0].layer.in_channels == 1 and pair[0].layer.padding_mode == "zeros"
         ),
         lambda pair: bool((lambda e, t: (e > t).any())(*normalize_then_conv_discrepancy(pair[0], *pair[1]))),
-        settings=search_settings(max_examples=300),
+        settings=check_settings(None, 300),
     )
     print(f"the border breaks the fold: {counterexample[0]!r}, mean {counterexample[1][0].tolist()}")
     assert counterexample[0].layer.padding[0] >= 1

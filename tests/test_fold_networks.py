@@ -14,7 +14,6 @@ from torch.fx.experimental.optimization import fuse
 from theorems.strategies.fold import NETWORKS, network_cases, normalised_images, randomise_batchnorm_affine
 from theorems.strategies.seeding import torch_seeded
 from theorems.fold_networks import (
-    FOLD_NETWORK,
     NetworkCase,
     SmallNetTrain,
     calibrate,
@@ -23,6 +22,7 @@ from theorems.fold_networks import (
     network_tolerance,
     small_net_test_from,
 )
+from theorems.statements.fold_networks import FOLD_NETWORK
 from theorems.profiles import scaled
 from theorems.registry import all_wrong_implementations
 from theorems.theorem import InvalidInput
@@ -36,7 +36,7 @@ per_network = scaled(FOLD_NETWORK.example_fraction)
 @pytest.mark.parametrize("name", list(NETWORKS))
 def test_folded_network_matches_the_network(name: str) -> None:
     @per_network
-    @given(network_cases(names=st.just(name)))
+    @given(network_cases(network=name))
     def folded_matches(case: NetworkCase) -> None:
         evidence = FOLD_NETWORK.check_reference(case)
         assert evidence.holds, evidence.explain()
@@ -48,7 +48,7 @@ def test_folded_network_matches_the_network(name: str) -> None:
 @pytest.mark.parametrize("name", ["resnet18", "mobilenet_v2"])
 def test_torch_fx_fuse_matches_the_network(name: str) -> None:
     @per_network
-    @given(network_cases(names=st.just(name)))
+    @given(network_cases(network=name))
     def fused_matches(case: NetworkCase) -> None:
         evidence = FOLD_NETWORK.check(fuse, case)
         assert evidence.holds, evidence.explain()

@@ -14,8 +14,6 @@ from theorems.strategies.kl import densities, density_pairs, independent_pmfs, p
 from theorems.catalogue.kl import WRONG_IMPLEMENTATIONS
 from theorems.gaussian_density import gaussian_log_density_by_cholesky
 from theorems.kl import (
-    KL_ADDITIVITY,
-    KL_NONNEGATIVITY,
     Axis,
     Density1D,
     IndependentPmfs,
@@ -26,6 +24,7 @@ from theorems.kl import (
     log_ratio_integrand,
     normal_density,
 )
+from theorems.statements.kl import KL_ADDITIVITY, KL_NONNEGATIVITY
 from theorems.profiles import scaled
 from theorems.quadrature import QUADRATURE_SAFETY
 from theorems.engine import find_counterexample

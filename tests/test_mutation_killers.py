@@ -24,28 +24,22 @@ from torch import nn
 from theorems.strategies.gaussian import gaussian_pairs
 from records import recorded
 from theorems.strategies.toeplitz import general_cases
+from theorems.calling import call_implementation
 from theorems.evidence import Evidence, compare_elementwise, implementation_failure, observing_evidence
 from theorems.fold import (
     CONVS,
-    FOLD_CONV,
-    FOLD_LINEAR,
-    HYPOTHESES,
-    ORACLES,
-    STATEMENT,
     FoldCase,
-    _fold_theorem,
     _unfused_in_float64,
     fold_conv,
     fold_linear,
     fold_tolerance,
     folded_weight,
     layer_dims,
-    modified_argument,
     require_foldable,
-    state_snapshot,
     term_magnitude,
     terms_per_output,
 )
+from theorems.statements.fold import FOLD_CONV, FOLD_LINEAR, HYPOTHESES, ORACLES, STATEMENT
 from theorems.false_alarms import per_check_false_alarm
 from theorems.gaussian_density import (
     GOODNESS_OF_FIT_PROJECTIONS,
@@ -72,11 +66,7 @@ from theorems.gaussian_density import (
     notes_signed_jacobian_log_density,
 )
 from theorems.gaussian_kl import RANDOM_CHECKS as KL_RANDOM_CHECKS
-from theorems.gaussian_kl import (
-    MONTE_CARLO_BLOCK,
-    GaussianPair,
-    _monte_carlo_alarm,
-)
+from theorems.gaussian_kl import MONTE_CARLO_BLOCK, GaussianPair, _monte_carlo_alarm
 from theorems.gaussian_kl import _calibration_checks as kl_calibration_checks
 from theorems.gaussian_kl import (
     check_gaussian_kl,
@@ -635,16 +625,20 @@ def test_fold_check_names_the_argument_an_implementation_modified(vandalise, fai
     assert FOLD_LINEAR.check(implementation, case) == implementation_failure("fold-linear", example, failure)
 
 
-def test_modified_argument_notices_a_buffer_that_vanished_or_changed_shape() -> None:
-    layer = nn.Linear(2, 2)
-    before = state_snapshot(layer)
-    assert modified_argument(before, (layer,), ("layer",)) is None
-    layer.bias = None
-    assert modified_argument(before, (layer,), ("layer",)) == "layer.bias"
-    other = nn.Linear(2, 2)
-    snapshot = state_snapshot(other)
-    other.weight = nn.Parameter(torch.zeros(1, 2))
-    assert modified_argument(snapshot, (other,), ("other",)) == "other.weight"
+def test_a_modified_argument_is_noticed_when_a_buffer_vanished_or_changed_shape() -> None:
+    def drops_the_bias(layer: nn.Module) -> int:
+        layer.bias = None
+        return 0
+
+    def reshapes_the_weight(layer: nn.Module) -> int:
+        layer.weight = nn.Parameter(torch.zeros(1, 2))
+        return 0
+
+    assert call_implementation("t", "e", lambda layer: 0, (nn.Linear(2, 2),), ("layer",)) == 0
+    dropped = call_implementation("t", "e", drops_the_bias, (nn.Linear(2, 2),), ("layer",))
+    assert dropped == implementation_failure("t", "e", "modified its argument layer.bias")
+    reshaped = call_implementation("t", "e", reshapes_the_weight, (nn.Linear(2, 2),), ("other",))
+    assert reshaped == implementation_failure("t", "e", "modified its argument other.weight")
 
 
 def test_a_check_refuses_what_is_not_a_fold_case_naming_the_theorem() -> None:
@@ -744,20 +738,16 @@ def test_require_foldable_pairs_each_conv_dimension_with_its_batchnorm() -> None
         require_foldable(nn.Linear(1, 2), nn.BatchNorm1d(2).eval(), (nn.Conv1d, nn.Conv2d))
 
 
-def test_a_fold_theorem_carries_problem_one_and_checks_with_its_own_id_and_layer_kinds() -> None:
-    # FOLD_LINEAR and the others are built at import, before mutmut switches a mutant on:
-    # building one here is what exercises the builder.
-    theorem = _fold_theorem("fold-test", "a title", (nn.Linear,), fold_linear, "a contract", "a:strategy")
-    assert (theorem.id, theorem.title, theorem.source, theorem.statement) == ("fold-test", "a title", "Problem 1", STATEMENT)
-    assert (theorem.hypotheses, theorem.oracles, theorem.contract, theorem.examples) == (HYPOTHESES, ORACLES, "a contract", "a:strategy")
-    assert theorem.reference is fold_linear
-    found = theorem.check(fold_linear, linear_case())
-    assert found.holds and found.theorem_id == "fold-test"
-    with pytest.raises(InvalidInput, match=r"^fold-test checks a FoldCase"):
-        theorem.check(fold_linear, None)
-    convs = _fold_theorem("fold-test", "a title", CONVS, fold_conv, "a contract", "a:strategy")
+def test_each_fold_theorem_carries_problem_one_and_checks_with_its_own_id_and_layer_kinds() -> None:
+    for theorem in (FOLD_LINEAR, FOLD_CONV):
+        assert (theorem.source, theorem.statement, theorem.hypotheses, theorem.oracles) == ("Problem 1", STATEMENT, HYPOTHESES, ORACLES)
+    assert FOLD_LINEAR.reference is fold_linear and FOLD_CONV.reference is fold_conv
+    found = FOLD_LINEAR.check(fold_linear, linear_case())
+    assert found.holds and found.theorem_id == "fold-linear"
+    with pytest.raises(InvalidInput, match=r"^fold-linear checks a FoldCase"):
+        FOLD_LINEAR.check(fold_linear, None)
     with pytest.raises(InvalidInput, match="^layer must be a Conv1d/Conv2d/Conv3d, got Linear$"):
-        convs.check(fold_conv, linear_case())
+        FOLD_CONV.check(fold_conv, linear_case())
 
 
 # --- gaussian_kl.py: torch's KL under the contract -------------------------------------

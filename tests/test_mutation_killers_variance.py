@@ -35,8 +35,6 @@ from theorems.variance import (
     EXAMPLE_FRACTIONS,
     INPUTS_PER_NETWORK,
     SUB_SHARES,
-    VARIANCE_RECURSION,
-    VARIANCE_RECURSION_RELU,
     _chunked,
     _inputs,
     estimate_evidence,
@@ -64,6 +62,7 @@ from theorems.variance import (
     variance_closed_form,
     zero_mean_evidence,
 )
+from theorems.statements.variance import VARIANCE_RECURSION, VARIANCE_RECURSION_RELU
 
 U = UNIT_ROUNDOFF[torch.float64]
 NETWORKS = 16

@@ -13,9 +13,12 @@ from typing import Any
 
 import pytest
 from hypothesis import settings
-from theorems.fold import FOLD_CONV, FOLD_LINEAR, fold_linear
+from theorems.fold import fold_linear
+from theorems.statements.fold import FOLD_CONV, FOLD_LINEAR
 from theorems.registry import all_claims
-from theorems.report import Figure, FigureContext, Verification, check_implementation, render_html, verify_all
+from theorems.engine import check_implementation, verify_all
+from theorems.report import Figure, FigureContext, render_html
+from theorems.results import Verification
 from theorems import engine as running
 from theorems.report.figures import NothingToDraw, render_figures
 from theorems.report.html import render_math

@@ -24,9 +24,11 @@ from typing import Any
 
 import pytest
 
-from theorems.fold import FOLD_LINEAR
+from theorems.statements.fold import FOLD_LINEAR
 from theorems.registry import all_claims, all_theorems
-from theorems.report import Verification, check_implementation, verify_all, write_html
+from theorems.engine import check_implementation, verify_all
+from theorems.report import write_html
+from theorems.results import Verification
 
 PROJECT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("THEOREMS_CHROMIUM", "/usr/bin/chromium")

@@ -20,7 +20,8 @@ from theorems.calibration import CalibrationResult
 from theorems.cli import main
 from theorems.evidence import Evidence
 from theorems.quadrature import QUADRATURE_SAFETY
-from theorems.report import Verification, render_html
+from theorems.report import render_html
+from theorems.results import Verification
 from theorems import engine as running
 from theorems.report.figures import FigureContext, render_figures
 from theorems.report.figures_kl import FIGURES as KL_FIGURES

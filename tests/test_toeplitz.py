@@ -12,8 +12,6 @@ from theorems.evidence import compare_elementwise
 from theorems.engine import find_counterexample
 from theorems.theorem import InvalidInput
 from theorems.toeplitz import (
-    TOEPLITZ_GRADIENT,
-    TOEPLITZ_MATRIX,
     ToeplitzCase,
     U64,
     block_toeplitz_matrix,
@@ -26,6 +24,7 @@ from theorems.toeplitz import (
     superdiagonal_sums,
     toeplitz_matrix,
 )
+from theorems.statements.toeplitz import TOEPLITZ_GRADIENT, TOEPLITZ_MATRIX
 from theorems.tolerance import gamma
 
 

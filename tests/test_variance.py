@@ -23,8 +23,6 @@ from theorems.theorem import InvalidInput
 from theorems.variance import (
     DETECTABLE_RELATIVE_ERROR,
     EXAMPLE_FRACTIONS,
-    VARIANCE_RECURSION,
-    VARIANCE_RECURSION_RELU,
     VarianceCase,
     check_variance_by_linear_modules,
     default_linear_parameters,
@@ -37,6 +35,7 @@ from theorems.variance import (
     variance_closed_form,
     zero_mean_evidence,
 )
+from theorems.statements.variance import VARIANCE_RECURSION, VARIANCE_RECURSION_RELU
 
 THEOREMS = {theorem.id: theorem for theorem in (VARIANCE_RECURSION, VARIANCE_RECURSION_RELU)}
 LINEAR_MODULE_NETWORKS = 3000

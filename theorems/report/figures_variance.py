@@ -19,7 +19,12 @@ from typing import Any
 import torch
 
 from theorems.report.figures import Figure, FigureContext
-from theorems.variance import estimate_from, second_moments_batched, single_threaded, variance_closed_form
+from theorems.variance import (
+    estimate_from,
+    second_moments_batched,
+    single_threaded,
+    variance_closed_form,
+)
 
 __all__ = ["FIGURES", "draw_variance_against_depth", "variance_against_depth"]
 
