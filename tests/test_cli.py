@@ -89,7 +89,7 @@ def test_the_replay_line_reproduces_the_same_counterexample(capsys: pytest.Captu
         (["check", "fold-lineer", "--impl", "theorems.fold:fold_linear"], "did you mean 'fold-linear'?"),
         (["check", "fold-linear", "--impl", "no_such_module_xyz:f"], "cannot import module 'no_such_module_xyz'"),
         (["check", "fold-linear", "--impl", "theorems.fold:no_such_function"], "has no attribute 'no_such_function'"),
-        (["check", "fold-linear", "--impl", "theorems.fold:THEOREMS"], "is not callable"),
+        (["check", "fold-linear", "--impl", "theorems.statements.fold:THEOREMS"], "is not callable"),
         (["check", "fold-linear", "--impl", "theorems.fold"], "--impl must be MODULE:ATTR"),
         (["check", "fold-linear", "--impl", "theorems.fold:fold_linear", "--report", "/etc/hostname/report.html"], "cannot write --report"),
         (["verify", "--json", "/etc/hostname/out.json"], "cannot write --json"),
@@ -148,12 +148,11 @@ def test_verify_writes_the_report_json_and_junit_xml(capsys: pytest.CaptureFixtu
 def test_verify_fails_when_a_transcribed_claim_is_not_falsified(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from theorems.fold import fold_linear
     from theorems import engine as running
 
     right_after_all = Claim(
         id="fold-linear-as-written", theorem_id="fold-linear", source="test", transcribed="W' = s W",
-        corrected="W' = s W", what_is_wrong="nothing", implementation=fold_linear,
+        corrected="W' = s W", what_is_wrong="nothing", implementation_target="theorems.fold:fold_linear",
     )
     monkeypatch.setattr(running, "all_claims", lambda: (right_after_all,))
     monkeypatch.setattr(running, "CLAIM_SEARCH_EXAMPLES", 5)  # dev's 20 examples are enough to see it hold

@@ -309,8 +309,8 @@ def test_toeplitz_matrix_check_catches_an_error_of_one_in_the_last_output() -> N
     ("implementation", "failure"),
     [
         (lambda w, n: (_ for _ in ()).throw(ValueError("no\nmore")), "raised ValueError: no"),
-        (lambda w, n: [[0.0]], "returned list, expected a 2-D torch.Tensor"),
-        (lambda w, n: torch.zeros(4, dtype=torch.float64), "returned Tensor, expected a 2-D torch.Tensor"),
+        (lambda w, n: [[0.0]], "returned list, expected a torch.Tensor"),
+        (lambda w, n: torch.zeros(4, dtype=torch.float64), "returned a 1-D tensor, expected 2-D"),
         (lambda w, n: torch.zeros(3, 5, dtype=torch.float64), "returned shape (3, 5), expected (4, 5)"),
         (lambda w, n: torch.zeros(4, 4, dtype=torch.float64), "returned shape (4, 4), expected (4, 5)"),
     ],
@@ -468,7 +468,7 @@ def test_gaussian_kl_check_names_how_an_implementation_failed(implementation, fa
     assert (found.failure, found.theorem_id, found.example) == (failure, "gaussian-kl", repr(pair))
 
 
-def test_gaussian_kl_check_hands_the_implementation_copies_of_the_example() -> None:
+def test_gaussian_kl_check_hands_the_implementation_copies_and_falsifies_one_that_modifies_them() -> None:
     pair = standard_pair()
 
     def vandal(mu0, cov0, mu1, cov1) -> float:
@@ -477,7 +477,8 @@ def test_gaussian_kl_check_hands_the_implementation_copies_of_the_example() -> N
             v *= 3.0
         return value
 
-    assert check_gaussian_kl(vandal, pair).holds and check_gaussian_kl(vandal, pair).holds
+    assert check_gaussian_kl(vandal, pair).failure == "modified its argument cov0"  # μ0 = 0 stays 0 times 3
+    assert check_gaussian_kl(gaussian_kl, pair).holds  # the example itself was never touched
     assert np.array_equal(pair.cov1, np.diag([2.0, 0.5]))
 
 

@@ -26,6 +26,7 @@ from theorems.strategies.variance import depth_capped_widths
 from theorems import variance
 from theorems.theorem import InvalidInput
 from theorems.tolerance import UNIT_ROUNDOFF, gamma
+from theorems.evidence import implementation_failure
 from theorems.false_alarms import SHARES, per_check_false_alarm
 from theorems.profiles import loaded_profile_examples, scaled
 from theorems.variance import (
@@ -540,7 +541,7 @@ def test_require_case_accepts_the_extreme_seeds_and_widths_and_returns_the_case(
     ],
 )
 def test_a_prediction_that_is_not_a_finite_real_is_said_in_words(value, said: str) -> None:
-    assert prediction(lambda widths: value, (1, 1)) == said
+    assert prediction("t", "e", lambda widths: value, (1, 1)) == implementation_failure("t", "e", said)
 
 
 def test_a_prediction_is_taken_as_a_float_from_an_int_or_a_one_element_tensor_given_a_list_of_widths() -> None:
@@ -550,15 +551,15 @@ def test_a_prediction_is_taken_as_a_float_from_an_int_or_a_one_element_tensor_gi
         seen.append(widths)
         return torch.tensor([[0.5]])
 
-    assert prediction(recording, (2, 3)) == 0.5 and seen == [[2, 3]]
-    assert prediction(lambda widths: 3, (1, 1)) == 3.0 and type(prediction(lambda widths: 3, (1, 1))) is float
+    assert prediction("t", "e", recording, (2, 3)) == 0.5 and seen == [[2, 3]]
+    assert prediction("t", "e", lambda widths: 3, (1, 1)) == 3.0 and type(prediction("t", "e", lambda widths: 3, (1, 1))) is float
 
 
 def test_a_raising_implementation_is_reported_by_its_exception_and_first_line() -> None:
     def raises(widths):
         raise ValueError("first line\nsecond line")
 
-    assert prediction(raises, (1, 1)) == "raised ValueError: first line"
+    assert prediction("t", "e", raises, (1, 1)) == implementation_failure("t", "e", "raised ValueError: first line")
     for theorem, case in ((VARIANCE_RECURSION, VarianceCase((1, 1))), (VARIANCE_RECURSION_RELU, VarianceCase((1, 1), inputs="gaussian", seed=4))):
         found = theorem.check(raises, case)
         assert (found.theorem_id, found.example, found.failure) == (theorem.id, repr(case), "raised ValueError: first line")

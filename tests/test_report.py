@@ -17,6 +17,7 @@ from theorems.fold import fold_linear
 from theorems.statements.fold import FOLD_CONV, FOLD_LINEAR
 from theorems.registry import all_claims
 from theorems.engine import check_implementation, verify_all
+from theorems.profiles import profile_settings
 from theorems.report import Figure, FigureContext, render_html
 from theorems.results import Verification
 from theorems import engine as running
@@ -90,10 +91,9 @@ def test_every_transcribed_claim_is_shown_beside_its_corrected_form(report: str,
 
 
 def test_the_recorded_library_findings_are_shown(report: str) -> None:
-    import theorems
-    from theorems.registry import _collect
+    from theorems.findings import FINDINGS
 
-    for finding in _collect(theorems, "FINDINGS"):
+    for finding in FINDINGS:
         assert f'data-finding-id="{finding.id}"' in report
 
 
@@ -156,18 +156,19 @@ def test_counts_fall_back_to_the_test_body_without_observability(monkeypatch: py
     def unavailable(callback: Any) -> Any:
         yield False
 
-    monkeypatch.setattr(running, "_observing", unavailable)
+    monkeypatch.setattr(running, "observing", unavailable)
     result = check_implementation(FOLD_CONV, FOLD_CONV.reference, profile="ci", max_examples=3)
     assert result.run.counted_by == "test body" and result.run.examples == 3 and result.passed
 
 
-def test_a_broken_check_is_an_error_not_a_falsification() -> None:
-    def check(implementation: Any, example: Any) -> Any:
-        raise ZeroDivisionError("oracle divided by zero")
+def broken_check(implementation: Any, example: Any) -> Any:
+    raise ZeroDivisionError("oracle divided by zero")
 
+
+def test_a_broken_check_is_an_error_not_a_falsification() -> None:
     import dataclasses
 
-    broken = dataclasses.replace(FOLD_LINEAR, id="broken", check=check)
+    broken = dataclasses.replace(FOLD_LINEAR, id="broken", check_target=f"{__name__}:broken_check")
     result = check_implementation(broken, fold_linear, profile="ci", max_examples=2)
     assert result.run.verdict == "error" and "ZeroDivisionError: oracle divided by zero" in (result.run.error or "")
 
@@ -211,13 +212,13 @@ def test_a_claim_is_searched_in_full_whatever_examples_says(monkeypatch: pytest.
     claim = all_claims()[0]
     running.check_claim(claim, profile="ci", max_examples=1)
     running.check_claim(claim, profile="ci", max_examples=5000)
-    assert budgets == [max(settings.default.max_examples, running.CLAIM_SEARCH_EXAMPLES), 5000]
+    assert budgets == [max(profile_settings("ci").max_examples, running.CLAIM_SEARCH_EXAMPLES), 5000]
 
 
 def test_a_check_runs_without_hypothesis_explain_phase() -> None:
     from hypothesis import Phase
 
     assert Phase.explain in settings.default.phases  # the ci profile keeps it for its own tests
-    assert set(running.check_settings(3).phases) == set(settings.default.phases) - {Phase.explain}
-    assert running.check_settings(3, phases=(Phase.generate,)).phases == (Phase.generate,)
-    assert running.check_settings(3).max_examples == 3 and running.check_settings(None).max_examples == settings.default.max_examples
+    assert set(running.check_settings(None, 3).phases) == set(settings.default.phases) - {Phase.explain}
+    assert running.check_settings(None, 3, phases=(Phase.generate,)).phases == (Phase.generate,)
+    assert running.check_settings(None, 3).max_examples == 3 and running.check_settings(None, None).max_examples == settings.default.max_examples

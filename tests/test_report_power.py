@@ -166,7 +166,7 @@ def test_a_malformed_measurement_is_reported_not_raised(tmp_path: Path) -> None:
 
 def test_the_json_has_a_power_key_beside_the_unchanged_ones(tmp_path: Path) -> None:
     found = to_json(fake_verification((CAUGHT_SMALL, MISSED)), measurements=read_measurements(write_measurements(tmp_path)))
-    assert list(found) == ["passed", "theorems", "claims", "environment", "power"]
+    assert list(found) == ["passed", "scope", "theorems", "claims", "environment", "power"]
     power = found["power"]
     assert (power["catalogue"]["caught"], power["catalogue"]["total"]) == (1, 2)
     assert [t["id"] for t in power["catalogue"]["theorems"]] == ["gaussian-kl", "kl-nonnegativity"]
@@ -202,7 +202,7 @@ def test_verify_fails_when_a_wrong_implementation_is_not_caught(
     assert code == 1 and "lost its power" in out and "missed: the reference" in out
     assert found["power"]["catalogue"]["implementations"][0]["verdict"] == "holds"
     code, _, found = run_verify(capsys, tmp_path, "--no-power")
-    assert code == 0 and found["power"]["catalogue"] is None
+    assert code == 0 and "power" not in found and found["scope"] == "only"  # --only carries what it ran, nothing more
 
 
 def test_the_variance_figure_draws_the_closed_form_beside_monte_carlo_bands() -> None:

@@ -10,7 +10,8 @@ The time limit (:func:`time_limit`, set by the engine, ``--timeout`` on the comm
 line) runs the call in a daemon thread and stops waiting after the limit: a Python
 loop, ``time.sleep`` or a C extension that releases the GIL (torch, numpy, ctypes) ends
 the check within the limit. The abandoned call is left to finish on its own; code that
-holds the GIL forever cannot be interrupted from inside the process. Without a limit
+holds the GIL forever cannot be interrupted from inside the process, so the command
+line also runs a supervisor process (:mod:`theorems.watchdog`) told of every call. Without a limit
 (the property tests) the call runs in the caller's thread, with no overhead at all.
 """
 
@@ -20,6 +21,7 @@ import contextlib
 import contextvars
 import math
 import numbers
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -46,6 +48,23 @@ DEFAULT_TIMEOUT = 60.0
 
 # Seconds one call of an implementation may take in the current run (None: no limit).
 _TIME_LIMIT: contextvars.ContextVar[float | None] = contextvars.ContextVar("theorems_time_limit", default=None)
+
+# A pipe to the command line's supervisor (theorems.watchdog), told of each timed call.
+_WATCHDOG: dict[str, int] = {}
+
+
+def report_calls_to(fd: int) -> None:
+    """Tell the supervisor at ``fd`` when each timed call starts and ends (``theorems check`` only)."""
+    _WATCHDOG["fd"] = fd
+
+
+def _tell_watchdog(message: str) -> None:
+    fd = _WATCHDOG.get("fd")
+    if fd is not None:
+        try:
+            os.write(fd, message.encode("utf-8", "replace"))
+        except OSError:  # the supervisor is gone: nothing to tell
+            _WATCHDOG.pop("fd", None)
 
 
 class DidNotReturn(BaseException):
@@ -97,8 +116,10 @@ def _within_time_limit(call: Callable[[], Any], *, theorem_id: str, example: str
             outcome["error"] = error
 
     worker = threading.Thread(target=run, name=f"theorems: {theorem_id}", daemon=True)
+    _tell_watchdog(f"B {seconds!r}\t{' '.join(example.split())}\n")
     worker.start()
     worker.join(seconds)
+    _tell_watchdog("E\n")
     if worker.is_alive():
         raise DidNotReturn(seconds, example, theorem_id)
     if "error" in outcome:

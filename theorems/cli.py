@@ -360,6 +360,10 @@ def command_check(arguments: argparse.Namespace) -> int:
     except InvalidInput as error:
         raise UsageError(str(error)) from None
     assume = parse_assumptions(theorem, arguments.assume)
+    if arguments.as_program:  # a process of its own: a supervisor may fork it (never a caller's process)
+        from theorems.watchdog import supervise
+
+        supervise(theorem.id, arguments.impl)  # before torch: the parent stays small
     implementation = import_implementation(arguments.impl)
     from theorems.engine import assemble, check_implementation, draw_seed, require_signature
 
@@ -385,7 +389,9 @@ COMMANDS = {"list": command_list, "verify": command_verify, "check": command_che
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command; ``argv`` None means this process is the program (``theorems``, ``python -m theorems``)."""
     arguments = build_parser().parse_args(argv)
+    arguments.as_program = argv is None
     try:
         return COMMANDS[arguments.command](arguments)
     except UsageError as error:
@@ -394,6 +400,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("theorems: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `theorems list | head`: the reader left, nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

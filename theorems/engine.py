@@ -269,7 +269,10 @@ def run_check(
             verdict, counterexample = "falsified", falsified.evidence
         except DidNotReturn as hang:  # no shrinking: every smaller example might hang as long
             verdict, counterexample = "falsified", hang.evidence()
-            tally.generated.append(counterexample)
+            if tally.generated and tally.generated[-1] is None:  # observed already, without evidence
+                tally.generated[-1] = counterexample
+            else:
+                tally.generated.append(counterexample)
             tally.failing_representation = hang.example
         except OracleFailure as failure:
             verdict, error = "error", str(failure).split("\n")[0]

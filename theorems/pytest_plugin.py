@@ -2,8 +2,11 @@
 
 ``pytest --theorems-report PATH`` adds one test per theorem (its reference
 implementation must hold) and one per transcribed claim of the notes (it must be
-falsified), run by the same machinery as ``theorems verify`` under the loaded
-Hypothesis profile, and writes the same HTML report to ``PATH`` at the end of the
+falsified), run by the same engine as ``theorems verify`` under one of the project's
+own profiles (``--theorems-profile``; default: ``--hypothesis-profile`` when it names
+one of them, else ``ci`` under ``CI`` and ``dev`` otherwise), never under a host
+project's Hypothesis profile (whose deadline would turn a slow example into an error),
+and writes the same HTML report to ``PATH`` at the end of the
 session. It works under pytest-xdist: each result travels from the worker on its test
 report, and the controller writes the report. Each test also records its verdict,
 examples, worst ratio and counterexample as properties, so pytest's own
@@ -33,6 +36,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         default=None,
         help="also check every theorem and transcribed claim, and write the HTML verification report to PATH",
+    )
+    group.addoption(
+        "--theorems-profile",
+        dest="theorems_profile",
+        metavar="NAME",
+        choices=("dev", "ci", "thorough"),
+        default=None,
+        help="the project profile of the verification items (default: --hypothesis-profile if it is dev, ci or thorough)",
     )
     group.addoption(
         "--theorems-examples",
@@ -94,18 +105,18 @@ class VerificationItem(pytest.Item):
         self.result: Any = None
 
     def runtest(self) -> None:
-        from hypothesis import settings
-
-        from theorems.profiles import default_profile_name
-        from theorems.registry import all_claims, get_theorem
         from theorems.engine import check_claim, check_implementation
+        from theorems.profiles import profile_settings
+        from theorems.registry import all_claims, get_theorem
 
-        profile = _profile_name(self.config) or default_profile_name()
+        profile = _profile_name(self.config)
         examples = self.config.getoption("theorems_examples", None)
-        seed = None if settings.default.derandomize else getattr(self.config, "_theorems_seed", None)
+        seed = None if profile_settings(profile).derandomize else getattr(self.config, "_theorems_seed", None)
         if self.kind == "theorem":
             theorem = get_theorem(self.key)
-            self.result = check_implementation(theorem, theorem.reference, profile=profile, max_examples=examples, seed=seed)
+            self.result = check_implementation(
+                theorem, theorem.reference, target=theorem.reference_target, profile=profile, max_examples=examples, seed=seed
+            )
         else:
             claim = next(claim for claim in all_claims() if claim.id == self.key)
             self.result = check_claim(claim, profile=profile, max_examples=examples, seed=seed)
@@ -140,11 +151,18 @@ class VerificationItem(pytest.Item):
         return self.path, None, f"{self.kind} {self.key}"
 
 
-def _profile_name(config: pytest.Config) -> str | None:
+def _profile_name(config: pytest.Config) -> str:
+    """``--theorems-profile``, else the host's ``--hypothesis-profile`` if it is one of the project's, else the default."""
+    from theorems.profiles import PROFILES, default_profile_name
+
+    chosen = config.getoption("theorems_profile", None)
+    if chosen:
+        return chosen
     try:
-        return config.getoption("hypothesis_profile")
-    except ValueError:
-        return None
+        host = config.getoption("hypothesis_profile")
+    except ValueError:  # Hypothesis's pytest plugin is not loaded
+        host = None
+    return host if host in PROFILES else default_profile_name()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -190,13 +208,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not _enabled(config) or _is_worker(config):
         return
     _CONTROLLER.pop("config", None)
-    from hypothesis import settings
-
-    from theorems.profiles import default_profile_name
-    from theorems.report import ClaimResult, TheoremResult, Verification, write_html
-    from theorems.environment import environment
-
+    from theorems.engine import assemble
+    from theorems.profiles import profile_settings
     from theorems.registry import all_claims, all_theorems
+    from theorems.report.html import write_html
+    from theorems.results import ClaimResult, TheoremResult
 
     collected = config._theorems_results  # type: ignore[attr-defined]
     by_kind: dict[str, dict[str, Any]] = {"theorem": {}, "claim": {}}
@@ -207,15 +223,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # Registry order, as `theorems verify` writes it; checks that did not run are left out.
     theorems = tuple(by_kind["theorem"][t.id] for t in all_theorems() if t.id in by_kind["theorem"])
     claims = tuple(by_kind["claim"][c.id] for c in all_claims() if c.id in by_kind["claim"])
-    profile = _profile_name(config) or default_profile_name()
-    seed = None if settings.default.derandomize else getattr(config, "_theorems_seed", None)
-    found = environment(
-        profile=profile,
-        seed=seed,
-        max_examples=config.getoption("theorems_examples", None),
-        command=" ".join(["pytest", *config.invocation_params.args]),
+    profile = _profile_name(config)
+    seed = None if profile_settings(profile).derandomize else getattr(config, "_theorems_seed", None)
+    everything = len(theorems) == len(all_theorems()) and len(claims) == len(all_claims())
+    verification = assemble(
+        theorems, claims, scope="full" if everything else "only", profile=profile, seed=seed,
+        max_examples=config.getoption("theorems_examples", None), command=" ".join(["pytest", *config.invocation_params.args]),
     )
-    verification = Verification(theorems, claims, found)
     path = write_html(verification, Path(config.getoption("theorems_report")))
     config._theorems_written = (path, verification)  # type: ignore[attr-defined]
 

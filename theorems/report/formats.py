@@ -2,10 +2,11 @@
 
 JSON::
 
-    {"theorems": [{"id", "verdict", "examples", "worst_ratio", "seconds", "counterexample", …}],
-     "claims": [{"id", "verdict", "counterexample", …}],
+    {"passed", "scope": "full" | "only" | "check",
+     "theorems": [{"id", "implementation", "domain", "assumptions", "verdict", "examples", "worst_ratio", "seconds", "counterexample", …}],
+     "claims": [{"id", "verdict", "counterexample", …}],          (not for check)
      "environment": {…},
-     "power": {"catalogue": {…} | null, "calibration", "flakiness", "benchmarks", "mutation"}}
+     "power": {"catalogue": {…} | null, "calibration", "flakiness", "benchmarks", "mutation"}}   (the whole suite only)
 
 ``verdict`` is one of ``holds``, ``falsified``, ``error``; ``worst_ratio`` is the worst
 error-to-tolerance ratio, ``null`` when it is infinite (JSON has no infinity: an
@@ -57,6 +58,8 @@ def theorem_json(result: TheoremResult) -> dict[str, Any]:
     return {
         "id": result.theorem_id,
         "implementation": result.implementation,
+        "domain": "restricted" if result.assumptions else "full",
+        "assumptions": dict(result.assumptions),
         "verdict": result.run.verdict,
         "examples": result.run.examples,
         "worst_ratio": finite_or_none(result.run.worst_ratio),
@@ -123,13 +126,26 @@ def power_json(verification: Verification, measurements: SuiteMeasurements | Non
 
 
 def to_json(verification: Verification, *, measurements: SuiteMeasurements | None = None) -> dict[str, Any]:
-    return {
+    """The verification as plain data.
+
+    A run of the whole suite (``scope`` ``"full"``) carries the suite's own measurements
+    under ``power``; ``verify --only`` carries only what it ran (its claims, the
+    catalogue if measured); ``check`` describes the user's implementation alone
+    (``theorems`` and ``environment``, which lists any ``assumptions``).
+    """
+    found: dict[str, Any] = {
         "passed": verification.passed,
+        "scope": verification.scope,
         "theorems": [theorem_json(result) for result in verification.theorems],
-        "claims": [claim_json(result) for result in verification.claims],
-        "environment": dict(verification.environment),
-        "power": power_json(verification, measurements),
     }
+    if verification.scope != "check":
+        found["claims"] = [claim_json(result) for result in verification.claims]
+    found["environment"] = dict(verification.environment)
+    if verification.scope == "full":
+        found["power"] = power_json(verification, measurements)
+    elif verification.power is not None:
+        found["power"] = {"catalogue": catalogue_json(verification)}
+    return found
 
 
 def write_json(verification: Verification, path: str | os.PathLike[str], *, measurements: SuiteMeasurements | None = None) -> Path:
