@@ -160,6 +160,7 @@ def assert_holds(
         def test_my_fold_is_right():
             theorems.assert_holds("fold-conv", my_fold, assume={"dims": 2})
     """
+    __tracebackhide__ = True  # pytest shows the caller's line and the explanation, not this frame
     verdict = check(theorem_id, implementation, examples=examples, profile=profile, assume=assume, timeout=timeout, seed=seed)
     if not verdict.holds:
         raise AssertionError(verdict.explain())

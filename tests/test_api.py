@@ -1,0 +1,118 @@
+"""The public API: theorems.check and theorems.assert_holds on a user's implementation."""
+
+from __future__ import annotations
+
+import datetime
+import time
+
+import pytest
+import torch
+from hypothesis import settings
+from torch import nn
+
+import theorems
+from theorems.fold import FoldCase, fold_conv, fold_linear
+from theorems.theorem import InvalidInput
+from theorems.variance import variance_by_recursion
+
+
+def eps_forgotten(linear: nn.Linear, bn: nn.BatchNorm1d) -> nn.Linear:
+    """A fold that drops BatchNorm's ε: falsified wherever ε is not negligible against σ²."""
+    folded = nn.Linear(linear.in_features, linear.out_features).to(linear.weight.dtype)
+    scale = torch.rsqrt(bn.running_var) * (bn.weight if bn.affine else 1)
+    with torch.no_grad():
+        folded.weight.copy_(linear.weight * scale[:, None])
+        bias = linear.bias if linear.bias is not None else torch.zeros_like(bn.running_mean)
+        folded.bias.copy_((bias - bn.running_mean) * scale + (bn.bias if bn.affine else 0))
+    return folded
+
+
+def test_a_right_fold_holds_and_says_so() -> None:
+    verdict = theorems.check("fold-linear", fold_linear, examples=5)
+    assert verdict.holds and verdict.counterexample is None and verdict.examples == 5
+    assert verdict.evidence is not None and verdict.evidence.holds
+    assert "holds on all 5 generated examples" in verdict.explain()
+
+
+def test_a_wrong_fold_is_falsified_with_its_shrunk_counterexample() -> None:
+    verdict = theorems.check("fold-linear", eps_forgotten)
+    assert not verdict.holds and isinstance(verdict.counterexample, FoldCase)
+    assert verdict.evidence is not None and verdict.evidence.ratio > 1
+    assert verdict.counterexample.layer.in_features == 1  # shrunk to the smallest layer
+    text = verdict.explain()
+    assert "FALSIFIED" in text and "minimal counterexample" in text and "replay:" in text
+
+
+def test_assert_holds_raises_the_explanation_as_an_assertion_error() -> None:
+    theorems.assert_holds("fold-linear", fold_linear, examples=3)
+    with pytest.raises(AssertionError, match=r"(?s)fold-linear on .*eps_forgotten.*FALSIFIED.*tolerance"):
+        theorems.assert_holds("fold-linear", eps_forgotten)
+
+
+def test_the_host_projects_loaded_profile_does_not_apply() -> None:
+    # A host project's profile with a 1 ms deadline: the variance check takes far longer per
+    # example, and under that profile it would fail with DeadlineExceeded (or FlakyFailure).
+    settings.register_profile("host-with-a-deadline", deadline=datetime.timedelta(milliseconds=1), max_examples=1000)
+    settings.load_profile("host-with-a-deadline")
+    verdict = theorems.check("variance-recursion", variance_by_recursion, examples=2)
+    assert verdict.holds, verdict.explain()
+    assert verdict.examples == 2
+
+
+def test_an_unknown_theorem_assumption_or_profile_is_refused_before_any_example() -> None:
+    calls: list[object] = []
+
+    def spy(linear: nn.Linear, bn: nn.BatchNorm1d) -> nn.Module:
+        calls.append(linear)
+        return fold_linear(linear, bn)
+
+    with pytest.raises(InvalidInput, match="unknown theorem id 'fold-lnear'; did you mean 'fold-linear'"):
+        theorems.check("fold-lnear", spy)
+    with pytest.raises(InvalidInput, match="fold-linear has no assumption 'dims'; it takes: dtype, affine, bias"):
+        theorems.check("fold-linear", spy, assume={"dims": 2})
+    with pytest.raises(InvalidInput, match="dtype=float16 is not possible; expected one of float32, float64"):
+        theorems.check("fold-linear", spy, assume={"dtype": "float16"})
+    with pytest.raises(ValueError, match="profile='nightly' is unknown"):
+        theorems.check("fold-linear", spy, profile="nightly")
+    with pytest.raises(ValueError, match="examples=0 must be a positive integer"):
+        theorems.check("fold-linear", spy, examples=0)
+    assert calls == []
+
+
+def test_a_callable_that_cannot_take_the_contracts_arguments_is_refused_not_falsified() -> None:
+    def takes_a_model(model: nn.Module) -> nn.Module:
+        return model
+
+    with pytest.raises(InvalidInput, match=r"takes_a_model\(model: .*\) -> .* cannot be called as fold-conv's contract calls it, with \(conv, bn\)"):
+        theorems.check("fold-conv", takes_a_model)
+
+
+def test_assumptions_restrict_the_domain_and_the_verdict_says_so() -> None:
+    seen: list[FoldCase] = []
+
+    def recording(conv: nn.Module, bn: nn.Module) -> nn.Module:
+        seen.append(type(conv).__name__)
+        return fold_conv(conv, bn)
+
+    verdict = theorems.check("fold-conv", recording, examples=10, assume={"dims": 2, "dtype": torch.float32, "affine": "false"})
+    assert verdict.holds and set(seen) == {"Conv2d"}
+    assert verdict.assumptions == {"dims": "2", "dtype": "float32", "affine": "false"}
+    assert "on the restricted domain dims=2, dtype=float32, affine=false" in verdict.explain()
+
+
+def test_an_implementation_that_hangs_is_falsified_within_its_timeout() -> None:
+    def sleeps(linear: nn.Linear, bn: nn.BatchNorm1d) -> nn.Module:
+        time.sleep(30)
+        return fold_linear(linear, bn)
+
+    start = time.perf_counter()
+    verdict = theorems.check("fold-linear", sleeps, timeout=0.5)
+    assert time.perf_counter() - start < 10
+    assert not verdict.holds and verdict.evidence.failure == "did not return within 0.5 s"
+    assert "did not return within 0.5 s" in verdict.explain() and "not shrunk" in verdict.explain()
+
+
+def test_the_package_says_its_version() -> None:
+    from importlib.metadata import version
+
+    assert theorems.__version__ == version("theorems")

@@ -1,0 +1,203 @@
+"""A user's project outside this repository checks its own code, as a user would.
+
+The project (its own package ``mylib``, its own ``conftest.py`` loading a Hypothesis
+profile with the default 200 ms deadline) lives in a temporary folder; every command
+runs there in a fresh process: its own pytest run with ``theorems.assert_holds``, and
+the console script with ``--impl`` naming its module or its file.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+
+FOLDS = '''
+import copy
+import time
+
+import torch
+
+
+def _scale(bn, eps):
+    scale = torch.rsqrt(bn.running_var + eps)
+    return scale * bn.weight if bn.affine else scale
+
+
+def _fold(conv, bn, eps):
+    fused = copy.deepcopy(conv)
+    scale = _scale(bn, eps)
+    with torch.no_grad():
+        fused.weight.mul_(scale.reshape(-1, *([1] * (conv.weight.dim() - 1))))
+        bias = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)
+        shifted = (bias - bn.running_mean) * scale + (bn.bias if bn.affine else 0)
+    fused.bias = torch.nn.Parameter(shifted.to(conv.weight.dtype))
+    return fused
+
+
+def fold(conv, bn):
+    return _fold(conv, bn, bn.eps)
+
+
+def fold_without_eps(conv, bn):
+    return _fold(conv, bn, 0.0)
+
+
+def fold_model(model):
+    return model
+
+
+def spins(conv, bn):
+    while True:
+        pass
+
+
+def sleeps(conv, bn):
+    time.sleep(600)
+
+
+def sleeps_in_c(conv, bn):
+    import ctypes
+
+    ctypes.CDLL(None).sleep(600)  # libc's sleep: C code, with the GIL released
+
+
+def holds_the_gil(conv, bn):
+    return sum(range(10**14))  # a C loop that neither releases the GIL nor checks for signals
+'''
+
+CONFTEST = '''
+from datetime import timedelta
+
+from hypothesis import settings
+
+# The host project's own profile, with Hypothesis's default 200 ms deadline.
+settings.register_profile("host", deadline=timedelta(milliseconds=200), max_examples=50)
+settings.load_profile("host")
+'''
+
+TESTS = '''
+import theorems
+
+from mylib.fuse import fold, fold_without_eps
+
+
+def test_my_fold_is_right():
+    theorems.assert_holds("fold-conv", fold, assume={"dims": 2})
+
+
+def test_my_fold_of_a_whole_network_keeps_its_promise():
+    # whole networks take seconds per example: far past the host's 200 ms deadline
+    from theorems.fold_networks import fold_network
+
+    theorems.assert_holds("fold-network", fold_network, assume={"network": "small-net"})
+
+
+def test_my_fold_without_eps_is_wrong():
+    theorems.assert_holds("fold-conv", fold_without_eps)
+'''
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("user-project")
+    (root / "mylib").mkdir()
+    (root / "mylib" / "__init__.py").write_text("")
+    (root / "mylib" / "fuse.py").write_text(FOLDS)
+    (root / "conftest.py").write_text(textwrap.dedent(CONFTEST))
+    (root / "test_folds.py").write_text(textwrap.dedent(TESTS))
+    return root
+
+
+def run(project: Path, *words: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(words), cwd=project, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.slow
+def test_the_users_own_pytest_run_checks_its_fold_under_its_own_deadline_profile(project: Path) -> None:
+    found = run(project, str(BIN / "pytest"), "-q", "-p", "no:cacheprovider", "test_folds.py")
+    out = found.stdout
+    assert "1 failed, 2 passed" in out, out
+    assert "test_my_fold_without_eps_is_wrong" in out and "FALSIFIED" in out and "minimal counterexample" in out
+    assert "Flaky" not in out and "DeadlineExceeded" not in out
+
+
+def test_the_console_script_imports_the_users_module_from_its_folder(project: Path) -> None:
+    found = run(project, str(BIN / "theorems"), "check", "fold-conv", "--impl", "mylib.fuse:fold", "--examples", "5")
+    assert found.returncode == 0, found.stdout + found.stderr
+    assert "fold-conv on mylib.fuse:fold: holds on all 5 generated examples" in found.stdout
+
+
+def test_a_file_path_names_the_implementation_too(project: Path) -> None:
+    found = run(project, str(BIN / "theorems"), "check", "fold-conv", "--impl", "mylib/fuse.py:fold", "--examples", "3", "--assume", "dims=3")
+    assert found.returncode == 0, found.stdout + found.stderr
+    assert "on the restricted domain dims=3: holds" in found.stdout
+
+
+def test_the_printed_replay_command_replays_the_counterexample_in_the_same_folder(project: Path) -> None:
+    first = run(project, str(BIN / "theorems"), "check", "fold-conv", "--impl", "mylib.fuse:fold_without_eps", "--profile", "ci")
+    assert first.returncode == 1 and "FALSIFIED" in first.stdout
+    replay = next(line.removeprefix("replay: ") for line in first.stdout.splitlines() if line.startswith("replay: "))
+    words = shlex.split(replay)
+    assert words[:2] == ["theorems", "check"]
+    again = run(project, str(BIN / "theorems"), *words[1:])
+    assert again.returncode == 1
+    counterexample = lambda text: text[text.index("minimal counterexample") :].splitlines()[1]  # noqa: E731
+    assert counterexample(again.stdout) == counterexample(first.stdout)
+
+
+def test_a_callable_of_the_wrong_signature_is_a_usage_error_before_any_example(project: Path) -> None:
+    found = run(project, str(BIN / "theorems"), "check", "fold-conv", "--impl", "mylib.fuse:fold_model")
+    assert found.returncode == 2 and found.stdout == ""
+    assert found.stderr.count("\n") == 1 and "cannot be called as fold-conv's contract calls it, with (conv, bn)" in found.stderr
+
+
+@pytest.mark.parametrize(
+    ("hang", "words"),
+    [
+        ("spins", "a Python loop"),
+        ("sleeps", "time.sleep"),
+        ("sleeps_in_c", "a C call that releases the GIL"),
+        ("holds_the_gil", "a C loop that holds the GIL"),
+    ],
+)
+def test_a_call_that_does_not_return_is_falsified_within_seconds_of_the_limit(project: Path, hang: str, words: str) -> None:
+    start = time.monotonic()
+    found = run(project, str(BIN / "theorems"), "check", "fold-conv", "--impl", f"mylib.fuse:{hang}", "--timeout", "1", timeout=120)
+    elapsed = time.monotonic() - start
+    assert found.returncode == 1, found.stdout + found.stderr
+    assert "FALSIFIED" in found.stdout and "did not return within 1 s" in found.stdout, words
+    assert elapsed < 30, f"{words}: {elapsed:.1f} s"  # start-up (torch) plus the limit plus the supervisor's grace
+
+
+def test_listing_the_theorems_imports_neither_torch_nor_scipy() -> None:
+    code = "import sys; from theorems.cli import main; main(['list', '--contracts']); print(sorted({'torch', 'scipy'} & set(sys.modules)))"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert found.stdout.splitlines()[-1] == "[]"
+    assert "--assume dims=1|2|3" in found.stdout
+
+
+def test_the_wheel_holds_the_package_theorems_only_with_a_licence(tmp_path: Path) -> None:
+    import zipfile
+
+    repository = Path(__file__).resolve().parent.parent
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(tmp_path), str(repository)],
+        check=True, capture_output=True, timeout=300,
+    )
+    (wheel,) = tmp_path.glob("theorems-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    packages = {name.split("/")[0] for name in names}
+    assert {package for package in packages if not package.endswith(".dist-info")} == {"theorems"}
+    assert not [name for name in names if Path(name).name.startswith("test_") or "conftest" in name]
+    assert "theorems/strategies/fold.py" in names and "theorems/catalogue/fold.py" in names
+    assert any(name.endswith("licenses/LICENSE") for name in names)
+    metadata = zipfile.ZipFile(wheel).read(next(name for name in names if name.endswith("METADATA"))).decode()
+    assert "License-Expression: MIT" in metadata
