@@ -201,3 +201,15 @@ def test_the_wheel_holds_the_package_theorems_only_with_a_licence(tmp_path: Path
     assert any(name.endswith("licenses/LICENSE") for name in names)
     metadata = zipfile.ZipFile(wheel).read(next(name for name in names if name.endswith("METADATA"))).decode()
     assert "License-Expression: MIT" in metadata
+
+
+@pytest.mark.slow
+def test_the_plugin_verifies_inside_the_users_project_whatever_its_profile(project: Path) -> None:
+    # The host's profile has a 200 ms deadline; one whole-network example takes seconds.
+    found = run(
+        project, str(BIN / "pytest"), "-q", "-p", "no:cacheprovider", "--theorems-report", "out/report.html",
+        "--theorems-examples", "1", "-k", "fold-network or fold-linear",
+    )
+    assert found.returncode == 0, found.stdout + found.stderr
+    assert "2 passed" in found.stdout and "theorems report (passed: 2 theorems, 0 claims)" in found.stdout
+    assert (project / "out" / "report.html").read_text().startswith("<!DOCTYPE html>")
