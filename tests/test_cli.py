@@ -182,3 +182,48 @@ def test_the_module_form_answers_a_usage_error_in_one_line_without_traceback() -
     argv = [sys.executable, "-m", "theorems", "check", "fold-conv", "--impl", "nowhere_xyz:f"]
     unknown = subprocess.run(argv, cwd=PROJECT, capture_output=True, text=True, env={**os.environ, "HYPOTHESIS_PROFILE": "dev"}, timeout=120)
     assert unknown.returncode == 2 and unknown.stderr.count("\n") == 1 and "Traceback" not in unknown.stderr, unknown.stderr
+
+
+def test_checks_report_and_json_describe_the_users_implementation_only(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run_main(
+        capsys, "check", "fold-conv", "--impl", "torch.nn.utils.fusion:fuse_conv_bn_eval", "--examples", "3",
+        "--assume", "dims=2", "--assume", "dtype=float32", "--json", str(tmp_path / "c.json"), "--report", str(tmp_path / "c.html"),
+    )
+    assert code == 0 and "on the restricted domain dims=2, dtype=float32: holds on all 3 generated examples" in out
+    found = json.loads((tmp_path / "c.json").read_text())
+    assert sorted(found) == ["environment", "passed", "scope", "theorems"] and found["scope"] == "check"
+    assert found["theorems"][0]["domain"] == "restricted" and found["theorems"][0]["assumptions"] == {"dims": "2", "dtype": "float32"}
+    assert found["environment"]["assumptions"] == "dims=2, dtype=float32"
+    page = (tmp_path / "c.html").read_text()
+    assert "on the restricted domain" in page and 'class="restricted"' in page
+    for absent in ('id="claims"', 'id="power"', 'id="findings"', "transcribed claim", "Calibrated statistics", "Mutation score"):
+        assert absent not in page, absent
+
+
+@pytest.mark.parametrize(
+    ("words", "said"),
+    [
+        (["--assume", "dims=4"], "--assume: dims=4 is not possible; expected one of 1, 2, 3"),
+        (["--assume", "depth=2"], "--assume: fold-conv has no assumption 'depth'; it takes: dims, dtype, affine, bias, groups, padding_mode"),
+        (["--assume", "dims=2", "--assume", "dims=3"], "--assume dims is given twice; give each name once"),
+        (["--assume", "dims"], "expected NAME=VALUE (e.g. dims=2), got 'dims'"),
+        (["--timeout", "0"], "expected a positive, finite number of seconds, got 0"),
+        (["--impl", "theorems.fold_networks:fold_network"], "fold_network(model: 'nn.Module') -> 'fx.GraphModule' cannot be called as fold-conv's contract calls it, with (conv, bn)"),
+    ],
+)
+def test_an_impossible_assumption_or_signature_is_a_usage_error(capsys: pytest.CaptureFixture[str], words: list[str], said: str) -> None:
+    impl = [] if "--impl" in words else ["--impl", "torch.nn.utils.fusion:fuse_conv_bn_eval"]
+    try:
+        code, out, err = run_main(capsys, "check", "fold-conv", *impl, *words)
+    except SystemExit as exit_:  # argparse's own usage errors exit from the parser
+        code, (out, err) = exit_.code, capsys.readouterr()
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert said in err
+
+
+def test_list_contracts_names_every_assumption_with_its_values(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_main(capsys, "list", "--contracts")
+    assert code == 0
+    for line in ("--assume dims=1|2|3", "--assume dtype=float32|float64", "--assume padding_mode=zeros|reflect|replicate|circular",
+                 "--assume network=small-net|resnet18|mobilenet_v2", "--assume dim=1|2|3|4|5|6|7|8", "--assume depth=1|"):
+        assert line in out, line

@@ -152,6 +152,10 @@ def measure_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 })""",
             )
             seen["image_widths"] = page.eval_on_selector_all("figure img", "images => images.map(i => i.complete ? i.naturalWidth : 0)")
+            seen["page_width"] = page.evaluate("document.documentElement.scrollWidth")
+            seen["toc_targets"] = page.eval_on_selector_all(
+                "nav.toc a", "links => links.map(a => [a.getAttribute('href'), !!document.querySelector(a.getAttribute('href'))])"
+            )
             screenshot = report_path.parent / "report.png"
             page.screenshot(path=str(screenshot), full_page=True)
             keep_artifact(screenshot)
@@ -203,6 +207,16 @@ def test_figures_are_drawn(seen: dict[str, Any]) -> None:
 def test_the_page_makes_no_network_request_and_logs_no_error(seen: dict[str, Any]) -> None:
     assert seen["requests"] == []
     assert seen["console_errors"] == [] and seen["page_errors"] == []
+
+
+def test_the_page_fits_a_1280_pixel_window_without_scrolling_sideways(seen: dict[str, Any]) -> None:
+    assert seen["page_width"] <= 1280  # wide tables and formulas scroll inside themselves
+
+
+def test_the_table_of_contents_links_to_every_section_it_lists(seen: dict[str, Any]) -> None:
+    targets = dict(seen["toc_targets"])
+    assert {"#summary", "#theorems", "#claims", "#power", "#environment"} <= set(targets)
+    assert all(targets.values()), targets
 
 
 def test_a_screenshot_is_kept(seen: dict[str, Any]) -> None:
