@@ -88,11 +88,26 @@ class Verdict:
         if run.replay:
             lines.append(f"replay: {run.replay}")
         if run.reproduction:
-            lines.append(f"or decorate a test with: {run.reproduction}")
+            lines.append(f"or, in a Hypothesis test @given({self._strategy()}), decorate it with: {run.reproduction}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.explain()
+
+    def _strategy(self) -> str:
+        """The strategy call that drew the examples (the reproduction blob replays it)."""
+        from theorems.registry import get_theorem
+
+        module, _, name = get_theorem(self.theorem_id).examples.partition(":")
+        keywords = ", ".join(f"{n}={_literal(v)}" for n, v in self.result.assumptions)
+        return f"{module}.{name}({keywords})"
+
+
+def _literal(spelled: str) -> str:
+    """An assumption's value as Python source: ``2``, ``True``, ``'float32'``."""
+    if spelled in ("true", "false"):
+        return spelled.capitalize()
+    return spelled if spelled.isdigit() else repr(spelled)
 
 
 def _positive_int(name: str, value: Any) -> int | None:
