@@ -16,7 +16,7 @@ import torch
 from hypothesis import HealthCheck, Phase, given, settings
 from scipy import stats
 
-from theorems.gaussian_density import gaussian_log_density_by_cholesky, largest_projection_ks_distance
+from theorems.gaussian_density import gaussian_log_density_by_cholesky
 from theorems.gaussian_kl import GaussianPair, kl_by_median_of_means, torch_kl_divergence
 from theorems.kl import (
     Axis,
@@ -26,6 +26,7 @@ from theorems.kl import (
     normal_mixture_density,
 )
 from theorems.registry import all_theorems
+from theorems.statistics import largest_projection_ks_distance
 from theorems.theorem import Theorem
 from theorems.variance import monte_carlo_estimate
 

@@ -17,8 +17,6 @@ from theorems.findings import FINDINGS
 from theorems.gaussian_density import (
     GOODNESS_OF_FIT_PROJECTIONS,
     GOODNESS_OF_FIT_SAMPLES,
-    dkw_threshold,
-    largest_projection_ks_distance,
     AffineGaussianCase,
     affine_gaussian_log_density,
     gaussian_log_density_by_change_of_variables,
@@ -29,6 +27,7 @@ from theorems.gaussian_density import (
     log_density_tolerance,
 )
 from theorems.statements.gaussian_density import AFFINE_GAUSSIAN_DENSITY, CLAIMS
+from theorems.statistics import dkw_threshold, largest_projection_ks_distance
 from theorems.quadrature import QUADRATURE_SAFETY
 from theorems.engine import find_counterexample
 from theorems.theorem import InvalidInput

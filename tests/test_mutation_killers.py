@@ -40,6 +40,7 @@ from theorems.fold import (
     terms_per_output,
 )
 from theorems.statements.fold import FOLD_CONV, FOLD_LINEAR, HYPOTHESES, ORACLES, STATEMENT
+from theorems.statistics import dkw_threshold, largest_projection_ks_distance
 from theorems.false_alarms import per_check_false_alarm
 from theorems.gaussian_density import (
     GOODNESS_OF_FIT_PROJECTIONS,
@@ -53,12 +54,10 @@ from theorems.gaussian_density import _calibration_checks as density_calibration
 from theorems.gaussian_density import (
     affine_gaussian_log_density,
     check_affine_gaussian_density,
-    dkw_threshold,
     gaussian_log_density_by_change_of_variables,
     gaussian_log_density_by_cholesky,
     gaussian_moments_by_cubature,
     gaussian_moments_by_gauss_hermite,
-    largest_projection_ks_distance,
     log_density_tolerance,
     moment_integrand,
     moment_tolerance,

@@ -39,7 +39,6 @@ from theorems.variance import (
     _chunked,
     _inputs,
     estimate_evidence,
-    estimate_from,
     monte_carlo_estimate,
     prediction,
     require_case,
@@ -47,11 +46,9 @@ from theorems.variance import (
     work_per_network,
     DETECTABLE_RELATIVE_ERROR,
     POWER,
-    MonteCarloEstimate,
     _calibration_checks,
     VarianceCase,
     check_variance_by_linear_modules,
-    critical_values,
     end_to_end_maps_batched,
     end_to_end_maps_from_linear_modules,
     false_alarm,
@@ -64,6 +61,7 @@ from theorems.variance import (
     zero_mean_evidence,
 )
 from theorems.statements.variance import VARIANCE_RECURSION, VARIANCE_RECURSION_RELU
+from theorems.statistics import MonteCarloEstimate, mean_with_confidence, z_critical_values
 
 U = UNIT_ROUNDOFF[torch.float64]
 NETWORKS = 16
@@ -207,7 +205,7 @@ def test_zero_mean_evidence_is_a_z_test_with_the_sample_standard_error() -> None
     z (three roundings), so the band agrees with the formula to within ``γ_3``.
     """
     found = zero_mean_evidence("t", "e", "E y", torch.tensor([1.0, 2.0, 3.0, 6.0], dtype=torch.float64), 0.05, 4.0)
-    z_alarm, z_power = critical_values(0.05)
+    z_alarm, z_power = z_critical_values(0.05, POWER)
     assert z_alarm == pytest.approx(1.959964, abs=5e-7) and z_power == pytest.approx(2.326348, abs=5e-7)
     assert (found.theorem_id, found.example, found.expected) == ("t", "e", "E y = 0")
     assert found.actual == "3.000e+00 (mean over 4 networks, SE 1.08e+00)"
@@ -227,7 +225,7 @@ def test_zero_mean_evidence_of_the_test_suite_uses_the_theorems_false_alarm_shar
     samples = torch.tensor([1.0, -1.0] * 200, dtype=torch.float64)
     alpha = false_alarm("variance-recursion", "mean")
     found = zero_mean_evidence("variance-recursion", "x", "E y", samples, alpha, 1.0)
-    z_alarm, _ = critical_values(alpha)
+    z_alarm, _ = z_critical_values(alpha, POWER)
     assert found.error == 0.0 and found.holds
     assert found.tolerance == pytest.approx(z_alarm * math.sqrt(400 / 399) / 20, rel=gamma(8, U), abs=0)
 
@@ -298,7 +296,7 @@ def test_a_calibration_alarm_is_the_checks_verdict_on_the_exact_value_or_one_two
 
     def estimate(widths, inputs, relu_, seed, alpha) -> MonteCarloEstimate:
         calls.append((widths, inputs, relu_, seed, alpha))
-        return MonteCarloEstimate(centre, half_width, 1000, alpha, 1.0, 0.02)
+        return MonteCarloEstimate(centre, half_width, 1000, alpha, POWER, 1.0, 0.02)
 
     monkeypatch.setattr(variance, "monte_carlo_estimate", estimate)
     alarm = _calibration_checks()[index].alarm
@@ -433,26 +431,26 @@ def test_work_per_network_counts_weights_products_and_input_draws() -> None:
 def test_an_estimate_is_the_sample_mean_its_standard_error_and_the_error_detectable_with_power_point_99() -> None:
     """Samples 1, 2, 3, 6 at α = 0.05: mean 3, SE = √(14/3)/2, and a relative error of
     ``(z_{0.025} + z_{0.01})·SE/3`` is detected with power 0.99 (three roundings: ``γ_3``)."""
-    found = estimate_from(torch.tensor([1.0, 2.0, 3.0, 6.0], dtype=torch.float64), 0.05)
-    z_alarm, z_power = critical_values(0.05)
-    assert (found.mean, found.networks, found.alpha, found.z_alarm) == (3.0, 4, 0.05, z_alarm)
+    found = mean_with_confidence(torch.tensor([1.0, 2.0, 3.0, 6.0], dtype=torch.float64), 0.05, POWER)
+    z_alarm, z_power = z_critical_values(0.05, POWER)
+    assert (found.mean, found.count, found.alpha, found.z_alarm) == (3.0, 4, 0.05, z_alarm)
     assert found.standard_error == pytest.approx(math.sqrt(14 / 3) / 2, rel=gamma(3, U), abs=0)
     assert found.detectable_relative_error == pytest.approx((z_alarm + z_power) * math.sqrt(14 / 3) / 6, rel=gamma(6, U), abs=0)
     assert found.half_width == z_alarm * found.standard_error
-    negative = estimate_from(torch.tensor([-1.0, -2.0, -3.0, -6.0], dtype=torch.float64), 0.05)
+    negative = mean_with_confidence(torch.tensor([-1.0, -2.0, -3.0, -6.0], dtype=torch.float64), 0.05, POWER)
     assert negative.detectable_relative_error == found.detectable_relative_error
-    assert estimate_from(torch.tensor([1.0, -1.0], dtype=torch.float64), 0.05).detectable_relative_error == math.inf
+    assert mean_with_confidence(torch.tensor([1.0, -1.0], dtype=torch.float64), 0.05, POWER).detectable_relative_error == math.inf
 
 
 def test_critical_values_are_the_two_sided_normal_quantile_and_the_power_quantile() -> None:
     from scipy import stats
 
     for alpha in (0.05, 1e-8):
-        assert critical_values(alpha) == (float(stats.norm.isf(alpha / 2)), float(stats.norm.isf(0.01)))
+        assert z_critical_values(alpha, POWER) == (float(stats.norm.isf(alpha / 2)), float(stats.norm.isf(0.01)))
 
 
 def test_estimate_evidence_states_the_band_the_prediction_and_the_power() -> None:
-    estimate = MonteCarloEstimate(0.5, 0.01, 100, 1e-8, 5.73, 0.0123)
+    estimate = MonteCarloEstimate(0.5, 0.01, 100, 1e-8, POWER, 5.73, 0.0123)
     found = estimate_evidence("t", "e", 0.25, estimate, "batched")
     assert (found.theorem_id, found.example, found.error, found.tolerance) == ("t", "e", 0.25, 5.73 * 0.01)
     assert found.expected == "0.5 ± 0.057 (Monte Carlo over 100 batched networks)"
@@ -577,7 +575,7 @@ def test_the_main_check_compares_the_prediction_with_the_cached_batched_estimate
     predicted = theorem.reference(list(case.widths))
     assert (found.theorem_id, found.example) == (theorem.id, repr(case))
     assert found.error == abs(predicted - estimate.mean) and found.tolerance == estimate.half_width
-    assert found.expected == f"{estimate.mean:.6g} ± {estimate.half_width:.2g} (Monte Carlo over {estimate.networks} batched networks)"
+    assert found.expected == f"{estimate.mean:.6g} ± {estimate.half_width:.2g} (Monte Carlo over {estimate.count} batched networks)"
     assert found.actual == f"{predicted:.17g}" and found.holds
 
 

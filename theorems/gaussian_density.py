@@ -25,12 +25,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from theorems.calling import call_implementation, real_scalar
 from theorems.tolerance import U64
 from theorems.evidence import Evidence, implementation_failure
 from theorems.quadrature import compare_scalar, gauss_hermite_rule, integrals_by_cubature
+from theorems.statistics import dkw_threshold, largest_projection_ks_distance
 from theorems.theorem import InvalidInput
 
 __all__ = [
@@ -293,28 +293,11 @@ def moment_tolerance(matrix: np.ndarray, shift: np.ndarray, size: float, terms: 
 
 
 # --- goodness of fit of samples of AY + b (a random check) ------------------------------------
+# The statistic and the DKW threshold are theorems.statistics'; the split of α over the
+# projections (a union bound) is this theorem's.
 
 GOODNESS_OF_FIT_PROJECTIONS = 3
 GOODNESS_OF_FIT_SAMPLES = 2000
-
-
-def largest_projection_ks_distance(
-    samples: np.ndarray, mean: np.ndarray, cov: np.ndarray, directions: np.ndarray
-) -> float:
-    """The largest Kolmogorov–Smirnov distance of ``uᵀ samples`` from ``N(uᵀ mean, uᵀ cov u)`` over unit ``u``."""
-    m = len(samples)
-    grid = np.arange(1, m + 1) / m
-    distances = []
-    for direction in directions:
-        projected = np.sort(samples @ direction)
-        cdf = stats.norm.cdf(projected, loc=direction @ mean, scale=math.sqrt(direction @ cov @ direction))
-        distances.append(max(np.max(grid - cdf), np.max(cdf - (grid - 1 / m))))
-    return float(max(distances))
-
-
-def dkw_threshold(samples: int, alpha: float) -> float:
-    """ε with P(sup|F_m − F| > ε) ≤ α by the DKW–Massart inequality 2 exp(−2mε²), exact for finite m."""
-    return math.sqrt(math.log(2 / alpha) / (2 * samples))
 
 
 def _goodness_of_fit_alarm(seed: int, alpha: float, wrong: bool) -> bool:

@@ -27,6 +27,7 @@ from theorems.calling import call_implementation, real_scalar
 from theorems.evidence import Evidence, implementation_failure
 from theorems.gaussian_density import gaussian_log_density_by_cholesky, require_gaussian_parameters
 from theorems.quadrature import compare_scalar, expectation_by_gauss_hermite, gauss_hermite_rule
+from theorems.statistics import median_of_means, median_of_means_blocks, median_of_means_half_width
 from theorems.theorem import InvalidInput
 
 __all__ = [
@@ -226,17 +227,17 @@ def kl_by_median_of_means(pair: GaussianPair, seed: int, alpha: float) -> tuple[
     Gaussian Z). By Chebyshev each block mean of ``MONTE_CARLO_BLOCK`` samples is within
     ``2σ/√100 = 0.2σ`` of D with probability ≥ 3/4; the median fails only if half the
     blocks do, which by Hoeffding has probability ≤ exp(−K/8); ``K = ⌈8 ln(1/α)⌉``. A value
-    off by more than twice the half-width (0.4σ) is then caught with probability ≥ 1 − α.
+    off by more than twice the half-width (0.4σ) is then caught with probability ≥ 1 − α
+    (:mod:`theorems.statistics`, "Robust means").
     """
-    blocks = math.ceil(8 * math.log(1 / alpha))
+    blocks = median_of_means_blocks(alpha)
     linear, quadratic = log_ratio_as_quadratic(pair.mu0, pair.cov0, pair.mu1, pair.cov1)
     sigma = math.sqrt(float(linear @ linear) + 2 * float(np.sum(quadratic**2)))
     rng = np.random.default_rng(seed)
     factor = np.linalg.cholesky(pair.cov0)
     x = pair.mu0 + rng.standard_normal((blocks * MONTE_CARLO_BLOCK, pair.dim)) @ factor.T
     values = gaussian_log_density_by_cholesky(x, pair.mu0, pair.cov0) - gaussian_log_density_by_cholesky(x, pair.mu1, pair.cov1)
-    estimate = float(np.median(values.reshape(blocks, MONTE_CARLO_BLOCK).mean(axis=1)))
-    return estimate, 2 * sigma / math.sqrt(MONTE_CARLO_BLOCK)
+    return median_of_means(values, blocks), median_of_means_half_width(sigma, MONTE_CARLO_BLOCK)
 
 
 def _monte_carlo_alarm(seed: int, alpha: float, wrong: bool) -> bool:

@@ -31,7 +31,8 @@ variance property run over real modules.
 inputs. In every case ``E T = v_L``; the weights always come from the uniform law, never
 from the formula under test.
 
-**Statistical design** (in the manner of TFP's ``statistical_testing``). A check
+**Statistical design** (the tests themselves are in :mod:`theorems.statistics`; this
+module decides their α and power). A check
 estimates ``v_L`` by the mean ``T̄`` of ``N`` i.i.d. statistics and declares the
 implementation's prediction ``p`` wrong when ``|p − T̄| > z_{α/2} · SE``, with ``SE`` the
 sample standard error. By the central limit theorem its false-alarm probability is
@@ -73,12 +74,18 @@ from theorems.evidence import Evidence, implementation_failure
 from theorems.false_alarms import per_check_false_alarm, planned_examples
 from theorems.profiles import loaded_profile_examples
 from theorems.statements.variance import CHECK_EXAMPLE_FRACTION
+from theorems.statistics import (
+    MonteCarloEstimate,
+    ks_test,
+    mean_with_confidence,
+    samples_to_detect_relative_error,
+    z_test_of_zero_mean,
+)
 from theorems.theorem import InvalidInput
 from theorems.tolerance import U64
 
 __all__ = [
     "INPUT_LAWS",
-    "MonteCarloEstimate",
     "VarianceCase",
     "check_variance",
     "check_variance_recursion",
@@ -309,35 +316,6 @@ def false_alarm(theorem_id: str, check: str) -> float:
     return per_check * SUB_SHARES[check]
 
 
-def critical_values(alpha: float) -> tuple[float, float]:
-    """``(z_{α/2}, z_β)`` for a two-sided test at level α with power ``POWER``."""
-    return float(stats.norm.isf(alpha / 2)), float(stats.norm.isf(1 - POWER))
-
-
-@dataclass(frozen=True)
-class MonteCarloEstimate:
-    """``mean ± z·SE`` from ``networks`` sampled networks, and the relative error detectable with power ``POWER``."""
-
-    mean: float
-    standard_error: float
-    networks: int
-    alpha: float
-    z_alarm: float
-    detectable_relative_error: float
-
-    @property
-    def half_width(self) -> float:
-        return self.z_alarm * self.standard_error
-
-
-def estimate_from(samples: torch.Tensor, alpha: float) -> MonteCarloEstimate:
-    z_alarm, z_power = critical_values(alpha)
-    mean = float(samples.mean())
-    standard_error = float(samples.std() / math.sqrt(samples.numel()))
-    detectable = (z_alarm + z_power) * standard_error / abs(mean) if mean != 0 else math.inf
-    return MonteCarloEstimate(mean, standard_error, samples.numel(), alpha, z_alarm, detectable)
-
-
 @functools.lru_cache(maxsize=1024)
 def monte_carlo_estimate(widths: tuple[int, ...], inputs: str, relu: bool, seed: int, alpha: float) -> MonteCarloEstimate:
     """The batched Monte Carlo estimate of ``E T`` with ``N`` set by a pilot (see the module docstring).
@@ -355,18 +333,17 @@ def monte_carlo_estimate(widths: tuple[int, ...], inputs: str, relu: bool, seed:
         pilot_networks = max(MIN_PILOT_NETWORKS, min(PILOT_NETWORKS, int(PILOT_WORK // work)))
         pilot = _chunked(sample, pilot_networks, work)
         cv2 = float(pilot.var() / pilot.mean() ** 2)
-        z_alarm, z_power = critical_values(alpha)
-        needed = math.ceil(((z_alarm + z_power) / DETECTABLE_RELATIVE_ERROR) ** 2 * cv2 * PILOT_SAFETY)
+        needed = math.ceil(samples_to_detect_relative_error(DETECTABLE_RELATIVE_ERROR, cv2, alpha, POWER) * PILOT_SAFETY)
         cap = max(pilot_networks, int(WORK_CAP // work))
         samples = torch.cat([pilot, _chunked(sample, min(needed, cap) - pilot_networks, work)])
         # Top up while the realised standard error misses the power target (the pilot's CV² is itself noisy).
         for _ in range(3):
-            estimate = estimate_from(samples, alpha)
+            estimate = mean_with_confidence(samples, alpha, POWER)
             if estimate.detectable_relative_error <= DETECTABLE_RELATIVE_ERROR or samples.numel() >= cap:
                 break
             more = math.ceil(samples.numel() * ((estimate.detectable_relative_error / DETECTABLE_RELATIVE_ERROR) ** 2 * 1.05 - 1))
             samples = torch.cat([samples, _chunked(sample, min(more, cap - samples.numel()), work)])
-    return estimate_from(samples, alpha)
+    return mean_with_confidence(samples, alpha, POWER)
 
 
 # --- the check -----------------------------------------------------------------------
@@ -438,7 +415,7 @@ def check_variance_by_linear_modules(
         return predicted
     matrix, offset = end_to_end_maps_from_linear_modules(case.widths, networks, seed=case.seed)
     samples = (matrix.pow(2).sum(dim=(1, 2)) + offset.pow(2).sum(dim=1)) / case.widths[-1]
-    estimate = estimate_from(samples, false_alarm(theorem_id, "linear-modules"))
+    estimate = mean_with_confidence(samples, false_alarm(theorem_id, "linear-modules"), POWER)
     return estimate_evidence(theorem_id, repr(case), predicted, estimate, "nn.Linear")
 
 
@@ -446,32 +423,31 @@ def estimate_evidence(theorem_id: str, example: str, predicted: float, estimate:
     return Evidence(
         theorem_id=theorem_id,
         example=example,
-        expected=f"{estimate.mean:.6g} ± {estimate.half_width:.2g} (Monte Carlo over {estimate.networks} {sampler} networks)",
+        expected=f"{estimate.mean:.6g} ± {estimate.half_width:.2g} (Monte Carlo over {estimate.count} {sampler} networks)",
         actual=f"{predicted:.17g}",
         error=abs(predicted - estimate.mean),
         tolerance=estimate.half_width,
         tolerance_reason=(
             f"z_(α/2)·SE = {estimate.z_alarm:.2f}·{estimate.standard_error:.2e}: false alarm α={estimate.alpha:.1e}; "
-            f"detects a {estimate.detectable_relative_error:.2%} relative error with probability {POWER}"
+            f"detects a {estimate.detectable_relative_error:.2%} relative error with probability {estimate.power}"
         ),
     )
 
 
 def zero_mean_evidence(theorem_id: str, example: str, what: str, samples: torch.Tensor, alpha: float, scale: float) -> Evidence:
-    """A two-sided z-test that the i.i.d. ``samples`` have mean 0; the detectable mean is reported in units of ``scale``."""
-    z_alarm, z_power = critical_values(alpha)
-    mean = float(samples.mean())
-    standard_error = float(samples.std() / math.sqrt(samples.numel()))
+    """A two-sided z-test (:func:`~theorems.statistics.z_test_of_zero_mean`, power ``POWER``) that the
+    i.i.d. ``samples`` have mean 0; the detectable mean is reported in units of ``scale``."""
+    test = z_test_of_zero_mean(samples, alpha, POWER)
     return Evidence(
         theorem_id=theorem_id,
         example=example,
         expected=f"{what} = 0",
-        actual=f"{mean:.3e} (mean over {samples.numel()} networks, SE {standard_error:.2e})",
-        error=abs(mean),
-        tolerance=z_alarm * standard_error,
+        actual=f"{test.mean:.3e} (mean over {test.count} networks, SE {test.standard_error:.2e})",
+        error=abs(test.mean),
+        tolerance=test.threshold,
         tolerance_reason=(
-            f"z_(α/2)·SE = {z_alarm:.2f}·{standard_error:.2e}: false alarm α={alpha:.1e}; detects "
-            f"{(z_alarm + z_power) * standard_error / scale:.2%} of {scale:.3g} with probability {POWER}"
+            f"z_(α/2)·SE = {test.z_alarm:.2f}·{test.standard_error:.2e}: false alarm α={alpha:.1e}; detects "
+            f"{test.detectable_mean / scale:.2%} of {scale:.3g} with probability {test.power}"
         ),
     )
 
@@ -491,25 +467,23 @@ def default_linear_parameters(fan_in: int, fan_out: int, modules: int, *, seed: 
 def uniformity_evidence(theorem_id: str, example: str, what: str, samples: torch.Tensor, bound: float, alpha: float) -> Evidence:
     """Kolmogorov–Smirnov test of ``samples`` against ``U(−bound, bound)`` at level α.
 
-    Rejects when ``D_n`` exceeds the exact critical value ``kstwo.isf(α, n)``. By the
-    Dvoretzky–Kiefer–Wolfowitz inequality (Massart's constant), a law whose CDF is
-    ``Δ`` away in sup norm is rejected with probability at least ``POWER`` once
+    Rejects when ``D_n`` exceeds the exact critical value ``kstwo.isf(α, n)``
+    (:func:`~theorems.statistics.ks_test`). By the Dvoretzky–Kiefer–Wolfowitz
+    inequality (Massart's constant), a law whose CDF is ``Δ`` away in sup norm is
+    rejected with probability at least ``POWER`` once
     ``Δ ≥ √(ln(2/α)/2n) + √(ln(2/β)/2n)``; that ``Δ`` is reported.
     """
-    n = samples.numel()
-    result = stats.kstest(samples.numpy(), stats.uniform(loc=-bound, scale=2 * bound).cdf)
-    critical = float(stats.kstwo.isf(alpha, n))
-    detectable = math.sqrt(math.log(2 / alpha) / (2 * n)) + math.sqrt(math.log(2 / (1 - POWER)) / (2 * n))
+    test = ks_test(samples.numpy(), stats.uniform(loc=-bound, scale=2 * bound).cdf, alpha, POWER)
     return Evidence(
         theorem_id=theorem_id,
         example=example,
         expected=f"{what} ~ U(−{bound:.6g}, {bound:.6g})",
-        actual=f"KS distance D={result.statistic:.4g} over {n} values, p={result.pvalue:.2g}, max |value|={float(samples.abs().max()):.6g}",
-        error=float(result.statistic),
-        tolerance=critical,
+        actual=f"KS distance D={test.statistic:.4g} over {test.count} values, p={test.pvalue:.2g}, max |value|={float(samples.abs().max()):.6g}",
+        error=test.statistic,
+        tolerance=test.critical_value,
         tolerance_reason=(
-            f"exact KS critical value at α={alpha:.1e} for n={n}; detects a CDF {detectable:.3f} away "
-            f"(sup norm) with probability {POWER}"
+            f"exact KS critical value at α={alpha:.1e} for n={test.count}; detects a CDF {test.detectable_distance:.3f} away "
+            f"(sup norm) with probability {test.power}"
         ),
     )
 

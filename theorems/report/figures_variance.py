@@ -5,7 +5,7 @@ For a few width profiles ``n_0 = … = n_{L−1} = n`` the closed form
 is drawn over depths ``L = 1..MAX_DEPTH``, with the estimate of the suite's own batched
 sampler (:func:`theorems.variance.second_moments_batched`, the law of default
 ``nn.Linear`` layers, exact input covariance) and its confidence band
-``mean ± z_{α/2}·SE`` (:func:`theorems.variance.estimate_from`). The networks per point
+``mean ± z_{α/2}·SE`` (:func:`theorems.statistics.mean_with_confidence`). The networks per point
 are fixed (not the power-driven count of the check) so that the figure costs about a
 second; the band says how precise each estimate is. For constant width ``n`` the
 recursion contracts to its fixed point ``v* = 1/(2n)`` (``v = v/3 + 1/(3n)``).
@@ -19,8 +19,9 @@ from typing import Any
 import torch
 
 from theorems.report.figures import Figure, FigureContext
+from theorems.statistics import mean_with_confidence
 from theorems.variance import (
-    estimate_from,
+    POWER,
     second_moments_batched,
     single_threaded,
     variance_closed_form,
@@ -49,7 +50,7 @@ def variance_against_depth(
         for depth in range(1, max_depth + 1):
             widths = (width,) * (depth + 1)
             samples = second_moments_batched(widths, networks, inputs="exact", relu=False, generator=generator)
-            estimate = estimate_from(samples, alpha)
+            estimate = mean_with_confidence(samples, alpha, POWER)
             rows.append((depth, variance_closed_form(widths), estimate.mean, estimate.half_width))
     return tuple(rows)
 

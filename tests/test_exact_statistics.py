@@ -1,0 +1,176 @@
+"""Exact tests of ``theorems.statistics``: the tests behind every random check.
+
+What they pin: each critical value is the documented quantile (``z_{α/2}`` and ``z_β``,
+the exact Kolmogorov–Smirnov value, the DKW–Massart threshold), each record carries the
+α and power it was given, each detectable discrepancy and sample size is its documented
+closed form, the median of means takes the median of the block means, and a rate
+outside ``(0, 1)`` is refused by name. Why such tests exist: the statistical properties
+(``test_variance.py``, ``test_gaussian_*.py``) compare random estimates with wide,
+false-alarm-controlled bands, so a quantile taken at ``α`` instead of ``α/2``, a power
+quantile from the wrong tail or a threshold one sample off passes them all; mutation
+testing (``make mutation``) finds such mutants, and these exact tests on fixed inputs
+kill them in milliseconds. Nothing here is random.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+
+from theorems.statistics import (
+    KsTest,
+    ZeroMeanTest,
+    dkw_detectable_distance,
+    dkw_threshold,
+    ks_critical_value,
+    ks_test,
+    mean_with_confidence,
+    median_of_means,
+    median_of_means_blocks,
+    median_of_means_detectable_error,
+    median_of_means_half_width,
+    samples_to_detect_relative_error,
+    z_critical_values,
+    z_test_of_zero_mean,
+)
+from theorems.tolerance import U64, gamma
+
+SAMPLES = torch.tensor([1.0, 2.0, 3.0, 6.0], dtype=torch.float64)  # mean 3, unbiased variance 14/3
+
+
+# --- the z quantiles ---------------------------------------------------------------------------
+
+
+def test_the_power_quantile_follows_the_power_it_is_given() -> None:
+    # z_β with β = 1 − power: 0 at power ½, z_{0.1} at 0.9; the alarm quantile does not move.
+    assert z_critical_values(0.05, 0.5) == (float(stats.norm.isf(0.025)), 0.0)
+    assert z_critical_values(0.05, 0.9) == (float(stats.norm.isf(0.025)), float(stats.norm.isf(0.1)))
+
+
+@pytest.mark.parametrize(
+    ("alpha", "power", "message"),
+    [
+        (0.0, 0.99, "alpha=0.0 must be a probability strictly between 0 and 1"),
+        (1.0, 0.99, "alpha=1.0 must be a probability strictly between 0 and 1"),
+        (0.05, 0.0, "power=0.0 must be a probability strictly between 0 and 1"),
+        (0.05, 1.0, "power=1.0 must be a probability strictly between 0 and 1"),
+    ],
+    ids=["alpha-0", "alpha-1", "power-0", "power-1"],
+)
+def test_a_rate_outside_zero_one_is_refused_by_name(alpha: float, power: float, message: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        z_critical_values(alpha, power)
+    assert str(raised.value) == message
+
+
+# --- the estimate of a mean and the z-test of a zero mean ------------------------------------------
+
+
+def test_an_estimate_carries_the_alpha_and_the_power_it_was_given() -> None:
+    found = mean_with_confidence(SAMPLES, 0.05, 0.9)
+    z_alarm, z_power = z_critical_values(0.05, 0.9)
+    assert (found.count, found.alpha, found.power, found.z_alarm) == (4, 0.05, 0.9, z_alarm)
+    assert found.detectable_relative_error == (z_alarm + z_power) * found.standard_error / 3.0
+
+
+def test_the_zero_mean_test_is_the_z_test_with_the_sample_standard_error() -> None:
+    """Samples 1, 2, 3, 6: mean 3, SE = √(14/3)/2 (three roundings: ``γ_3``); at α = 0.05 the
+    threshold is ``z_{0.025}·SE`` ≈ 2.12 < 3, so the test rejects, and the detectable mean is
+    ``(z_{α/2} + z_β)·SE``."""
+    found = z_test_of_zero_mean(SAMPLES, 0.05, 0.9)
+    z_alarm, z_power = z_critical_values(0.05, 0.9)
+    assert (found.mean, found.count, found.alpha, found.power, found.z_alarm, found.z_power) == (3.0, 4, 0.05, 0.9, z_alarm, z_power)
+    assert found.standard_error == pytest.approx(math.sqrt(14 / 3) / 2, rel=gamma(3, U64), abs=0)
+    assert found.threshold == z_alarm * found.standard_error
+    assert found.detectable_mean == (z_alarm + z_power) * found.standard_error
+    assert found.rejects
+
+
+def test_the_zero_mean_test_keeps_a_mean_of_zero_and_one_exactly_at_its_threshold() -> None:
+    assert not z_test_of_zero_mean(torch.tensor([1.0, -1.0] * 50, dtype=torch.float64), 0.05, 0.99).rejects
+    assert not ZeroMeanTest(-2.0, 1.0, 10, 0.05, 0.99, 2.0, 1.0).rejects  # |mean| = z·SE: kept
+    assert ZeroMeanTest(-2.0, 1.0, 10, 0.05, 0.99, 1.5, 1.0).rejects
+
+
+def test_the_sample_size_is_the_detectable_error_solved_for_n() -> None:
+    """``N = ((z_{α/2} + z_β)/ε)² · CV²``, linear in CV²."""
+    z_alarm, z_power = z_critical_values(1e-8, 0.99)
+    assert samples_to_detect_relative_error(0.02, 1.65, 1e-8, 0.99) == ((z_alarm + z_power) / 0.02) ** 2 * 1.65
+    assert samples_to_detect_relative_error(0.04, 2.0, 0.05, 0.5) == (float(stats.norm.isf(0.025)) / 0.04) ** 2 * 2.0
+
+
+# --- Kolmogorov–Smirnov and DKW -----------------------------------------------------------------
+
+
+def test_the_detectable_distance_adds_the_thresholds_at_alpha_and_at_beta() -> None:
+    # n = 4, α = 0.05, power 0.99: √(ln 40/8) + √(ln 200/8) = 1.493.
+    assert dkw_detectable_distance(4, 0.05, 0.99) == dkw_threshold(4, 0.05) + dkw_threshold(4, 1 - 0.99)
+    assert f"{dkw_detectable_distance(4, 0.05, 0.99):.3f}" == "1.493"
+    with pytest.raises(ValueError, match=r"^power=1\.5 must be a probability strictly between 0 and 1$"):
+        dkw_detectable_distance(4, 0.05, 1.5)
+
+
+def test_the_ks_critical_value_is_the_exact_upper_alpha_quantile_of_d_n() -> None:
+    assert ks_critical_value(4, 0.05) == float(stats.kstwo.isf(0.05, 4))
+    assert stats.kstwo.sf(ks_critical_value(50, 1e-3), 50) == pytest.approx(1e-3, rel=1e-9, abs=0)
+    # Never above the DKW threshold (Massart's bound holds for every n).
+    assert ks_critical_value(50, 1e-3) <= dkw_threshold(50, 1e-3)
+    with pytest.raises(ValueError, match=r"^alpha=0 must be a probability strictly between 0 and 1$"):
+        ks_critical_value(4, 0)
+
+
+def test_the_ks_test_against_a_uniform_law_reports_distance_p_value_and_both_companions() -> None:
+    """Samples 1.5, −1, 0, 1 against U(−2, 2): the CDF there is ⅞, ¼, ½, ¾, so
+    ``D = ¼`` (at −1) and the exact p-value ``P(D_4 ≥ ¼) = 29/32``."""
+    found = ks_test(np.array([1.5, -1.0, 0.0, 1.0]), stats.uniform(loc=-2.0, scale=4.0).cdf, 0.05, 0.99)
+    assert (found.statistic, found.count, found.alpha, found.power) == (0.25, 4, 0.05, 0.99)
+    assert type(found.statistic) is float and type(found.pvalue) is float
+    assert found.pvalue == pytest.approx(29 / 32, rel=1e-12, abs=0)
+    assert found.critical_value == ks_critical_value(4, 0.05)
+    assert found.detectable_distance == dkw_detectable_distance(4, 0.05, 0.99)
+    assert not found.rejects
+
+
+def test_the_ks_test_rejects_only_past_its_critical_value() -> None:
+    far = ks_test(np.linspace(1.0, 1.9, 40), stats.uniform(loc=-2.0, scale=4.0).cdf, 0.05, 0.99)
+    assert far.rejects and far.statistic == pytest.approx(0.75, rel=1e-12, abs=0)
+    assert not KsTest(0.5, 0.1, 4, 0.05, 0.99, 0.5, 1.0).rejects  # D equal to the critical value: kept
+    assert KsTest(0.5, 0.1, 4, 0.05, 0.99, 0.4999, 1.0).rejects
+
+
+# --- median of means ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("alpha", "blocks"), [(0.9, 1), (1e-3, 56), (2e-9, 161)])
+def test_the_blocks_are_eight_log_one_over_alpha_rounded_up(alpha: float, blocks: int) -> None:
+    assert median_of_means_blocks(alpha) == blocks == math.ceil(8 * math.log(1 / alpha))
+
+
+def test_the_blocks_refuse_an_alpha_outside_zero_one() -> None:
+    with pytest.raises(ValueError, match=r"^alpha=1\.0 must be a probability strictly between 0 and 1$"):
+        median_of_means_blocks(1.0)
+
+
+def test_the_median_of_means_is_the_median_of_consecutive_block_means() -> None:
+    values = np.array([1.0, 2.0, 3.0, 10.0, 20.0, 30.0, 4.0, 5.0, 6.0])
+    assert median_of_means(values, 3) == 5.0  # block means 2, 20, 5
+    assert median_of_means(values, 1) == pytest.approx(9.0, rel=4 * U64, abs=0)
+    assert median_of_means(np.array([1.0, 2.0, 3.0, 4.0]), 4) == 2.5  # an even count: the middle two averaged
+    assert type(median_of_means(values, 3)) is float
+
+
+@pytest.mark.parametrize(("count", "blocks"), [(10, 3), (4, 0)])
+def test_values_that_do_not_split_into_equal_blocks_are_refused(count: int, blocks: int) -> None:
+    with pytest.raises(ValueError) as raised:
+        median_of_means(np.zeros(count), blocks)
+    assert str(raised.value) == f"{count} values do not split into blocks={blocks} equal blocks"
+
+
+def test_the_half_width_is_twice_sigma_over_root_block_and_the_detectable_error_twice_that() -> None:
+    assert median_of_means_half_width(0.5, 100) == 0.1
+    assert median_of_means_half_width(3.0, 4) == 3.0
+    assert median_of_means_detectable_error(0.5, 100) == 0.2
