@@ -5,7 +5,7 @@ and ratios stay within 10⁶), then masked to zero where a drawn boolean says so
 normalised. The relation between ``p`` and ``q`` is drawn: equal, ``q`` of full
 support (``p ≪ q``), or independent, which puts zeros in ``p``, in ``q``, and where
 ``p > 0 = q``. Density pairs are drawn from families only in combinations whose KL is
-finite (:func:`theorems.kl.finite_kl_expected`).
+finite (:func:`theorems.densities.finite_kl_expected`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ from hypothesis.extra.numpy import arrays
 
 from theorems.strategies._domain import one_of_values
 
-from theorems.kl import (
+from theorems.densities import (
     Density1D,
-    IndependentPmfs,
-    PmfPair,
     beta_density,
     finite_kl_expected,
     laplace_density,
@@ -29,6 +27,7 @@ from theorems.kl import (
     student_t_density,
     uniform_density,
 )
+from theorems.kl import IndependentPmfs, PmfPair
 
 __all__ = ["density_pairs", "densities", "independent_pmfs", "pmf_pairs", "pmfs"]
 

@@ -18,7 +18,7 @@ from scipy import stats
 
 from theorems.gaussian_density import gaussian_log_density_by_cholesky
 from theorems.gaussian_kl import GaussianPair, kl_by_median_of_means, torch_kl_divergence
-from theorems.kl import (
+from theorems.densities import (
     Axis,
     joint_kl_by_cubature,
     kl_by_quadrature,

@@ -13,17 +13,15 @@ from hypothesis import strategies as st
 from theorems.strategies.kl import densities, density_pairs, independent_pmfs, pmf_pairs
 from theorems.catalogue.kl import WRONG_IMPLEMENTATIONS
 from theorems.gaussian_density import gaussian_log_density_by_cholesky
-from theorems.kl import (
+from theorems.densities import (
     Axis,
     Density1D,
-    IndependentPmfs,
-    PmfPair,
     joint_kl_by_cubature,
     kl_by_quadrature,
-    kl_divergence,
     log_ratio_integrand,
     normal_density,
 )
+from theorems.kl import IndependentPmfs, PmfPair, kl_divergence
 from theorems.statements.kl import KL_ADDITIVITY, KL_NONNEGATIVITY
 from theorems.profiles import scaled
 from theorems.quadrature import QUADRATURE_SAFETY

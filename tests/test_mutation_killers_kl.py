@@ -17,33 +17,35 @@ import pytest
 from scipy import stats
 
 from records import recorded
-from theorems import kl
-from theorems.evidence import Evidence, implementation_failure
-from theorems.kl import (
-    U64,
+from theorems import densities
+from theorems.densities import (
     Axis,
-    IndependentPmfs,
-    PmfPair,
     beta_density,
     finite_kl_expected,
-    check_kl_additivity,
-    check_kl_nonnegativity,
     from_real_line,
-    kl_by_definition,
-    kl_divergence,
     joint_kl_by_cubature,
-    kl_rounding_tolerance,
-    log_ratio_integrand,
-    separated,
-    quadrature_breakpoints,
     laplace_density,
+    log_ratio_integrand,
     logistic_density,
     normal_density,
     normal_mixture_density,
-    product_pmf,
+    quadrature_breakpoints,
+    separated,
     student_t_density,
     to_real_line,
     uniform_density,
+)
+from theorems.evidence import Evidence, implementation_failure
+from theorems.kl import (
+    U64,
+    IndependentPmfs,
+    PmfPair,
+    check_kl_additivity,
+    check_kl_nonnegativity,
+    kl_by_definition,
+    kl_divergence,
+    kl_rounding_tolerance,
+    product_pmf,
 )
 from theorems.quadrature import OracleError, OracleValue, compare_scalar
 from theorems.theorem import InvalidInput
@@ -299,7 +301,7 @@ def spy_on_cubature(monkeypatch) -> list[dict]:
         calls.append({"integrand": integrand, "lower": lower, "upper": upper, **options})
         return OracleValue(0.0, 0.0, "spy")
 
-    monkeypatch.setattr(kl, "integral_by_cubature", spy)
+    monkeypatch.setattr(densities, "integral_by_cubature", spy)
     return calls
 
 
@@ -325,7 +327,7 @@ def test_an_unbounded_axis_is_split_at_its_kinks_mapped_into_the_unit_interval(m
     calls = spy_on_cubature(monkeypatch)
     joint_kl_by_cubature(lambda x: np.zeros(len(x)), lambda x: np.zeros(len(x)), [axis, plain])
     (call,) = calls
-    cuts = [math.tanh((b - 0.3) / (kl.ATANH_STRETCH * 1.0)) for b in (0.0, 0.3)]
+    cuts = [math.tanh((b - 0.3) / (densities.ATANH_STRETCH * 1.0)) for b in (0.0, 0.3)]
     assert [tuple(point) for point in call["points"]] == [(cuts[0], 2.5), (cuts[1], 2.5)]
     np.testing.assert_array_equal(call["lower"], [-1.0, 1.0])
 
@@ -362,8 +364,8 @@ def failing_cubature(*arguments, **options):
 
 def test_when_2d_cubature_fails_nested_quad_integrates_the_same_integrand_over_the_same_cuts(monkeypatch) -> None:
     calls: list[dict] = []
-    monkeypatch.setattr(kl, "integral_by_cubature", failing_cubature)
-    monkeypatch.setattr(kl, "integral_by_nested_quad", lambda integrand, lower, upper, **options: calls.append({"integrand": integrand, "lower": lower, "upper": upper, **options}) or OracleValue(1.0, 0.0, "spy"))
+    monkeypatch.setattr(densities, "integral_by_cubature", failing_cubature)
+    monkeypatch.setattr(densities, "integral_by_nested_quad", lambda integrand, lower, upper, **options: calls.append({"integrand": integrand, "lower": lower, "upper": upper, **options}) or OracleValue(1.0, 0.0, "spy"))
     result = joint_kl_by_cubature(lambda x: np.zeros(len(x)), lambda x: np.full(len(x), -1.0), [KINKED, PLAIN], rtol=1e-5, atol=1e-8)
     assert result == OracleValue(1.0, 0.0, "spy")
     (call,) = calls
@@ -375,7 +377,7 @@ def test_when_2d_cubature_fails_nested_quad_integrates_the_same_integrand_over_t
 
 
 def test_when_3d_cubature_fails_the_failure_is_reported_not_retried(monkeypatch) -> None:
-    monkeypatch.setattr(kl, "integral_by_cubature", failing_cubature)
+    monkeypatch.setattr(densities, "integral_by_cubature", failing_cubature)
     with pytest.raises(OracleError, match="cubature did not converge"):
         joint_kl_by_cubature(lambda x: np.zeros(len(x)), lambda x: np.zeros(len(x)), [PLAIN, PLAIN, PLAIN])
 
