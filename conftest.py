@@ -70,8 +70,8 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 def cheapest_first(item) -> int:
     """Under ``make mutation`` a mutant dies at its first failing test (mutmut runs ``-x``):
-    the exact killer tests (milliseconds each) first, the ``slow`` properties last."""
-    if Path(item.path).name.startswith("test_mutation_killers"):
+    the exact tests (``test_exact_*.py``, milliseconds each) first, the ``slow`` properties last."""
+    if Path(item.path).name.startswith("test_exact_"):
         return 0
     return 2 if item.get_closest_marker("slow") else 1
 

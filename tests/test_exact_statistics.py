@@ -3,13 +3,16 @@
 What they pin: each critical value is the documented quantile (``z_{α/2}`` and ``z_β``,
 the exact Kolmogorov–Smirnov value, the DKW–Massart threshold), each record carries the
 α and power it was given, each detectable discrepancy and sample size is its documented
-closed form, the median of means takes the median of the block means, and a rate
-outside ``(0, 1)`` is refused by name. Why such tests exist: the statistical properties
-(``test_variance.py``, ``test_gaussian_*.py``) compare random estimates with wide,
-false-alarm-controlled bands, so a quantile taken at ``α`` instead of ``α/2``, a power
-quantile from the wrong tail or a threshold one sample off passes them all; mutation
-testing (``make mutation``) finds such mutants, and these exact tests on fixed inputs
-kill them in milliseconds. Nothing here is random.
+closed form, the projected Kolmogorov–Smirnov distance is scipy's statistic, the median
+of means takes the median of the block means, and a rate outside ``(0, 1)`` is refused
+by name.
+
+Why such exact tests exist: the statistical properties (``test_variance.py``,
+``test_gaussian_*.py``) compare random estimates with wide, false-alarm-controlled
+bands, so a quantile taken at ``α`` instead of ``α/2``, a power quantile from the wrong
+tail or a threshold one sample off passes them all; mutation testing (``make
+mutation``) finds such mutants, and these exact tests on fixed inputs kill them in
+milliseconds. Nothing here is random.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from theorems.statistics import (
     dkw_threshold,
     ks_critical_value,
     ks_test,
+    largest_projection_ks_distance,
     mean_with_confidence,
     median_of_means,
     median_of_means_blocks,
@@ -37,12 +41,16 @@ from theorems.statistics import (
     z_critical_values,
     z_test_of_zero_mean,
 )
-from theorems.tolerance import U64, gamma
+from theorems.tolerance import U64, UNIT_ROUNDOFF, gamma
+from theorems.variance import POWER
+
+U = UNIT_ROUNDOFF[torch.float64]
+
 
 SAMPLES = torch.tensor([1.0, 2.0, 3.0, 6.0], dtype=torch.float64)  # mean 3, unbiased variance 14/3
 
 
-# --- the z quantiles ---------------------------------------------------------------------------
+# --- the z quantiles -------------------------------------------------------------------------
 
 
 def test_the_power_quantile_follows_the_power_it_is_given() -> None:
@@ -67,7 +75,14 @@ def test_a_rate_outside_zero_one_is_refused_by_name(alpha: float, power: float, 
     assert str(raised.value) == message
 
 
-# --- the estimate of a mean and the z-test of a zero mean ------------------------------------------
+def test_critical_values_are_the_two_sided_normal_quantile_and_the_power_quantile() -> None:
+    from scipy import stats
+
+    for alpha in (0.05, 1e-8):
+        assert z_critical_values(alpha, POWER) == (float(stats.norm.isf(alpha / 2)), float(stats.norm.isf(0.01)))
+
+
+# --- the estimate of a mean and the z-test of a zero mean ------------------------------------
 
 
 def test_an_estimate_carries_the_alpha_and_the_power_it_was_given() -> None:
@@ -103,7 +118,21 @@ def test_the_sample_size_is_the_detectable_error_solved_for_n() -> None:
     assert samples_to_detect_relative_error(0.04, 2.0, 0.05, 0.5) == (float(stats.norm.isf(0.025)) / 0.04) ** 2 * 2.0
 
 
-# --- Kolmogorov–Smirnov and DKW -----------------------------------------------------------------
+def test_an_estimate_is_the_sample_mean_its_standard_error_and_the_error_detectable_with_power_point_99() -> None:
+    """Samples 1, 2, 3, 6 at α = 0.05: mean 3, SE = √(14/3)/2, and a relative error of
+    ``(z_{0.025} + z_{0.01})·SE/3`` is detected with power 0.99 (three roundings: ``γ_3``)."""
+    found = mean_with_confidence(torch.tensor([1.0, 2.0, 3.0, 6.0], dtype=torch.float64), 0.05, POWER)
+    z_alarm, z_power = z_critical_values(0.05, POWER)
+    assert (found.mean, found.count, found.alpha, found.z_alarm) == (3.0, 4, 0.05, z_alarm)
+    assert found.standard_error == pytest.approx(math.sqrt(14 / 3) / 2, rel=gamma(3, U), abs=0)
+    assert found.detectable_relative_error == pytest.approx((z_alarm + z_power) * math.sqrt(14 / 3) / 6, rel=gamma(6, U), abs=0)
+    assert found.half_width == z_alarm * found.standard_error
+    negative = mean_with_confidence(torch.tensor([-1.0, -2.0, -3.0, -6.0], dtype=torch.float64), 0.05, POWER)
+    assert negative.detectable_relative_error == found.detectable_relative_error
+    assert mean_with_confidence(torch.tensor([1.0, -1.0], dtype=torch.float64), 0.05, POWER).detectable_relative_error == math.inf
+
+
+# --- Kolmogorov–Smirnov and DKW --------------------------------------------------------------
 
 
 def test_the_detectable_distance_adds_the_thresholds_at_alpha_and_at_beta() -> None:
@@ -142,7 +171,24 @@ def test_the_ks_test_rejects_only_past_its_critical_value() -> None:
     assert KsTest(0.5, 0.1, 4, 0.05, 0.99, 0.4999, 1.0).rejects
 
 
-# --- median of means ----------------------------------------------------------------------------
+def test_the_dkw_threshold_is_the_massart_bound_inverted() -> None:
+    # 2 exp(−2mε²) = α  ⇔  ε = √(log(2/α)/(2m)).
+    assert dkw_threshold(2000, 0.05) == pytest.approx(math.sqrt(math.log(40) / 4000), rel=1e-15, abs=0)
+    assert dkw_threshold(50, 1e-6) == pytest.approx(math.sqrt(math.log(2e6) / 100), rel=1e-15, abs=0)
+
+
+def test_the_largest_projection_distance_is_scipys_kolmogorov_smirnov_statistic() -> None:
+    rng = np.random.default_rng(7)
+    samples = rng.standard_normal((300, 2)) * [1.0, 2.0] + [0.1, 0.0]
+    mean, cov = np.zeros(2), np.diag([1.0, 4.0])
+    directions = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]])
+    statistics = [stats.kstest(samples @ u, stats.norm(loc=u @ mean, scale=math.sqrt(u @ cov @ u)).cdf).statistic for u in directions]
+    assert largest_projection_ks_distance(samples, mean, cov, directions) == pytest.approx(max(statistics), rel=1e-12, abs=0)
+    for u, statistic in zip(directions, statistics):
+        assert largest_projection_ks_distance(samples, mean, cov, u[None, :]) == pytest.approx(statistic, rel=1e-12, abs=0)
+
+
+# --- median of means -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("alpha", "blocks"), [(0.9, 1), (1e-3, 56), (2e-9, 161)])

@@ -3,8 +3,8 @@
 mutmut (configured in ``pyproject.toml``, ``[tool.mutmut]``) mutates the math modules and
 runs the property tests that exercise them under the ``mutation`` Hypothesis profile.
 This module reads mutmut's verdicts (``mutmut results --all true``), merges the written
-explanation of every surviving mutant judged equivalent (``properties/
-mutation_equivalents.json``, keyed by mutant name), and writes ``reports/mutation.json``::
+explanation of every surviving mutant judged equivalent
+(``tests/mutation_equivalents.json``, keyed by mutant name), and writes ``reports/mutation.json``::
 
     {"tool": "mutmut 3.8.1", "killed": int, "timed_out": int, "survived": int, "total": int,
      "score": float, "survivors": [{"mutant": str, "explanation": str}], "not_run": int,
@@ -36,7 +36,7 @@ KILLED_STATUSES = frozenset({"killed", "timeout", "caught by type check"})
 # Mutants mutmut has not run yet (an interrupted run): neither killed nor survived, so
 # left out of the total and reported as a count.
 NOT_RUN_STATUSES = frozenset({"not checked", "check was interrupted by user"})
-EQUIVALENTS = Path("properties/mutation_equivalents.json")
+EQUIVALENTS = Path("tests/mutation_equivalents.json")
 REPORT = Path("reports/mutation.json")
 
 

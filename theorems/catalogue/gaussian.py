@@ -1,7 +1,7 @@
 """Deliberately wrong Gaussian log-densities and Gaussian KLs: mistakes people make.
 
-Each must be falsified by its theorem's check (``properties/test_gaussian_density.py``
-and ``properties/test_gaussian_kl.py`` prove it, with the minimal counterexample).
+Each must be falsified by its theorem's check (``tests/test_gaussian_density.py``
+and ``tests/test_gaussian_kl.py`` prove it, with the minimal counterexample).
 """
 
 from __future__ import annotations

@@ -1,14 +1,19 @@
-"""Properties that kill mutants of ``theorems.variance`` (``make mutation``).
+"""Exact tests of ``theorems.variance`` (T2, the variance recursion and its ReLU variant).
 
 The statistical properties of ``test_variance.py`` compare sampled means with wide,
 false-alarm-controlled bands, so they cannot see a sign flipped on a symmetric law, a
-sampler that ignores its generator, or the wording of a result. The properties here pin
+sampler that ignores its generator, or the wording of a result. The tests here pin
 those facts exactly: the two batched samplers draw the same networks from the same
 generator, the ``nn.Linear`` sampler's map is the network's own forward pass, the
-derived tolerances have their documented closed forms, and a check's evidence names
-the right theorem, example and numbers. Every sampler runs on a seeded generator, so
-nothing here can fail by chance. Mutants these leave alive are explained in
-``properties/mutation_equivalents.json``.
+derived tolerances have their documented closed forms, the work is cut into the
+documented chunks, each check spends its share of the false-alarm budget, and a
+check's evidence names the right theorem, example and numbers. Every sampler runs on a
+seeded generator, so nothing here can fail by chance.
+
+Why such exact tests exist: mutation testing (``make mutation``) finds the mutants the
+properties cannot tell apart from the original; these tests kill them in
+milliseconds. The statistics the checks call are pinned in ``test_exact_statistics.py``;
+mutants no test can tell apart are explained in ``tests/mutation_equivalents.json``.
 """
 
 from __future__ import annotations
@@ -21,58 +26,60 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from theorems.strategies.seeding import seeds, torch_seeded
-from theorems.strategies.variance import depth_capped_widths
 from theorems import variance
-from theorems.theorem import InvalidInput
-from theorems.tolerance import UNIT_ROUNDOFF, gamma
 from theorems.evidence import implementation_failure
 from theorems.false_alarms import SHARES, per_check_false_alarm
 from theorems.profiles import loaded_profile_examples, scaled
+from theorems.statements.variance import VARIANCE_RECURSION, VARIANCE_RECURSION_RELU
+from theorems.statistics import MonteCarloEstimate, z_critical_values
+from theorems.strategies.seeding import seeds, torch_seeded
+from theorems.strategies.variance import depth_capped_widths
+from theorems.theorem import InvalidInput
+from theorems.tolerance import UNIT_ROUNDOFF, gamma
 from theorems.variance import (
     CALIBRATION_WIDTHS,
     CHECKS_PER_EXAMPLE,
     CHUNK_WORK,
+    DETECTABLE_RELATIVE_ERROR,
     EXAMPLE_FRACTIONS,
     INPUTS_PER_NETWORK,
+    POWER,
     SUB_SHARES,
+    VarianceCase,
+    _calibration_checks,
     _chunked,
     _inputs,
-    estimate_evidence,
-    monte_carlo_estimate,
-    prediction,
-    require_case,
-    require_widths,
-    work_per_network,
-    DETECTABLE_RELATIVE_ERROR,
-    POWER,
-    _calibration_checks,
-    VarianceCase,
     check_variance_by_linear_modules,
     end_to_end_maps_batched,
     end_to_end_maps_from_linear_modules,
+    estimate_evidence,
     false_alarm,
+    monte_carlo_estimate,
+    prediction,
     recursion_tolerance,
     relu_second_moment_by_recursion,
+    require_case,
+    require_widths,
     second_moments_batched,
     uniformity_evidence,
     variance_by_recursion,
     variance_closed_form,
+    work_per_network,
     zero_mean_evidence,
 )
-from theorems.statements.variance import VARIANCE_RECURSION, VARIANCE_RECURSION_RELU
-from theorems.statistics import MonteCarloEstimate, mean_with_confidence, z_critical_values
+
 
 U = UNIT_ROUNDOFF[torch.float64]
 NETWORKS = 16
-
 small_widths = depth_capped_widths(max_depth=4, max_width=5)
+
+
 # The sampler properties are exact (no false alarms to budget), and their explicit examples
 # already reach every branch: a quarter of the profile's examples keeps the file fast.
 SAMPLER_EXAMPLES = 0.25
 
 
-# --- the batched end-to-end sampler ------------------------------------------------------
+# --- the batched end-to-end sampler ----------------------------------------------------------
 
 
 @settings(scaled(SAMPLER_EXAMPLES))
@@ -123,7 +130,7 @@ def test_a_one_layer_batched_map_is_the_weights_then_the_biases_its_generator_dr
     assert torch.equal(matrix, weights) and torch.equal(offset, biases[:, :, 0])
 
 
-# --- the nn.Linear sampler ---------------------------------------------------------------
+# --- the nn.Linear sampler -------------------------------------------------------------------
 
 
 @settings(scaled(SAMPLER_EXAMPLES))
@@ -160,7 +167,7 @@ def test_a_linear_module_map_is_the_forward_pass_of_the_default_linear_layers_it
         assert torch.all((actual - expected).abs() <= 2 * gamma(terms, U) * size), (actual, expected)
 
 
-# --- the check over nn.Linear modules ----------------------------------------------------
+# --- the check over nn.Linear modules --------------------------------------------------------
 
 
 def test_the_linear_module_check_compares_with_the_mean_of_t_over_its_networks() -> None:
@@ -194,7 +201,7 @@ def test_the_linear_module_check_refuses_a_bad_example_naming_the_linear_theorem
     )
 
 
-# --- the z-test of a zero mean -------------------------------------------------------------
+# --- the z-test of a zero mean ---------------------------------------------------------------
 
 
 def test_zero_mean_evidence_is_a_z_test_with_the_sample_standard_error() -> None:
@@ -230,7 +237,7 @@ def test_zero_mean_evidence_of_the_test_suite_uses_the_theorems_false_alarm_shar
     assert found.tolerance == pytest.approx(z_alarm * math.sqrt(400 / 399) / 20, rel=gamma(8, U), abs=0)
 
 
-# --- the tolerance of the closed form against the recursion ---------------------------------
+# --- the tolerance of the closed form against the recursion ----------------------------------
 
 
 @given(depth_capped_widths())
@@ -240,7 +247,7 @@ def test_recursion_tolerance_is_four_l_plus_two_unit_roundoffs_of_the_variance(w
     assert recursion_tolerance(widths) == 4 * (depth + 2) * 2.0**-53 * variance_closed_form(widths)
 
 
-# --- the Kolmogorov–Smirnov test of uniformity ----------------------------------------------
+# --- the Kolmogorov–Smirnov test of uniformity -----------------------------------------------
 
 
 def test_uniformity_evidence_is_the_ks_distance_against_its_exact_critical_value() -> None:
@@ -377,7 +384,7 @@ def test_an_unknown_input_law_is_refused_naming_the_laws() -> None:
     assert str(raised.value) == "inputs='cauchy' is not an input law; expected one of exact, gaussian, rademacher, uniform"
 
 
-# --- how the work is cut into chunks and sized ----------------------------------------------
+# --- how the work is cut into chunks and sized -----------------------------------------------
 
 
 def test_networks_are_sampled_in_chunks_of_chunk_work_over_the_work_per_network() -> None:
@@ -425,28 +432,7 @@ def test_work_per_network_counts_weights_products_and_input_draws() -> None:
     assert work_per_network((5, 1), "uniform") == 5 + 5 * 8 + 4 * 5 * 8
 
 
-# --- the statistics of a Monte Carlo estimate ------------------------------------------------
-
-
-def test_an_estimate_is_the_sample_mean_its_standard_error_and_the_error_detectable_with_power_point_99() -> None:
-    """Samples 1, 2, 3, 6 at α = 0.05: mean 3, SE = √(14/3)/2, and a relative error of
-    ``(z_{0.025} + z_{0.01})·SE/3`` is detected with power 0.99 (three roundings: ``γ_3``)."""
-    found = mean_with_confidence(torch.tensor([1.0, 2.0, 3.0, 6.0], dtype=torch.float64), 0.05, POWER)
-    z_alarm, z_power = z_critical_values(0.05, POWER)
-    assert (found.mean, found.count, found.alpha, found.z_alarm) == (3.0, 4, 0.05, z_alarm)
-    assert found.standard_error == pytest.approx(math.sqrt(14 / 3) / 2, rel=gamma(3, U), abs=0)
-    assert found.detectable_relative_error == pytest.approx((z_alarm + z_power) * math.sqrt(14 / 3) / 6, rel=gamma(6, U), abs=0)
-    assert found.half_width == z_alarm * found.standard_error
-    negative = mean_with_confidence(torch.tensor([-1.0, -2.0, -3.0, -6.0], dtype=torch.float64), 0.05, POWER)
-    assert negative.detectable_relative_error == found.detectable_relative_error
-    assert mean_with_confidence(torch.tensor([1.0, -1.0], dtype=torch.float64), 0.05, POWER).detectable_relative_error == math.inf
-
-
-def test_critical_values_are_the_two_sided_normal_quantile_and_the_power_quantile() -> None:
-    from scipy import stats
-
-    for alpha in (0.05, 1e-8):
-        assert z_critical_values(alpha, POWER) == (float(stats.norm.isf(alpha / 2)), float(stats.norm.isf(0.01)))
+# --- the estimate's evidence and the false-alarm budget --------------------------------------
 
 
 def test_estimate_evidence_states_the_band_the_prediction_and_the_power() -> None:
@@ -471,7 +457,7 @@ def test_each_check_spends_its_share_of_the_budget_over_the_examples_that_run_it
     assert CHECKS_PER_EXAMPLE == {"goodness-of-fit": 2}
 
 
-# --- what a check accepts, and how it reports a failed implementation -------------------------
+# --- what a check accepts, and how it reports a failed implementation ------------------------
 
 
 @pytest.mark.parametrize(
