@@ -78,7 +78,7 @@ record:
 # Mutation testing of the reference implementations (mutmut; what is mutated and which
 # properties run is in pyproject.toml's [tool.mutmut]). Not part of `make test`: it takes
 # tens of minutes. Writes reports/mutation.json (score, and every survivor with its
-# explanation from properties/mutation_equivalents.json); fails on an unexplained survivor.
+# explanation from tests/mutation_equivalents.json); fails on an unexplained survivor.
 # mutmut keeps verdicts in mutants/ and re-runs only what changed; `rm -rf mutants` for a
 # run from scratch.
 mutation: $(STAMP)
