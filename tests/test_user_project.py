@@ -198,6 +198,7 @@ def test_the_wheel_holds_the_package_theorems_only_with_a_licence(tmp_path: Path
     assert {package for package in packages if not package.endswith(".dist-info")} == {"theorems"}
     assert not [name for name in names if Path(name).name.startswith("test_") or "conftest" in name]
     assert "theorems/strategies/fold.py" in names and "theorems/catalogue/fold.py" in names
+    assert "theorems/report/templates/report.html.j2" in names  # package data, not a package
     assert any(name.endswith("licenses/LICENSE") for name in names)
     metadata = zipfile.ZipFile(wheel).read(next(name for name in names if name.endswith("METADATA"))).decode()
     assert "License-Expression: MIT" in metadata
