@@ -7,7 +7,6 @@ import os
 import pytest
 import torch
 from hypothesis import given
-from hypothesis import strategies as st
 from torch import nn
 from torch.fx.experimental.optimization import fuse
 

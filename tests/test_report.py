@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html.parser
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest

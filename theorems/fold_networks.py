@@ -24,12 +24,9 @@ from theorems.evidence import Evidence, compare_elementwise, implementation_fail
 from theorems.fold import (
     CONV_TRANSPOSES,
     CONVS,
-    batchnorm_scale,
     fold_conv,
     fold_conv_transpose,
     fold_linear,
-    folded_weight,
-    out_channels,
     run_folding,
     term_magnitude,
     terms_per_output,

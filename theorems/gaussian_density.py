@@ -28,7 +28,7 @@ import numpy as np
 
 from theorems.calling import call_implementation, real_scalar
 from theorems.tolerance import U64
-from theorems.evidence import Evidence, implementation_failure
+from theorems.evidence import Evidence
 from theorems.quadrature import compare_scalar, gauss_hermite_rule, integrals_by_cubature
 from theorems.statistics import dkw_threshold, largest_projection_ks_distance
 from theorems.theorem import InvalidInput

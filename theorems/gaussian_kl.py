@@ -24,7 +24,7 @@ import numpy as np
 
 from theorems.tolerance import U64
 from theorems.calling import call_implementation, real_scalar
-from theorems.evidence import Evidence, implementation_failure
+from theorems.evidence import Evidence
 from theorems.gaussian_density import gaussian_log_density_by_cholesky, require_gaussian_parameters
 from theorems.quadrature import compare_scalar, expectation_by_gauss_hermite, gauss_hermite_rule
 from theorems.statistics import median_of_means, median_of_means_blocks, median_of_means_half_width

@@ -37,7 +37,6 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import integrate
 
-from theorems.tolerance import U64
 from theorems.evidence import Evidence, implementation_failure
 
 __all__ = [

@@ -25,7 +25,6 @@ Exact algebra: each side sums ``n−f+1`` products, so the tolerance is
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field

@@ -70,7 +70,7 @@ from scipy import stats
 from torch import nn
 
 from theorems.calling import call_implementation
-from theorems.evidence import Evidence, implementation_failure
+from theorems.evidence import Evidence
 from theorems.false_alarms import per_check_false_alarm, planned_examples
 from theorems.profiles import loaded_profile_examples
 from theorems.statements.variance import CHECK_EXAMPLE_FRACTION
