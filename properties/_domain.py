@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-__all__ = ["one_of_values"]
+__all__ = ["one_of_values", "require_size"]
 
 
 def _allowed(value: Any, allowed: Collection[Any]) -> bool:
@@ -31,3 +31,11 @@ def one_of_values(name: str, given: Any, allowed: Collection[Any]) -> st.SearchS
         if not _allowed(value, allowed):
             raise InvalidArgument(f"{name}={value!r} is not possible; expected one of {tuple(allowed)!r}")
     return st.sampled_from(chosen)
+
+
+def require_size(name: str, value: Any, *, largest: int | None = None) -> int:
+    """``value`` if it is an int of at least 1 (and at most ``largest``); InvalidArgument naming it otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or (largest is not None and value > largest):
+        bound = f"an int from 1 to {largest}" if largest is not None else "an int of at least 1"
+        raise InvalidArgument(f"{name}={value!r} must be {bound}")
+    return value

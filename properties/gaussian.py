@@ -16,7 +16,7 @@ from hypothesis.extra.numpy import arrays
 
 from theorems.gaussian_density import AffineGaussianCase
 from theorems.gaussian_kl import GaussianPair
-from theorems.strategies._domain import one_of_values
+from theorems.strategies._domain import one_of_values, require_size
 
 __all__ = [
     "MAX_LOG10_CONDITION",
@@ -44,12 +44,24 @@ def _unit_floats(bound: float) -> st.SearchStrategy[float]:
 
 def vectors(n: int, *, bound: float = 5.0) -> st.SearchStrategy[np.ndarray]:
     """Vectors of ``n`` floats in ``[-bound, bound]`` (shrinking to 0)."""
+    require_size("n", n)
+    if not bound > 0:
+        raise InvalidArgument(f"bound={bound!r} must be positive")
     return arrays(np.float64, (n,), elements=_unit_floats(bound))
 
 
+def rotations(n: int) -> st.SearchStrategy[np.ndarray]:
+    """An orthogonal ``n × n`` matrix: the ``Q`` of QR of a drawn matrix (``I`` when it shrinks to 0).
+
+    >>> from theorems.strategies import rotations
+    >>> rotations(3).example().shape
+    (3, 3)
+    """
+    return _rotations(require_size("n", n))
+
+
 @st.composite
-def rotations(draw: st.DrawFn, n: int) -> np.ndarray:
-    """An orthogonal ``n × n`` matrix: the ``Q`` of QR of a drawn matrix (``I`` when it shrinks to 0)."""
+def _rotations(draw: st.DrawFn, n: int) -> np.ndarray:
     seed_matrix = draw(arrays(np.float64, (n, n), elements=_unit_floats(1.0)))
     q, r = np.linalg.qr(seed_matrix)
     # Fix signs so that a zero (or upper-triangular) draw gives the identity.
@@ -66,9 +78,24 @@ def _log_spectrum(draw: st.DrawFn, n: int, *, max_log10_condition: float, scale_
     return 10.0 ** (low + span * fractions)
 
 
+def covariances(n: int, *, max_log10_condition: float = MAX_LOG10_CONDITION, diagonal: bool = False) -> st.SearchStrategy[np.ndarray]:
+    """``Q diag(λ) Qᵀ``, ``λ`` spanning at most ``max_log10_condition`` decades around 1 (symmetrised).
+
+    >>> from theorems.strategies import covariances
+    >>> covariances(2, diagonal=True).example().shape
+    (2, 2)
+    """
+    return _covariances(require_size("n", n), _condition(max_log10_condition), diagonal)
+
+
+def _condition(max_log10_condition: float) -> float:
+    if not 0 <= max_log10_condition <= 8:
+        raise InvalidArgument(f"max_log10_condition={max_log10_condition!r} must be in [0, 8]")
+    return max_log10_condition
+
+
 @st.composite
-def covariances(draw: st.DrawFn, n: int, *, max_log10_condition: float = MAX_LOG10_CONDITION, diagonal: bool = False) -> np.ndarray:
-    """``Q diag(λ) Qᵀ``, ``λ`` spanning at most ``max_log10_condition`` decades around 1 (symmetrised)."""
+def _covariances(draw: st.DrawFn, n: int, max_log10_condition: float, diagonal: bool) -> np.ndarray:
     eigenvalues = draw(_log_spectrum(n, max_log10_condition=max_log10_condition, scale_exponents=(-2.0, 1.0)))
     if diagonal:
         return np.diag(eigenvalues)
@@ -77,9 +104,18 @@ def covariances(draw: st.DrawFn, n: int, *, max_log10_condition: float = MAX_LOG
     return 0.5 * (cov + cov.T)
 
 
+def invertible_matrices(n: int, *, max_log10_condition: float = MAX_LOG10_CONDITION) -> st.SearchStrategy[np.ndarray]:
+    """``U diag(s) V`` with ``κ(A)² ≤ 10**max_log10_condition`` and a drawn sign of ``det A``.
+
+    >>> from theorems.strategies import invertible_matrices
+    >>> invertible_matrices(2).example().shape
+    (2, 2)
+    """
+    return _invertible_matrices(require_size("n", n), _condition(max_log10_condition))
+
+
 @st.composite
-def invertible_matrices(draw: st.DrawFn, n: int, *, max_log10_condition: float = MAX_LOG10_CONDITION) -> np.ndarray:
-    """``U diag(s) V`` with ``κ(A)² ≤ 10**max_log10_condition`` and a drawn sign of ``det A``."""
+def _invertible_matrices(draw: st.DrawFn, n: int, max_log10_condition: float) -> np.ndarray:
     singular = draw(_log_spectrum(n, max_log10_condition=max_log10_condition / 2, scale_exponents=(-1.0, 0.5)))
     matrix = draw(rotations(n)) @ np.diag(singular) @ draw(rotations(n))
     negative = draw(st.booleans())
@@ -121,9 +157,7 @@ def gaussian_pairs(
     >>> gaussian_pairs(dim=1).example().dim
     1
     """
-    if not 0 <= max_log10_condition <= 8:
-        raise InvalidArgument(f"max_log10_condition={max_log10_condition!r} must be in [0, 8]")
-    return _gaussian_pairs(one_of_values("dim", dim, DIMENSIONS), diagonal, max_log10_condition)
+    return _gaussian_pairs(one_of_values("dim", dim, DIMENSIONS), diagonal, _condition(max_log10_condition))
 
 
 @st.composite

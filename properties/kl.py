@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 from hypothesis.extra.numpy import arrays
 
-from theorems.strategies._domain import one_of_values
+from theorems.strategies._domain import one_of_values, require_size
 
 from theorems.densities import (
     Density1D,
@@ -32,9 +33,18 @@ from theorems.kl import IndependentPmfs, PmfPair
 __all__ = ["density_pairs", "densities", "independent_pmfs", "pmf_pairs", "pmfs"]
 
 
+def pmfs(size: int, *, zeros: bool = True) -> st.SearchStrategy[np.ndarray]:
+    """A pmf on ``size`` points; with ``zeros``, some entries (never all) are exactly 0.
+
+    >>> from theorems.strategies import pmfs
+    >>> float(pmfs(4).example().sum())
+    1.0
+    """
+    return _pmfs(require_size("size", size), zeros)
+
+
 @st.composite
-def pmfs(draw: st.DrawFn, size: int, *, zeros: bool = True) -> np.ndarray:
-    """A pmf on ``size`` points; with ``zeros``, some entries (never all) are exactly 0."""
+def _pmfs(draw: st.DrawFn, size: int, zeros: bool) -> np.ndarray:
     exponents = draw(arrays(np.float64, (size,), elements=st.floats(min_value=-6.0, max_value=0.0, width=64)))
     weights = 10.0**exponents
     if zeros:
@@ -100,10 +110,19 @@ def _scales() -> st.SearchStrategy[float]:
     return st.floats(min_value=-0.5, max_value=0.5, width=64).map(lambda e: 10.0**e)
 
 
+FAMILIES = ("normal", "laplace", "logistic", "student-t", "mixture", "uniform", "beta")
+
+
+def densities(*, families: tuple[str, ...] | None = None, min_nu: float = 1.5) -> st.SearchStrategy[Density1D]:
+    """A density from one of the ``families`` (None: all); Student-t has ``ν ∈ [min_nu, 8]`` (heavy tails)."""
+    if not 1 < min_nu <= 8:
+        raise InvalidArgument(f"min_nu={min_nu!r} must be in (1, 8]: the KL of a Student-t needs a finite mean")
+    return _densities(one_of_values("families", families, FAMILIES), min_nu)
+
+
 @st.composite
-def densities(draw: st.DrawFn, *, families: tuple[str, ...] | None = None, min_nu: float = 1.5) -> Density1D:
-    """A density from one of the families; Student-t has ``ν ∈ [min_nu, 8]`` (heavy tails)."""
-    family = draw(st.sampled_from(families or ("normal", "laplace", "logistic", "student-t", "mixture", "uniform", "beta")))
+def _densities(draw: st.DrawFn, family_names: st.SearchStrategy[str], min_nu: float) -> Density1D:
+    family = draw(family_names)
     if family == "normal":
         return normal_density(draw(_locations()), draw(_scales()))
     if family == "laplace":

@@ -85,3 +85,16 @@ def test_the_package_face_names_every_strategy_lazily() -> None:
         assert callable(getattr(strategies, name)) or hasattr(getattr(strategies, name), "example"), name
     with pytest.raises(AttributeError):
         strategies.no_such_strategy  # noqa: B018
+
+
+def test_a_size_that_is_not_a_positive_int_is_refused_naming_it() -> None:
+    from theorems.strategies import covariances, densities, invertible_matrices, pmfs, rotations
+
+    for make, words in ((rotations, "n"), (covariances, "n"), (invertible_matrices, "n"), (pmfs, "size")):
+        for bad in (0, -1, 2.0, True):
+            with pytest.raises(InvalidArgument, match=f"^{words}={bad!r} must be an int of at least 1$"):
+                make(bad)
+    with pytest.raises(InvalidArgument, match=r"^families='gamma' is not possible"):
+        densities(families=("normal", "gamma"))
+    with pytest.raises(InvalidArgument, match=r"^min_nu=1 must be in \(1, 8\]"):
+        densities(min_nu=1)
