@@ -229,3 +229,48 @@ def test_input_normalize_does_not_fold_into_a_zero_padded_conv() -> None:
     )
     print(f"the border breaks the fold: {counterexample[0]!r}, mean {counterexample[1][0].tolist()}")
     assert counterexample[0].layer.padding[0] >= 1
+
+
+def identity_convolution(channels: int) -> nn.Conv2d:
+    """A 1×1 convolution by the identity matrix: right numbers, one layer too many."""
+    identity = nn.Conv2d(channels, channels, 1, bias=False).double()
+    with torch.no_grad():
+        identity.weight.copy_(torch.eye(channels, dtype=torch.float64).reshape(channels, channels, 1, 1))
+    return identity
+
+
+@pytest.mark.parametrize(
+    ("keep", "said"),
+    [
+        (lambda layer, bn: nn.Sequential(copy.deepcopy(layer), copy.deepcopy(bn)).eval(), "still runs batch normalisation (aten.native_batch_norm ×1)"),
+        (lambda layer, bn: nn.Sequential(fold_conv(layer, bn), identity_convolution(layer.out_channels)).eval(), "computes 2 convolutions (aten.convolution ×2)"),
+    ],
+    ids=["Sequential(conv, bn)", "folded, then an identity convolution"],
+)
+def test_a_fold_that_computes_more_than_one_layer_is_falsified_whatever_its_numbers(keep, said: str) -> None:
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        conv = nn.Conv2d(2, 2, 1, bias=False).double().eval()
+        bn = nn.BatchNorm2d(2).double().eval()
+        case = FoldCase(layer=conv, bn=bn, x=torch.randn(1, 2, 3, 3, dtype=torch.float64))
+    found = FOLD_CONV.check(keep, case)
+    assert not found.holds and said in (found.failure or found.explain())
+
+
+def test_a_single_layer_with_its_bias_added_afterwards_is_still_one_folded_layer() -> None:
+    class BiasAfter(nn.Module):
+        def __init__(self, folded: nn.Conv2d) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(folded.in_channels, folded.out_channels, folded.kernel_size, bias=False).to(folded.weight.dtype)
+            self.conv.weight = folded.weight
+            self.register_buffer("bias", folded.bias.detach().reshape(1, -1, 1, 1))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.conv(x) + self.bias  # aten.add: a bias, still one affine layer
+
+    with torch.random.fork_rng():
+        torch.manual_seed(1)
+        conv = nn.Conv2d(2, 3, 1).double().eval()
+        bn = nn.BatchNorm2d(3).double().eval()
+        case = FoldCase(layer=conv, bn=bn, x=torch.randn(1, 2, 3, 3, dtype=torch.float64))
+    assert FOLD_CONV.check(lambda layer, bn: BiasAfter(fold_conv(layer, bn)), case).holds

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 
 import pytest
@@ -99,7 +100,7 @@ FOLD_NETWORK_WRONG = [wrong for wrong in all_wrong_implementations() if wrong.th
 
 
 @pytest.fixture(scope="module")
-def tiny_network_case() -> NetworkCase:
+def built_tiny_network_case() -> NetworkCase:
     """conv–BN–ReLU twice, Linear–BN1d–ReLU, Linear on 6×6 images: every pair kind of smallNet, in milliseconds.
 
     float64, so the fold's roundoff bound (≈1e-13 here) is far below the smallest
@@ -118,6 +119,12 @@ def tiny_network_case() -> NetworkCase:
     return NetworkCase(name="conv-bn-relu ×2, linear-bn-relu, linear", model=model.double(), x=x.double())
 
 
+@pytest.fixture
+def tiny_network_case(built_tiny_network_case: NetworkCase) -> NetworkCase:
+    """A fresh copy for each test: a wrong fold that works in place must not fold the next test's network."""
+    return copy.deepcopy(built_tiny_network_case)
+
+
 def test_the_tiny_network_folds_by_the_reference(tiny_network_case: NetworkCase) -> None:
     evidence = FOLD_NETWORK.check_reference(tiny_network_case)
     assert evidence.holds, evidence.explain()
@@ -127,3 +134,19 @@ def test_the_tiny_network_folds_by_the_reference(tiny_network_case: NetworkCase)
 def test_wrong_network_fold_is_falsified_on_a_tiny_network(wrong, tiny_network_case: NetworkCase) -> None:
     evidence = FOLD_NETWORK.check(wrong.implementation, tiny_network_case)
     assert not evidence.holds, f"{wrong.name} ({wrong.mistake}) was not falsified: {evidence.explain()}"
+
+
+def test_a_scripted_copy_of_the_network_folds_nothing_and_is_falsified(tiny_network_case: NetworkCase) -> None:
+    # No module of the scripted copy is a _BatchNorm, yet each still normalises: the check
+    # decides from the ATen operators the result dispatches, not from class names.
+    import warnings
+
+    def scripted(model: nn.Module) -> nn.Module:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # torch.jit is deprecated, and still used
+            return torch.jit.script(copy.deepcopy(model))
+
+    evidence = FOLD_NETWORK.check(scripted, tiny_network_case)
+    assert evidence.failure == (
+        "returned a network that still runs batch normalisation 3 times (aten.native_batch_norm): not every pair was folded"
+    )

@@ -21,6 +21,7 @@ preconditions and never mutate their arguments, as ``torch.nn.utils.fusion`` doe
 
 from __future__ import annotations
 
+import collections
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from torch import nn
 
 from theorems.calling import call_implementation, module
 from theorems.evidence import Evidence, compare_elementwise, implementation_failure
+from theorems.operators import dispatched_operators, layer_computation_failure
 from theorems.theorem import InvalidInput
 from theorems.tolerance import U64, unit_roundoff
 
@@ -250,18 +252,20 @@ def run_folding(
     arguments: tuple[nn.Module, ...],
     names: tuple[str, ...],
     x: torch.Tensor,
-) -> tuple[nn.Module, torch.Tensor] | Evidence:
+) -> tuple[nn.Module, torch.Tensor, collections.Counter[str]] | Evidence:
     """Call a folding implementation and run what it returns on ``x``.
 
-    Returns ``(folded module, its output)``, or Evidence of how the implementation failed
+    Returns ``(folded module, its output, the ATen operators that output took)``
+    (:mod:`theorems.operators`), or Evidence of how the implementation failed
     (:func:`theorems.calling.call_implementation`): it raised, modified one of its
     arguments, returned something that is not a module, or returned a module that raises
     on ``x`` or answers in another dtype.
     """
 
-    def output(folded: nn.Module) -> tuple[nn.Module, torch.Tensor]:
+    def output(folded: nn.Module) -> tuple[nn.Module, torch.Tensor, collections.Counter[str]]:
         with torch.no_grad():
-            return folded, folded(x)
+            actual, operators = dispatched_operators(lambda: folded(x))
+        return folded, actual, operators
 
     outcome = call_implementation(
         theorem_id, example, implementation, arguments, names, expect=module, then=output,
@@ -279,7 +283,12 @@ def run_folding(
 def check_fold(
     theorem_id: str, kinds: tuple[type, ...], implementation: Callable[[nn.Module, nn.Module], nn.Module], case: FoldCase
 ) -> Evidence:
-    """Check ``implementation(layer, bn)`` against the unfused pair evaluated in float64."""
+    """Check ``implementation(layer, bn)`` against the unfused pair evaluated in float64.
+
+    The result must also compute one layer of the input's kind (one convolution or one
+    matrix product, no batch normalisation and no scale or shift outside the layer),
+    decided from the ATen operators it dispatches, not from class names.
+    """
     if not isinstance(case, FoldCase):
         raise InvalidInput(f"{theorem_id} checks a FoldCase(layer, bn, x), got {type(case).__name__}")
     require_foldable(case.layer, case.bn, kinds)
@@ -289,11 +298,17 @@ def check_fold(
     outcome = run_folding(theorem_id, example, implementation, (case.layer, case.bn), ("layer", "bn"), case.x)
     if isinstance(outcome, Evidence):
         return outcome
-    _, actual = outcome
+    _, actual, operators = outcome
     tolerance, reason = fold_tolerance(case)
-    return compare_elementwise(
+    evidence = compare_elementwise(
         theorem_id=theorem_id, example=example, expected=expected, actual=actual, tolerance=tolerance, tolerance_reason=reason
     )
+    # Right numbers are not enough: the theorem folds BatchNorm *into* the layer. (Wrong
+    # numbers are reported as such: they say more than the structure does.)
+    unfolded = layer_computation_failure(operators, linear=isinstance(case.layer, nn.Linear))
+    if evidence.holds and unfolded is not None:
+        return implementation_failure(theorem_id, example, unfolded)
+    return evidence
 
 
 def _unfused_in_float64(case: FoldCase) -> torch.Tensor:

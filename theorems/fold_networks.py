@@ -21,6 +21,7 @@ import torch
 from torch import fx, nn
 
 from theorems.evidence import Evidence, compare_elementwise, implementation_failure
+from theorems.operators import batch_norm_operators
 from theorems.fold import (
     CONV_TRANSPOSES,
     CONVS,
@@ -311,12 +312,16 @@ def check_fold_network(implementation: Callable[[nn.Module], nn.Module], case: N
     outcome = run_folding(theorem_id, example, implementation, (case.model,), ("model",), case.x)
     if isinstance(outcome, Evidence):
         return outcome
-    folded, actual = outcome
-    remaining = [name for name, module in folded.named_modules() if isinstance(module, nn.modules.batchnorm._BatchNorm)]
+    _, actual, operators = outcome
     tolerance, reason = network_tolerance(case.model, case.x)
     evidence = compare_elementwise(
         theorem_id=theorem_id, example=example, expected=expected, actual=actual, tolerance=tolerance, tolerance_reason=reason
     )
+    # Any batch normalisation the folded network still computes, whatever module runs it
+    # (a wrapper, a scripted copy, a functional call), means a pair was not folded.
+    remaining = batch_norm_operators(operators)
     if remaining and evidence.holds:
-        return implementation_failure(theorem_id, example, f"left {len(remaining)} BatchNorm modules unfolded, e.g. {remaining[0]!r}")
+        count = sum(remaining.values())
+        names = ", ".join(f"aten.{name}" for name in sorted(remaining))
+        return implementation_failure(theorem_id, example, f"returned a network that still runs batch normalisation {count} times ({names}): not every pair was folded")
     return evidence

@@ -94,10 +94,42 @@ MISTAKES: dict[str, tuple[str, Callable[[nn.Module, nn.modules.batchnorm._BatchN
     ),
 }
 
+def batchnorm_kept(layer: nn.Module, bn: nn.modules.batchnorm._BatchNorm) -> nn.Module:
+    """Exact numbers, nothing folded: copies of the layer and its BatchNorm in an ``nn.Sequential``."""
+    return nn.Sequential(copy.deepcopy(layer), copy.deepcopy(bn)).eval()
+
+
+class _ScaledLayer(nn.Module):
+    """The layer, then BatchNorm's scale and shift applied to its output: numerically the fold, structurally not."""
+
+    def __init__(self, layer: nn.Module, scale: torch.Tensor, shift: torch.Tensor) -> None:
+        super().__init__()
+        self.layer = copy.deepcopy(layer)
+        shape = (-1,) + (1,) * (layer.weight.dim() - 2)
+        self.register_buffer("scale", scale.detach().reshape(shape).clone())
+        self.register_buffer("shift", shift.detach().reshape(shape).clone())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer(x) * self.scale + self.shift
+
+
+def scale_left_outside(layer: nn.Module, bn: nn.modules.batchnorm._BatchNorm) -> nn.Module:
+    """``s·layer(x) + (β − s·μ)``: BatchNorm's affine map kept after the layer instead of folded into W and c."""
+    with torch.no_grad():
+        scale = _scale(bn).to(layer.weight.dtype)
+        shift = _zero_if_none(bn.bias, scale) - scale * bn.running_mean
+    return _ScaledLayer(layer, scale, shift.to(layer.weight.dtype)).eval()
+
+
+STRUCTURAL_MISTAKES: dict[str, tuple[str, Callable[[nn.Module, nn.modules.batchnorm._BatchNorm], nn.Module]]] = {
+    "batchnorm-kept": ("nn.Sequential(layer, bn): exact numbers, nothing folded", batchnorm_kept),
+    "scale-left-outside": ("s·layer(x) + (β − s·μ): BatchNorm's affine map applied after the layer, not folded into it", scale_left_outside),
+}
+
 WRONG_IMPLEMENTATIONS: tuple[WrongImplementation, ...] = tuple(
     WrongImplementation(theorem_id=theorem_id, name=name, mistake=mistake, implementation=implementation)
     for theorem_id in FOLD_IDS
-    for name, (mistake, implementation) in MISTAKES.items()
+    for name, (mistake, implementation) in {**MISTAKES, **STRUCTURAL_MISTAKES}.items()
 ) + (
     WrongImplementation(
         theorem_id="fold-conv-transpose",

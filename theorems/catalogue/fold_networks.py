@@ -4,7 +4,7 @@ Each follows the contract ``(model in eval mode) -> nn.Module with no BatchNorm 
 and is written the way such folds usually are: find the (layer, BatchNorm) pairs
 (:func:`theorems.fold_networks.folded_pairs`), swap modules by name in a copy of the
 model. Some get one layer's algebra wrong (the per-layer mistakes of
-``properties/wrong_fold.py``, applied to every pair); others get the network's
+``theorems/catalogue/fold.py``, applied to every pair); others get the network's
 bookkeeping wrong. ``tests/test_fold_networks.py`` proves each is falsified.
 """
 
@@ -13,6 +13,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 
+import torch
+import torch.nn.functional as F
 from torch import nn
 
 from theorems.catalogue.fold import MISTAKES
@@ -71,6 +73,26 @@ def first_pair_only(model: nn.Module) -> nn.Module:
     return _swap_pairs(model, _right_fold, pairs=slice(0, 1))
 
 
+class FunctionalBatchNorm(nn.Module):
+    """A module of another type that still normalises: ``F.batch_norm`` on a BatchNorm's buffers."""
+
+    def __init__(self, bn: nn.modules.batchnorm._BatchNorm) -> None:
+        super().__init__()
+        self.statistics = bn
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        bn = self.statistics
+        return F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, False, 0.0, bn.eps)
+
+
+def batchnorm_renamed_not_folded(model: nn.Module) -> nn.Module:
+    """Nothing folded: every BatchNorm hidden in a wrapper that calls ``F.batch_norm`` (exact numbers, no fold)."""
+    folded = copy.deepcopy(model)
+    for layer_name, bn_name in folded_pairs(folded):
+        folded.set_submodule(bn_name, FunctionalBatchNorm(folded.get_submodule(bn_name)))
+    return folded.eval()
+
+
 def folds_in_place(model: nn.Module) -> nn.Module:
     """Right values, but the caller's model is folded in place (weights scaled, BatchNorms replaced)."""
     return _swap_pairs(model, MISTAKES["mutates-arguments"][1], copied=False)
@@ -86,5 +108,6 @@ WRONG_IMPLEMENTATIONS: tuple[WrongImplementation, ...] = tuple(
         ("BatchNorm kept", "folded, and BatchNorm applied again", batchnorm_kept_after_folding),
         ("first pair only", "only the first BatchNorm folded", first_pair_only),
         ("folds in place", "the caller's model is modified", folds_in_place),
+        ("BatchNorm hidden in a wrapper", "nothing folded; each BatchNorm runs as F.batch_norm in a module of another type", batchnorm_renamed_not_folded),
     )
 )
