@@ -165,3 +165,20 @@ def test_bad_examples_raise_invalid_input_with_a_one_line_message(theorem_id: st
 def test_an_implementation_that_fails_outright_is_falsified_in_words(implementation, said: str) -> None:
     evidence = VARIANCE_RECURSION.check(implementation, VarianceCase(widths=(1, 1)))
     assert not evidence.holds and said in evidence.failure
+
+
+def test_a_change_of_pytorchs_default_init_falsifies_the_theorems_own_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``verify`` runs the theorem's check, whose oracle is a batched sampler of the law this
+    project states for nn.Linear; the check tests that law against the live library in the
+    same run, so a changed default (here He-uniform, kaiming_uniform with a=0) makes it fail."""
+    from theorems.engine import check_implementation
+
+    def he_uniform(self: torch.nn.Linear) -> None:
+        torch.nn.init.kaiming_uniform_(self.weight, a=0)
+        torch.nn.init.uniform_(self.bias, -math.sqrt(6 / self.in_features), math.sqrt(6 / self.in_features))
+
+    assert check_implementation(VARIANCE_RECURSION, variance_by_recursion, profile="ci", max_examples=3).passed
+    monkeypatch.setattr(torch.nn.Linear, "reset_parameters", he_uniform)
+    result = check_implementation(VARIANCE_RECURSION, variance_by_recursion, profile="ci", max_examples=3)
+    assert result.run.verdict == "falsified"
+    assert "live default nn.Linear" in result.run.counterexample.expected

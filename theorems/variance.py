@@ -125,19 +125,27 @@ CHUNK_WORK = 4e6
 # and which fraction of the profile's examples each property runs (theorems.profiles.scaled).
 SUB_SHARES: dict[str, float] = {
     "check": 0.5,
-    "linear-modules": 0.2,
+    "live-init": 0.1,
+    "linear-modules": 0.1,
     "goodness-of-fit": 0.1,
     "mean": 0.1,
     "uncorrelated": 0.1,
 }
 EXAMPLE_FRACTIONS: dict[str, float] = {
     "check": CHECK_EXAMPLE_FRACTION,
+    "live-init": CHECK_EXAMPLE_FRACTION,  # runs inside the check, once per example
     "linear-modules": 0.03,
     "goodness-of-fit": 0.1,
     "mean": 0.05,
     "uncorrelated": 0.05,
 }
 CHECKS_PER_EXAMPLE: dict[str, int] = {"goodness-of-fit": 2}
+# The random checks the theorem's own check runs on every example (the rest are properties).
+IN_THE_CHECK = ("check", "live-init")
+# Values of the live nn.Linear init drawn per example (weights and biases of whole modules):
+# at α ≈ 1e-9 the KS test then detects a CDF about 0.2 away in sup norm with power 0.99,
+# and a change of the default to He-uniform (bound √6/√fan_in) moves it 1 − 1/√6 ≈ 0.59.
+LIVE_INIT_VALUES = 600
 
 
 # --- the pure math -------------------------------------------------------------------
@@ -310,7 +318,7 @@ def work_per_network(widths: tuple[int, ...], inputs: str) -> int:
 
 def false_alarm(theorem_id: str, check: str) -> float:
     """The false-alarm probability one ``check`` of ``theorem_id`` may have: its share over the examples run."""
-    planned = planned_examples() if check == "check" else None  # the engine's run of this very check
+    planned = planned_examples() if check in IN_THE_CHECK else None  # the engine's run of this very check
     examples = planned or max(1, math.ceil(loaded_profile_examples() * EXAMPLE_FRACTIONS[check]))
     per_check = per_check_false_alarm(theorem_id, checks_per_example=CHECKS_PER_EXAMPLE.get(check, 1), examples=examples)
     return per_check * SUB_SHARES[check]
@@ -397,7 +405,23 @@ def check_variance(theorem_id: str, relu: bool, implementation: Callable[[list[i
     if isinstance(predicted, Evidence):
         return predicted
     estimate = monte_carlo_estimate(case.widths, case.inputs, relu, case.seed, false_alarm(theorem_id, "check"))
-    return estimate_evidence(theorem_id, example, predicted, estimate, "batched")
+    evidence = estimate_evidence(theorem_id, example, predicted, estimate, "batched")
+    # The batched sampler draws nn.Linear's default law as this project states it; the
+    # same run tests that law against the live library, so that a change of PyTorch's
+    # default init falsifies the theorem instead of leaving the oracle quietly stale.
+    live = live_init_evidence(theorem_id, example, case)
+    return evidence if live.holds else live
+
+
+def live_init_evidence(theorem_id: str, example: str, case: VarianceCase) -> Evidence:
+    """KS test of the live default ``nn.Linear(n_0, n_1)`` weights and biases against ``U(±1/√n_0)``."""
+    fan_in, fan_out = case.widths[0], case.widths[1]
+    modules = max(1, math.ceil(LIVE_INIT_VALUES / (fan_in * fan_out + fan_out)))
+    weights, biases = default_linear_parameters(fan_in, fan_out, modules, seed=case.seed)
+    return uniformity_evidence(
+        theorem_id, example, f"live default nn.Linear({fan_in}, {fan_out}) weights and biases",
+        torch.cat([weights, biases]), 1 / math.sqrt(fan_in), false_alarm(theorem_id, "live-init"),
+    )
 
 
 def check_variance_by_linear_modules(
@@ -519,9 +543,29 @@ def _variance_alarm(theorem_id: str, relu: bool) -> Callable[[int, float, bool],
     return alarm
 
 
+def _live_init_alarm(seed: int, alpha: float, wrong: bool) -> bool:
+    """The live-init KS test on nn.Linear(3, 3), against the stated law or He-uniform (the bound √6 times wider)."""
+    case = VarianceCase(CALIBRATION_WIDTHS, inputs="exact", seed=seed)
+    if not wrong:
+        return not live_init_evidence("variance-recursion", "calibration", case).holds
+    fan_in, fan_out = case.widths[0], case.widths[1]
+    modules = max(1, math.ceil(LIVE_INIT_VALUES / (fan_in * fan_out + fan_out)))
+    weights, biases = default_linear_parameters(fan_in, fan_out, modules, seed=seed)
+    he_uniform = math.sqrt(6.0) * torch.cat([weights, biases])  # kaiming_uniform with a=0 instead of a=√5
+    return not uniformity_evidence("variance-recursion", "calibration", "He-uniform", he_uniform, 1 / math.sqrt(fan_in), alpha).holds
+
+
 def _calibration_checks() -> tuple:
     from theorems.calibration import RandomCheck
 
+    live_init = RandomCheck(
+        name="variance-recursion: KS test of the live nn.Linear(3, 3) default init, inside the check",
+        theorem_id="variance-recursion",
+        detectable="He-uniform instead of the default (bound √6 times wider; CDF 0.59 away)",
+        stated_alpha=lambda: false_alarm("variance-recursion", "live-init"),
+        stated_power=POWER,
+        alarm=_live_init_alarm,
+    )
     return tuple(
         RandomCheck(
             name=f"{theorem_id}: batched Monte Carlo, widths {list(CALIBRATION_WIDTHS)}",
@@ -532,7 +576,7 @@ def _calibration_checks() -> tuple:
             alarm=_variance_alarm(theorem_id, relu),
         )
         for theorem_id, relu in (("variance-recursion", False), ("variance-recursion-relu", True))
-    )
+    ) + (live_init,)
 
 
 RANDOM_CHECKS = _calibration_checks()
