@@ -8,11 +8,12 @@ import os
 import pytest
 import torch
 from hypothesis import given
+from hypothesis import strategies as st
 from torch import nn
 from torch.fx.experimental.optimization import fuse
 
 from theorems.strategies.fold import NETWORKS, network_cases, normalised_images, randomise_batchnorm_affine
-from theorems.strategies.seeding import torch_seeded
+from theorems.strategies.seeding import seeds, torch_seeded
 from theorems.fold_networks import (
     NetworkCase,
     SmallNetTrain,
@@ -150,3 +151,39 @@ def test_a_scripted_copy_of_the_network_folds_nothing_and_is_falsified(tiny_netw
     assert evidence.failure == (
         "returned a network that still runs batch normalisation 3 times (aten.native_batch_norm): not every pair was folded"
     )
+
+
+def dead_at_the_kink(bn: nn.BatchNorm1d, pre_activation: torch.Tensor) -> None:
+    """Shift β (float32) so that each float64 pre-activation is ≤ 0 and within one ulp of β of 0.
+
+    The float64 oracle then sees every unit dead (exactly 0 after a ReLU), while the float32
+    fold rounds some of them to the live side: the case where a bound taken from the
+    derivative at the float64 point is 0 and the error is not.
+    """
+    with torch.no_grad():
+        beta = bn.bias.detach().double()
+        shifted = (beta - pre_activation).float()
+        below = torch.full_like(shifted, -float("inf"))
+        while bool((pre_activation + (shifted.double() - beta) > 0).any()):
+            too_high = pre_activation + (shifted.double() - beta) > 0
+            shifted = torch.where(too_high, torch.nextafter(shifted, below), shifted)
+        bn.bias.copy_(shifted)
+
+
+@given(seeds, st.integers(1, 16), st.integers(1, 8), st.sampled_from(["ReLU", "ReLU6", "LeakyReLU"]))
+def test_a_right_fold_holds_where_pre_activations_sit_within_rounding_of_a_kink(seed: int, width: int, hidden: int, activation: str) -> None:
+    """float32, the first sample's pre-activations all dead, within rounding of the kink, and
+    no bias after them: its float64 output is 0 with a bound of 0 from the derivatives at the
+    float64 point, while the computed fold may cross the kink. The error crosses it by the
+    activation's Lipschitz constant, and the bound must say so (it did not: "error 1.2e-07
+    vs tolerance 0")."""
+    with torch_seeded(seed):
+        model = nn.Sequential(nn.Linear(width, hidden), nn.BatchNorm1d(hidden), getattr(nn, activation)(), nn.Linear(hidden, 3, bias=False))
+        calibrate(model, [torch.randn(8, width) for _ in range(2)])
+        randomise_batchnorm_affine(model)
+        x = torch.randn(2, width)
+    with torch.no_grad():
+        dead_at_the_kink(model[1], copy.deepcopy(model[:2]).double()(x.double())[0])
+    case = NetworkCase(name=f"linear-bn-{activation}-linear at the kink", model=model.eval(), x=x, seed=seed)
+    evidence = FOLD_NETWORK.check_reference(case)
+    assert evidence.holds, evidence.explain()

@@ -24,6 +24,7 @@ from theorems.evidence import Evidence, compare_elementwise, implementation_fail
 from theorems.operators import batch_norm_operators
 from theorems.fold import (
     CONV_TRANSPOSES,
+    batchnorm_scale,
     CONVS,
     fold_conv,
     fold_conv_transpose,
@@ -210,15 +211,54 @@ def _average_bound(node_input: torch.Tensor, output: torch.Tensor) -> torch.Tens
     return (window + 1) * pooled(node_input.abs(), output.shape[2:])
 
 
-class _RoundingBounds(fx.Interpreter):
-    """Run the unfused network in float64, keeping each rounded value and its per-element bound/(u+u₆₄)."""
+# Piecewise-linear activations: their kinks, derivative and Lipschitz constant. At a
+# float64 pre-activation within rounding of a kink the computed value may sit on the other
+# side, where the derivative at the float64 point says nothing (0 for a dead ReLU): there
+# the error propagates by the Lipschitz constant instead.
+def _kinks(module: nn.Module | None) -> tuple[float, ...]:
+    """Where the activation's slope changes: ReLU6 and Hardtanh (ReLU6's parent) at both ends, the rest at 0."""
+    if isinstance(module, nn.Hardtanh):
+        return (module.min_val, module.max_val)
+    return (0.0,)
 
-    def __init__(self, module: fx.GraphModule) -> None:
+
+def _derivative(module: nn.Module | None, a: torch.Tensor) -> torch.Tensor:
+    """The activation's derivative at ``a`` (what autograd uses; 0 at a kink)."""
+    if isinstance(module, nn.LeakyReLU):
+        return torch.where(a > 0, 1.0, module.negative_slope).to(a.dtype)
+    if isinstance(module, nn.Hardtanh):
+        return ((a > module.min_val) & (a < module.max_val)).to(a.dtype)
+    return (a > 0).to(a.dtype)
+
+
+def _lipschitz(module: nn.Module | None) -> float:
+    return max(1.0, abs(module.negative_slope)) if isinstance(module, nn.LeakyReLU) else 1.0
+
+
+ACTIVATION_MODULES = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.Hardtanh)
+ACTIVATION_FUNCTIONS = {torch.relu, torch.nn.functional.relu}
+
+
+class _RoundingBounds(fx.Interpreter):
+    """Run the unfused network in float64, keeping each rounded value and its per-element bound/(u+u₆₄).
+
+    Beside it runs a forward running-error bound ``e(v)`` (in units of ``u+u₆₄``: each
+    node's own rounding plus what it inherits, through ``|W|`` for a layer and the
+    Lipschitz constant for an activation). It is looser than the first-order backward
+    bound that :func:`network_tolerance` computes, and serves one purpose: to find the
+    pre-activations within rounding of a kink, whose derivative is then taken as the
+    activation's Lipschitz constant.
+    """
+
+    def __init__(self, module: fx.GraphModule, u: float) -> None:
         super().__init__(module)
+        self.unit = u + U64
         self.modules = dict(module.named_modules())
         self.folded = {bn.name: layer for layer, bn in _foldable_pairs(module)}
         self.inputs: dict[str, torch.Tensor] = {}
         self.rounded: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self.errors: dict[str, torch.Tensor] = {}
+        self.kinks_crossed = 0
 
     def run_node(self, node: fx.Node) -> object:
         value = super().run_node(node)
@@ -227,7 +267,60 @@ class _RoundingBounds(fx.Interpreter):
         bound = self._bound(node, value)
         if bound is not None:
             self.rounded.append((value, bound))
+        if isinstance(value, torch.Tensor):
+            error = self._inherited(node, value)
+            self.errors[node.name] = error if bound is None else error + bound.detach()
+            value = self._lipschitz_at_kinks(node, value)
         return value
+
+    def _error_of(self, argument: object) -> torch.Tensor | float:
+        return self.errors.get(argument.name, 0.0) if isinstance(argument, fx.Node) else 0.0
+
+    def _inherited(self, node: fx.Node, value: torch.Tensor) -> torch.Tensor:
+        """The error ``node`` inherits from its inputs' errors (first order, rigorous for these operations)."""
+        if node.op in ("placeholder", "get_attr") or not node.args:
+            return torch.zeros_like(value).detach()
+        incoming = self._error_of(node.args[0])
+        if node.op == "output" and isinstance(incoming, torch.Tensor):
+            return incoming
+        if not isinstance(incoming, torch.Tensor):
+            return torch.zeros_like(value).detach()
+        with torch.no_grad():
+            if node.op == "call_module":
+                module = self.modules[node.target]
+                if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                    scale = batchnorm_scale(module.running_var.double(), module.eps, None if module.weight is None else module.weight.double()).abs()
+                    return scale.reshape((1, -1) + (1,) * (incoming.dim() - 2)) * incoming
+                if isinstance(module, tuple(FOLDERS)):
+                    return _absolute(module)(incoming)
+                if isinstance(module, ACTIVATION_MODULES):
+                    return _lipschitz(module) * incoming
+                return module(incoming).detach().abs()  # pooling, flatten, identity, dropout in eval
+            if node.op == "call_function" and node.target in ADDITIONS:
+                return sum(self._error_of(argument) for argument in node.args[:2]) + torch.zeros_like(value)
+            if node.op == "call_function" and node.target in ACTIVATION_FUNCTIONS:
+                return incoming
+            args, kwargs = self.fetch_args_kwargs_from_env(node)
+            if node.op == "call_function":
+                return node.target(incoming, *args[1:], **kwargs)
+            return getattr(incoming, node.target)(*args[1:], **kwargs)
+
+    def _lipschitz_at_kinks(self, node: fx.Node, value: torch.Tensor) -> torch.Tensor:
+        """``value`` unchanged, with the derivative at pre-activations within rounding of a kink set to the Lipschitz constant."""
+        module = self.modules.get(node.target) if node.op == "call_module" else None
+        is_activation = isinstance(module, ACTIVATION_MODULES) or (node.op == "call_function" and node.target in ACTIVATION_FUNCTIONS) or (
+            node.op == "call_method" and node.target == "relu"
+        )
+        if not is_activation:
+            return value
+        a = self.env[node.args[0]]
+        margin = self.unit * self._error_of(node.args[0])
+        near = torch.zeros_like(a, dtype=torch.bool)
+        for kink in _kinks(module):
+            near |= (a.detach() - kink).abs() <= margin
+        self.kinks_crossed += int(near.sum())
+        correction = near.to(a.dtype) * (_lipschitz(module) - _derivative(module, a.detach()))
+        return value + correction * (a - a.detach())
 
     def _bound(self, node: fx.Node, value: object) -> torch.Tensor | None:
         if node.op in ("placeholder", "output", "get_attr"):
@@ -260,6 +353,16 @@ class _RoundingBounds(fx.Interpreter):
         raise InvalidInput(f"no rounding-error model for {node.op} {node.target!r}")
 
 
+def _absolute(layer: nn.Module) -> nn.Module:
+    """The layer with ``|W|`` and no bias, in float64: ``|W| ⊛ e`` carries an input error ``e`` through it."""
+    absolute = copy.deepcopy(layer).double()
+    with torch.no_grad():
+        absolute.weight.abs_()
+        if absolute.bias is not None:
+            absolute.bias.zero_()
+    return absolute
+
+
 def network_tolerance(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, str]:
     """Per-output first-order bound ``(u+u₆₄) Σ_nodes Σ_j |∂N_o/∂v_j| c_j(v)`` and its reason."""
     copied = copy.deepcopy(model).double().eval()
@@ -268,7 +371,7 @@ def network_tolerance(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, 
             module.inplace = False  # in-place ReLU would overwrite the values we differentiate at
     traced = fx.symbolic_trace(copied)
     u = unit_roundoff(x.dtype, x.device)
-    interpreter = _RoundingBounds(traced)
+    interpreter = _RoundingBounds(traced, u)
     with torch.enable_grad():
         output = interpreter.run(x.double().requires_grad_(True))
         tolerance = torch.zeros_like(output)
@@ -278,7 +381,8 @@ def network_tolerance(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, 
                 tolerance[:, o] += (gradient.abs() * bound).flatten(1).sum(1)
     reason = (
         f"first-order running-error bound (u+u64)·Σ_nodes|∂N/∂v|·c(v) over {len(interpreter.rounded)} rounding sites "
-        f"(affine: (k+8)T, sums: |a|+|b|, averages: (m+1)mean|a|), u={u:.2e}"
+        f"(affine: (k+8)T, sums: |a|+|b|, averages: (m+1)mean|a|), u={u:.2e}; activations by their Lipschitz constant "
+        f"at the {interpreter.kinks_crossed} pre-activations within rounding of a kink"
     )
     return (u + U64) * tolerance.detach(), reason
 
