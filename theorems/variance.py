@@ -544,15 +544,12 @@ def _variance_alarm(theorem_id: str, relu: bool) -> Callable[[int, float, bool],
 
 
 def _live_init_alarm(seed: int, alpha: float, wrong: bool) -> bool:
-    """The live-init KS test on nn.Linear(3, 3), against the stated law or He-uniform (the bound √6 times wider)."""
-    case = VarianceCase(CALIBRATION_WIDTHS, inputs="exact", seed=seed)
-    if not wrong:
-        return not live_init_evidence("variance-recursion", "calibration", case).holds
-    fan_in, fan_out = case.widths[0], case.widths[1]
+    """The live-init KS test on nn.Linear(3, 3) at level ``alpha``, on the live law or on He-uniform (bound √6 times wider)."""
+    fan_in, fan_out = CALIBRATION_WIDTHS[0], CALIBRATION_WIDTHS[1]
     modules = max(1, math.ceil(LIVE_INIT_VALUES / (fan_in * fan_out + fan_out)))
     weights, biases = default_linear_parameters(fan_in, fan_out, modules, seed=seed)
-    he_uniform = math.sqrt(6.0) * torch.cat([weights, biases])  # kaiming_uniform with a=0 instead of a=√5
-    return not uniformity_evidence("variance-recursion", "calibration", "He-uniform", he_uniform, 1 / math.sqrt(fan_in), alpha).holds
+    values = torch.cat([weights, biases]) * (math.sqrt(6.0) if wrong else 1.0)  # kaiming_uniform with a=0 instead of a=√5
+    return not uniformity_evidence("variance-recursion", "calibration", "live init", values, 1 / math.sqrt(fan_in), alpha).holds
 
 
 def _calibration_checks() -> tuple:
