@@ -116,3 +116,20 @@ def test_the_package_says_its_version() -> None:
     from importlib.metadata import version
 
     assert theorems.__version__ == version("theorems")
+
+
+def test_a_library_finding_is_reproduced_by_checking_the_library_in_the_ci_profile() -> None:
+    """The scipy defect is a rare rounding case (1600 random Σ = c²I examples never hit it);
+    every check replays the theorem's recorded counterexamples first, as Hypothesis replays
+    its database, so `theorems check` on scipy agrees with the finding in ci."""
+    import scipy.stats
+
+    from theorems.findings import CLUSTERED_EXAMPLE
+    from theorems.gaussian_density import affine_gaussian_log_density
+
+    verdict = theorems.check("affine-gaussian-density", scipy.stats.multivariate_normal.logpdf, profile="ci")
+    assert not verdict.holds and verdict.counterexample is CLUSTERED_EXAMPLE
+    assert "counterexample recorded for this theorem" in verdict.explain()
+    assert theorems.check("affine-gaussian-density", affine_gaussian_log_density, profile="ci").holds
+    # A restricted domain need not contain the recorded example: it is not replayed there.
+    assert theorems.check("affine-gaussian-density", scipy.stats.multivariate_normal.logpdf, assume={"dim": 2}, examples=20).holds

@@ -19,7 +19,7 @@ from typing import Any
 
 from theorems.calling import DEFAULT_TIMEOUT
 from theorems.evidence import Evidence
-from theorems.results import TheoremResult
+from theorems.results import RECORDED_COUNTEREXAMPLE, TheoremResult
 
 __all__ = ["Verdict", "assert_holds", "check"]
 
@@ -79,10 +79,20 @@ class Verdict:
         if run.verdict == "error":
             return f"{head} ERROR: the check itself failed, so nothing was learned about the implementation\n  {run.error}"
         evidence = run.counterexample
-        lines = [f"{head} FALSIFIED after {run.examples} generated examples ({run.seconds:.1f} s)"]
+        hung = evidence is not None and "did not return" in (evidence.failure or "")
+        recorded = run.representation == RECORDED_COUNTEREXAMPLE
+        if recorded:  # every generated example held; a real library's recorded counterexample did not
+            lines = [f"{head} FALSIFIED on a counterexample recorded for this theorem, after all {run.examples} generated examples held ({run.seconds:.1f} s)"]
+        else:
+            lines = [f"{head} FALSIFIED after {run.examples} generated examples ({run.seconds:.1f} s)"]
         if evidence is not None and evidence.failure is not None:
             lines.append(f"  on a valid input, the implementation {evidence.failure}")
-        lines.append("minimal counterexample (shrunk by Hypothesis):" if evidence is None or "did not return" not in (evidence.failure or "") else "the example it did not return on (not shrunk: each smaller one could hang as long):")
+        if hung:
+            lines.append("the example it did not return on (not shrunk: each smaller one could hang as long):")
+        elif recorded:
+            lines.append("the recorded counterexample (theorems.findings):")
+        else:
+            lines.append("minimal counterexample (shrunk by Hypothesis):")
         if evidence is not None:
             lines += ["  " + line for line in evidence.explain().splitlines()]
         if run.replay:

@@ -37,7 +37,7 @@ from theorems.evidence import Evidence
 from theorems.false_alarms import examples_in_run
 from theorems.profiles import current_profile_name, profile_settings
 from theorems.registry import all_claims, all_theorems, all_wrong_implementations, get_theorem
-from theorems.results import ClaimResult, Run, TheoremResult, Verification, WrongResult
+from theorems.results import RECORDED_COUNTEREXAMPLE, ClaimResult, Run, TheoremResult, Verification, WrongResult
 from theorems.theorem import Claim, InvalidInput, Theorem, WrongImplementation, resolve
 
 __all__ = [
@@ -265,6 +265,11 @@ def run_check(
                 test = hypothesis.seed(seed)(test)
             test()
             verdict = "holds"
+            # Recorded examples lie in the full domain, not necessarily in a restricted one.
+            replayed = _recorded_counterexample(theorem, implementation) if not assume else None
+            if replayed is not None:
+                verdict, counterexample = "falsified", replayed.evidence
+                tally.failing_example, tally.failing_representation = replayed.example, RECORDED_COUNTEREXAMPLE
         except Falsified as falsified:
             verdict, counterexample = "falsified", falsified.evidence
         except DidNotReturn as hang:  # no shrinking: every smaller example might hang as long
@@ -301,6 +306,28 @@ def run_check(
         counted_by=counted_by,
         example=tally.failing_example if verdict == "falsified" else None,
     )
+
+
+def _recorded_counterexample(theorem: Theorem, implementation: Callable[..., Any]) -> Counterexample | None:
+    """The first example recorded for ``theorem`` in :mod:`theorems.findings` that falsifies ``implementation``.
+
+    A run whose generated examples all held replays the examples on which a real library
+    was found wrong, as Hypothesis replays its database: a defect seen once (a rare
+    rounding case the generator reaches only when steered) is caught in any run, in the
+    library and in any implementation that shares it. After the search, not before it,
+    so that an ordinary mistake is still shrunk to its minimal example.
+    """
+    from theorems.findings import FINDINGS
+
+    for finding in FINDINGS:
+        if finding.theorem_id == theorem.id and finding.example is not None:
+            try:
+                evidence = theorem.check(implementation, finding.example)
+            except Exception as error:  # the check machinery itself failed on a recorded example
+                raise OracleFailure(f"the check of {theorem.id} raised {type(error).__name__} on the recorded example of {finding.id}: {error}") from error
+            if not evidence.holds:
+                return Counterexample(finding.example, evidence)
+    return None
 
 
 @dataclass(frozen=True)

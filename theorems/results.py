@@ -19,9 +19,13 @@ from typing import Any, Literal
 
 from theorems.evidence import Evidence
 
-__all__ = ["ClaimResult", "Run", "TheoremResult", "Verdict", "Verification", "WrongResult"]
+__all__ = ["RECORDED_COUNTEREXAMPLE", "ClaimResult", "Run", "TheoremResult", "Verdict", "Verification", "WrongResult"]
 
 Verdict = Literal["holds", "falsified", "error"]
+
+# A run's representation when its counterexample is one recorded in theorems.findings,
+# replayed after every generated example held (not one Hypothesis generated and shrank).
+RECORDED_COUNTEREXAMPLE = "a counterexample recorded in theorems.findings"
 VERDICTS: tuple[Verdict, ...] = ("holds", "falsified", "error")
 
 
