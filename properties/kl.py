@@ -33,19 +33,31 @@ from theorems.kl import IndependentPmfs, PmfPair
 __all__ = ["density_pairs", "densities", "independent_pmfs", "pmf_pairs", "pmfs"]
 
 
-def pmfs(size: int, *, zeros: bool = True) -> st.SearchStrategy[np.ndarray]:
+def pmfs(size: int, *, zeros: bool = True, smallest_exponent: float = -320.0) -> st.SearchStrategy[np.ndarray]:
     """A pmf on ``size`` points; with ``zeros``, some entries (never all) are exactly 0.
+
+    Entries are normalised weights ``10**e``, ``e`` from ``smallest_exponent`` (default:
+    into the subnormals) to 0.
 
     >>> from theorems.strategies import pmfs
     >>> float(pmfs(4).example().sum())
     1.0
     """
-    return _pmfs(require_size("size", size), zeros)
+    if not -324 < smallest_exponent <= 0:
+        raise InvalidArgument(f"smallest_exponent={smallest_exponent!r} must be in (-324, 0]")
+    return _pmfs(require_size("size", size), zeros, smallest_exponent)
+
+
+# Weights 10**e over the whole double range: down to the smallest normal (about 1e-308)
+# and into the subnormals (10**-320), so that an implementation that clamps a probability
+# at machine epsilon, or adds one to q, meets entries where that changes the value; a pmf
+# with one weight near 1 and the rest below 1e-16 has an entry within an ulp of 1.
+SMALLEST_EXPONENT = -320.0
 
 
 @st.composite
-def _pmfs(draw: st.DrawFn, size: int, zeros: bool) -> np.ndarray:
-    exponents = draw(arrays(np.float64, (size,), elements=st.floats(min_value=-6.0, max_value=0.0, width=64)))
+def _pmfs(draw: st.DrawFn, size: int, zeros: bool, smallest_exponent: float) -> np.ndarray:
+    exponents = draw(arrays(np.float64, (size,), elements=st.floats(min_value=smallest_exponent, max_value=0.0, width=64)))
     weights = 10.0**exponents
     if zeros:
         mask = draw(arrays(np.bool_, (size,)))
@@ -55,30 +67,31 @@ def _pmfs(draw: st.DrawFn, size: int, zeros: bool) -> np.ndarray:
     return weights / weights.sum()
 
 
-SUPPORTS = tuple(range(1, 9))
+# Small supports, where every structural case is close at hand, and two large ones.
+SUPPORTS = (*range(1, 9), 64, 1024)
 FACTOR_SUPPORTS = (1, 2, 3, 4)
 
 
 def pmf_pairs(*, support: int | tuple[int, ...] | range | None = None) -> st.SearchStrategy[PmfPair]:
     """``(p, q)`` on the same ``k`` points: equal, ``q`` of full support, or independent (zeros anywhere).
 
-    ``support`` restricts k (1 to 8; a value or a collection; None: any).
+    ``support`` restricts k (1 to 8, 64 or 1024; a value or a collection; None: any).
 
     >>> from theorems.strategies import pmf_pairs
     >>> len(pmf_pairs(support=3).example().p)
     3
     """
-    return _pmf_pairs(one_of_values("support", support, SUPPORTS))
+    return _pmf_pairs(one_of_values("support", support, SUPPORTS), SMALLEST_EXPONENT)
 
 
 @st.composite
-def _pmf_pairs(draw: st.DrawFn, sizes: st.SearchStrategy[int]) -> PmfPair:
+def _pmf_pairs(draw: st.DrawFn, sizes: st.SearchStrategy[int], smallest_exponent: float) -> PmfPair:
     k = draw(sizes)
-    p = draw(pmfs(k))
+    p = draw(pmfs(k, smallest_exponent=smallest_exponent))
     relation = draw(st.sampled_from(["independent", "equal", "q full support"]))
     if relation == "equal":
         return PmfPair(p=p, q=p.copy())
-    return PmfPair(p=p, q=draw(pmfs(k, zeros=relation == "independent")))
+    return PmfPair(p=p, q=draw(pmfs(k, zeros=relation == "independent", smallest_exponent=smallest_exponent)))
 
 
 def independent_pmfs(
@@ -98,7 +111,10 @@ def independent_pmfs(
 @st.composite
 def _independent_pmfs(draw: st.DrawFn, counts: st.SearchStrategy[int], sizes: st.SearchStrategy[int]) -> IndependentPmfs:
     count = draw(counts)
-    pairs = [draw(_pmf_pairs(sizes)) for _ in range(count)]
+    # Each factor's entries reach 10**(SMALLEST_EXPONENT / count): the joint's products reach
+    # the subnormals (about 1e-320) and never underflow to 0, which would turn a finite
+    # D into +inf for a reason that is the representation's, not the theorem's.
+    pairs = [draw(_pmf_pairs(sizes, SMALLEST_EXPONENT / count)) for _ in range(count)]
     return IndependentPmfs(p_factors=tuple(pair.p for pair in pairs), q_factors=tuple(pair.q for pair in pairs))
 
 

@@ -252,3 +252,15 @@ def test_pmfs_of_different_lengths_are_refused_with_both_shapes() -> None:
     with pytest.raises(InvalidInput) as raised:
         kl_divergence(np.array([0.5, 0.5]), np.array([0.25, 0.25, 0.5]))
     assert str(raised.value) == "p and q must be pmfs on the same finite set; got shapes (2,) and (3,)"
+
+
+def test_the_product_allowance_counts_only_subnormal_products_by_the_underflow_floor() -> None:
+    from theorems.kl import UNDERFLOW, product_rounding_allowance
+
+    assert UNDERFLOW == 5e-324 and UNDERFLOW > 0  # 2**-1075 would round to 0
+    normal = product_pmf((np.array([0.25, 0.75]), np.array([0.5, 0.5])))
+    assert product_rounding_allowance(normal, normal, 2) == 0.0
+    p, q = np.array([0.25]), np.array([1e-313])  # q subnormal: p·η/q
+    assert product_rounding_allowance(p, q, 3) == 2 * 0.25 * (UNDERFLOW / 1e-313)
+    p, q = np.array([1e-313]), np.array([0.5])  # p subnormal: η(|log(p/q)| + 1)
+    assert product_rounding_allowance(p, q, 2) == float(UNDERFLOW * (np.abs(np.log(p) - np.log(q)) + 1)[0])

@@ -42,6 +42,7 @@ __all__ = [
     "kl_divergence",
     "kl_rounding_tolerance",
     "product_pmf",
+    "product_rounding_allowance",
 ]
 
 
@@ -71,6 +72,33 @@ def kl_rounding_tolerance(p: np.ndarray, q: np.ndarray) -> tuple[float, str]:
     size = float(np.sum(p[support] * (1 + np.abs(np.log(p[support])) + np.abs(np.log(q[support])))))
     k = len(p)
     return (2 * k + 8) * U64 * size, f"(2k+8)u·Σ p(1+|log p|+|log q|) with k={k}: k-term sum of terms each rounded a few times"
+
+
+# Round to nearest has an absolute error floor where results are subnormal: at most half
+# the smallest subnormal (Higham 2002 §2.1, the underflow term η of the model). Half of
+# it, 2^-1075, is not itself a double (it rounds to 0), so the spacing 2^-1074 is used.
+UNDERFLOW = 2.0**-1074
+
+
+def product_rounding_allowance(joint_p: np.ndarray, joint_q: np.ndarray, factors: int) -> float:
+    """What forming the joint pmf by ``factors − 1`` multiplications may move ``D(joint)`` by, below the normal range.
+
+    In the normal range a product's rounding is relative (``(factors − 1)u``, already in
+    :func:`kl_rounding_tolerance`); a subnormal entry carries an absolute error of at most
+    ``(factors − 1)η`` besides (η ≤ 2^-1074; its intermediate products are subnormal too,
+    every factor being at most 1). With ``∂/∂p [p log(p/q)] = log(p/q) + 1`` and
+    ``∂/∂q = −p/q`` that moves the sum by at most
+    ``(factors − 1)η Σ ([p subnormal](|log(p/q)| + 1) + [q subnormal] p/q)``: 0 unless some
+    product is subnormal, where a relative error of u no longer holds (1e-313 carries 1e-11).
+    """
+    support = (joint_p > 0) & (joint_q > 0)
+    p, q = joint_p[support], joint_q[support]
+    smallest_normal = np.finfo(np.float64).tiny
+    # p·(η/q), not η·(p/q): p/q alone overflows where q is subnormal.
+    terms = np.where(p < smallest_normal, UNDERFLOW * (np.abs(np.log(p) - np.log(q)) + 1), 0.0) + np.where(
+        q < smallest_normal, p * (UNDERFLOW / q), 0.0
+    )
+    return float((factors - 1) * np.sum(terms))
 
 
 def product_pmf(factors: tuple[np.ndarray, ...]) -> np.ndarray:
@@ -192,6 +220,9 @@ def check_kl_additivity(implementation: Callable[[np.ndarray, np.ndarray], float
     if isinstance(joint, Evidence):
         return joint
     tolerance, reason = kl_rounding_tolerance(joint_p, joint_q)
+    underflow = product_rounding_allowance(joint_p, joint_q, len(case.p_factors))
+    if underflow > 0:
+        tolerance, reason = tolerance + underflow, f"{reason}; + (m−1)η·Σ(|log(p/q)|+1+p/q) for subnormal products of the m factors"
     evidence = [
         compare_scalar(
             theorem_id=theorem_id, example=example, expected=kl_by_definition(joint_p, joint_q),

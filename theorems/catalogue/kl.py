@@ -49,12 +49,23 @@ def absolute_terms(p: np.ndarray, q: np.ndarray) -> float:
     return float(np.sum(np.abs(p[support] * np.log(p[support] / q[support]))))
 
 
+def clamped_at_machine_epsilon(p: np.ndarray, q: np.ndarray) -> float:
+    """Probabilities clamped at machine epsilon before the log, a common guard against log 0:
+    right wherever every entry of p and q is 0 or above 2.2e-16, wrong below it."""
+    eps = np.finfo(np.float64).eps
+    support = p > 0
+    if np.any(support & (q == 0)):
+        return float("inf")
+    return float(np.sum(p[support] * np.log(np.clip(p[support], eps, 1.0) / np.clip(q[support], eps, 1.0))))
+
+
 MISTAKES = (
     ("arguments-swapped", "D(q‖p) instead of D(p‖q)", arguments_swapped),
     ("log-base-2", "bits instead of nats", kl_in_bits),
     ("twice", "2·D: nonnegative and additive, still wrong", twice_kl),
     ("zero-log-zero-nan", "0·log(0/q) evaluated as 0·(−inf) = NaN", zero_log_zero_as_nan),
     ("smoothed-q", "q + 1e-12: finite where p > 0 = q must give +inf", smoothed_q),
+    ("clamped-at-eps", "p and q clamped at machine epsilon before the log: wrong for entries below 2.2e-16", clamped_at_machine_epsilon),
     ("zero-q-terms-skipped", "terms with q = 0 dropped instead of giving +inf", zero_q_terms_skipped),
     ("absolute-terms", "Σ|p log(p/q)|: nonnegative, but not the divergence", absolute_terms),
 )

@@ -24,7 +24,7 @@ KL_NONNEGATIVITY = Theorem(
     check_target="theorems.kl:check_kl_nonnegativity",
     examples="theorems.strategies.kl:pmf_pairs",
     parameters=("p", "q"),
-    assumptions=(Assumption("support", tuple(range(1, 9)), "the number of points k of p and q"),),
+    assumptions=(Assumption("support", (*range(1, 9), 64, 1024), "the number of points k of p and q"),),
 )
 
 KL_ADDITIVITY = Theorem(
