@@ -60,7 +60,11 @@ def test_recorded_scipy_finding_still_reproduces_on_its_example(finding) -> None
     """If scipy fixes the defect, this fails: update theorems/findings.py (the record must stay true)."""
     assert finding.applies(finding.example), "the recorded example must lie in the finding's domain"
     evidence = AFFINE_GAUSSIAN_DENSITY.check(scipy.stats.multivariate_normal.logpdf, finding.example)
-    assert not evidence.holds and evidence.failure is None, f"finding {finding.id} no longer reproduces: {evidence.explain()}"
+    assert not evidence.holds, f"finding {finding.id} no longer reproduces: {evidence.explain()}"
+    if finding.raises is None:  # a wrong value, not a refusal
+        assert evidence.failure is None, evidence.explain()
+    else:
+        assert finding.raises in (evidence.failure or ""), evidence.explain()
     assert AFFINE_GAUSSIAN_DENSITY.check_reference(finding.example).holds  # the theorem's own reference holds there
 
 
@@ -154,8 +158,13 @@ def assert_moments_match(estimate: np.ndarray, oracle_error: np.ndarray, case: A
     )
 
 
+# The moment integrals' oracles (adaptive cubature, Gauss–Hermite) converge to their error
+# estimates on moderately conditioned A; the checks themselves run the full range.
+ORACLE_REACH = 4.0
+
+
 @pytest.mark.slow
-@given(affine_gaussian_cases(dim=(1, 2)))
+@given(affine_gaussian_cases(dim=(1, 2), max_log10_condition=ORACLE_REACH))
 def test_density_integrates_to_one_with_mean_b_and_covariance_AAT_by_adaptive_cubature(case: AffineGaussianCase) -> None:
     cov = case.covariance()
     estimate, error = gaussian_moments_by_cubature(lambda x: gaussian_log_density_by_cholesky(x, case.shift, cov), case.matrix, case.shift)
@@ -163,7 +172,7 @@ def test_density_integrates_to_one_with_mean_b_and_covariance_AAT_by_adaptive_cu
 
 
 @pytest.mark.slow
-@given(affine_gaussian_cases(dim=range(3, 9)))
+@given(affine_gaussian_cases(dim=range(3, 9), max_log10_condition=ORACLE_REACH))
 def test_density_integrates_to_one_with_mean_b_and_covariance_AAT_by_gauss_hermite(case: AffineGaussianCase) -> None:
     cov = case.covariance()
     estimate, size = gaussian_moments_by_gauss_hermite(lambda x: gaussian_log_density_by_cholesky(x, case.shift, cov), case.matrix, case.shift)

@@ -63,8 +63,8 @@ def test_a_bad_keyword_value_is_refused_naming_it() -> None:
         conv_cases(dims=4)
     with pytest.raises(InvalidArgument, match=r"^bias=1 is not possible"):
         conv_cases(bias=1)  # a number is not a flag
-    with pytest.raises(InvalidArgument, match=r"^max_log10_condition=9 must be in \[0, 8\]$"):
-        gaussian_pairs(max_log10_condition=9)
+    with pytest.raises(InvalidArgument, match=r"^max_log10_condition=13 must be in \[0, 12\]$"):
+        gaussian_pairs(max_log10_condition=13)
     with pytest.raises(InvalidArgument, match=r"^depth=\(\) allows nothing"):
         variance_cases(depth=())
 

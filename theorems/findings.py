@@ -35,6 +35,8 @@ class Finding:
     summary: str
     applies: Callable[[Any], bool]
     example: Any = None
+    # Set when the defect is a refusal: words the implementation's failure on the example contains.
+    raises: str | None = None
 
 
 # The real library functions that run through the fold checks, by theorem id. For a
@@ -81,6 +83,19 @@ CLUSTERED_EXAMPLE = AffineGaussianCase(
     points=np.array([[0.03166803989984845, -0.3478148737902961, 1.7341985216676157, 2.0497111095783276]]),
 )
 
+# scipy's _PSD treats eigenvalues of Σ at or below 1e6·eps·λ_max as zero (its default
+# cond for float64) and, with allow_singular=False, refuses Σ: so κ(Σ) ≥ 1/(1e6·eps) ≈ 4.5e9.
+SCIPY_SINGULAR_CUTOFF = 1e6 * float(np.finfo(np.float64).eps)
+
+
+def _refused_as_singular(case: AffineGaussianCase) -> bool:
+    eigenvalues = np.linalg.svd(case.matrix, compute_uv=False) ** 2
+    return bool(eigenvalues.min() <= SCIPY_SINGULAR_CUTOFF * eigenvalues.max())
+
+
+# Found by the ci profile once covariances reached κ = 1e12: Σ = diag(1, 1e10).
+ILL_CONDITIONED_EXAMPLE = AffineGaussianCase(matrix=np.diag([1.0, 1e5]), shift=np.zeros(2), points=np.zeros((1, 2)))
+
 FINDINGS: tuple[Finding, ...] = (
     Finding(
         id="fusion-linear-affine-false",
@@ -116,5 +131,18 @@ FINDINGS: tuple[Finding, ...] = (
         ),
         applies=_clustered_covariance,
         example=CLUSTERED_EXAMPLE,
+    ),
+    Finding(
+        id="scipy-logpdf-refuses-ill-conditioned-covariance",
+        theorem_id="affine-gaussian-density",
+        library="scipy.stats.multivariate_normal.logpdf (scipy 1.17)",
+        summary=(
+            "raises LinAlgError ('the input matrix must be symmetric positive definite') for a positive definite Σ "
+            "with κ(Σ) above about 4.5e9: its default eigenvalue cutoff 1e6·eps·λ_max counts the small eigenvalues "
+            "as zero (allow_singular=False); Σ = diag(1, 1e10) has a density, log N(0; 0, Σ) = −log 2π − log 1e5"
+        ),
+        applies=_refused_as_singular,
+        example=ILL_CONDITIONED_EXAMPLE,
+        raises="LinAlgError",
     ),
 )
