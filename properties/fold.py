@@ -59,6 +59,9 @@ def _batchnorms(draw: st.DrawFn, num_features: int, dims: int, affines: st.Searc
     var_span = draw(st.floats(min_value=0, max_value=3))
     mean_scale = draw(log_scales(min_exponent=-2, max_exponent=2))
     beta_scale = draw(log_scales(min_exponent=-2, max_exponent=1))
+    # Statistics as trained networks have them at the edges: dead channels (σ² = 0 exactly,
+    # s = γ/√ε), γ = 0, or none of these.
+    edge = draw(st.sampled_from(["none", "dead channels", "zero gamma"]))
     bn = BATCHNORM_FOR_DIMS[max(dims, 1)](num_features, eps=eps, affine=affine)
     with torch.no_grad():
         bn.running_var.copy_(smallest_var * 10.0 ** (var_span * torch.rand(num_features)))
@@ -66,6 +69,11 @@ def _batchnorms(draw: st.DrawFn, num_features: int, dims: int, affines: st.Searc
         if affine:
             bn.weight.copy_(1 + 0.5 * torch.randn(num_features))
             bn.bias.copy_(beta_scale * torch.randn(num_features))
+        chosen = torch.rand(num_features) < 0.5
+        if edge == "dead channels":
+            bn.running_var[chosen] = 0.0
+        elif edge == "zero gamma" and affine:
+            bn.weight[chosen] = 0.0
     return bn.eval()
 
 
