@@ -34,10 +34,13 @@ per_network = scaled(FOLD_NETWORK.example_fraction)
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name", list(NETWORKS))
-def test_folded_network_matches_the_network(name: str) -> None:
+def test_folded_network_matches_the_network(name: str, dtype: str) -> None:
+    """Every network in both dtypes in every run (one example each under ci)."""
+
     @per_network
-    @given(network_cases(network=name))
+    @given(network_cases(network=name, dtype=dtype))
     def folded_matches(case: NetworkCase) -> None:
         evidence = FOLD_NETWORK.check_reference(case)
         assert evidence.holds, evidence.explain()
