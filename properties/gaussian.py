@@ -71,15 +71,20 @@ def _rotations(draw: st.DrawFn, n: int) -> np.ndarray:
     return q * signs
 
 
+LAYOUTS = ("spread", "repeated", "clustered")
+
+
 @st.composite
-def _log_spectrum(draw: st.DrawFn, n: int, *, max_log10_condition: float, scale_exponents: tuple[float, float]) -> np.ndarray:
+def _log_spectrum(
+    draw: st.DrawFn, n: int, *, max_log10_condition: float, scale_exponents: tuple[float, float], layouts: tuple[str, ...] = LAYOUTS
+) -> np.ndarray:
     """``10**e`` for ``n`` exponents spanning at most ``max_log10_condition`` decades.
 
     The layout is drawn first: spread anywhere in the span, one value repeated (Σ = c·I,
     where eigensolvers return arbitrary bases), or clustered within 1e-9 relative of one
     value (where they lose orthogonality, as scipy's default ``evr`` driver does).
     """
-    layout = draw(st.sampled_from(["spread", "repeated", "clustered"]))
+    layout = draw(st.sampled_from(layouts))
     low = draw(st.floats(min_value=scale_exponents[0], max_value=scale_exponents[1], width=64))
     span = draw(st.floats(min_value=0.0, max_value=max_log10_condition, width=64))
     fractions = draw(arrays(np.float64, (n,), elements=st.floats(min_value=0.0, max_value=1.0, width=64)))
@@ -117,19 +122,32 @@ def _covariances(draw: st.DrawFn, n: int, max_log10_condition: float, diagonal: 
     return 0.5 * (cov + cov.T)
 
 
-def invertible_matrices(n: int, *, max_log10_condition: float = MAX_LOG10_CONDITION) -> st.SearchStrategy[np.ndarray]:
+def invertible_matrices(
+    n: int, *, max_log10_condition: float = MAX_LOG10_CONDITION, singular_values: str | tuple[str, ...] | None = None
+) -> st.SearchStrategy[np.ndarray]:
     """``U diag(s) V`` with ``κ(A)² ≤ 10**max_log10_condition`` and a drawn sign of ``det A``.
 
     >>> from theorems.strategies import invertible_matrices
     >>> invertible_matrices(2).example().shape
     (2, 2)
     """
-    return _invertible_matrices(require_size("n", n), _condition(max_log10_condition))
+    return _invertible_matrices(require_size("n", n), _condition(max_log10_condition), _layouts(singular_values))
+
+
+def _layouts(given: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    """The spectrum layouts to draw (``"spread"``, ``"repeated"``, ``"clustered"``), validated; None for all."""
+    chosen = LAYOUTS if given is None else (given,) if isinstance(given, str) else tuple(given)
+    for layout in chosen:
+        if layout not in LAYOUTS:
+            raise InvalidArgument(f"singular_values={layout!r} is not possible; expected one of {LAYOUTS!r}")
+    if not chosen:
+        raise InvalidArgument(f"singular_values={given!r} allows nothing; expected one of {LAYOUTS!r}")
+    return chosen
 
 
 @st.composite
-def _invertible_matrices(draw: st.DrawFn, n: int, max_log10_condition: float) -> np.ndarray:
-    singular = draw(_log_spectrum(n, max_log10_condition=max_log10_condition / 2, scale_exponents=(-1.0, 0.5)))
+def _invertible_matrices(draw: st.DrawFn, n: int, max_log10_condition: float, layouts: tuple[str, ...]) -> np.ndarray:
+    singular = draw(_log_spectrum(n, max_log10_condition=max_log10_condition / 2, scale_exponents=(-1.0, 0.5), layouts=layouts))
     matrix = draw(rotations(n)) @ np.diag(singular) @ draw(rotations(n))
     negative = draw(st.booleans())
     if (np.linalg.det(matrix) < 0) != negative:
@@ -138,24 +156,31 @@ def _invertible_matrices(draw: st.DrawFn, n: int, max_log10_condition: float) ->
 
 
 def affine_gaussian_cases(
-    *, dim: int | tuple[int, ...] | range | None = None, max_log10_condition: float = MAX_LOG10_CONDITION
+    *,
+    dim: int | tuple[int, ...] | range | None = None,
+    max_log10_condition: float = MAX_LOG10_CONDITION,
+    singular_values: str | tuple[str, ...] | None = None,
 ) -> st.SearchStrategy[AffineGaussianCase]:
     """``(A, b)`` and 1–3 points ``x = b + A z``, ``z`` within 4 standard deviations.
 
     ``dim`` restricts the dimension n (1 to 8; a value or a collection; None: any);
-    ``κ(AAᵀ) ≤ 10**max_log10_condition``.
+    ``κ(AAᵀ) ≤ 10**max_log10_condition``; ``singular_values`` restricts how A's singular
+    values lie (``"spread"``, ``"repeated"`` — A a multiple of an orthogonal matrix —,
+    ``"clustered"``; None: all three).
 
     >>> from theorems.strategies import affine_gaussian_cases
     >>> affine_gaussian_cases(dim=3).example().matrix.shape
     (3, 3)
     """
-    return _affine_gaussian_cases(one_of_values("dim", dim, DIMENSIONS), _condition(max_log10_condition))
+    return _affine_gaussian_cases(one_of_values("dim", dim, DIMENSIONS), _condition(max_log10_condition), _layouts(singular_values))
 
 
 @st.composite
-def _affine_gaussian_cases(draw: st.DrawFn, dims: st.SearchStrategy[int], max_log10_condition: float) -> AffineGaussianCase:
+def _affine_gaussian_cases(
+    draw: st.DrawFn, dims: st.SearchStrategy[int], max_log10_condition: float, layouts: tuple[str, ...]
+) -> AffineGaussianCase:
     n = draw(dims)
-    matrix = draw(invertible_matrices(n, max_log10_condition=max_log10_condition))
+    matrix = draw(invertible_matrices(n, max_log10_condition=max_log10_condition, singular_values=layouts))
     shift = draw(vectors(n))
     count = draw(st.integers(min_value=1, max_value=3))
     standard = draw(arrays(np.float64, (count, n), elements=_unit_floats(4.0)))

@@ -49,7 +49,9 @@ SCIPY_FINDINGS = [finding for finding in FINDINGS if finding.theorem_id == AFFIN
 
 
 @pytest.mark.slow
-@given(affine_gaussian_cases())
+# Repeated and clustered singular values (2/3 of the default draws) lie in the clustered
+# finding's domain: draw spread ones, where scipy must hold, and filter what remains.
+@given(affine_gaussian_cases(singular_values="spread"))
 def test_scipy_multivariate_normal_logpdf_matches_the_change_of_variables_outside_its_recorded_findings(case: AffineGaussianCase) -> None:
     assume(not any(finding.applies(case) for finding in SCIPY_FINDINGS))
     assert_holds(AFFINE_GAUSSIAN_DENSITY.check(scipy.stats.multivariate_normal.logpdf, case))

@@ -98,3 +98,15 @@ def test_a_size_that_is_not_a_positive_int_is_refused_naming_it() -> None:
         densities(families=("normal", "gamma"))
     with pytest.raises(InvalidArgument, match=r"^min_nu=1 must be in \(1, 8\]"):
         densities(min_nu=1)
+
+
+def test_singular_value_layouts_are_drawn_as_asked_and_refused_when_unknown() -> None:
+    import numpy as np
+
+    from theorems.strategies import affine_gaussian_cases, invertible_matrices
+
+    with pytest.raises(InvalidArgument, match=r"^singular_values='round' is not possible"):
+        invertible_matrices(2, singular_values="round")
+    case = find(affine_gaussian_cases(dim=3, singular_values="repeated"), lambda _: True, settings=settings(database=None, phases=[Phase.generate]))
+    singular = np.linalg.svd(case.matrix, compute_uv=False)
+    assert singular.max() - singular.min() <= 1e-12 * singular.max()  # a multiple of an orthogonal matrix
