@@ -413,14 +413,19 @@ def check_variance(theorem_id: str, relu: bool, implementation: Callable[[list[i
     return evidence if live.holds else live
 
 
+def live_init_values(fan_in: int, fan_out: int, seed: int) -> torch.Tensor:
+    """About ``LIVE_INIT_VALUES`` weights and biases of whole default ``nn.Linear(fan_in, fan_out)`` modules."""
+    modules = max(1, math.ceil(LIVE_INIT_VALUES / (fan_in * fan_out + fan_out)))
+    weights, biases = default_linear_parameters(fan_in, fan_out, modules, seed=seed)
+    return torch.cat([weights, biases])
+
+
 def live_init_evidence(theorem_id: str, example: str, case: VarianceCase) -> Evidence:
     """KS test of the live default ``nn.Linear(n_0, n_1)`` weights and biases against ``U(±1/√n_0)``."""
     fan_in, fan_out = case.widths[0], case.widths[1]
-    modules = max(1, math.ceil(LIVE_INIT_VALUES / (fan_in * fan_out + fan_out)))
-    weights, biases = default_linear_parameters(fan_in, fan_out, modules, seed=case.seed)
     return uniformity_evidence(
         theorem_id, example, f"live default nn.Linear({fan_in}, {fan_out}) weights and biases",
-        torch.cat([weights, biases]), 1 / math.sqrt(fan_in), false_alarm(theorem_id, "live-init"),
+        live_init_values(fan_in, fan_out, case.seed), 1 / math.sqrt(fan_in), false_alarm(theorem_id, "live-init"),
     )
 
 
@@ -546,9 +551,7 @@ def _variance_alarm(theorem_id: str, relu: bool) -> Callable[[int, float, bool],
 def _live_init_alarm(seed: int, alpha: float, wrong: bool) -> bool:
     """The live-init KS test on nn.Linear(3, 3) at level ``alpha``, on the live law or on He-uniform (bound √6 times wider)."""
     fan_in, fan_out = CALIBRATION_WIDTHS[0], CALIBRATION_WIDTHS[1]
-    modules = max(1, math.ceil(LIVE_INIT_VALUES / (fan_in * fan_out + fan_out)))
-    weights, biases = default_linear_parameters(fan_in, fan_out, modules, seed=seed)
-    values = torch.cat([weights, biases]) * (math.sqrt(6.0) if wrong else 1.0)  # kaiming_uniform with a=0 instead of a=√5
+    values = live_init_values(fan_in, fan_out, seed) * (math.sqrt(6.0) if wrong else 1.0)  # kaiming_uniform with a=0 instead of a=√5
     return not uniformity_evidence("variance-recursion", "calibration", "live init", values, 1 / math.sqrt(fan_in), alpha).holds
 
 
