@@ -3,8 +3,9 @@ r"""T1 on whole networks: every Conv/Linear → BatchNorm pair of a network fold
 :func:`fold_network` traces a network with ``torch.fx``, folds each eval-mode
 BatchNorm into the Conv/Linear/ConvTranspose that feeds it (and only it), and returns a
 network without those BatchNorms that computes the same function. The tolerance
-propagates the per-layer roundoff bound of :mod:`theorems.fold` through the rest of
-the network (:func:`network_tolerance`).
+carries every rounding of the computation to the outputs by autograd: at its worst for
+a float64 computation, under an independent-rounding model (tested on the same input)
+for float32 (:func:`network_bounds`, :func:`network_tolerance`).
 
 The notes' network (:class:`SmallNetTrain`, :class:`SmallNetTest`) lives here too:
 conv–BN–ReLU twice, Linear–BN1d–ReLU, Linear–ReLU on CIFAR-10-shaped inputs.
@@ -13,6 +14,7 @@ conv–BN–ReLU twice, Linear–BN1d–ReLU, Linear–ReLU on CIFAR-10-shaped i
 from __future__ import annotations
 
 import copy
+import math
 import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -43,6 +45,8 @@ __all__ = [
     "calibrate",
     "fold_network",
     "folded_pairs",
+    "NetworkBounds",
+    "network_bounds",
     "network_tolerance",
     "small_net_test_from",
 ]
@@ -178,19 +182,28 @@ def fold_network(model: nn.Module) -> fx.GraphModule:
 
 # --- the tolerance -------------------------------------------------------------------------
 #
-# A first-order running-error analysis over the traced graph. Every rounding in either
-# computation is a relative perturbation of size at most c·(u + u₆₄) of some computed
-# term: for an affine layer (with its BatchNorm or its fold) the k products and the
-# BatchNorm arithmetic, bounded per output element by (k+8)(u+u₆₄)·T with
-# T = |s|(|W|⊛|x|+|c|+|μ|)+|β| (see theorems.fold.fold_tolerance); for a sum a + b,
-# (u+u₆₄)(|a|+|b|); for an average over m values, (m+1)(u+u₆₄)·mean|a|. ReLU, ReLU6, max
-# pooling, dropout in eval, flatten and reshapes are exact. To first order the output
-# error is Σ_nodes ∂N/∂v · δ_v, so
+# A first-order rounding-error analysis over the traced graph. Each computed value v_j (an
+# output element of a layer with its BatchNorm or its fold, of a sum, of an average) takes
+# n_j elementary roundings, each a relative error of at most u+u₆₄ of a term no larger than
+# M_j: for an affine layer n = k+8 terms of T = |s|(|W|⊛|x|+|c|+|μ|)+|β| (see
+# theorems.fold.fold_tolerance); for a sum a + b, n = 1 of |a|+|b|; for an average of m
+# values, n = m+1 of mean|a|. ReLU, ReLU6, max pooling, dropout in eval, flatten and
+# reshapes are exact. To first order the output error is Σ_j ∂N/∂v_j · δ_j, with ∂N/∂v from
+# autograd through the float64 network (one backward pass per output element). Two bounds:
 #
-#     |N_o(computed) − N_o(exact)| ≤ Σ_nodes Σ_j |∂N_o/∂v_j| · bound_j(v),
-#
-# with ∂N_o/∂v from autograd through the float64 network (one backward pass per output
-# coordinate; samples are independent in eval mode, so one pass serves the batch).
+# * rigorous: (u+u₆₄) Σ_j |∂N/∂v_j| n_j M_j, every rounding at its worst, all of one sign.
+#   Sound, and on float32 networks useless (0.7 to 10⁴ times the largest output), because
+#   the worst cases of a million roundings never line up.
+# * probabilistic (Higham & Mary, SIAM J. Sci. Comput. 41 (2019) A2815): the elementary
+#   roundings of the forward pass are independent, mean zero and bounded by (u+u₆₄)M, so
+#   by Hoeffding's inequality the output error exceeds λ(u+u₆₄)·sqrt(Σ_j (∂N/∂v_j)² n_j M_j²)
+#   with probability at most 2·exp(−λ²/2); λ makes it MODEL_FALSE_ALARM over all outputs.
+#   The folded *parameters* are not independent draws (one s_c serves every position of
+#   channel c), so their rounding is bounded rigorously, from the parameters' own
+#   gradients: a fold may differ from the exact W·s and β + s(c − μ) by what computing
+#   them in the input's dtype costs (PARAMETER_ROUNDINGS). The model is tested on the
+#   same input: the unfused network, run in the input's dtype, must lie within half the
+#   bound; where it does not, roundings line up on this input and the rigorous bound applies.
 
 EXACT_MODULES = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.Hardtanh, nn.Identity, nn.Dropout,
                  nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.Flatten)
@@ -201,14 +214,24 @@ ADDITIONS = {operator.add, operator.iadd, torch.add}
 AVERAGES = {torch.nn.functional.adaptive_avg_pool1d, torch.nn.functional.adaptive_avg_pool2d,
             torch.nn.functional.adaptive_avg_pool3d}
 
+MODEL_FALSE_ALARM = 1e-9
+"""Chance, under the independent-rounding model, that a right fold's error exceeds the probabilistic bound anywhere."""
 
-def _average_bound(node_input: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
-    """(m+1)·mean|a| for an adaptive average of m values per output element."""
+PARAMETER_ROUNDINGS = {"weight": 2, "scale": 4, "bias": 3}
+"""Roundings allowed in a fold's parameters, in units of u: each W'ᵢ = s·Wᵢ (the product,
+and one for a formula that divides by the standard deviation instead); each channel's
+s = γ/sqrt(σ² + ε) (ε add, sqrt, divide, γ multiply); each c' = β + s(c − μ), relative to
+|β| + |s|(|c| + |μ|) (subtract, multiply, add). The unfused BatchNorm's own α = γ/sqrt(σ²+ε)
+and β − μα cost the same."""
+
+
+def _average_terms(node_input: torch.Tensor, output: torch.Tensor) -> tuple[int, torch.Tensor]:
+    """(m+1, mean|a|) for an adaptive average of m values per output element."""
     window = max(1, node_input[0, 0].numel() // max(1, output[0, 0].numel()))
     pooled = torch.nn.functional.adaptive_avg_pool2d if output.dim() == 4 else torch.nn.functional.adaptive_avg_pool1d
     if output.dim() == 5:
         pooled = torch.nn.functional.adaptive_avg_pool3d
-    return (window + 1) * pooled(node_input.abs(), output.shape[2:])
+    return window + 1, pooled(node_input.detach().abs(), output.shape[2:])
 
 
 # Piecewise-linear activations: their kinks, derivative and Lipschitz constant. At a
@@ -239,24 +262,47 @@ ACTIVATION_MODULES = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.Hardtanh)
 ACTIVATION_FUNCTIONS = {torch.relu, torch.nn.functional.relu}
 
 
-class _RoundingBounds(fx.Interpreter):
-    """Run the unfused network in float64, keeping each rounded value and its per-element bound/(u+u₆₄).
+@dataclass(frozen=True)
+class _Site:
+    """A computed value: ``count`` roundings per element, each of a term at most ``magnitude``."""
 
-    Beside it runs a forward running-error bound ``e(v)`` (in units of ``u+u₆₄``: each
-    node's own rounding plus what it inherits, through ``|W|`` for a layer and the
-    Lipschitz constant for an activation). It is looser than the first-order backward
-    bound that :func:`network_tolerance` computes, and serves one purpose: to find the
-    pre-activations within rounding of a kink, whose derivative is then taken as the
-    activation's Lipschitz constant.
+    value: torch.Tensor
+    count: int
+    magnitude: torch.Tensor
+
+
+@dataclass(frozen=True)
+class _FoldedParameters:
+    """A (layer, BatchNorm) pair: its output, and what its folded parameters' rounding is relative to."""
+
+    output: torch.Tensor  # the BatchNorm's output y = s(W⊛x + c − μ) + β, in the autograd graph
+    layer: nn.Module  # the float64 layer, to differentiate its output by its weight
+    layer_input: torch.Tensor
+    scale: torch.Tensor  # s per channel, shaped to broadcast against ``output``
+    beta: torch.Tensor  # β per channel, likewise
+    bias_magnitude: torch.Tensor  # |β| + |s|(|c| + |μ|) per channel, likewise
+
+
+class _RoundingBounds(fx.Interpreter):
+    """Run the unfused network in float64, keeping each rounding site and each folded pair.
+
+    Beside it runs a forward error estimate ``e(v)`` in units of ``u+u₆₄``: each node's own
+    rounding plus what it inherits, through ``|W|`` for a layer and the slope for an
+    activation. With ``z=None`` it is the worst case; with ``z`` it is a variance (``W²``,
+    squared slopes, ``n·M²``) and the margin is ``z`` standard deviations. It serves one
+    purpose: to find the pre-activations within rounding of a kink, whose derivative is
+    then taken as the activation's Lipschitz constant.
     """
 
-    def __init__(self, module: fx.GraphModule, u: float) -> None:
+    def __init__(self, module: fx.GraphModule, u: float, *, z: float | None) -> None:
         super().__init__(module)
         self.unit = u + U64
+        self.z = z
         self.modules = dict(module.named_modules())
         self.folded = {bn.name: layer for layer, bn in _foldable_pairs(module)}
         self.inputs: dict[str, torch.Tensor] = {}
-        self.rounded: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self.sites: list[_Site] = []
+        self.pairs: list[_FoldedParameters] = []
         self.errors: dict[str, torch.Tensor] = {}
         self.kinks_crossed = 0
 
@@ -264,13 +310,21 @@ class _RoundingBounds(fx.Interpreter):
         value = super().run_node(node)
         if node.op == "call_module" and isinstance(self.modules[node.target], tuple(FOLDERS)):
             self.inputs[node.name] = self.env[node.args[0]]
-        bound = self._bound(node, value)
-        if bound is not None:
-            self.rounded.append((value, bound))
-        if isinstance(value, torch.Tensor):
-            error = self._inherited(node, value)
-            self.errors[node.name] = error if bound is None else error + bound.detach()
-            value = self._lipschitz_at_kinks(node, value)
+        terms = self._terms(node, value)
+        if terms is not None:
+            self.sites.append(_Site(value, *terms))
+            self._keep_folded_parameters(node, value)
+        if not isinstance(value, torch.Tensor):
+            return value
+        if self._is_activation(node):
+            value, slope = self._slope_at_kinks(node, value)
+            self.errors[node.name] = slope ** (1 if self.z is None else 2) * self._error_of(node.args[0])
+            return value
+        error = self._inherited(node, value)
+        if terms is not None:
+            count, magnitude = terms
+            error = error + (count * magnitude.detach() if self.z is None else count * magnitude.detach().square())
+        self.errors[node.name] = error
         return value
 
     def _error_of(self, argument: object) -> torch.Tensor | float:
@@ -288,41 +342,58 @@ class _RoundingBounds(fx.Interpreter):
         with torch.no_grad():
             if node.op == "call_module":
                 module = self.modules[node.target]
+                power = 1 if self.z is None else 2
                 if isinstance(module, nn.modules.batchnorm._BatchNorm):
-                    scale = batchnorm_scale(module.running_var.double(), module.eps, None if module.weight is None else module.weight.double()).abs()
-                    return scale.reshape((1, -1) + (1,) * (incoming.dim() - 2)) * incoming
+                    return _channels(_scale(module).abs() ** power, incoming) * incoming
                 if isinstance(module, tuple(FOLDERS)):
-                    return _absolute(module)(incoming)
-                if isinstance(module, ACTIVATION_MODULES):
-                    return _lipschitz(module) * incoming
+                    return _absolute(module, power)(incoming)
                 return module(incoming).detach().abs()  # pooling, flatten, identity, dropout in eval
             if node.op == "call_function" and node.target in ADDITIONS:
                 return sum(self._error_of(argument) for argument in node.args[:2]) + torch.zeros_like(value)
-            if node.op == "call_function" and node.target in ACTIVATION_FUNCTIONS:
-                return incoming
             args, kwargs = self.fetch_args_kwargs_from_env(node)
             if node.op == "call_function":
                 return node.target(incoming, *args[1:], **kwargs)
             return getattr(incoming, node.target)(*args[1:], **kwargs)
 
-    def _lipschitz_at_kinks(self, node: fx.Node, value: torch.Tensor) -> torch.Tensor:
-        """``value`` unchanged, with the derivative at pre-activations within rounding of a kink set to the Lipschitz constant."""
+    def _is_activation(self, node: fx.Node) -> bool:
         module = self.modules.get(node.target) if node.op == "call_module" else None
-        is_activation = isinstance(module, ACTIVATION_MODULES) or (node.op == "call_function" and node.target in ACTIVATION_FUNCTIONS) or (
-            node.op == "call_method" and node.target == "relu"
+        return (
+            isinstance(module, ACTIVATION_MODULES)
+            or (node.op == "call_function" and node.target in ACTIVATION_FUNCTIONS)
+            or (node.op == "call_method" and node.target == "relu")
         )
-        if not is_activation:
-            return value
+
+    def _slope_at_kinks(self, node: fx.Node, value: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``value`` with its derivative set to the Lipschitz constant at pre-activations within rounding of
+        a kink, and the slope that carries an input error through: the Lipschitz constant there, the
+        derivative elsewhere (the computed pre-activation lies on the same side of every kink)."""
+        module = self.modules.get(node.target) if node.op == "call_module" else None
         a = self.env[node.args[0]]
-        margin = self.unit * self._error_of(node.args[0])
+        error = self._error_of(node.args[0])
+        margin = self.unit * (error if self.z is None else self.z * error**0.5)
         near = torch.zeros_like(a, dtype=torch.bool)
         for kink in _kinks(module):
             near |= (a.detach() - kink).abs() <= margin
         self.kinks_crossed += int(near.sum())
-        correction = near.to(a.dtype) * (_lipschitz(module) - _derivative(module, a.detach()))
-        return value + correction * (a - a.detach())
+        derivative = _derivative(module, a.detach()).abs()
+        slope = torch.where(near, _lipschitz(module), derivative)
+        return value + (slope - derivative) * (a - a.detach()), slope
 
-    def _bound(self, node: fx.Node, value: object) -> torch.Tensor | None:
+    def _keep_folded_parameters(self, node: fx.Node, value: torch.Tensor) -> None:
+        layer_node = self.folded.get(node.name)
+        if layer_node is None:
+            return
+        layer, bn = self.modules[layer_node.target], self.modules[node.target]
+        with torch.no_grad():
+            scale = _scale(bn)
+            beta = torch.zeros_like(scale) if bn.bias is None else bn.bias.detach().double()
+            bias = torch.zeros_like(scale) if layer.bias is None else layer.bias.detach().abs()
+            magnitude = beta.abs() + scale.abs() * (bias + bn.running_mean.abs())
+        per_channel = [_channels(v, value) for v in (scale, beta, magnitude)]
+        self.pairs.append(_FoldedParameters(value, layer, self.inputs[layer_node.name].detach(), *per_channel))
+
+    def _terms(self, node: fx.Node, value: object) -> tuple[int, torch.Tensor] | None:
+        """(n, M): the node's roundings per element and the largest term they round, or None if exact."""
         if node.op in ("placeholder", "output", "get_attr"):
             return None
         if node.op == "call_module":
@@ -332,20 +403,20 @@ class _RoundingBounds(fx.Interpreter):
                 if layer_node is None:
                     raise InvalidInput(f"BatchNorm {node.target!r} does not follow a Conv/Linear alone; no fold and no bound")
                 layer = self.modules[layer_node.target]
-                return (terms_per_output(layer) + 8) * term_magnitude(layer, module, self.inputs[layer_node.name])
+                return terms_per_output(layer) + 8, term_magnitude(layer, module, self.inputs[layer_node.name])
             if isinstance(module, tuple(FOLDERS)):
                 if any(bn_layer is node for bn_layer in self.folded.values()):
                     return None  # bounded together with its BatchNorm
-                return (terms_per_output(module) + 8) * term_magnitude(module, None, self.inputs[node.name])
+                return terms_per_output(module) + 8, term_magnitude(module, None, self.inputs[node.name])
             if isinstance(module, EXACT_MODULES):
                 return None
             if isinstance(module, AVERAGE_MODULES):
-                return _average_bound(self.env[node.args[0]], value)
+                return _average_terms(self.env[node.args[0]], value)
             raise InvalidInput(f"no rounding-error model for module {node.target!r} of type {type(module).__name__}")
         if node.op == "call_function" and node.target in ADDITIONS:
-            return sum(arg.abs() for arg in (self.env[a] for a in node.args[:2]))
+            return 1, sum(arg.abs() for arg in (self.env[a] for a in node.args[:2])).detach()
         if node.op == "call_function" and node.target in AVERAGES:
-            return _average_bound(self.env[node.args[0]], value)
+            return _average_terms(self.env[node.args[0]], value)
         if (node.op == "call_function" and node.target in EXACT_FUNCTIONS) or (
             node.op == "call_method" and node.target in EXACT_METHODS
         ):
@@ -353,38 +424,217 @@ class _RoundingBounds(fx.Interpreter):
         raise InvalidInput(f"no rounding-error model for {node.op} {node.target!r}")
 
 
-def _absolute(layer: nn.Module) -> nn.Module:
-    """The layer with ``|W|`` and no bias, in float64: ``|W| ⊛ e`` carries an input error ``e`` through it."""
+def _scale(bn: nn.modules.batchnorm._BatchNorm) -> torch.Tensor:
+    weight = None if bn.weight is None else bn.weight.detach().double()
+    return batchnorm_scale(bn.running_var.double(), bn.eps, weight)
+
+
+def _channels(per_channel: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """A per-channel vector shaped to broadcast along dimension 1 of ``like``."""
+    return per_channel.reshape((1, -1) + (1,) * (like.dim() - 2))
+
+
+def _absolute(layer: nn.Module, power: int = 1) -> nn.Module:
+    """The layer with ``|W|`` (or ``W²``) and no bias, in float64: ``|W| ⊛ e`` carries an input error bound ``e``
+    through it, and ``W² ⊛ e²`` the variance of independent input errors."""
     absolute = copy.deepcopy(layer).double()
     with torch.no_grad():
-        absolute.weight.abs_()
+        absolute.weight.abs_().pow_(power)
         if absolute.bias is not None:
             absolute.bias.zero_()
     return absolute
 
 
-def network_tolerance(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, str]:
-    """Per-output first-order bound ``(u+u₆₄) Σ_nodes Σ_j |∂N_o/∂v_j| c_j(v)`` and its reason."""
+@dataclass(frozen=True)
+class _Sums:
+    """Per output element, in units of u+u₆₄: Σ|g|·n·M (worst) and Σg²·n·M² (spread), for the forward
+    roundings and for the folded parameters'."""
+
+    worst: torch.Tensor
+    spread: torch.Tensor
+    parameters_worst: torch.Tensor
+    parameters_spread: torch.Tensor
+    sites: int
+    kinks_crossed: int
+
+
+def _first_order_sums(traced: fx.GraphModule, x: torch.Tensor, u: float, z: float | None) -> _Sums:
+    """Run the float64 network under :class:`_RoundingBounds` and sum each site's and pair's share per output.
+
+    One backward pass per output coordinate serves the whole batch: in eval mode a
+    sample's output depends on that sample's values alone.
+    """
+    interpreter = _RoundingBounds(traced, u, z=z)
+    with torch.enable_grad():
+        output = interpreter.run(x.double().requires_grad_(True))
+    worst, spread = torch.zeros_like(output).detach(), torch.zeros_like(output).detach()
+    sites, pairs = interpreter.sites, interpreter.pairs
+    at_pair_outputs: list[list[torch.Tensor]] = [[] for _ in pairs]
+    for o in range(output.shape[1]):
+        wanted = [site.value for site in sites] + [pair.output for pair in pairs]
+        gradients = torch.autograd.grad(output[:, o].sum(), wanted, retain_graph=True, allow_unused=True)
+        gradients = [torch.zeros_like(w) if g is None else g for g, w in zip(gradients, wanted)]
+        for gradient, site in zip(gradients, sites):
+            worst[:, o] += (gradient.abs() * site.count * site.magnitude).flatten(1).sum(1)
+            spread[:, o] += (gradient.square() * site.count * site.magnitude.square()).flatten(1).sum(1)
+        for kept, gradient in zip(at_pair_outputs, gradients[len(sites) :]):
+            kept.append(gradient.detach())
+    parameters_worst, parameters_spread = torch.zeros_like(worst), torch.zeros_like(worst)
+    for pair, kept in zip(pairs, at_pair_outputs):
+        for share_worst, share_spread in _parameter_shares(pair, torch.stack(kept, dim=1), exact=z is not None):
+            parameters_worst += share_worst
+            parameters_spread += share_spread
+    return _Sums(worst, spread, parameters_worst, parameters_spread, sites=len(sites), kinks_crossed=interpreter.kinks_crossed)
+
+
+def _parameter_shares(pair: _FoldedParameters, at_output: torch.Tensor, *, exact: bool) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Σ|share| and Σshare² over each kind of folded parameter, per (sample, output), in units of u.
+
+    ``exact=False`` bounds the weights' Σ|share| without their gradients and leaves Σshare² out
+    (what the worst-case bound needs, at a fraction of the cost).
+
+    ``at_output`` is ∂N_o/∂y per sample, shaped (samples, outputs, channels, positions…). A
+    relative change ε of channel c's scale moves output o by ε·Σ_positions ∂N_o/∂y·(y − β);
+    of its bias by ε·(|β| + |s|(|c| + |μ|))·Σ_positions ∂N_o/∂y; of one weight Wᵢ by
+    ε·Wᵢ·∂N_o/∂Wᵢ, with ∂N_o/∂W = s·∂N_o/∂y pulled back through the layer for that sample.
+    """
+    y = pair.output.detach().unsqueeze(1)
+    scale = PARAMETER_ROUNDINGS["scale"] * _over_positions(at_output * (y - pair.beta.unsqueeze(1)))
+    bias = PARAMETER_ROUNDINGS["bias"] * _over_positions(at_output) * pair.bias_magnitude.reshape(1, 1, -1)
+    at_layer_output = PARAMETER_ROUNDINGS["weight"] * pair.scale.unsqueeze(1) * at_output
+    weights = _weight_shares(pair, at_layer_output) if exact else _weight_shares_bound(pair, at_layer_output)
+    return [(scale.abs().sum(2), scale.square().sum(2)), (bias.abs().sum(2), bias.square().sum(2)), weights]
+
+
+def _weight_shares(pair: _FoldedParameters, at_layer_output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Σ_i |Wᵢ·∂N_o/∂Wᵢ| and Σ_i (Wᵢ·∂N_o/∂Wᵢ)² per (sample, output).
+
+    A Linear layer uses each weight once per sample, so ∂N_o/∂W_ci = g_c·x_i and both sums
+    are products of |g| with |W|·|x| (a 16k × 1k layer's gradients would not fit in memory
+    for every output); a convolution shares its weights across positions, so its
+    gradients come from the layer's vector-Jacobian product, one per output.
+    """
+    weight, x = pair.layer.weight.detach(), pair.layer_input
+    if isinstance(pair.layer, nn.Linear):
+        return (
+            (at_layer_output.abs() * (x.abs() @ weight.abs().T).unsqueeze(1)).sum(2),
+            (at_layer_output.square() * (x.square() @ weight.square().T).unsqueeze(1)).sum(2),
+        )
+    worst, spread = [], []
+    for sample in range(x.shape[0]):
+
+        def layer_output(w: torch.Tensor, sample: int = sample) -> torch.Tensor:
+            return torch.func.functional_call(pair.layer, {"weight": w}, (x[sample : sample + 1],), strict=False)
+
+        _, pull_back = torch.func.vjp(layer_output, weight)
+        # A loop, not vmap: vmap's float64 convolution backward is a hundred times slower,
+        # and one output's shares at a time stay in cache.
+        norms = torch.zeros(2, at_layer_output.shape[1], dtype=torch.float64)
+        for o, g in enumerate(at_layer_output[sample]):
+            share = weight * pull_back(g.unsqueeze(0))[0]
+            norms[0, o], norms[1, o] = torch.linalg.vector_norm(share, ord=1), torch.linalg.vector_norm(share, ord=2).square()
+        worst.append(norms[0])
+        spread.append(norms[1])
+    return torch.stack(worst), torch.stack(spread)
+
+
+def _weight_shares_bound(pair: _FoldedParameters, at_layer_output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Σ_i |Wᵢ·∂N_o/∂Wᵢ| ≤ Σ_positions |∂N_o/∂z|·(|W|⊛|x|) per (sample, output) (no Σshare²: zeros)."""
+    with torch.no_grad():
+        magnitude = _absolute(pair.layer)(pair.layer_input.abs()).unsqueeze(1)
+    worst = (at_layer_output.abs() * magnitude).flatten(2).sum(2)
+    return worst, torch.zeros_like(worst)
+
+
+def _over_positions(t: torch.Tensor) -> torch.Tensor:
+    """Sum (samples, outputs, channels, positions…) over the positions (``sum(())`` would sum everything)."""
+    return t.flatten(3).sum(3) if t.dim() > 3 else t
+
+
+@dataclass(frozen=True)
+class NetworkBounds:
+    """Bounds on ``|N(x) computed − N(x) exact|`` per output element, and the test that decides between them.
+
+    ``rigorous`` holds always (to first order); ``probabilistic`` under the independent-rounding
+    model, and is None for a float64 computation, where the worst case is tight enough.
+    """
+
+    rigorous: torch.Tensor
+    probabilistic: torch.Tensor | None
+    unfused_error: torch.Tensor  # the unfused network in the input's dtype against float64
+    z: float  # λ
+    sites: int
+    kinks_crossed: int
+
+    @property
+    def model_fits(self) -> bool:
+        """The unfused network's own rounding error lies within half the probabilistic bound everywhere."""
+        return self.probabilistic is not None and bool((self.unfused_error <= self.probabilistic / 2).all())
+
+    @property
+    def tolerance(self) -> torch.Tensor:
+        return torch.minimum(self.probabilistic, self.rigorous) if self.model_fits else self.rigorous
+
+
+def network_bounds(model: nn.Module, x: torch.Tensor) -> NetworkBounds:
+    """Both first-order bounds for ``model`` run on ``x`` in ``x``'s dtype, and the unfused network's own error.
+
+    The probabilistic bound finds the pre-activations near a kink by the model's error
+    (λ standard deviations); where the model does not fit the input, the rigorous bound
+    is recomputed with the worst-case forward error for that.
+    """
     copied = copy.deepcopy(model).double().eval()
     for module in copied.modules():
         if getattr(module, "inplace", False):
             module.inplace = False  # in-place ReLU would overwrite the values we differentiate at
     traced = fx.symbolic_trace(copied)
     u = unit_roundoff(x.dtype, x.device)
-    interpreter = _RoundingBounds(traced, u)
-    with torch.enable_grad():
-        output = interpreter.run(x.double().requires_grad_(True))
-        tolerance = torch.zeros_like(output)
-        for o in range(output.shape[1]):
-            gradients = torch.autograd.grad(output[:, o].sum(), [v for v, _ in interpreter.rounded], retain_graph=True)
-            for gradient, (_, bound) in zip(gradients, interpreter.rounded):
-                tolerance[:, o] += (gradient.abs() * bound).flatten(1).sum(1)
-    reason = (
-        f"first-order running-error bound (u+u64)·Σ_nodes|∂N/∂v|·c(v) over {len(interpreter.rounded)} rounding sites "
-        f"(affine: (k+8)T, sums: |a|+|b|, averages: (m+1)mean|a|), u={u:.2e}; activations by their Lipschitz constant "
-        f"at the {interpreter.kinks_crossed} pre-activations within rounding of a kink"
+    with torch.no_grad():
+        exact = traced(x.double())
+        unfused_error = (copy.deepcopy(model).eval()(x).double() - exact).abs()
+    z = math.sqrt(2 * math.log(2 * exact.numel() / MODEL_FALSE_ALARM))
+    unit = u + U64
+    probabilistic = None
+    if u > U64:
+        model_sums = _first_order_sums(traced, x, u, z)
+        probabilistic = unit * z * (model_sums.spread + model_sums.parameters_spread).sqrt()
+    fits = probabilistic is not None and bool((unfused_error <= probabilistic / 2).all())
+    worst_sums = model_sums if fits else _first_order_sums(traced, x, u, None)
+    return NetworkBounds(
+        rigorous=unit * (worst_sums.worst + worst_sums.parameters_worst),
+        probabilistic=probabilistic,
+        unfused_error=unfused_error,
+        z=z,
+        sites=worst_sums.sites,
+        kinks_crossed=worst_sums.kinks_crossed,
     )
-    return (u + U64) * tolerance.detach(), reason
+
+
+def network_tolerance(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, str]:
+    """The per-output tolerance for a fold of ``model`` run on ``x``, and its reason."""
+    bounds = network_bounds(model, x)
+    u = unit_roundoff(x.dtype, x.device)
+    sites = (
+        f"first-order rounding-error analysis over {bounds.sites} rounding sites (affine: k+8 roundings of "
+        f"T=|s|(|W|⊛|x|+|c|+|μ|)+|β|, sums: 1 of |a|+|b|, averages: m+1 of mean|a|), u={u:.2e}, activations by their "
+        f"Lipschitz constant at the {bounds.kinks_crossed} pre-activations within rounding of a kink; the fold's parameters "
+        f"allowed {PARAMETER_ROUNDINGS['weight']}u per weight, {PARAMETER_ROUNDINGS['scale']}u per scale, "
+        f"{PARAMETER_ROUNDINGS['bias']}u per bias"
+    )
+    if bounds.probabilistic is None:
+        reason = f"worst case (u+u64)·Σ|∂N/∂v|·n·M (float64: tight enough without a rounding model). {sites}"
+    elif bounds.model_fits:
+        reason = (
+            f"independent-rounding model (Higham–Mary; Hoeffding, λ={bounds.z:.2f}, false alarm ≤ {MODEL_FALSE_ALARM:g}): "
+            f"λ(u+u64)·sqrt(Σ(∂N/∂v)²·n·M² + Σ_parameters(∂N/∂p·Δp)²), capped by the worst case; the unfused network's own error "
+            f"is within half of it. {sites}"
+        )
+    else:
+        reason = (
+            f"worst case (u+u64)·Σ|∂N/∂v|·n·M: the unfused network's own rounding error exceeds half the independent-rounding "
+            f"bound on this input, so roundings line up here. {sites}"
+        )
+    return bounds.tolerance, reason
 
 
 # --- the check -------------------------------------------------------------------------------

@@ -73,6 +73,21 @@ def first_pair_only(model: nn.Module) -> nn.Module:
     return _swap_pairs(model, _right_fold, pairs=slice(0, 1))
 
 
+def keras_eps(model: nn.Module) -> nn.Module:
+    """Every pair folded with ε = 1e-3 (Keras' default) instead of the BatchNorm's own ε (PyTorch's 1e-5).
+
+    A few parts in 10⁴ per layer: invisible to a worst-case float32 bound, which is a sizeable
+    fraction of the output, and what the probabilistic bound exists to catch.
+    """
+
+    def fold(layer: nn.Module, bn: nn.modules.batchnorm._BatchNorm) -> nn.Module:
+        keras = copy.deepcopy(bn)
+        keras.eps = 1e-3
+        return _right_fold(layer, keras)
+
+    return _swap_pairs(model, fold)
+
+
 class FunctionalBatchNorm(nn.Module):
     """A module of another type that still normalises: ``F.batch_norm`` on a BatchNorm's buffers."""
 
@@ -107,6 +122,7 @@ WRONG_IMPLEMENTATIONS: tuple[WrongImplementation, ...] = tuple(
         ("BatchNorm deleted", "BatchNorm removed, not folded", batchnorm_deleted_not_folded),
         ("BatchNorm kept", "folded, and BatchNorm applied again", batchnorm_kept_after_folding),
         ("first pair only", "only the first BatchNorm folded", first_pair_only),
+        ("Keras eps", "ε = 1e-3 (Keras' default) instead of the BatchNorm's ε", keras_eps),
         ("folds in place", "the caller's model is modified", folds_in_place),
         ("BatchNorm hidden in a wrapper", "nothing folded; each BatchNorm runs as F.batch_norm in a module of another type", batchnorm_renamed_not_folded),
     )
