@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 
 # Check every theorem and transcribed claim; write reports/index.html.
 verify: $(STAMP)
-	$(BIN)/theorems verify --profile $(PROFILE)
+	$(BIN)/theorems verify --profile $(PROFILE) --jobs auto
 
 # The report's browser test needs Debian's chromium (Playwright drives it; it never
 # downloads a browser). Installed with apt when missing, through sudo unless root.

@@ -8,6 +8,8 @@ statistics spanning many orders of magnitude.
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -302,10 +304,22 @@ def _network_cases(draw: st.DrawFn, names: st.SearchStrategy[str], dtypes: st.Se
     seed = draw(seeds)
     batch = draw(st.integers(1, 2))
     dtype = draw(dtypes)
+    model, x = _built_network(name, seed, batch)
+    # A copy each time: a wrong fold that works in place must not change the cached network.
+    return NetworkCase(name=name, model=copy.deepcopy(model).to(dtype), x=x.to(dtype), seed=seed)
+
+
+@functools.lru_cache(maxsize=4)
+def _built_network(name: str, seed: int, batch: int) -> tuple[nn.Module, torch.Tensor]:
+    """The calibrated network and input batch for one draw, built once.
+
+    The same draw recurs: in each covered class of every wrong implementation of a
+    derandomized run, and while shrinking; building and calibrating takes a second.
+    """
     build, size = NETWORKS[name]
     with torch_seeded(seed):
         model = build()
         calibrate(model, [normalised_images(8, size) for _ in range(2)])
         randomise_batchnorm_affine(model)
         x = normalised_images(batch, size)
-    return NetworkCase(name=name, model=model.to(dtype), x=x.to(dtype), seed=seed)
+    return model, x

@@ -147,3 +147,43 @@ def test_a_recorded_counterexample_is_replayed_after_the_generated_examples_hold
     assert theorems.check("affine-gaussian-density", affine_gaussian_log_density, profile="ci").holds
     # A restricted domain need not contain the recorded example: it is not replayed there.
     assert theorems.check("affine-gaussian-density", scipy_only_there, assume={"dim": 4}, examples=20).holds
+
+
+def test_a_covered_theorem_draws_every_class_once_and_then_searches_freely() -> None:
+    import dataclasses
+
+    from theorems.engine import run_check
+    from theorems.statements.fold import FOLD_LINEAR
+
+    covered = dataclasses.replace(FOLD_LINEAR, cover=("dtype", "affine", "bias"))
+    seen = []
+
+    def recording(layer: nn.Linear, bn: nn.BatchNorm1d) -> nn.Linear:
+        seen.append((str(layer.weight.dtype).removeprefix("torch."), bn.affine, layer.bias is not None))
+        return fold_linear(layer, bn)
+
+    run = run_check(covered, recording, profile="ci", max_examples=10)
+    assert run.verdict == "holds" and run.examples == 10
+    every = {(dtype, affine, bias) for dtype in ("float32", "float64") for affine in (True, False) for bias in (True, False)}
+    assert set(seen[:8]) == every, "the first eight examples are the eight classes"
+    assert covered.cover_classes({"dtype": "float64"}) == [{"affine": a, "bias": b} for a in (True, False) for b in (True, False)]
+
+
+def test_a_covered_class_that_falsifies_stops_the_run_and_its_replay_names_the_class() -> None:
+    import dataclasses
+
+    from theorems.engine import run_check
+    from theorems.statements.fold import FOLD_LINEAR
+
+    covered = dataclasses.replace(FOLD_LINEAR, cover=("dtype",))
+
+    def wrong_in_float64_only(layer: nn.Linear, bn: nn.BatchNorm1d) -> nn.Linear:
+        folded = fold_linear(layer, bn)
+        if layer.weight.dtype == torch.float64:
+            with torch.no_grad():
+                folded.weight.mul_(2)
+        return folded
+
+    run = run_check(covered, wrong_in_float64_only, profile="ci", replay=lambda seed: "theorems check fold-linear")
+    assert run.verdict == "falsified"
+    assert run.replay.endswith("--assume dtype=float64")

@@ -105,7 +105,10 @@ def test_a_usage_error_exits_2_with_one_line(capsys: pytest.CaptureFixture[str],
 
 @pytest.mark.parametrize(
     "argv",
-    [["verify", "--profile", "fast"], ["check", "fold-linear"], ["check", "fold-linear", "--impl", "x:y", "--examples", "0"], ["frobnicate"]],
+    [
+        ["verify", "--profile", "fast"], ["check", "fold-linear"], ["check", "fold-linear", "--impl", "x:y", "--examples", "0"], ["frobnicate"],
+        ["verify", "--jobs", "0"], ["verify", "--jobs", "many"],
+    ],
 )
 def test_an_argument_error_exits_2_with_one_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
@@ -227,3 +230,17 @@ def test_list_contracts_names_every_assumption_with_its_values(capsys: pytest.Ca
     for line in ("--assume dims=1|2|3", "--assume dtype=float32|float64", "--assume padding_mode=zeros|reflect|replicate|circular",
                  "--assume network=small-net|resnet18|mobilenet_v2", "--assume dim=1|2|3|4|5|6|7|8", "--assume depth=1|"):
         assert line in out, line
+
+
+def test_verify_in_worker_processes_gives_the_in_process_results(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # Each check is independent and derandomized under ci: the same examples, verdicts and catalogue either way.
+    found = {}
+    for jobs in ("1", "2"):
+        code, out, _ = run_main(capsys, "verify", "--only", "toeplitz-matrix", "--profile", "ci", "--jobs", jobs, "--json", str(tmp_path / f"{jobs}.json"))
+        assert code == 0, out
+        result = json.loads((tmp_path / f"{jobs}.json").read_text())
+        found[jobs] = (
+            [(t["id"], t["verdict"], t["examples"], t["worst_ratio"]) for t in result["theorems"]],
+            [(w["name"], w["verdict"], w["examples"], w["counterexample"]) for w in result["power"]["catalogue"]["implementations"]],
+        )
+    assert found["1"] == found["2"] and len(found["1"][1]) >= 5

@@ -55,6 +55,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _jobs(text: str) -> int:
+    """A positive number of worker processes, or ``auto``: one per CPU core this process may use."""
+    if text.strip().lower() == "auto":
+        return len(os.sched_getaffinity(0))
+    try:
+        return _positive(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or auto, got {text!r}") from None
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -101,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="check every theorem and every transcribed claim; write the report")
     run_options(verify, report_default=DEFAULT_REPORT)
     verify.add_argument("--only", action="append", metavar="THEOREM", help="verify only this theorem and its claims (repeatable)")
+    verify.add_argument(
+        "--jobs", type=_jobs, default=1, metavar="N",
+        help="worker processes for the checks, or auto: one per CPU core (default: 1, in this process)",
+    )
     verify.add_argument(
         "--no-power", dest="power", action="store_false",
         help="skip the catalogue of wrong implementations (the suite's power; about 20 s, each must be caught)",
@@ -287,7 +301,7 @@ def print_power(verification: Any) -> None:
     _print_rows(rows)
     caught = sum(result.caught for result in verification.power)
     seconds = sum(result.run.seconds for result in verification.power)
-    print(f"power: {caught} of {len(verification.power)} wrong implementations caught ({seconds:.1f} s)")
+    print(f"power: {caught} of {len(verification.power)} wrong implementations caught ({seconds:.1f} s of checks)")
 
 
 def write_outputs(verification: Any, arguments: argparse.Namespace) -> None:
@@ -326,7 +340,7 @@ def command_verify(arguments: argparse.Namespace) -> int:
 
     verification = verify_all(
         profile=profile, max_examples=arguments.examples, seed=arguments.seed, progress=_progress_printer(), theorem_ids=only,
-        command=command_line(), power=arguments.power,
+        command=command_line(), power=arguments.power, jobs=arguments.jobs,
     )
     print_table(verification)
     write_outputs(verification, arguments)

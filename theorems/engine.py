@@ -19,6 +19,7 @@ the one from the minimal example.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import inspect
 import math
 import random
@@ -230,7 +231,63 @@ def run_check(
     written into the replay command); ``phases`` as in :func:`check_settings`; ``assume``
     restricts the examples (the theorem's assumptions, already parsed); ``timeout`` is
     the most seconds one call of the implementation may take.
+
+    A theorem with ``cover`` first runs one example restricted to each class (each
+    combination of the covered assumptions that ``assume`` leaves open), stopping at the
+    first that does not hold, then the free search with the rest of the budget (at
+    least one example); the runs are merged into one.
     """
+    classes = theorem.cover_classes(assume)
+    if not classes:
+        return _run_once(theorem, implementation, profile=profile, max_examples=max_examples, seed=seed, replay=replay, phases=phases, assume=assume, timeout=timeout)
+    budget = max_examples or check_settings(profile, None).max_examples
+    runs = []
+    for restriction in classes:
+
+        def replay_class(used: int | None, restriction: dict[str, Any] = restriction) -> str:
+            return replay(used) + "".join(f" --assume {name}={theorem.assumption(name).spelled(value)}" for name, value in restriction.items())
+
+        run = _run_once(
+            theorem, implementation, profile=profile, max_examples=1, seed=seed, replay=replay_class if replay else None,
+            phases=phases, assume={**(assume or {}), **restriction}, timeout=timeout,
+        )
+        runs.append(run)
+        if run.verdict != "holds":
+            return _merged(runs)
+    runs.append(
+        _run_once(
+            theorem, implementation, profile=profile, max_examples=max(1, budget - len(classes)), seed=seed, replay=replay,
+            phases=phases, assume=assume, timeout=timeout,
+        )
+    )
+    return _merged(runs)
+
+
+def _merged(runs: list[Run]) -> Run:
+    """One run from consecutive runs: counts, times and evidence added; the verdict and counterexample of the last."""
+    last = runs[-1]
+    return dataclasses.replace(
+        last,
+        examples=sum(run.examples for run in runs),
+        seconds=sum(run.seconds for run in runs),
+        evidence=tuple(evidence for run in runs for evidence in run.evidence),
+        counted_by=last.counted_by if all(run.counted_by == last.counted_by for run in runs) else "test body",
+    )
+
+
+def _run_once(
+    theorem: Theorem,
+    implementation: Callable[..., Any],
+    *,
+    profile: str | None,
+    max_examples: int | None,
+    seed: int | None,
+    replay: Callable[[int | None], str] | None,
+    phases: Sequence[Phase] | None,
+    assume: dict[str, Any] | None,
+    timeout: float | None,
+) -> Run:
+    """One Hypothesis run of the check (see :func:`run_check`)."""
     tally = _Tally()
 
     def property_holds(example: Any) -> None:
@@ -487,18 +544,72 @@ def check_wrong_implementation(wrong: WrongImplementation, *, profile: str | Non
 
 
 def run_catalogue(
-    *, profile: str | None = None, seed: int | None = None, theorem_ids: tuple[str, ...] | None = None, progress: Progress | None = None
+    *,
+    profile: str | None = None,
+    seed: int | None = None,
+    theorem_ids: tuple[str, ...] | None = None,
+    progress: Progress | None = None,
+    jobs: int = 1,
 ) -> tuple[WrongResult, ...]:
     """Every wrong implementation of the catalogue (:mod:`theorems.catalogue`) of these theorems, checked."""
-    results = []
-    for wrong in all_wrong_implementations():
-        if theorem_ids is not None and wrong.theorem_id not in theorem_ids:
-            continue
-        result = check_wrong_implementation(wrong, profile=profile, seed=seed)
-        results.append(result)
+    profile = profile or current_profile_name()
+    wrongs = [wrong for wrong in all_wrong_implementations() if theorem_ids is None or wrong.theorem_id in theorem_ids]
+    tasks = [("wrong", f"{wrong.theorem_id}: {wrong.name}", (wrong.theorem_id, wrong.name), {}) for wrong in wrongs]
+    return tuple(_reported(tasks, _run_tasks(tasks, profile=profile, seed=seed, jobs=jobs), progress))
+
+
+def _reported(tasks: list[tuple[str, str, Any, dict[str, Any]]], results: Iterator[Any], progress: Progress | None) -> Iterator[Any]:
+    for (kind, label, _, _), result in zip(tasks, results):
         if progress:
-            progress("wrong", f"{wrong.theorem_id}: {wrong.name}", result.run)
-    return tuple(results)
+            progress(kind, label, result.run)
+        yield result
+
+
+def _run_task(kind: str, key: Any, options: dict[str, Any], profile: str, seed: int | None) -> TheoremResult | ClaimResult | WrongResult:
+    """One check of :func:`verify_all`, by name (so that a worker process can run it)."""
+    if kind == "theorem":
+        theorem = get_theorem(key)
+        result = check_implementation(theorem, theorem.reference, target=theorem.reference_target, profile=profile, seed=seed, **options)
+    elif kind == "claim":
+        result = check_claim(next(claim for claim in all_claims() if claim.id == key), profile=profile, seed=seed, **options)
+    else:
+        wrong = next(w for w in all_wrong_implementations() if (w.theorem_id, w.name) == key)
+        result = check_wrong_implementation(wrong, profile=profile, seed=seed)
+    # The shrunk example object stays in the process that found it (a whole network, say).
+    return dataclasses.replace(result, run=dataclasses.replace(result.run, example=None)) if jobs_worker() else result
+
+
+_IN_WORKER = False
+
+
+def jobs_worker() -> bool:
+    """Whether this process is one of :func:`verify_all`'s workers."""
+    return _IN_WORKER
+
+
+def _start_worker() -> None:
+    global _IN_WORKER
+    _IN_WORKER = True
+    import torch
+
+    torch.set_num_threads(1)  # one process per core does better than threads on these small tensors
+
+
+def _run_tasks(tasks: list[tuple[str, str, Any, dict[str, Any]]], *, profile: str, seed: int | None, jobs: int) -> Iterator[Any]:
+    """The tasks' results in order: in this process, or in ``jobs`` spawned worker processes."""
+    if jobs <= 1 or len(tasks) <= 1:
+        for kind, _, key, options in tasks:
+            yield _run_task(kind, key, options, profile, seed)
+        return
+    import concurrent.futures
+    import multiprocessing
+
+    # spawn, not fork: a forked copy of a process that has run torch's thread pools can hang.
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker) as pool:
+        futures = [pool.submit(_run_task, kind, key, options, profile, seed) for kind, _, key, options in tasks]
+        for future in futures:
+            yield future.result()
 
 
 def draw_seed(profile: str) -> int | None:
@@ -539,12 +650,14 @@ def verify_all(
     theorem_ids: tuple[str, ...] | None = None,
     command: str | None = None,
     power: bool = False,
+    jobs: int = 1,
 ) -> Verification:
     """Check every theorem's reference implementation and every transcribed claim.
 
     ``theorem_ids`` restricts the run to those theorems and their claims (and, with
     ``power``, their part of the catalogue of wrong implementations, each of which must
-    be caught).
+    be caught). ``jobs`` > 1 runs the checks in that many worker processes (each check is
+    independent; the results and the progress lines keep their order).
     """
     profile = profile or current_profile_name()
     if seed is None:
@@ -552,19 +665,16 @@ def verify_all(
     theorems = all_theorems() if theorem_ids is None else tuple(get_theorem(i) for i in theorem_ids)
     wanted = {theorem.id for theorem in theorems}
     claims = tuple(claim for claim in all_claims() if claim.theorem_id in wanted)
-    theorem_results = []
-    for theorem in theorems:
-        result = check_implementation(theorem, theorem.reference, target=theorem.reference_target, profile=profile, max_examples=max_examples, seed=seed)
-        theorem_results.append(result)
-        if progress:
-            progress("theorem", theorem.id, result.run)
-    claim_results = []
-    for claim in claims:
-        result = check_claim(claim, profile=profile, max_examples=max_examples, seed=seed)
-        claim_results.append(result)
-        if progress:
-            progress("claim", claim.id, result.run)
-    catalogue = run_catalogue(profile=profile, seed=seed, theorem_ids=tuple(wanted), progress=progress) if power else None
+    wrongs = tuple(wrong for wrong in all_wrong_implementations() if wrong.theorem_id in wanted) if power else ()
+    tasks = (
+        [("theorem", theorem.id, theorem.id, {"max_examples": max_examples}) for theorem in theorems]
+        + [("claim", claim.id, claim.id, {"max_examples": max_examples}) for claim in claims]
+        + [("wrong", f"{wrong.theorem_id}: {wrong.name}", (wrong.theorem_id, wrong.name), {}) for wrong in wrongs]
+    )
+    results = list(_reported(tasks, _run_tasks(tasks, profile=profile, seed=seed, jobs=jobs), progress))
+    theorem_results = results[: len(theorems)]
+    claim_results = results[len(theorems) : len(theorems) + len(claims)]
+    catalogue = tuple(results[len(theorems) + len(claims) :]) if power else None
     return assemble(
         theorem_results, claim_results, scope="full" if theorem_ids is None else "only", profile=profile, seed=seed,
         max_examples=max_examples, command=command, power=catalogue,

@@ -209,6 +209,19 @@ def terms_per_output(layer: nn.Module) -> int:
     return layer.in_channels // layer.groups * kernel
 
 
+def absolute_layer(layer: nn.Module, x: torch.Tensor, *, power: int = 1, bias: bool = True) -> torch.Tensor:
+    """``|W|ᵖ ⊛ x (+ |c|)`` in float64: the layer run with its weights' absolute values (raised to ``power``).
+
+    By ``torch.func.functional_call`` with new parameters, not a copy of the layer: a
+    16k × 1k Linear costs 128 MB a copy.
+    """
+    weight = layer.weight.detach().double().abs()
+    parameters = {"weight": weight if power == 1 else weight**power}
+    if layer.bias is not None:
+        parameters["bias"] = layer.bias.detach().double().abs() if bias else torch.zeros_like(layer.bias, dtype=torch.float64)
+    return torch.func.functional_call(layer, parameters, (x.double(),))
+
+
 def term_magnitude(layer: nn.Module, bn: nn.modules.batchnorm._BatchNorm | None, x: torch.Tensor) -> torch.Tensor:
     """``T = |s| (|W| ⊛ |x| + |c| + |μ|) + |β|`` per output element, in float64 (``|W| ⊛ |x| + |c|`` without BN).
 
@@ -216,12 +229,8 @@ def term_magnitude(layer: nn.Module, bn: nn.modules.batchnorm._BatchNorm | None,
     one of these terms; ``|W| ⊛ |x|`` is the same layer with absolute weights on ``|x|``
     (reflect/replicate/circular padding commute with ``abs``).
     """
-    magnitude_layer = copy.deepcopy(layer).double()
     with torch.no_grad():
-        magnitude_layer.weight.abs_()
-        if magnitude_layer.bias is not None:
-            magnitude_layer.bias.abs_()
-        summed = magnitude_layer(x.double().abs())
+        summed = absolute_layer(layer, x.abs())
         if bn is None:
             return summed
         scale = batchnorm_scale(bn.running_var.double(), bn.eps, None if bn.weight is None else bn.weight.double()).abs()

@@ -26,6 +26,7 @@ from theorems.evidence import Evidence, compare_elementwise, implementation_fail
 from theorems.operators import batch_norm_operators
 from theorems.fold import (
     CONV_TRANSPOSES,
+    absolute_layer,
     batchnorm_scale,
     CONVS,
     fold_conv,
@@ -346,7 +347,7 @@ class _RoundingBounds(fx.Interpreter):
                 if isinstance(module, nn.modules.batchnorm._BatchNorm):
                     return _channels(_scale(module).abs() ** power, incoming) * incoming
                 if isinstance(module, tuple(FOLDERS)):
-                    return _absolute(module, power)(incoming)
+                    return absolute_layer(module, incoming, power=power, bias=False)
                 return module(incoming).detach().abs()  # pooling, flatten, identity, dropout in eval
             if node.op == "call_function" and node.target in ADDITIONS:
                 return sum(self._error_of(argument) for argument in node.args[:2]) + torch.zeros_like(value)
@@ -432,17 +433,6 @@ def _scale(bn: nn.modules.batchnorm._BatchNorm) -> torch.Tensor:
 def _channels(per_channel: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     """A per-channel vector shaped to broadcast along dimension 1 of ``like``."""
     return per_channel.reshape((1, -1) + (1,) * (like.dim() - 2))
-
-
-def _absolute(layer: nn.Module, power: int = 1) -> nn.Module:
-    """The layer with ``|W|`` (or ``W²``) and no bias, in float64: ``|W| ⊛ e`` carries an input error bound ``e``
-    through it, and ``W² ⊛ e²`` the variance of independent input errors."""
-    absolute = copy.deepcopy(layer).double()
-    with torch.no_grad():
-        absolute.weight.abs_().pow_(power)
-        if absolute.bias is not None:
-            absolute.bias.zero_()
-    return absolute
 
 
 @dataclass(frozen=True)
@@ -541,7 +531,7 @@ def _weight_shares(pair: _FoldedParameters, at_layer_output: torch.Tensor) -> tu
 def _weight_shares_bound(pair: _FoldedParameters, at_layer_output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Σ_i |Wᵢ·∂N_o/∂Wᵢ| ≤ Σ_positions |∂N_o/∂z|·(|W|⊛|x|) per (sample, output) (no Σshare²: zeros)."""
     with torch.no_grad():
-        magnitude = _absolute(pair.layer)(pair.layer_input.abs()).unsqueeze(1)
+        magnitude = absolute_layer(pair.layer, pair.layer_input.abs(), bias=False).unsqueeze(1)
     worst = (at_layer_output.abs() * magnitude).flatten(2).sum(2)
     return worst, torch.zeros_like(worst)
 
@@ -559,6 +549,7 @@ class NetworkBounds:
     model, and is None for a float64 computation, where the worst case is tight enough.
     """
 
+    exact: torch.Tensor  # the unfused network in float64: the oracle
     rigorous: torch.Tensor
     probabilistic: torch.Tensor | None
     unfused_error: torch.Tensor  # the unfused network in the input's dtype against float64
@@ -583,7 +574,9 @@ def network_bounds(model: nn.Module, x: torch.Tensor) -> NetworkBounds:
     (λ standard deviations); where the model does not fit the input, the rigorous bound
     is recomputed with the worst-case forward error for that.
     """
-    copied = copy.deepcopy(model).double().eval()
+    if any(module.training for module in model.modules()):
+        raise InvalidInput("model is in training mode; fold equivalence needs eval mode (call model.eval())")
+    copied = copy.deepcopy(model).double()
     for module in copied.modules():
         if getattr(module, "inplace", False):
             module.inplace = False  # in-place ReLU would overwrite the values we differentiate at
@@ -591,7 +584,7 @@ def network_bounds(model: nn.Module, x: torch.Tensor) -> NetworkBounds:
     u = unit_roundoff(x.dtype, x.device)
     with torch.no_grad():
         exact = traced(x.double())
-        unfused_error = (copy.deepcopy(model).eval()(x).double() - exact).abs()
+        unfused_error = (model(x).double() - exact).abs()
     z = math.sqrt(2 * math.log(2 * exact.numel() / MODEL_FALSE_ALARM))
     unit = u + U64
     probabilistic = None
@@ -601,6 +594,7 @@ def network_bounds(model: nn.Module, x: torch.Tensor) -> NetworkBounds:
     fits = probabilistic is not None and bool((unfused_error <= probabilistic / 2).all())
     worst_sums = model_sums if fits else _first_order_sums(traced, x, u, None)
     return NetworkBounds(
+        exact=exact,
         rigorous=unit * (worst_sums.worst + worst_sums.parameters_worst),
         probabilistic=probabilistic,
         unfused_error=unfused_error,
@@ -612,7 +606,10 @@ def network_bounds(model: nn.Module, x: torch.Tensor) -> NetworkBounds:
 
 def network_tolerance(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, str]:
     """The per-output tolerance for a fold of ``model`` run on ``x``, and its reason."""
-    bounds = network_bounds(model, x)
+    return _tolerance_and_reason(network_bounds(model, x), x)
+
+
+def _tolerance_and_reason(bounds: NetworkBounds, x: torch.Tensor) -> tuple[torch.Tensor, str]:
     u = unit_roundoff(x.dtype, x.device)
     sites = (
         f"first-order rounding-error analysis over {bounds.sites} rounding sites (affine: k+8 roundings of "
@@ -661,15 +658,14 @@ def check_fold_network(implementation: Callable[[nn.Module], nn.Module], case: N
     if any(module.training for module in case.model.modules()):
         raise InvalidInput("model is in training mode; fold equivalence needs eval mode (call model.eval())")
     example = repr(case)
-    with torch.no_grad():
-        expected = copy.deepcopy(case.model).double()(case.x.double())
     outcome = run_folding(theorem_id, example, implementation, (case.model,), ("model",), case.x)
     if isinstance(outcome, Evidence):
         return outcome
     _, actual, operators = outcome
-    tolerance, reason = network_tolerance(case.model, case.x)
+    bounds = network_bounds(case.model, case.x)
+    tolerance, reason = _tolerance_and_reason(bounds, case.x)
     evidence = compare_elementwise(
-        theorem_id=theorem_id, example=example, expected=expected, actual=actual, tolerance=tolerance, tolerance_reason=reason
+        theorem_id=theorem_id, example=example, expected=bounds.exact, actual=actual, tolerance=tolerance, tolerance_reason=reason
     )
     # Any batch normalisation the folded network still computes, whatever module runs it
     # (a wrapper, a scripted copy, a functional call), means a pair was not folded.

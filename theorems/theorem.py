@@ -21,6 +21,8 @@ imports neither torch nor scipy.
 
 from __future__ import annotations
 
+import itertools
+
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,6 +98,14 @@ class Theorem:
     examples: str
     assumptions: tuple[Assumption, ...] = ()
     example_fraction: float = 1.0
+    # Assumptions every combination of whose values each run draws at least once (one
+    # restricted example each, before the free search): classes a mistake can hide in.
+    cover: tuple[str, ...] = ()
+
+    def cover_classes(self, assume: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Every combination of the ``cover`` assumptions' values that ``assume`` leaves open."""
+        open_names = [name for name in self.cover if name not in (assume or {})]
+        return [dict(zip(open_names, values)) for values in itertools.product(*(self.assumption(n).values for n in open_names))] if open_names else []
 
     @property
     def reference(self) -> Callable[..., Any]:
