@@ -220,3 +220,11 @@ def test_the_half_width_is_twice_sigma_over_root_block_and_the_detectable_error_
     assert median_of_means_half_width(0.5, 100) == 0.1
     assert median_of_means_half_width(3.0, 4) == 3.0
     assert median_of_means_detectable_error(0.5, 100) == 0.2
+
+
+def test_the_shares_of_the_false_alarm_budget_sum_to_the_family_wise_rate() -> None:
+    import math
+
+    from theorems.false_alarms import FAMILY_WISE_FALSE_ALARM, SHARES
+
+    assert math.isclose(sum(SHARES.values()), FAMILY_WISE_FALSE_ALARM, rel_tol=1e-12)

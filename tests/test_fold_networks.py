@@ -248,9 +248,9 @@ def test_the_worst_case_bound_applies_where_the_unfused_network_does_not_fit_the
     # Rounding errors that line up (the unfused network's own error above half the
     # probabilistic bound) void the model on that input: the tolerance falls back.
     rigorous, probabilistic = torch.tensor([[1.0, 1.0]]), torch.tensor([[0.01, 0.01]])
-    fitting = NetworkBounds(torch.zeros(1, 2), rigorous, probabilistic, torch.tensor([[0.004, 0.0]]), z=7.0, sites=1, kinks_crossed=0)
-    lined_up = NetworkBounds(torch.zeros(1, 2), rigorous, probabilistic, torch.tensor([[0.006, 0.0]]), z=7.0, sites=1, kinks_crossed=0)
+    fitting = NetworkBounds(torch.zeros(1, 2), rigorous, probabilistic, torch.tensor([[0.004, 0.0]]), z=7.0, alpha=1e-9, sites=1, kinks_crossed=0)
+    lined_up = NetworkBounds(torch.zeros(1, 2), rigorous, probabilistic, torch.tensor([[0.006, 0.0]]), z=7.0, alpha=1e-9, sites=1, kinks_crossed=0)
     assert fitting.model_fits and torch.equal(fitting.tolerance, probabilistic)
     assert not lined_up.model_fits and torch.equal(lined_up.tolerance, rigorous)
-    float64 = NetworkBounds(torch.zeros(1, 2), rigorous, None, torch.zeros(1, 2), z=7.0, sites=1, kinks_crossed=0)
+    float64 = NetworkBounds(torch.zeros(1, 2), rigorous, None, torch.zeros(1, 2), z=7.0, alpha=1e-9, sites=1, kinks_crossed=0)
     assert not float64.model_fits and torch.equal(float64.tolerance, rigorous)

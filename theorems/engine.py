@@ -241,6 +241,7 @@ def run_check(
     if not classes:
         return _run_once(theorem, implementation, profile=profile, max_examples=max_examples, seed=seed, replay=replay, phases=phases, assume=assume, timeout=timeout)
     budget = max_examples or check_settings(profile, None).max_examples
+    planned = len(classes) + max(1, budget - len(classes))  # a random check's share of α is divided by all of them
     runs = []
     for restriction in classes:
 
@@ -249,7 +250,7 @@ def run_check(
 
         run = _run_once(
             theorem, implementation, profile=profile, max_examples=1, seed=seed, replay=replay_class if replay else None,
-            phases=phases, assume={**(assume or {}), **restriction}, timeout=timeout,
+            phases=phases, assume={**(assume or {}), **restriction}, timeout=timeout, planned=planned,
         )
         runs.append(run)
         if run.verdict != "holds":
@@ -257,7 +258,7 @@ def run_check(
     runs.append(
         _run_once(
             theorem, implementation, profile=profile, max_examples=max(1, budget - len(classes)), seed=seed, replay=replay,
-            phases=phases, assume=assume, timeout=timeout,
+            phases=phases, assume=assume, timeout=timeout, planned=planned,
         )
     )
     return _merged(runs)
@@ -286,8 +287,10 @@ def _run_once(
     phases: Sequence[Phase] | None,
     assume: dict[str, Any] | None,
     timeout: float | None,
+    planned: int | None = None,
 ) -> Run:
-    """One Hypothesis run of the check (see :func:`run_check`)."""
+    """One Hypothesis run of the check (see :func:`run_check`); ``planned`` is the examples of the
+    whole run it belongs to (its own ``max_examples`` if None)."""
     tally = _Tally()
 
     def property_holds(example: Any) -> None:
@@ -311,7 +314,7 @@ def _run_once(
     start = time.perf_counter()
     counterexample: Evidence | None = None
     error: str | None = None
-    with observing(tally.observe) as observed, time_limit(timeout), examples_in_run(run_settings.max_examples):
+    with observing(tally.observe) as observed, time_limit(timeout), examples_in_run(planned or run_settings.max_examples):
         try:
             try:
                 strategy = theorem.example_strategy(**(assume or {}))

@@ -23,6 +23,7 @@ import torch
 from torch import fx, nn
 
 from theorems.evidence import Evidence, compare_elementwise, implementation_failure
+from theorems.false_alarms import per_check_false_alarm, planned_examples
 from theorems.operators import batch_norm_operators
 from theorems.fold import (
     CONV_TRANSPOSES,
@@ -198,7 +199,7 @@ def fold_network(model: nn.Module) -> fx.GraphModule:
 # * probabilistic (Higham & Mary, SIAM J. Sci. Comput. 41 (2019) A2815): the elementary
 #   roundings of the forward pass are independent, mean zero and bounded by (u+u₆₄)M, so
 #   by Hoeffding's inequality the output error exceeds λ(u+u₆₄)·sqrt(Σ_j (∂N/∂v_j)² n_j M_j²)
-#   with probability at most 2·exp(−λ²/2); λ makes it MODEL_FALSE_ALARM over all outputs.
+#   with probability at most 2·exp(−λ²/2); λ makes it model_false_alarm() over all outputs.
 #   The folded *parameters* are not independent draws (one s_c serves every position of
 #   channel c), so their rounding is bounded rigorously, from the parameters' own
 #   gradients: a fold may differ from the exact W·s and β + s(c − μ) by what computing
@@ -215,8 +216,11 @@ ADDITIONS = {operator.add, operator.iadd, torch.add}
 AVERAGES = {torch.nn.functional.adaptive_avg_pool1d, torch.nn.functional.adaptive_avg_pool2d,
             torch.nn.functional.adaptive_avg_pool3d}
 
-MODEL_FALSE_ALARM = 1e-9
-"""Chance, under the independent-rounding model, that a right fold's error exceeds the probabilistic bound anywhere."""
+def model_false_alarm() -> float:
+    """The chance, under the independent-rounding model, that a right fold's error exceeds the
+    probabilistic bound anywhere in one check: fold-network's share of the suite's budget,
+    divided among the run's examples."""
+    return per_check_false_alarm("fold-network", checks_per_example=1, examples=planned_examples())
 
 PARAMETER_ROUNDINGS = {"weight": 2, "scale": 4, "bias": 3}
 """Roundings allowed in a fold's parameters, in units of u: each W'ᵢ = s·Wᵢ (the product,
@@ -554,6 +558,7 @@ class NetworkBounds:
     probabilistic: torch.Tensor | None
     unfused_error: torch.Tensor  # the unfused network in the input's dtype against float64
     z: float  # λ
+    alpha: float  # the false alarm λ was chosen for
     sites: int
     kinks_crossed: int
 
@@ -585,7 +590,8 @@ def network_bounds(model: nn.Module, x: torch.Tensor) -> NetworkBounds:
     with torch.no_grad():
         exact = traced(x.double())
         unfused_error = (model(x).double() - exact).abs()
-    z = math.sqrt(2 * math.log(2 * exact.numel() / MODEL_FALSE_ALARM))
+    alpha = model_false_alarm()
+    z = math.sqrt(2 * math.log(2 * exact.numel() / alpha))
     unit = u + U64
     probabilistic = None
     if u > U64:
@@ -599,6 +605,7 @@ def network_bounds(model: nn.Module, x: torch.Tensor) -> NetworkBounds:
         probabilistic=probabilistic,
         unfused_error=unfused_error,
         z=z,
+        alpha=alpha,
         sites=worst_sums.sites,
         kinks_crossed=worst_sums.kinks_crossed,
     )
@@ -622,7 +629,7 @@ def _tolerance_and_reason(bounds: NetworkBounds, x: torch.Tensor) -> tuple[torch
         reason = f"worst case (u+u64)·Σ|∂N/∂v|·n·M (float64: tight enough without a rounding model). {sites}"
     elif bounds.model_fits:
         reason = (
-            f"independent-rounding model (Higham–Mary; Hoeffding, λ={bounds.z:.2f}, false alarm ≤ {MODEL_FALSE_ALARM:g}): "
+            f"independent-rounding model (Higham–Mary; Hoeffding, λ={bounds.z:.2f}, false alarm ≤ {bounds.alpha:.2g}): "
             f"λ(u+u64)·sqrt(Σ(∂N/∂v)²·n·M² + Σ_parameters(∂N/∂p·Δp)²), capped by the worst case; the unfused network's own error "
             f"is within half of it. {sites}"
         )
