@@ -7,7 +7,8 @@ import time
 
 import pytest
 import torch
-from hypothesis import settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 
 import theorems
@@ -149,13 +150,18 @@ def test_a_recorded_counterexample_is_replayed_after_the_generated_examples_hold
     assert theorems.check("affine-gaussian-density", scipy_only_there, assume={"dim": 4}, examples=20).holds
 
 
+def linear_classes(case: FoldCase) -> dict:
+    """The covered classes of a fold-linear example (the classifier of the covered test theorem below)."""
+    return {"dtype": str(case.x.dtype).removeprefix("torch."), "affine": case.bn.affine, "bias": case.layer.bias is not None}
+
+
 def test_a_covered_theorem_draws_every_class_once_and_then_searches_freely() -> None:
     import dataclasses
 
     from theorems.engine import run_check
     from theorems.statements.fold import FOLD_LINEAR
 
-    covered = dataclasses.replace(FOLD_LINEAR, cover=("dtype", "affine", "bias"))
+    covered = dataclasses.replace(FOLD_LINEAR, cover=("dtype", "affine", "bias"), classify_target="test_api:linear_classes")
     seen = []
 
     def recording(layer: nn.Linear, bn: nn.BatchNorm1d) -> nn.Linear:
@@ -164,8 +170,13 @@ def test_a_covered_theorem_draws_every_class_once_and_then_searches_freely() -> 
 
     run = run_check(covered, recording, profile="ci", max_examples=10)
     assert run.verdict == "holds" and run.examples == 10
-    every = {(dtype, affine, bias) for dtype in ("float32", "float64") for affine in (True, False) for bias in (True, False)}
-    assert set(seen[:8]) == every, "the first eight examples are the eight classes"
+    rows = [(row["dtype"], row["affine"], row["bias"]) for row in covered.cover_classes()]
+    assert seen[: len(rows)] == rows, "the first examples are the covering rows, in order"
+    for first, second in ((0, 1), (0, 2), (1, 2)):  # strength 2: every pair of values of two assumptions
+        assert len({(row[first], row[second]) for row in rows}) == 4, rows
+    assert run.classes["dtype"]["float32"] + run.classes["dtype"]["float64"] == 10
+    assert all(count >= 1 for counts in run.classes.values() for count in counts.values()), run.classes
+    assert run.classes["affine"].keys() == {"true", "false"}
     assert covered.cover_classes({"dtype": "float64"}) == [{"affine": a, "bias": b} for a in (True, False) for b in (True, False)]
 
 
@@ -187,3 +198,22 @@ def test_a_covered_class_that_falsifies_stops_the_run_and_its_replay_names_the_c
     run = run_check(covered, wrong_in_float64_only, profile="ci", replay=lambda seed: "theorems check fold-linear")
     assert run.verdict == "falsified"
     assert run.replay.endswith("--assume dtype=float64")
+
+
+@given(st.lists(st.integers(1, 4), min_size=0, max_size=6))
+def test_covering_rows_hold_every_pair_of_values_of_two_factors(sizes: list[int]) -> None:
+    import itertools
+
+    from theorems.theorem import covering_rows
+
+    factors = [(f"f{i}", tuple(range(size))) for i, size in enumerate(sizes)]
+    rows = covering_rows(factors)
+    assert all(set(row) == {name for name, _ in factors} for row in rows)
+    for (first, values_1), (second, values_2) in itertools.combinations(factors, 2):
+        assert {(row[first], row[second]) for row in rows} == set(itertools.product(values_1, values_2))
+    for name, values in factors:
+        assert {row[name] for row in rows} == set(values) or not rows
+    product = 1
+    for size in sizes:
+        product *= size
+    assert len(rows) <= (product if len(sizes) <= 2 else max(a * b for a, b in itertools.combinations(sizes, 2)) * 2)

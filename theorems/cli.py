@@ -293,7 +293,8 @@ def print_power(verification: Any) -> None:
     from theorems.report.power import catalogue_summary
 
     order = tuple(result.theorem_id for result in verification.theorems)
-    rows = [("wrong implementations of", "caught", "smallest counterexample (characters)")]
+    budget = verification.environment.get("profile", "")
+    rows = [("wrong implementations of", f"caught within the {budget} budget", "smallest counterexample (characters)")]
     for row in catalogue_summary(verification.power, order):
         missed = f"  (missed: {', '.join(row.missed)})" if row.missed else ""
         rows.append((row.theorem_id, f"{row.caught} of {row.total}{missed}", "-" if row.smallest_size is None else str(row.smallest_size)))

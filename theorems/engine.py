@@ -77,10 +77,13 @@ class _Tally:
     """What the observations and the test body saw, paired test case by test case."""
 
     pending: Evidence | None = None
+    pending_class: dict[str, Any] | None = None
     body_calls: int = 0
     body_evidence: list[Evidence] = field(default_factory=list)
+    body_classes: list[dict[str, Any]] = field(default_factory=list)
     observed: int = 0
     generated: list[Evidence | None] = field(default_factory=list)
+    generated_classes: list[dict[str, Any] | None] = field(default_factory=list)
     failing_representation: str | None = None
     reproduction: str | None = None
     failing_example: Any = None
@@ -89,12 +92,14 @@ class _Tally:
         if _read(observation, "type") != "test_case":
             return
         evidence, self.pending = self.pending, None
+        example_class, self.pending_class = self.pending_class, None
         self.observed += 1
         status = _read(observation, "status")
         metadata = _read(observation, "metadata")
         phase = _read(metadata, "phase") or _phase_from_how_generated(_read(observation, "how_generated"))
         if status in ("passed", "failed") and phase not in ("shrink", "explain"):
             self.generated.append(evidence)
+            self.generated_classes.append(example_class)
         if status == "failed":
             # The last failing observation is the minimal example Hypothesis re-ran to report.
             self.failing_representation = _read(observation, "representation") or self.failing_representation
@@ -267,12 +272,19 @@ def run_check(
 def _merged(runs: list[Run]) -> Run:
     """One run from consecutive runs: counts, times and evidence added; the verdict and counterexample of the last."""
     last = runs[-1]
+    classes: dict[str, dict[str, int]] = {}
+    for run in runs:
+        for name, counts in run.classes.items():
+            merged = classes.setdefault(name, {})
+            for value, count in counts.items():
+                merged[value] = merged.get(value, 0) + count
     return dataclasses.replace(
         last,
         examples=sum(run.examples for run in runs),
         seconds=sum(run.seconds for run in runs),
         evidence=tuple(evidence for run in runs for evidence in run.evidence),
         counted_by=last.counted_by if all(run.counted_by == last.counted_by for run in runs) else "test body",
+        classes=classes,
     )
 
 
@@ -296,6 +308,8 @@ def _run_once(
     def property_holds(example: Any) -> None:
         tally.body_calls += 1
         tally.pending = None
+        tally.pending_class = _class_of(theorem, example)
+        tally.body_classes.append(tally.pending_class)
         try:
             evidence = theorem.check(implementation, example)
         except InvalidInput as error:
@@ -348,11 +362,13 @@ def _run_once(
     if observed and tally.observed:
         generated = [evidence for evidence in tally.generated if evidence is not None]
         examples, counted_by = len(tally.generated), "observability"
+        classes = tally.generated_classes
     else:
         # Fallback: every body call up to the first failure was a generated example.
         first_failure = next((i for i, e in enumerate(tally.body_evidence) if not e.holds), None)
         generated = tally.body_evidence if first_failure is None else tally.body_evidence[: first_failure + 1]
         examples, counted_by = len(generated), "test body"
+        classes = tally.body_classes[: len(generated)]
     return Run(
         verdict=verdict,
         examples=examples,
@@ -365,7 +381,31 @@ def _run_once(
         error=error,
         counted_by=counted_by,
         example=tally.failing_example if verdict == "falsified" else None,
+        classes=_class_counts(theorem, classes),
     )
+
+
+def _class_of(theorem: Theorem, example: Any) -> dict[str, Any] | None:
+    """The example's covered classes, or None when the theorem has no classifier (or it fails on this example)."""
+    if not theorem.classify_target:
+        return None
+    try:
+        return theorem.classify(example)
+    except Exception:  # a classifier is bookkeeping: it must never decide a verdict
+        return None
+
+
+def _class_counts(theorem: Theorem, classes: list[dict[str, Any] | None]) -> dict[str, dict[str, int]]:
+    """Per covered assumption, the examples that fell on each of its values (every value listed, 0 a gap)."""
+    if not theorem.cover or not theorem.classify_target:
+        return {}
+    counts = {name: {theorem.assumption(name).spelled(value): 0 for value in theorem.assumption(name).values} for name in theorem.cover}
+    for found in classes:
+        for name, value in (found or {}).items():
+            if name in counts:
+                spelled = theorem.assumption(name).spelled(value)
+                counts[name][spelled] = counts[name].get(spelled, 0) + 1
+    return counts
 
 
 def _recorded_counterexample(theorem: Theorem, implementation: Callable[..., Any]) -> Counterexample | None:
@@ -524,9 +564,10 @@ def check_claim(claim: Claim, *, profile: str | None = None, max_examples: int |
 def check_wrong_implementation(wrong: WrongImplementation, *, profile: str | None = None, seed: int | None = None) -> WrongResult:
     """Run a wrong implementation through its theorem's check: the wanted verdict is ``falsified``.
 
-    The catalogue measures the suite's power: each is a search for one counterexample,
-    like a claim, so it gets the same budget whatever ``--examples`` says (a tiny
-    ``--examples`` would otherwise report lost power that is not lost).
+    The catalogue measures the power of the gate itself: each runs at the profile's own
+    budget for its theorem (what ``verify`` and ``check`` spend on a user's
+    implementation), whatever ``--examples`` says (a tiny ``--examples`` would otherwise
+    report lost power that is not lost).
     """
     profile = profile or current_profile_name()
     try:
@@ -534,7 +575,7 @@ def check_wrong_implementation(wrong: WrongImplementation, *, profile: str | Non
     except InvalidInput as error:
         return WrongResult(wrong.theorem_id, wrong.name, wrong.mistake, Run(verdict="error", examples=0, seconds=0.0, error=str(error)))
     target = implementation_target(wrong.implementation)
-    budget = search_budget(profile)
+    budget = theorem_budget(theorem, None, profile)
     run = run_check(
         theorem,
         wrong.implementation,

@@ -657,6 +657,11 @@ class NetworkCase:
         return f"{self.name} on x{tuple(self.x.shape)} {str(self.x.dtype).removeprefix('torch.')}, seed={self.seed}"
 
 
+def classify_network_case(case: NetworkCase) -> dict[str, str]:
+    """The covered classes of an example: its network and dtype."""
+    return {"network": case.name, "dtype": str(case.x.dtype).removeprefix("torch.")}
+
+
 def check_fold_network(implementation: Callable[[nn.Module], nn.Module], case: NetworkCase) -> Evidence:
     """Check ``implementation(model)`` against ``model`` itself evaluated in float64."""
     theorem_id = "fold-network"

@@ -54,6 +54,8 @@ class Run:
     counted_by: str = "observability"
     # The shrunk example object itself, for callers in the same process (not serialised).
     example: Any = field(default=None, compare=False, repr=False)
+    # Per covered assumption of the theorem, the generated examples on each of its values.
+    classes: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def worst(self) -> Evidence | None:

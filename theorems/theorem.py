@@ -98,14 +98,25 @@ class Theorem:
     examples: str
     assumptions: tuple[Assumption, ...] = ()
     example_fraction: float = 1.0
-    # Assumptions every combination of whose values each run draws at least once (one
-    # restricted example each, before the free search): classes a mistake can hide in.
+    # The structural classes a mistake can hide in: assumptions whose every value, and
+    # every pair of values of two of them, each run draws at least once (one restricted
+    # example per row of a pairwise covering array, before the free search).
     cover: tuple[str, ...] = ()
+    # "module:function" mapping an example to its value of each covered assumption, so that
+    # the report can count the examples per class (free ones included).
+    classify_target: str | None = None
 
     def cover_classes(self, assume: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Every combination of the ``cover`` assumptions' values that ``assume`` leaves open."""
+        """The rows of a pairwise covering array over the ``cover`` assumptions ``assume`` leaves open.
+
+        With one or two open assumptions that is every combination of their values.
+        """
         open_names = [name for name in self.cover if name not in (assume or {})]
-        return [dict(zip(open_names, values)) for values in itertools.product(*(self.assumption(n).values for n in open_names))] if open_names else []
+        return covering_rows([(name, self.assumption(name).values) for name in open_names])
+
+    def classify(self, example: Any) -> dict[str, Any]:
+        """The example's value of each covered assumption ({} without a classifier)."""
+        return resolve(self.classify_target)(example) if self.classify_target else {}
 
     @property
     def reference(self) -> Callable[..., Any]:
@@ -168,3 +179,31 @@ class WrongImplementation:
     name: str
     mistake: str
     implementation: Callable[..., Any]
+
+
+def covering_rows(factors: list[tuple[str, tuple[Any, ...]]]) -> list[dict[str, Any]]:
+    """Rows that hold every value of every factor and every pair of values of two factors (strength 2).
+
+    Every combination for up to two factors; beyond that a greedy construction (each row
+    starts at the first uncovered pair and takes, factor by factor, the value that covers
+    most uncovered pairs), deterministic, with a few rows more than the product of the two
+    largest factors' sizes.
+    """
+    if not factors:
+        return []
+    names = [name for name, _ in factors]
+    sizes = [len(values) for _, values in factors]
+    if len(factors) <= 2:
+        return [{name: factors[k][1][i] for k, (name, i) in enumerate(zip(names, combination))} for combination in itertools.product(*(range(n) for n in sizes))]
+    uncovered = {(i, a, j, b) for i in range(len(sizes)) for j in range(i + 1, len(sizes)) for a in range(sizes[i]) for b in range(sizes[j])}
+    rows = []
+    while uncovered:
+        i, a, j, b = min(uncovered)
+        row = {i: a, j: b}
+        for k in range(len(sizes)):
+            if k in row:
+                continue
+            row[k] = max(range(sizes[k]), key=lambda v: (sum(((min(k, m), v if k < m else w, max(k, m), w if k < m else v) in uncovered) for m, w in row.items()), -v))
+        uncovered -= {(p, row[p], q, row[q]) for p in row for q in row if p < q}
+        rows.append({names[k]: factors[k][1][row[k]] for k in sorted(row)})
+    return rows

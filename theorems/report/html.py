@@ -122,6 +122,7 @@ def render_html(
     template = _environment().get_template("report.html.j2")
     return template.render(
         catalogue=catalogue,
+        profile=verification.environment.get("profile", ""),
         measurements=read_measurements() if measurements is None else measurements,
         title=title,
         verification=verification,

@@ -31,6 +31,7 @@ FOLD_NETWORK = Theorem(
     # dtypes once, then 1 free example in ci, 20 in thorough.
     example_fraction=0.01,
     cover=("dtype", "network"),
+    classify_target="theorems.fold_networks:classify_network_case",
 )
 
 THEOREMS = (FOLD_NETWORK,)
