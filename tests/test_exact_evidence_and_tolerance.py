@@ -192,3 +192,36 @@ def test_compare_elementwise_counts_non_finite_values() -> None:
         tolerance=torch.tensor(1.0), tolerance_reason="r",
     )
     assert found == implementation_failure("t", "e", "returned 2 non-finite values (NaN or inf)")
+
+
+def test_a_layers_roundoff_follows_the_flag_of_the_operation_it_runs() -> None:
+    # PyTorch's defaults on CUDA: TF32 for cuDNN convolutions, IEEE float32 for matmuls. The fold
+    # tolerance of a Linear took the convolution flag and was 2¹³ too loose there.
+    from torch import nn
+
+    from theorems.tolerance import layer_roundoff
+
+    conv, matmul = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    try:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = True, False
+        assert layer_roundoff(nn.Linear(2, 2), torch.float32, "cuda") == 2.0**-24
+        for layer in (nn.Conv1d(2, 2, 1), nn.Conv2d(2, 2, 1), nn.ConvTranspose3d(2, 2, 1)):
+            assert layer_roundoff(layer, torch.float32, "cuda") == TF32_UNIT_ROUNDOFF
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = False, True
+        assert layer_roundoff(nn.Linear(2, 2), torch.float32, "cuda") == TF32_UNIT_ROUNDOFF
+        assert layer_roundoff(nn.Conv2d(2, 2, 1), torch.float32, "cuda") == 2.0**-24
+        assert layer_roundoff(nn.Linear(2, 2), torch.float32, "cpu") == 2.0**-24
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = conv, matmul
+
+
+def test_a_nan_tolerance_is_the_worst_ratio_never_skipped() -> None:
+    # max() and > skip a NaN: a comparison whose bound came out NaN must not pass for a small ratio.
+    assert evidence(error=1.0, tolerance=math.nan).ratio == math.inf
+    assert not evidence(error=0.0, tolerance=math.nan).holds
+    assert max([evidence(error=1.0, tolerance=2.0), evidence(error=1.0, tolerance=math.nan)], key=lambda e: e.ratio).tolerance != 2.0
+    found = compare_elementwise(
+        theorem_id="t", example="e", expected=torch.zeros(3, dtype=torch.float64), actual=torch.tensor([0.5, 0.0, 0.1], dtype=torch.float64),
+        tolerance=torch.tensor([1.0, math.nan, 1.0], dtype=torch.float64), tolerance_reason="r",
+    )
+    assert not found.holds and found.expected.endswith("at index (1,)") and found.mismatches.startswith("1 of 3")

@@ -57,7 +57,9 @@ class Evidence:
 
     @property
     def ratio(self) -> float:
-        if self.failure is not None or math.isnan(self.error):
+        # NaN propagates as the worst ratio: max() and > skip a NaN, and a NaN error or
+        # tolerance (a comparison that could not be made) must never pass for a small one.
+        if self.failure is not None or math.isnan(self.error) or math.isnan(self.tolerance):
             return math.inf
         if self.tolerance == 0.0:
             return 0.0 if self.error == 0.0 else math.inf
@@ -125,9 +127,10 @@ def compare_elementwise(
     tolerance = tolerance.double().expand_as(error)
     # A zero tolerance with zero error is a perfect match, not 0/0.
     ratio = torch.where(error == 0, torch.zeros_like(error), error / tolerance)
+    ratio = torch.where(torch.isnan(ratio) | torch.isnan(tolerance), torch.inf, ratio)  # NaN is the worst, never skipped
     flat = int(torch.argmax(ratio))
     where = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), error.shape))
-    out_of_tolerance = int((ratio > 1).sum())
+    out_of_tolerance = int((~(ratio <= 1)).sum())
     return Evidence(
         theorem_id=theorem_id,
         example=example,

@@ -33,7 +33,7 @@ from theorems.calling import call_implementation, module
 from theorems.evidence import Evidence, compare_elementwise, implementation_failure
 from theorems.operators import dispatched_operators, layer_computation_failure
 from theorems.theorem import InvalidInput
-from theorems.tolerance import U64, unit_roundoff
+from theorems.tolerance import U64, layer_roundoff
 
 __all__ = [
     "FoldCase",
@@ -248,7 +248,7 @@ def fold_tolerance(case: FoldCase) -> tuple[torch.Tensor, str]:
     term of ``T``. The oracle runs in float64 and the implementation in the case's dtype.
     """
     k = terms_per_output(case.layer)
-    u = unit_roundoff(case.x.dtype, case.x.device)
+    u = layer_roundoff(case.layer, case.x.dtype, case.x.device)
     tolerance = (k + 8) * (u + U64) * term_magnitude(case.layer, case.bn, case.x)
     reason = f"(k+8)(u+u64)·T with k={k} terms per output, u={u:.2e}, T=|s|(|W|⊛|x|+|c|+|μ|)+|β| per element"
     return tolerance, reason

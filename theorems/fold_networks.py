@@ -38,7 +38,7 @@ from theorems.fold import (
     terms_per_output,
 )
 from theorems.theorem import InvalidInput
-from theorems.tolerance import U64, unit_roundoff
+from theorems.tolerance import U64, UNIT_ROUNDOFF, layer_roundoff, unit_roundoff
 
 __all__ = [
     "NetworkCase",
@@ -274,6 +274,7 @@ class _Site:
     value: torch.Tensor
     count: int
     magnitude: torch.Tensor
+    unit: float  # u + u₆₄ of the operation that rounds here (a matmul and a convolution may differ on CUDA)
 
 
 @dataclass(frozen=True)
@@ -299,9 +300,9 @@ class _RoundingBounds(fx.Interpreter):
     then taken as the activation's Lipschitz constant.
     """
 
-    def __init__(self, module: fx.GraphModule, u: float, *, z: float | None) -> None:
+    def __init__(self, module: fx.GraphModule, x: torch.Tensor, *, z: float | None) -> None:
         super().__init__(module)
-        self.unit = u + U64
+        self.dtype, self.device = x.dtype, x.device
         self.z = z
         self.modules = dict(module.named_modules())
         self.folded = {bn.name: layer for layer, bn in _foldable_pairs(module)}
@@ -317,7 +318,7 @@ class _RoundingBounds(fx.Interpreter):
             self.inputs[node.name] = self.env[node.args[0]]
         terms = self._terms(node, value)
         if terms is not None:
-            self.sites.append(_Site(value, *terms))
+            self.sites.append(_Site(value, *terms, unit=self._unit(node)))
             self._keep_folded_parameters(node, value)
         if not isinstance(value, torch.Tensor):
             return value
@@ -328,9 +329,18 @@ class _RoundingBounds(fx.Interpreter):
         error = self._inherited(node, value)
         if terms is not None:
             count, magnitude = terms
-            error = error + (count * magnitude.detach() if self.z is None else count * magnitude.detach().square())
+            unit = self._unit(node)
+            error = error + (count * unit * magnitude.detach() if self.z is None else count * (unit * magnitude.detach()).square())
         self.errors[node.name] = error
         return value
+
+    def _unit(self, node: fx.Node) -> float:
+        """u + u₆₄ of what rounds at ``node``: a layer's product (with its BatchNorm) by the layer's kind, the rest elementwise."""
+        module = self.modules.get(node.target) if node.op == "call_module" else None
+        layer = self.modules[self.folded[node.name].target] if node.name in self.folded else module
+        if isinstance(layer, tuple(FOLDERS)):
+            return layer_roundoff(layer, self.dtype, self.device) + U64
+        return UNIT_ROUNDOFF[self.dtype] + U64
 
     def _error_of(self, argument: object) -> torch.Tensor | float:
         return self.errors.get(argument.name, 0.0) if isinstance(argument, fx.Node) else 0.0
@@ -375,7 +385,7 @@ class _RoundingBounds(fx.Interpreter):
         module = self.modules.get(node.target) if node.op == "call_module" else None
         a = self.env[node.args[0]]
         error = self._error_of(node.args[0])
-        margin = self.unit * (error if self.z is None else self.z * error**0.5)
+        margin = error if self.z is None else self.z * error**0.5
         near = torch.zeros_like(a, dtype=torch.bool)
         for kink in _kinks(module):
             near |= (a.detach() - kink).abs() <= margin
@@ -441,8 +451,8 @@ def _channels(per_channel: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class _Sums:
-    """Per output element, in units of u+u₆₄: Σ|g|·n·M (worst) and Σg²·n·M² (spread), for the forward
-    roundings and for the folded parameters'."""
+    """Per output element: Σ|g|·n·(u+u₆₄)·M (worst) and Σg²·n·((u+u₆₄)·M)² (spread) for the forward
+    roundings, and the same sums in units of u for the folded parameters'."""
 
     worst: torch.Tensor
     spread: torch.Tensor
@@ -452,13 +462,13 @@ class _Sums:
     kinks_crossed: int
 
 
-def _first_order_sums(traced: fx.GraphModule, x: torch.Tensor, u: float, z: float | None) -> _Sums:
+def _first_order_sums(traced: fx.GraphModule, x: torch.Tensor, z: float | None) -> _Sums:
     """Run the float64 network under :class:`_RoundingBounds` and sum each site's and pair's share per output.
 
     One backward pass per output coordinate serves the whole batch: in eval mode a
     sample's output depends on that sample's values alone.
     """
-    interpreter = _RoundingBounds(traced, u, z=z)
+    interpreter = _RoundingBounds(traced, x, z=z)
     with torch.enable_grad():
         output = interpreter.run(x.double().requires_grad_(True))
     worst, spread = torch.zeros_like(output).detach(), torch.zeros_like(output).detach()
@@ -469,8 +479,8 @@ def _first_order_sums(traced: fx.GraphModule, x: torch.Tensor, u: float, z: floa
         gradients = torch.autograd.grad(output[:, o].sum(), wanted, retain_graph=True, allow_unused=True)
         gradients = [torch.zeros_like(w) if g is None else g for g, w in zip(gradients, wanted)]
         for gradient, site in zip(gradients, sites):
-            worst[:, o] += (gradient.abs() * site.count * site.magnitude).flatten(1).sum(1)
-            spread[:, o] += (gradient.square() * site.count * site.magnitude.square()).flatten(1).sum(1)
+            worst[:, o] += site.unit * (gradient.abs() * site.count * site.magnitude).flatten(1).sum(1)
+            spread[:, o] += site.unit**2 * (gradient.square() * site.count * site.magnitude.square()).flatten(1).sum(1)
         for kept, gradient in zip(at_pair_outputs, gradients[len(sites) :]):
             kept.append(gradient.detach())
     parameters_worst, parameters_spread = torch.zeros_like(worst), torch.zeros_like(worst)
@@ -586,22 +596,21 @@ def network_bounds(model: nn.Module, x: torch.Tensor) -> NetworkBounds:
         if getattr(module, "inplace", False):
             module.inplace = False  # in-place ReLU would overwrite the values we differentiate at
     traced = fx.symbolic_trace(copied)
-    u = unit_roundoff(x.dtype, x.device)
     with torch.no_grad():
         exact = traced(x.double())
         unfused_error = (model(x).double() - exact).abs()
     alpha = model_false_alarm()
     z = math.sqrt(2 * math.log(2 * exact.numel() / alpha))
-    unit = u + U64
+    unit = UNIT_ROUNDOFF[x.dtype] + U64  # the fold's parameters are computed elementwise
     probabilistic = None
-    if u > U64:
-        model_sums = _first_order_sums(traced, x, u, z)
-        probabilistic = unit * z * (model_sums.spread + model_sums.parameters_spread).sqrt()
+    if x.dtype != torch.float64:
+        model_sums = _first_order_sums(traced, x, z)
+        probabilistic = z * (model_sums.spread + unit**2 * model_sums.parameters_spread).sqrt()
     fits = probabilistic is not None and bool((unfused_error <= probabilistic / 2).all())
-    worst_sums = model_sums if fits else _first_order_sums(traced, x, u, None)
+    worst_sums = model_sums if fits else _first_order_sums(traced, x, None)
     return NetworkBounds(
         exact=exact,
-        rigorous=unit * (worst_sums.worst + worst_sums.parameters_worst),
+        rigorous=worst_sums.worst + unit * worst_sums.parameters_worst,
         probabilistic=probabilistic,
         unfused_error=unfused_error,
         z=z,

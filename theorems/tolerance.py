@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["U64", "UNIT_ROUNDOFF", "gamma", "unit_roundoff"]
+__all__ = ["U64", "UNIT_ROUNDOFF", "gamma", "layer_roundoff", "unit_roundoff"]
 
 # u = 2^-p for a p-bit significand (round to nearest). U64, float64's, is the one the
 # float64 oracles of every theorem round with.
@@ -49,3 +49,11 @@ def gamma(terms: int, u: float) -> float:
     if terms * u >= 1:
         raise ValueError(f"terms={terms} with u={u:g} gives k·u >= 1: no error bound exists")
     return terms * u / (1 - terms * u)
+
+
+def layer_roundoff(layer: torch.nn.Module, dtype: torch.dtype, device: torch.device | str = "cpu") -> float:
+    """The unit roundoff of ``layer``'s own product as run on ``device``: a Linear is a matmul
+    (``torch.backends.cuda.matmul.allow_tf32``), a convolution or its transpose is cuDNN's
+    (``torch.backends.cudnn.allow_tf32``). PyTorch's defaults differ (TF32 for convolutions,
+    IEEE float32 for matmuls), so taking one flag for both is 2¹³ off for one of them."""
+    return unit_roundoff(dtype, device, convolution=not isinstance(layer, torch.nn.Linear))
