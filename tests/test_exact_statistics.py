@@ -228,3 +228,37 @@ def test_the_shares_of_the_false_alarm_budget_sum_to_the_family_wise_rate() -> N
     from theorems.false_alarms import FAMILY_WISE_FALSE_ALARM, SHARES
 
     assert math.isclose(sum(SHARES.values()), FAMILY_WISE_FALSE_ALARM, rel_tol=1e-12)
+
+
+SPENT: list[float] = []
+
+
+def spending_check(implementation, example):  # noqa: ANN001, ANN201 - a stand-in check_target (see below)
+    """Spend what the variance check spends per example (its in-check tests' α), and hold."""
+    from theorems.evidence import Evidence
+    from theorems.variance import IN_THE_CHECK, false_alarm
+
+    SPENT.extend(false_alarm("variance-recursion", check) for check in IN_THE_CHECK)
+    return Evidence(theorem_id="variance-recursion", example="e", expected="0", actual="0", error=0.0, tolerance=1.0, tolerance_reason="r")
+
+
+@pytest.mark.parametrize("route", ["check", "verify"])
+def test_a_run_at_ten_times_the_profiles_examples_stays_within_its_share_of_the_budget(route: str) -> None:
+    # α follows the examples actually run (--examples N on the command line, --theorems-examples N in
+    # pytest): at 10× the profile's count each check's α is ten times smaller, and the run's sum stays
+    # within the theorem's share. (The check is a stand-in that spends what the real one does.)
+    import dataclasses
+
+    from theorems import engine
+    from theorems.false_alarms import SHARES
+    from theorems.statements.variance import VARIANCE_RECURSION
+
+    spending = dataclasses.replace(VARIANCE_RECURSION, check_target="test_exact_statistics:spending_check")
+    examples = 10 * engine.theorem_budget(VARIANCE_RECURSION, None, "ci")
+    SPENT.clear()
+    if route == "check":
+        run = engine.run_check(spending, VARIANCE_RECURSION.reference, profile="ci", max_examples=examples)
+    else:
+        run = engine.check_implementation(spending, spending.reference, target=spending.reference_target, profile="ci", max_examples=examples).run
+    assert run.verdict == "holds" and run.examples == examples
+    assert len(SPENT) == examples * 2 and sum(SPENT) <= SHARES["variance-recursion"] * (1 + 1e-12), sum(SPENT)
