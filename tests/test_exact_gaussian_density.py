@@ -275,7 +275,7 @@ def test_a_fresh_density_calibration_check_names_its_design_its_detectable_error
     assert check.theorem_id == DENSITY_ID
     assert check.detectable == "0.3σ location (worst of the projections)"
     assert check.stated_alpha() == 3 * per_check_false_alarm("affine-gaussian-density", checks_per_example=3)
-    assert check.stated_power == 0.99
+    assert check.stated_power == 0.97  # what the record supports (987 of 1000)
     assert check.alarm is _goodness_of_fit_alarm
 
 

@@ -326,7 +326,9 @@ def _calibration_checks() -> tuple:
             detectable="0.3σ location (worst of the projections)",
             stated_alpha=lambda: GOODNESS_OF_FIT_PROJECTIONS
             * per_check_false_alarm(THEOREM_ID, checks_per_example=GOODNESS_OF_FIT_PROJECTIONS),
-            stated_power=0.99,
+            # What the record supports: 987 of 1000 runs detected the 0.3σ shift (99 % interval
+            # 0.975–0.994), below the 0.99 once stated; 0.97 is under the interval's lower end.
+            stated_power=0.97,
             alarm=_goodness_of_fit_alarm,
         ),
     )

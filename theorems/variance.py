@@ -555,6 +555,59 @@ def _live_init_alarm(seed: int, alpha: float, wrong: bool) -> bool:
     return not uniformity_evidence("variance-recursion", "calibration", "live init", values, 1 / math.sqrt(fan_in), alpha).holds
 
 
+# The sizes the property tests of the other random checks run with (tests/test_variance.py
+# takes them from here), so that their calibration measures the checks as run.
+LINEAR_MODULE_NETWORKS = 3000
+GOODNESS_OF_FIT_SAMPLES = 10000
+GOODNESS_OF_FIT_MAX_MODULES = 500
+MOMENT_NETWORKS = 20000
+# The relative error the real-module Monte Carlo is stated to detect: at 3000 networks of
+# widths (3, 3, 3, 3) its detectable error is about 9 % (measured by the calibration, not
+# the 2 % of the batched check, which sizes its N for 2 %).
+LINEAR_MODULES_DETECTABLE = 0.10
+
+
+def _linear_modules_alarm(seed: int, alpha: float, wrong: bool) -> bool:
+    """The real-module Monte Carlo on the exact value, or one ``LINEAR_MODULES_DETECTABLE`` too large."""
+    exact = variance_by_recursion(CALIBRATION_WIDTHS)
+    predicted = exact * (1 + LINEAR_MODULES_DETECTABLE) if wrong else exact
+    matrix, offset = end_to_end_maps_from_linear_modules(CALIBRATION_WIDTHS, LINEAR_MODULE_NETWORKS, seed=seed)
+    samples = (matrix.pow(2).sum(dim=(1, 2)) + offset.pow(2).sum(dim=1)) / CALIBRATION_WIDTHS[-1]
+    estimate = mean_with_confidence(samples, alpha, POWER)
+    return abs(predicted - estimate.mean) > estimate.half_width
+
+
+def _goodness_of_fit_alarm(seed: int, alpha: float, wrong: bool) -> bool:
+    """The KS test of default nn.Linear(3, 3) weights (as the property runs it), or of He-uniform ones."""
+    fan_in, fan_out = CALIBRATION_WIDTHS[0], CALIBRATION_WIDTHS[1]
+    modules = min(GOODNESS_OF_FIT_MAX_MODULES, math.ceil(GOODNESS_OF_FIT_SAMPLES / fan_out))
+    weights, _ = default_linear_parameters(fan_in, fan_out, modules, seed=seed)
+    values = weights * (math.sqrt(6.0) if wrong else 1.0)
+    return not uniformity_evidence("variance-recursion", "calibration", "weight", values, 1 / math.sqrt(fan_in), alpha).holds
+
+
+def _moment_samples(seed: int, which: str) -> torch.Tensor:
+    """Per-network samples of the zero-mean or the uncorrelated test (as the properties compute them)."""
+    matrix, offset = end_to_end_maps_batched(CALIBRATION_WIDTHS, MOMENT_NETWORKS, generator=torch.Generator().manual_seed(seed))
+    if which == "mean":
+        return offset.mean(dim=1)
+    second = matrix @ matrix.transpose(1, 2) + offset.unsqueeze(2) * offset.unsqueeze(1)
+    n = CALIBRATION_WIDTHS[-1]
+    return (second.sum(dim=(1, 2)) - second.diagonal(dim1=1, dim2=2).sum(dim=1)) / (n * (n - 1))
+
+
+def _zero_mean_alarm(which: str) -> Callable[[int, float, bool], bool]:
+    """The z-test on the samples, or on samples shifted by the mean the test states it detects."""
+
+    def alarm(seed: int, alpha: float, wrong: bool) -> bool:
+        samples = _moment_samples(seed, which)
+        test = z_test_of_zero_mean(samples, alpha, POWER)
+        shifted = samples + (test.detectable_mean if wrong else 0.0)
+        return z_test_of_zero_mean(shifted, alpha, POWER).rejects
+
+    return alarm
+
+
 def _calibration_checks() -> tuple:
     from theorems.calibration import RandomCheck
 
@@ -566,6 +619,41 @@ def _calibration_checks() -> tuple:
         stated_power=POWER,
         alarm=_live_init_alarm,
     )
+    others = (
+        RandomCheck(
+            name=f"variance-recursion: Monte Carlo over {LINEAR_MODULE_NETWORKS} networks of real nn.Linear modules, widths {list(CALIBRATION_WIDTHS)}",
+            theorem_id="variance-recursion",
+            detectable=f"{LINEAR_MODULES_DETECTABLE:.0%} relative",
+            stated_alpha=lambda: false_alarm("variance-recursion", "linear-modules"),
+            stated_power=POWER,
+            alarm=_linear_modules_alarm,
+            runs=300,  # 0.5 s a run: 9000 real modules built each time
+        ),
+        RandomCheck(
+            name="variance-recursion: KS test of default nn.Linear(3, 3) weights",
+            theorem_id="variance-recursion",
+            detectable="He-uniform instead of the default (bound √6 times wider)",
+            stated_alpha=lambda: false_alarm("variance-recursion", "goodness-of-fit"),
+            stated_power=POWER,
+            alarm=_goodness_of_fit_alarm,
+        ),
+        RandomCheck(
+            name=f"variance-recursion: z-test of a zero output mean over {MOMENT_NETWORKS} networks",
+            theorem_id="variance-recursion",
+            detectable="the mean it states it detects ((z_α/2 + z_β)·SE)",
+            stated_alpha=lambda: false_alarm("variance-recursion", "mean"),
+            stated_power=POWER,
+            alarm=_zero_mean_alarm("mean"),
+        ),
+        RandomCheck(
+            name=f"variance-recursion: z-test of uncorrelated outputs over {MOMENT_NETWORKS} networks",
+            theorem_id="variance-recursion",
+            detectable="the covariance it states it detects ((z_α/2 + z_β)·SE)",
+            stated_alpha=lambda: false_alarm("variance-recursion", "uncorrelated"),
+            stated_power=POWER,
+            alarm=_zero_mean_alarm("uncorrelated"),
+        ),
+    )
     return tuple(
         RandomCheck(
             name=f"{theorem_id}: batched Monte Carlo, widths {list(CALIBRATION_WIDTHS)}",
@@ -576,7 +664,7 @@ def _calibration_checks() -> tuple:
             alarm=_variance_alarm(theorem_id, relu),
         )
         for theorem_id, relu in (("variance-recursion", False), ("variance-recursion-relu", True))
-    ) + (live_init,)
+    ) + (live_init, *others)
 
 
 RANDOM_CHECKS = _calibration_checks()
