@@ -17,6 +17,7 @@ milliseconds. Nothing here is random.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -262,3 +263,40 @@ def test_a_run_at_ten_times_the_profiles_examples_stays_within_its_share_of_the_
         run = engine.check_implementation(spending, spending.reference, target=spending.reference_target, profile="ci", max_examples=examples).run
     assert run.verdict == "holds" and run.examples == examples
     assert len(SPENT) == examples * 2 and sum(SPENT) <= SHARES["variance-recursion"] * (1 + 1e-12), sum(SPENT)
+
+
+def test_every_random_check_of_the_suite_joins_the_calibration() -> None:
+    # The variance theorem's random checks are its SUB_SHARES: each must be a calibration
+    # experiment, as must each other theorem's sampling check (nine in all).
+    from theorems.calibration import random_checks
+    from theorems.variance import SUB_SHARES
+
+    names = [check.name for check in random_checks()]
+    assert len(names) == len(set(names)) == 9, names
+    variance = [name for name in names if name.startswith("variance-recursion:")]
+    assert len(variance) == len(SUB_SHARES) == 6, variance
+    assert {name.split(":")[0] for name in names} == {"variance-recursion", "variance-recursion-relu", "affine-gaussian-density", "gaussian-kl"}
+
+
+def test_a_measured_power_below_the_stated_one_is_not_calibrated_even_inside_the_interval() -> None:
+    from theorems.calibration import CalibrationResult
+
+    result = CalibrationResult(
+        name="c", theorem_id="t", runs=1000, calibration_alpha=0.01, false_alarms=7, false_alarm_interval=(0.002, 0.017),
+        stated_alpha=1e-9, detectable="d", detections=987, power_interval=(0.975, 0.994), stated_power=0.99,
+    )
+    assert not result.calibrated and "measured power 0.987 is below the stated 0.99" in result.verdict()
+    assert dataclasses.replace(result, stated_power=0.97).calibrated
+
+
+def test_the_committed_calibration_record_covers_every_random_check_and_each_is_calibrated() -> None:
+    import json
+    from pathlib import Path
+
+    from theorems.calibration import random_checks
+
+    record = {item["name"]: item for item in json.loads((Path(__file__).parents[1] / "measurements" / "calibration.json").read_text())}
+    for check in random_checks():
+        assert check.name in record, f"{check.name} is not in measurements/calibration.json (make calibrate && make record)"
+        item = record[check.name]
+        assert item["calibrated"] and item["detections"] / item["runs"] >= check.stated_power, item

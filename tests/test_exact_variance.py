@@ -275,7 +275,7 @@ def test_uniformity_evidence_is_the_ks_distance_against_its_exact_critical_value
 def test_the_calibration_checks_name_both_theorems_their_two_percent_error_and_their_stated_alpha() -> None:
     """``RANDOM_CHECKS`` is built at import, before a mutant is switched on: building it here is
     what exercises the builder."""
-    linear, relu, _ = _calibration_checks()
+    linear, relu, *_ = _calibration_checks()
     for check, theorem_id in ((linear, "variance-recursion"), (relu, "variance-recursion-relu")):
         assert check.name == f"{theorem_id}: batched Monte Carlo, widths [3, 3, 3, 3]"
         assert (check.theorem_id, check.detectable, check.stated_power) == (theorem_id, "2% relative", 0.99)

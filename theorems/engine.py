@@ -237,16 +237,21 @@ def run_check(
     restricts the examples (the theorem's assumptions, already parsed); ``timeout`` is
     the most seconds one call of the implementation may take.
 
-    A theorem with ``cover`` first runs one example restricted to each class (each
-    combination of the covered assumptions that ``assume`` leaves open), stopping at the
-    first that does not hold, then the free search with the rest of the budget (at
-    least one example); the runs are merged into one.
+    A theorem with ``cover`` first runs one example restricted to each class (each row of
+    the pairwise covering array over the covered assumptions that ``assume`` leaves open;
+    Hypothesis draws a class's simplest example first, so the rows are the same in every
+    run), stopping at the first that does not hold, then the free search with the rest of
+    the budget (at least two examples where the budget has two); the runs are merged.
     """
     classes = theorem.cover_classes(assume)
     if not classes:
         return _run_once(theorem, implementation, profile=profile, max_examples=max_examples, seed=seed, replay=replay, phases=phases, assume=assume, timeout=timeout)
     budget = max_examples or check_settings(profile, None).max_examples
-    planned = len(classes) + max(1, budget - len(classes))  # a random check's share of α is divided by all of them
+    # The free search keeps up to two examples whatever the rows took: Hypothesis tries each
+    # class's simplest example first (the rows are the same in every run), so a second free
+    # example is the one that varies with the seed.
+    free = max(min(budget, 2), budget - len(classes))
+    planned = len(classes) + free  # a random check's share of α is divided by all of them
     runs = []
     for restriction in classes:
 
@@ -262,7 +267,7 @@ def run_check(
             return _merged(runs)
     runs.append(
         _run_once(
-            theorem, implementation, profile=profile, max_examples=max(1, budget - len(classes)), seed=seed, replay=replay,
+            theorem, implementation, profile=profile, max_examples=free, seed=seed, replay=replay,
             phases=phases, assume=assume, timeout=timeout, planned=planned,
         )
     )
