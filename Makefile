@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROFILE ?= ci
 
-.PHONY: verify test browser flakiness bench calibrate mutation record
+.PHONY: verify test browser flakiness bench calibrate mutation record quadrature-record
 
 # One BLAS/OpenMP thread per process: the suite's tensors are tiny, and pytest-xdist
 # gives each worker a core; more threads only contend (measured 50x slower fold checks).
@@ -66,6 +66,13 @@ bench: $(STAMP)
 CALIBRATION_RUNS ?= 200
 calibrate: $(STAMP)
 	$(BIN)/python -m theorems.calibration --runs $(CALIBRATION_RUNS)
+
+# The quadrature oracles' error estimates against the true error on integrals with known
+# values (theorems.quadrature_record, about 90 s of one core). QUADRATURE_SAFETY is derived
+# from this record, so it is written straight into measurements/ and committed with the
+# constant (tests/test_quadrature_record.py checks the one against the other).
+quadrature-record: $(STAMP)
+	$(BIN)/python -m theorems.quadrature_record --json measurements/quadrature.json
 
 # Copy this machine's measurements (reports/) into measurements/, the record committed
 # with the code: a fresh clone's report shows it, marked by its path, until rerun there.

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 import scipy.stats
-from hypothesis import given, settings
+from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
-from theorems.strategies.kl import densities, density_pairs, independent_pmfs, pmf_pairs
+from theorems.strategies.kl import classify_independent_pmfs, classify_pmf_pair, densities, density_pairs, independent_pmfs, pmf_pairs
 from theorems.catalogue.kl import WRONG_IMPLEMENTATIONS
 from theorems.gaussian_density import gaussian_log_density_by_cholesky
 from theorems.densities import (
@@ -18,14 +19,20 @@ from theorems.densities import (
     Density1D,
     joint_kl_by_cubature,
     kl_by_quadrature,
+    beta_density,
+    laplace_density,
     log_ratio_integrand,
+    logistic_density,
     normal_density,
+    normal_mixture_density,
+    student_t_density,
+    uniform_density,
 )
 from theorems.kl import IndependentPmfs, PmfPair, kl_divergence
 from theorems.statements.kl import KL_ADDITIVITY, KL_NONNEGATIVITY
 from theorems.profiles import scaled
 from theorems.quadrature import QUADRATURE_SAFETY
-from theorems.engine import find_counterexample
+from theorems.engine import find_counterexample, run_check
 from theorems.theorem import InvalidInput
 
 U64 = 2.0**-53
@@ -68,11 +75,75 @@ def test_kl_of_continuous_densities_is_nonnegative_by_quadrature(pair: tuple[Den
     assert oracle.value >= -quadrature_tolerance(oracle.error, abs(oracle.value)), f"D({f}‖{g}) = {oracle.value} ({oracle.how})"
 
 
-@given(density_pairs())
-def test_kl_of_a_density_with_itself_is_zero_by_quadrature(pair: tuple[Density1D, Density1D]) -> None:
-    f, _ = pair
-    oracle = kl_by_quadrature(f, f)
-    assert abs(oracle.value) <= quadrature_tolerance(oracle.error, 0.0), f"D({f}‖{f}) = {oracle.value} ({oracle.how})"
+@st.composite
+def densities_with_scipy_twins(draw: st.DrawFn) -> tuple[Density1D, Density1D]:
+    """One of the suite's densities and the same law built independently from ``scipy.stats``.
+
+    D(f‖f) with the same log-density on both sides integrates ``f·0`` and cannot fail; the
+    twin's log-density is another computation of the same law, so the divergence is 0 only
+    if both formulas are right (a dropped log 2 or a wrong normaliser shows).
+    """
+    family = draw(st.sampled_from(("normal", "laplace", "logistic", "student-t", "mixture", "uniform", "beta")))
+    location, scale = draw(st.floats(-3.0, 3.0)), draw(st.floats(0.2, 5.0))
+    if family == "normal":
+        return normal_density(location, scale), _twin(normal_density(location, scale), scipy.stats.norm(location, scale).logpdf)
+    if family == "laplace":
+        return laplace_density(location, scale), _twin(laplace_density(location, scale), scipy.stats.laplace(location, scale).logpdf)
+    if family == "logistic":
+        return logistic_density(location, scale), _twin(logistic_density(location, scale), scipy.stats.logistic(location, scale).logpdf)
+    if family == "student-t":
+        nu = draw(st.floats(1.5, 8.0))
+        ours = student_t_density(nu, location, scale)
+        return ours, _twin(ours, scipy.stats.t(nu, location, scale).logpdf)
+    if family == "mixture":
+        weight, other, spread = draw(st.floats(0.05, 0.95)), draw(st.floats(-3.0, 3.0)), draw(st.floats(0.2, 5.0))
+        ours = normal_mixture_density(weight, location, scale, other, spread)
+        one, two = scipy.stats.norm(location, scale), scipy.stats.norm(other, spread)
+        return ours, _twin(ours, lambda x: np.logaddexp(math.log(weight) + one.logpdf(x), math.log1p(-weight) + two.logpdf(x)))
+    upper = location + scale
+    if family == "uniform":
+        return uniform_density(location, upper), _twin(uniform_density(location, upper), scipy.stats.uniform(location, scale).logpdf)
+    a, b = draw(st.floats(1.0, 5.0)), draw(st.floats(1.0, 5.0))
+    ours = beta_density(a, b, location, upper)
+    return ours, _twin(ours, scipy.stats.beta(a, b, location, scale).logpdf)
+
+
+def _twin(ours: Density1D, logpdf) -> Density1D:  # noqa: ANN001 - scipy's frozen logpdf
+    return dataclasses.replace(ours, name=f"scipy's {ours.name}", logpdf=lambda x: np.asarray(logpdf(x), dtype=np.float64))
+
+
+# D(f‖f) by quadrature integrated f·(log f − log f), exactly 0 at every point whatever f is:
+# a test that could not fail, dropped. What it meant to establish, that the oracle's
+# densities are the laws they name, is checked against scipy's independent formulas.
+def log_density_tolerance(ours: np.ndarray, theirs: np.ndarray, f: Density1D, x: np.ndarray) -> np.ndarray:
+    """Each side evaluates its log-density in at most eight roundings (shift, divide, square or
+    abs, scale, one log or log1p, the normalising constants, two adds), each within u of a term
+    no larger than |log f| + |log scale| + log 2π + (x−centre)²/scale² + 1; and each rounds its
+    standardised argument ((x − centre)/scale, (x − lower)/width) within 2u of |x| + |centre| +
+    scale, which moves log f by its slope times that (near a Beta's end the slope is large)."""
+    terms = np.abs(ours) + np.abs(theirs) + abs(math.log(f.scale)) + math.log(2 * math.pi) + ((x - f.centre) / f.scale) ** 2 + 1
+    step = 1e-6 * f.scale
+    inside = np.clip(x, f.lower + step, f.upper - step) if not math.isinf(f.lower) else x
+    slope = np.abs(f.logpdf(inside + step) - f.logpdf(inside - step)) / (2 * step)
+    return 2 * 8 * U64 * terms + 2 * 2 * U64 * slope * (np.abs(x) + abs(f.centre) + f.scale)
+
+
+@given(densities_with_scipy_twins(), st.lists(st.floats(-0.99, 0.99), min_size=1, max_size=16))
+def test_the_oracles_densities_are_scipys_laws(pair: tuple[Density1D, Density1D], positions: list[float]) -> None:
+    f, twin = pair
+    t = np.asarray(positions)
+    x = f.centre + f.scale * t / (1 - t**2) if math.isinf(f.lower) else f.lower + (f.upper - f.lower) * (t + 1) / 2
+    ours, theirs = f.logpdf(x), twin.logpdf(x)
+    assert np.all(np.abs(ours - theirs) <= log_density_tolerance(ours, theirs, f, x)), f"{f} vs {twin} at x={x}: {ours} vs {theirs}"
+
+
+def test_a_density_with_a_wrong_normaliser_is_told_from_scipys_copy() -> None:
+    # The same comparison can fail: a Laplace density missing its log 2.
+    right = laplace_density(0.0, 1.0)
+    wrong = dataclasses.replace(right, logpdf=lambda x: -np.abs(x))
+    x = np.linspace(-3.0, 3.0, 7)
+    ours, theirs = wrong.logpdf(x), scipy.stats.laplace(0.0, 1.0).logpdf(x)
+    assert np.all(np.abs(ours - theirs) > log_density_tolerance(ours, theirs, right, x))
 
 
 @given(density_pairs(), st.lists(st.floats(min_value=-1.0, max_value=1.0, width=64), min_size=1, max_size=16))
@@ -187,6 +258,61 @@ def test_every_wrong_kl_implementation_is_falsified_by_both_checks_on_a_small_ex
     lifted = IndependentPmfs(p_factors=(found.example.p, one_point), q_factors=(found.example.q, one_point))
     evidence = KL_ADDITIVITY.check(WRONG_BY_NAME["kl-additivity", name].implementation, lifted)
     assert not evidence.holds, f"{name} falsifies nonnegativity on {found.example!r} but passes the additivity check there:\n{evidence.explain()}"
+
+
+@given(st.data())
+def test_pmf_pairs_fall_in_the_classes_they_are_drawn_for(data: st.DataObject) -> None:
+    """The strategy builds each class and the classifier reads it off the pmfs: two routes that must agree."""
+    row = {name: data.draw(st.sampled_from(KL_NONNEGATIVITY.assumption(name).values), label=name) for name in KL_NONNEGATIVITY.cover}
+    pair = data.draw(pmf_pairs(**row), label="pair")
+    assert classify_pmf_pair(pair) == row
+
+
+@given(st.data())
+def test_independent_pmfs_fall_in_the_classes_they_are_drawn_for(data: st.DataObject) -> None:
+    row = {name: data.draw(st.sampled_from(KL_ADDITIVITY.assumption(name).values), label=name) for name in KL_ADDITIVITY.cover}
+    case = data.draw(independent_pmfs(**row), label="case")
+    assert classify_independent_pmfs(case) == row
+
+
+# Mistakes that are wrong in one structural class only: outside it they pass the check, so
+# only drawing that class (the theorems' cover, a row per class in every run) catches them.
+HIDDEN_IN = {
+    ("kl-nonnegativity", "ratio-first"): ("degenerate", True),
+    ("kl-nonnegativity", "any-zero-of-q-infinite"): ("zeros", "both"),
+    ("kl-nonnegativity", "squeezed-support-loop"): ("size", "1"),
+    ("kl-additivity", "ratio-first"): ("degenerate", True),
+    ("kl-additivity", "any-zero-of-q-infinite"): ("zeros", "both"),
+}
+
+
+@pytest.mark.parametrize(("theorem_id", "name"), sorted(HIDDEN_IN), ids=lambda value: value)
+def test_a_mistake_hidden_in_one_class_passes_outside_it_and_is_falsified_inside(theorem_id: str, name: str) -> None:
+    theorem = KL_NONNEGATIVITY if theorem_id == KL_NONNEGATIVITY.id else KL_ADDITIVITY
+    assumption, value = HIDDEN_IN[theorem_id, name]
+    wrong = WRONG_BY_NAME[theorem_id, name].implementation
+    elsewhere = tuple(other for other in theorem.assumption(assumption).values if other != value)
+
+    @settings(scaled(0.5))
+    @given(theorem.example_strategy(**{assumption: elsewhere}))
+    def passes_outside(example: object) -> None:
+        assert_holds(theorem.check(wrong, example))
+
+    passes_outside()
+    # Inside, the class's rows alone find it (not shrunk: shrinking cost 1.4 s of 1.6).
+    rows = len(theorem.cover_classes({assumption: value}))
+    run = run_check(theorem, wrong, profile="ci", max_examples=rows, assume={assumption: value}, phases=(Phase.generate,))
+    assert run.verdict == "falsified" and run.examples <= rows
+
+
+def test_a_support_too_small_for_a_class_wins_over_it() -> None:
+    """``support=1`` holds only a point mass against a one-point q: the zero class is relaxed, not refused,
+    so that a user's ``--assume support=1`` still runs every covered row."""
+    first = settings(database=None, phases=[Phase.generate])
+    pair = find(pmf_pairs(support=1, size="large", zeros="q"), lambda _: True, settings=first)
+    assert len(pair.p) == 1 and classify_pmf_pair(pair)["zeros"] == "none"
+    run = run_check(KL_NONNEGATIVITY, kl_divergence, profile="ci", max_examples=1, assume={"support": 1})
+    assert run.verdict == "holds", run.error
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from hypothesis import given
 from theorems.strategies.toeplitz import general_cases, gradient_cases
 from theorems.catalogue.toeplitz import WRONG_IMPLEMENTATIONS
 from theorems.evidence import compare_elementwise
-from theorems.engine import find_counterexample
+from theorems.engine import find_counterexample, run_check
 from theorems.theorem import InvalidInput
 from theorems.toeplitz import (
     ToeplitzCase,
@@ -24,7 +24,7 @@ from theorems.toeplitz import (
     superdiagonal_sums,
     toeplitz_matrix,
 )
-from theorems.statements.toeplitz import TOEPLITZ_GRADIENT, TOEPLITZ_MATRIX
+from theorems.statements.toeplitz import FILTER, TOEPLITZ_GRADIENT, TOEPLITZ_MATRIX
 from theorems.tolerance import gamma
 
 
@@ -131,3 +131,29 @@ def test_bad_sizes_raise_invalid_input_with_a_one_line_message(n, kernel_size: i
 def test_a_non_case_example_raises_invalid_input() -> None:
     with pytest.raises(InvalidInput):
         TOEPLITZ_GRADIENT.check(superdiagonal_sums, (torch.zeros(2, 3), 2))
+
+
+# Each mistake below is wrong only inside one `filter` class: the covering rows are what find it.
+HIDDEN_IN_ONE_CLASS = [
+    ("toeplitz-gradient", "1-tap fast path", "1"),
+    ("toeplitz-gradient", "squeezed before diag", "n"),
+    ("toeplitz-matrix", "squeezed Jacobian", "n"),
+]
+
+
+@pytest.mark.parametrize(("theorem_id", "name", "filter_class"), HIDDEN_IN_ONE_CLASS, ids=lambda value: str(value))
+def test_a_mistake_hidden_in_one_filter_class_holds_on_the_others_and_is_falsified_in_it(theorem_id: str, name: str, filter_class: str) -> None:
+    theorem = TOEPLITZ_THEOREMS[theorem_id]
+    (wrong,) = [w for w in WRONG_IMPLEMENTATIONS if w.theorem_id == theorem_id and w.name == name]
+    others = tuple(value for value in FILTER.values if value != filter_class)
+
+    @given(gradient_cases(filter=others))
+    def holds_outside_its_class(case: ToeplitzCase) -> None:
+        evidence = theorem.check(wrong.implementation, case)
+        assert evidence.holds, evidence.explain()
+
+    holds_outside_its_class()
+    # One example, the simplest of the class: what every run's covering row draws.
+    run = run_check(theorem, wrong.implementation, profile="ci", max_examples=1, assume={"filter": filter_class})
+    assert run.verdict == "falsified"
+    assert run.classes["filter"][filter_class] >= 1 and not any(run.classes["filter"][value] for value in others)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from theorems.strategies.seeding import seeds
 from theorems.strategies.variance import depth_capped_widths, relu_cases, variance_cases
-from theorems.catalogue.variance import WRONG_IMPLEMENTATIONS
+from theorems.catalogue.variance import WRONG_IMPLEMENTATIONS, output_layer_peeled_off, relu_output_layer_peeled_off
 from theorems.profiles import scaled
 from theorems.engine import find_counterexample
 from theorems.theorem import InvalidInput
@@ -30,6 +30,7 @@ from theorems.variance import (
     false_alarm,
     monte_carlo_estimate,
     recursion_tolerance,
+    relu_second_moment_by_recursion,
     uniformity_evidence,
     variance_by_recursion,
     variance_closed_form,
@@ -182,3 +183,18 @@ def test_a_change_of_pytorchs_default_init_falsifies_the_theorems_own_check(monk
     result = check_implementation(VARIANCE_RECURSION, variance_by_recursion, profile="ci", max_examples=3)
     assert result.run.verdict == "falsified"
     assert "live default nn.Linear" in result.run.counterexample.expected
+
+
+@pytest.mark.parametrize(
+    ("wrong", "reference"),
+    [(output_layer_peeled_off, variance_by_recursion), (relu_output_layer_peeled_off, relu_second_moment_by_recursion)],
+    ids=lambda function: function.__name__,
+)
+@given(widths=depth_capped_widths())
+def test_a_mistake_hidden_in_depth_one_equals_the_recursion_on_every_deeper_network(wrong, reference, widths: tuple[int, ...]) -> None:
+    # Bit for bit from two layers on (the same operations in the same order), so no check
+    # of a deep network can tell it from the recursion; the depth-1 covering rows do.
+    if len(widths) > 2:
+        assert wrong(widths) == reference(widths)
+    else:
+        assert abs(wrong(widths) - reference(widths)) > DETECTABLE_RELATIVE_ERROR * reference(widths)

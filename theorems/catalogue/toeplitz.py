@@ -50,6 +50,27 @@ def whole_diagonal_of_square_matrix(grad_A: torch.Tensor, kernel_size: int) -> t
     return torch.stack([grad_A[:, k:].sum() for k in range(kernel_size)])
 
 
+def pointwise_fast_path_sums_everything(grad_A: torch.Tensor, kernel_size: int) -> torch.Tensor:
+    """A 1-tap fast path taking ∂ℓ/∂w as the sum of all of ∂ℓ/∂A, as if A = w·ones; A = w·I, so only the trace belongs to w.
+
+    Wrong only for a one-tap filter on an input longer than 1 (``filter="1"``).
+    """
+    if kernel_size == 1:
+        return grad_A.sum().reshape(1)
+    return _diagonal_sums(grad_A, range(kernel_size))
+
+
+def squeezed_before_diag(grad_A: torch.Tensor, kernel_size: int) -> torch.Tensor:
+    """Squeezes ∂ℓ/∂A (to accept a batched (1, n_out, n) one) before torch.diag: one output row squeezes to a vector.
+
+    ``torch.diag`` of a vector *builds* a diagonal matrix, so every tap gets the whole
+    row's sum (and a 1×1 gradient squeezes to a scalar, which it refuses). Wrong only for
+    a filter as long as the input (``filter="n"``).
+    """
+    squeezed = grad_A.squeeze()
+    return torch.stack([torch.diag(squeezed, k).sum() for k in range(kernel_size)])
+
+
 WRONG_GRADIENTS = tuple(
     WrongImplementation("toeplitz-gradient", name, function.__doc__.split("\n")[0], function)
     for name, function in (
@@ -59,6 +80,8 @@ WRONG_GRADIENTS = tuple(
         ("first row only", first_row_only),
         ("mean for sum", mean_instead_of_sum),
         ("column sums", whole_diagonal_of_square_matrix),
+        ("1-tap fast path", pointwise_fast_path_sums_everything),
+        ("squeezed before diag", squeezed_before_diag),
     )
 )
 
@@ -122,6 +145,20 @@ def built_in_float32(w: torch.Tensor, n: int) -> torch.Tensor:
     return _banded(w, n, n - w.numel() + 1, lambda i, k: i + k, dtype=torch.float32)
 
 
+def jacobian_of_squeezed_conv(w: torch.Tensor, n: int) -> torch.Tensor:
+    """A(w) as the Jacobian of x ↦ conv1d(x, w).squeeze(); with f = n the one output squeezes to 0-d, the Jacobian to (n,).
+
+    The row ``(1, n)`` comes back as a vector (``A @ x`` still gives the right number,
+    which is how it goes unnoticed). Wrong only for a filter as long as the input
+    (``filter="n"``).
+    """
+
+    def convolve(x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.conv1d(x.reshape(1, 1, -1), w.reshape(1, 1, -1)).squeeze()
+
+    return torch.autograd.functional.jacobian(convolve, torch.zeros(n, dtype=w.dtype))
+
+
 WRONG_MATRICES = tuple(
     WrongImplementation("toeplitz-matrix", name, mistake, function)
     for name, mistake, function in (
@@ -132,6 +169,7 @@ WRONG_MATRICES = tuple(
         ("n rows", "'same' output length n", same_length_output),
         ("indices swapped", "A_ij = w_(i−j+1)", indices_swapped),
         ("float32 matrix", "built in torch.zeros' default float32", built_in_float32),
+        ("squeezed Jacobian", "Jacobian of conv1d(x, w).squeeze(): f = n gives a vector", jacobian_of_squeezed_conv),
     )
 )
 

@@ -64,6 +64,19 @@ def closed_form_exponent_off_by_one(widths: Sequence[int]) -> float:
     return 3.0**-depth + sum(3.0 ** -(depth - l) / widths[l - 1] for l in range(1, depth + 1))
 
 
+def output_layer_peeled_off(widths: Sequence[int]) -> float:
+    """Input layer, hidden loop, output layer written apart (assuming a hidden layer): one layer is applied twice.
+
+    ``v_1`` from ``n_0``, the loop over ``widths[1:-2]``, then the output layer with fan-in
+    ``widths[-2]``: right from two layers on; a single layer is both the input and the
+    output layer, and is counted twice. Wrong only for ``depth_class="1"``.
+    """
+    v = 1 / 3 + 1 / (3 * widths[0])
+    for fan_in in widths[1:-2]:
+        v = v / 3 + 1 / (3 * fan_in)
+    return v / 3 + 1 / (3 * widths[-2])
+
+
 def relu_halving_forgotten(widths: Sequence[int]) -> float:
     """Treats ReLU as the identity: the linear recursion."""
     return _recursion(widths, lambda v, n: v / 3 + 1 / (3 * n))
@@ -94,6 +107,18 @@ def relu_variance_for_second_moment(widths: Sequence[int]) -> float:
     return _relu_recursion(widths, 1 / 2 - 1 / (2 * math.pi))
 
 
+def relu_output_layer_peeled_off(widths: Sequence[int]) -> float:
+    """The ReLU recursion with the input and output layers written apart: a single layer is applied twice.
+
+    ``q_1`` from ``n_0``, the hidden loop over ``widths[1:-2]``, then the output layer
+    ``q/6 + 1/(3 widths[-2])``: right from two layers on, wrong only for ``depth_class="1"``.
+    """
+    q = 1 / 3 + 1 / (3 * widths[0])
+    for fan_in in widths[1:-2]:
+        q = q / 6 + 1 / (3 * fan_in)
+    return q / 6 + 1 / (3 * widths[-2])
+
+
 def relu_fan_out(widths: Sequence[int]) -> float:
     """The bias term over n_l (fan_out) instead of n_{l−1}: q_l = q_{l−1}/6 + 1/(3 n_l)."""
     q = 1 / 3 + 1 / (3 * widths[1])
@@ -109,6 +134,7 @@ WRONG_IMPLEMENTATIONS = (
     WrongImplementation("variance-recursion", "bias dropped", "the bias variance term is dropped", bias_term_dropped),
     WrongImplementation("variance-recursion", "fan_out for fan_in", "off by one: n_l instead of n_{l−1}", fan_out_instead_of_fan_in),
     WrongImplementation("variance-recursion", "exponent off by one", "closed form 3^{−(L−l)} for 3^{−(L−l+1)}", closed_form_exponent_off_by_one),
+    WrongImplementation("variance-recursion", "output layer peeled off", "a single layer counted as input and output layer", output_layer_peeled_off),
     WrongImplementation("variance-recursion-relu", "ReLU ignored", "the ReLU halving is forgotten", relu_halving_forgotten),
     WrongImplementation("variance-recursion-relu", "ReLU on the input", "halving applied before the first layer", relu_halving_on_the_input),
     WrongImplementation("variance-recursion-relu", "bias halved", "the bias term is halved too", relu_halving_the_bias),
@@ -116,4 +142,5 @@ WRONG_IMPLEMENTATIONS = (
     WrongImplementation("variance-recursion-relu", "quarter for half", "E relu(z)² = E z²/4", relu_quarter_for_half),
     WrongImplementation("variance-recursion-relu", "variance for second moment", "Var relu(z) for E relu(z)²", relu_variance_for_second_moment),
     WrongImplementation("variance-recursion-relu", "ReLU fan_out", "bias term over n_l, not n_{l−1}", relu_fan_out),
+    WrongImplementation("variance-recursion-relu", "output layer peeled off", "a single layer counted as input and output layer", relu_output_layer_peeled_off),
 )

@@ -8,6 +8,11 @@ __all__ = ["CONTRACT", "KL_ADDITIVITY", "KL_NONNEGATIVITY", "THEOREMS"]
 
 CONTRACT = "(p: ndarray (k,), q: ndarray (k,)) -> float, D(p‖q) in nats, +inf when some p_i > 0 = q_i"
 
+# The structural classes a mistake hides in (theorems.strategies.kl draws and classifies them).
+_ZERO_CLASSES = ("none", "p", "q", "both")
+_ZERO_MEANING = "none; p (some p_i = 0 < q_i only); q (some p_i > 0 = q_i, so D = +inf); both (some p_i = q_i = 0, none in q alone)"
+_NEAR_MEANING = "near a point mass: an entry within an ulp of 1 and the others at subnormal scale (or a one-point pmf 1 − 2^-53)"
+
 KL_NONNEGATIVITY = Theorem(
     id="kl-nonnegativity",
     title="The KL divergence is nonnegative, and zero only between equal laws",
@@ -24,7 +29,15 @@ KL_NONNEGATIVITY = Theorem(
     check_target="theorems.kl:check_kl_nonnegativity",
     examples="theorems.strategies.kl:pmf_pairs",
     parameters=("p", "q"),
-    assumptions=(Assumption("support", (*range(1, 9), 64, 1024), "the number of points k of p and q"),),
+    assumptions=(
+        Assumption("support", (*range(1, 9), 64, 1024), "the number of points k of p and q"),
+        Assumption("size", ("1", "2", "large"), "p's support size, the points where p > 0: a point mass, two, three or more"),
+        Assumption("zeros", _ZERO_CLASSES, f"where p and q have zeros: {_ZERO_MEANING}"),
+        Assumption("degenerate", (True, False), f"p or q {_NEAR_MEANING}"),
+    ),
+    # 3 × 4 × 2 classes in 12 rows (every pair of values once): 8 free examples in dev, 88 in ci.
+    cover=("size", "zeros", "degenerate"),
+    classify_target="theorems.strategies.kl:classify_pmf_pair",
 )
 
 KL_ADDITIVITY = Theorem(
@@ -46,7 +59,13 @@ KL_ADDITIVITY = Theorem(
     assumptions=(
         Assumption("factors", (2, 3), "the number of independent components"),
         Assumption("support", (1, 2, 3, 4), "the number of points of each component"),
+        Assumption("zeros", _ZERO_CLASSES, f"the most telling zero class among the components (also the joint's): {_ZERO_MEANING}"),
+        Assumption("degenerate", (True, False), f"some component's p or q {_NEAR_MEANING}"),
     ),
+    # Per component: one factor in the class, the others in a class no more telling (the
+    # joint's zero class is the most telling factor's). 2 × 4 × 2 classes in 8 rows.
+    cover=("factors", "zeros", "degenerate"),
+    classify_target="theorems.strategies.kl:classify_independent_pmfs",
 )
 
 THEOREMS = (KL_NONNEGATIVITY, KL_ADDITIVITY)

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from theorems.theorem import Assumption, Theorem
 
-__all__ = ["KERNEL_SIZE", "THEOREMS", "TOEPLITZ_GRADIENT", "TOEPLITZ_MATRIX"]
+__all__ = ["FILTER", "KERNEL_SIZE", "THEOREMS", "TOEPLITZ_GRADIENT", "TOEPLITZ_MATRIX"]
 
 KERNEL_SIZE = Assumption("kernel_size", tuple(range(1, 9)), "the filter length f")
+# The structural classes of the one-channel, stride-1, dilation-1 contract (it has no
+# stride, dilation or channels to cover): a one-tap filter (A = w·I), a filter as long as
+# the input (one output, A = wᵀ) and everything between. Three rows per run.
+FILTER = Assumption("filter", ("1", "between", "n"), "the filter against the input: f = 1 < n, 1 < f < n, or f = n (one output)")
+_CLASSIFY = "theorems.strategies.toeplitz:classify_toeplitz_case"
 
 TOEPLITZ_GRADIENT = Theorem(
     id="toeplitz-gradient",
@@ -28,7 +33,9 @@ TOEPLITZ_GRADIENT = Theorem(
     check_target="theorems.toeplitz:check_toeplitz_gradient",
     examples="theorems.strategies.toeplitz:gradient_cases",
     parameters=("grad_A", "kernel_size"),
-    assumptions=(KERNEL_SIZE,),
+    assumptions=(KERNEL_SIZE, FILTER),
+    cover=(FILTER.name,),
+    classify_target=_CLASSIFY,
 )
 
 TOEPLITZ_MATRIX = Theorem(
@@ -43,7 +50,9 @@ TOEPLITZ_MATRIX = Theorem(
     check_target="theorems.toeplitz:check_toeplitz_matrix",
     examples="theorems.strategies.toeplitz:gradient_cases",
     parameters=("w", "n_in"),
-    assumptions=(KERNEL_SIZE,),
+    assumptions=(KERNEL_SIZE, FILTER),
+    cover=(FILTER.name,),
+    classify_target=_CLASSIFY,
 )
 
 THEOREMS = (TOEPLITZ_GRADIENT, TOEPLITZ_MATRIX)

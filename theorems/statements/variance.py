@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from theorems.theorem import Assumption, Theorem
 
-__all__ = ["CHECK_EXAMPLE_FRACTION", "DEPTH", "THEOREMS", "VARIANCE_RECURSION", "VARIANCE_RECURSION_RELU"]
+__all__ = ["CHECK_EXAMPLE_FRACTION", "DEPTH", "DEPTH_CLASS", "LAYERS", "THEOREMS", "VARIANCE_RECURSION", "VARIANCE_RECURSION_RELU", "WIDTH"]
 
 # Each example runs a Monte Carlo of networks (0.1 s to seconds): a tenth of the profile's
 # examples. The false-alarm share is divided by this many examples (theorems.variance).
 CHECK_EXAMPLE_FRACTION = 0.1
 DEPTH = Assumption("depth", tuple(range(1, 13)), "the number of layers L")
+# The structural classes: one layer or more, some fan-in of 1 or none, square layers (where
+# a fan-in/fan-out mix-up cannot show) or not. Their pairwise covering array has 4 rows: 4 of
+# ci's 10 examples; a dev run (a budget of 2) runs the 4 rows and 1 free example. The
+# contract (widths -> float) has no bias switch, so bias on/off is not a class here.
+DEPTH_CLASS = Assumption("depth_class", ("1", "deep"), "one layer (L = 1) or more (L ≥ 2)")
+WIDTH = Assumption("width", ("1", "wide"), "some fan-in n_l (l < L) is 1, or every fan-in is at least 2")
+LAYERS = Assumption("layers", ("square", "rectangular"), "every width equal (n_0 = … = n_L), or not")
+_CLASSIFY = "theorems.strategies.variance:classify_variance_case"
 
 VARIANCE_RECURSION = Theorem(
     id="variance-recursion",
@@ -35,7 +43,9 @@ VARIANCE_RECURSION = Theorem(
     check_target="theorems.variance:check_variance_recursion",
     examples="theorems.strategies.variance:variance_cases",
     parameters=("widths",),
-    assumptions=(DEPTH,),
+    assumptions=(DEPTH, DEPTH_CLASS, WIDTH, LAYERS),
+    cover=(DEPTH_CLASS.name, WIDTH.name, LAYERS.name),
+    classify_target=_CLASSIFY,
     example_fraction=CHECK_EXAMPLE_FRACTION,
 )
 
@@ -58,7 +68,9 @@ VARIANCE_RECURSION_RELU = Theorem(
     check_target="theorems.variance:check_variance_recursion_relu",
     examples="theorems.strategies.variance:relu_cases",
     parameters=("widths",),
-    assumptions=(DEPTH,),
+    assumptions=(DEPTH, DEPTH_CLASS, WIDTH, LAYERS),
+    cover=(DEPTH_CLASS.name, WIDTH.name, LAYERS.name),
+    classify_target=_CLASSIFY,
     example_fraction=CHECK_EXAMPLE_FRACTION,
 )
 
