@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.stats
-from hypothesis import assume, given
+from hypothesis import Phase, assume, find, given, settings
 from hypothesis import strategies as st
 
-from theorems.strategies.gaussian import affine_gaussian_cases, rotations
+from theorems.strategies.gaussian import STRUCTURES, affine_gaussian_cases, classify_affine_gaussian_case, rotations
 from theorems.catalogue.gaussian import WRONG_IMPLEMENTATIONS
 from theorems.false_alarms import per_check_false_alarm
 from theorems.findings import FINDINGS
@@ -29,6 +29,7 @@ from theorems.statements.gaussian_density import AFFINE_GAUSSIAN_DENSITY, CLAIMS
 from theorems.statistics import dkw_threshold, largest_projection_ks_distance
 from theorems.quadrature import QUADRATURE_SAFETY
 from theorems.engine import find_counterexample
+from theorems.profiles import scaled
 from theorems.theorem import InvalidInput
 
 U64 = 2.0**-53
@@ -104,14 +105,62 @@ def test_samples_of_AY_plus_b_pass_goodness_of_fit_on_random_projections(case: A
         assert distance <= epsilon, f"KS distance {distance:.4f} > ε={epsilon:.4f} (α={alpha:.1e}) along u={direction}"
 
 
-@pytest.mark.parametrize("wrong", [w for w in WRONG_IMPLEMENTATIONS if w.theorem_id == "affine-gaussian-density"], ids=lambda w: w.name)
+DENSITY_WRONGS = [w for w in WRONG_IMPLEMENTATIONS if w.theorem_id == "affine-gaussian-density"]
+# The classes each class-bound mistake hides in (where it is right); the covered run's
+# simplest examples of the other classes catch it.
+HIDES_IN = {
+    "product-of-marginals": {"structure": "diagonal"},
+    "eigenvalue-cutoff": {"structure": ("diagonal", "dense")},
+}
+
+
+@pytest.mark.parametrize("wrong", DENSITY_WRONGS, ids=lambda w: w.name)
 def test_every_wrong_density_is_falsified_on_a_small_example(wrong) -> None:
     found = find_counterexample(AFFINE_GAUSSIAN_DENSITY, wrong.implementation, max_examples=200)
     assert found is not None, f"{wrong.name} ({wrong.mistake}) was never falsified"
-    # Two mistakes are right at n = 1: the eigen-factor's det is +1 for every 1×1 matrix
-    # (see the claim's docstring), and (2π)^{-1/2} is the right constant when n = 1.
-    smallest = 2 if wrong.name in ("signed-jacobian", "normaliser-ignores-dimension") else 1
+    # These mistakes are right at n = 1: the eigen-factor's det is +1 for every 1×1 matrix
+    # (see the claim's docstring), (2π)^{-1/2} is the right constant when n = 1, and a
+    # 1×1 covariance is diagonal and perfectly conditioned.
+    smallest = 2 if wrong.name in ("signed-jacobian", "normaliser-ignores-dimension", *HIDES_IN) else 1
     assert found.example.dim <= smallest, found.evidence.explain()
+
+
+# A quarter of the profile: the unrestricted draws above reach every class too.
+@settings(scaled(0.25, minimum=5))
+@given(affine_gaussian_cases(structure=STRUCTURES))
+def test_reference_holds_on_the_structured_class_draws(case: AffineGaussianCase) -> None:
+    assert_holds(AFFINE_GAUSSIAN_DENSITY.check_reference(case))
+
+
+@pytest.mark.parametrize("name", HIDES_IN)
+# A quarter of the profile: one more formula on the class draws the reference's property runs on.
+@settings(scaled(0.25, minimum=5))
+@given(data=st.data())
+def test_a_class_bound_wrong_density_holds_in_the_classes_it_hides_in(name: str, data: st.DataObject) -> None:
+    wrong = next(w for w in DENSITY_WRONGS if w.name == name)
+    case = data.draw(affine_gaussian_cases(**HIDES_IN[name]))
+    assert_holds(AFFINE_GAUSSIAN_DENSITY.check(wrong.implementation, case))
+
+
+@pytest.mark.parametrize("name", HIDES_IN)
+def test_a_class_bound_wrong_density_is_falsified_by_the_simplest_example_of_every_other_class(name: str) -> None:
+    """What a covered run draws first, one simplest example per (dimension, structure) row: each
+    row in the classes the mistake hides in holds, and every other value of the assumptions
+    it hides behind has a row that falsifies it (a value can hide it in some rows: −1 for −d
+    is within the tolerance of a KL of 4.5e8 between ill-conditioned Gaussians)."""
+    wrong = next(w for w in DENSITY_WRONGS if w.name == name)
+    hides_in = {key: allowed if isinstance(allowed, tuple) else (allowed,) for key, allowed in HIDES_IN[name].items()}
+    caught_in = set()
+    for row in AFFINE_GAUSSIAN_DENSITY.cover_classes():
+        case = find(affine_gaussian_cases(**row), lambda _: True, settings=settings(database=None, phases=[Phase.generate]))
+        found = classify_affine_gaussian_case(case)
+        evidence = AFFINE_GAUSSIAN_DENSITY.check(wrong.implementation, case)
+        if all(found[key] in allowed for key, allowed in hides_in.items()):
+            assert evidence.holds, f"{row}: {evidence.explain()}"
+        elif not evidence.holds:
+            caught_in |= {(key, found[key]) for key in hides_in}
+    wanted = {(key, value) for key, allowed in hides_in.items() for value in AFFINE_GAUSSIAN_DENSITY.assumption(key).values if value not in allowed}
+    assert wanted <= caught_in, f"{name} is caught by no simplest example of {sorted(wanted - caught_in)}"
 
 
 @pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
-from theorems.strategies.gaussian import diagonal_gaussian_pairs, gaussian_pairs
+from theorems.strategies.gaussian import STRUCTURES, classify_gaussian_pair, diagonal_gaussian_pairs, gaussian_pairs
 from theorems.catalogue.gaussian import WRONG_IMPLEMENTATIONS
 from theorems.false_alarms import per_check_false_alarm
 from theorems.gaussian_density import gaussian_log_density_by_cholesky
@@ -23,6 +23,7 @@ from theorems.gaussian_kl import (
 from theorems.statements.gaussian_kl import CLAIMS, GAUSSIAN_KL
 from theorems.quadrature import QUADRATURE_SAFETY, integral_by_quad
 from theorems.engine import find_counterexample
+from theorems.profiles import scaled
 from theorems.theorem import InvalidInput
 
 U64 = 2.0**-53
@@ -81,11 +82,60 @@ def test_diagonal_gaussian_kl_is_the_sum_of_one_dimensional_kls(pair: GaussianPa
     assert abs(whole - sum(parts)) <= tolerance, f"D = {whole!r} vs Σ 1-D = {sum(parts)!r}; tolerance {tolerance:.2e}"
 
 
-@pytest.mark.parametrize("wrong", [w for w in WRONG_IMPLEMENTATIONS if w.theorem_id == "gaussian-kl"], ids=lambda w: w.name)
-def test_every_wrong_gaussian_kl_is_falsified_in_one_dimension(wrong) -> None:
+KL_WRONGS = [w for w in WRONG_IMPLEMENTATIONS if w.theorem_id == "gaussian-kl"]
+# The classes each class-bound mistake hides in (where it is right); the covered run's
+# simplest examples of the other classes catch it.
+HIDES_IN = {
+    "one-dimensional-constant": {"dimension": "1"},
+    "kl-of-diagonals": {"structure": "diagonal"},
+    "eigenvalue-cutoff": {"structure": ("diagonal", "dense")},
+}
+
+
+@pytest.mark.parametrize("wrong", KL_WRONGS, ids=lambda w: w.name)
+def test_every_wrong_gaussian_kl_is_falsified_in_the_smallest_dimension_it_is_wrong_in(wrong) -> None:
     found = find_counterexample(GAUSSIAN_KL, wrong.implementation, max_examples=200)
     assert found is not None, f"{wrong.name} ({wrong.mistake}) was never falsified"
-    assert found.example.dim == 1, found.evidence.explain()
+    # The class-bound mistakes are right in one dimension (a 1×1 covariance is diagonal and perfectly conditioned).
+    assert found.example.dim == (2 if wrong.name in HIDES_IN else 1), found.evidence.explain()
+
+
+# A quarter of the profile: the unrestricted draws above reach every class too.
+@settings(scaled(0.25, minimum=5))
+@given(gaussian_pairs(structure=STRUCTURES))
+def test_reference_holds_on_the_structured_class_draws(pair: GaussianPair) -> None:
+    assert_holds(GAUSSIAN_KL.check_reference(pair))
+
+
+@pytest.mark.parametrize("name", HIDES_IN)
+# A quarter of the profile: one more formula on the class draws the reference's property runs on.
+@settings(scaled(0.25, minimum=5))
+@given(data=st.data())
+def test_a_class_bound_wrong_gaussian_kl_holds_in_the_classes_it_hides_in(name: str, data: st.DataObject) -> None:
+    wrong = next(w for w in KL_WRONGS if w.name == name)
+    pair = data.draw(gaussian_pairs(**HIDES_IN[name]))
+    assert_holds(GAUSSIAN_KL.check(wrong.implementation, pair))
+
+
+@pytest.mark.parametrize("name", HIDES_IN)
+def test_a_class_bound_wrong_gaussian_kl_is_falsified_by_the_simplest_example_of_every_other_class(name: str) -> None:
+    """What a covered run draws first, one simplest example per (dimension, structure) row: each
+    row in the classes the mistake hides in holds, and every other value of the assumptions
+    it hides behind has a row that falsifies it (a value can hide it in some rows: −1 for −d
+    is within the tolerance of a KL of 4.5e8 between ill-conditioned Gaussians)."""
+    wrong = next(w for w in KL_WRONGS if w.name == name)
+    hides_in = {key: allowed if isinstance(allowed, tuple) else (allowed,) for key, allowed in HIDES_IN[name].items()}
+    caught_in = set()
+    for row in GAUSSIAN_KL.cover_classes():
+        pair = find(gaussian_pairs(**row), lambda _: True, settings=settings(database=None, phases=[Phase.generate]))
+        found = classify_gaussian_pair(pair)
+        evidence = GAUSSIAN_KL.check(wrong.implementation, pair)
+        if all(found[key] in allowed for key, allowed in hides_in.items()):
+            assert evidence.holds, f"{row}: {evidence.explain()}"
+        elif not evidence.holds:
+            caught_in |= {(key, found[key]) for key in hides_in}
+    wanted = {(key, value) for key, allowed in hides_in.items() for value in GAUSSIAN_KL.assumption(key).values if value not in allowed}
+    assert wanted <= caught_in, f"{name} is caught by no simplest example of {sorted(wanted - caught_in)}"
 
 
 @pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)

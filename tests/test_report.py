@@ -221,3 +221,22 @@ def test_a_check_runs_without_hypothesis_explain_phase() -> None:
     assert set(running.check_settings(None, 3).phases) == set(settings.default.phases) - {Phase.explain}
     assert running.check_settings(None, 3, phases=(Phase.generate,)).phases == (Phase.generate,)
     assert running.check_settings(None, 3).max_examples == 3 and running.check_settings(None, None).max_examples == settings.default.max_examples
+
+
+def test_the_report_states_the_quadrature_allowance_and_the_record_it_comes_from(report: str) -> None:
+    import json
+    from pathlib import Path
+
+    from theorems.quadrature import QUADRATURE_SAFETY
+
+    record = json.loads((Path(__file__).parents[1] / "measurements" / "quadrature.json").read_text())
+    assert f"QUADRATURE_SAFETY = {QUADRATURE_SAFETY:g}" in report and "measurements/quadrature.json" in report
+    assert f"{record['methods']['quad']['n']} by quad" in report
+
+
+def test_the_report_counts_the_examples_on_each_structural_class(verification: Verification, report: str) -> None:
+    covered = [result for result in verification.theorems if result.run.classes]
+    assert covered, "a covered theorem shows its classes"
+    for name, counts in covered[0].run.classes.items():
+        for value, count in counts.items():
+            assert f'data-class="{name}={value}" data-count="{count}"' in report

@@ -28,7 +28,19 @@ AFFINE_GAUSSIAN_DENSITY = Theorem(
     check_target="theorems.gaussian_density:check_affine_gaussian_density",
     examples="theorems.strategies.gaussian:affine_gaussian_cases",
     parameters=("x", "mean", "cov"),
-    assumptions=(Assumption("dim", tuple(range(1, 9)), "the dimension n of A and b"),),
+    assumptions=(
+        Assumption("dim", tuple(range(1, 9)), "the dimension n of A and b"),
+        Assumption("dimension", ("1", "2", "3+"), "the class of n: 1, 2, or 3 to 8 (moot where dim leaves none of it)"),
+        Assumption(
+            "structure",
+            ("diagonal", "dense", "ill-conditioned"),
+            "Σ = AAᵀ diagonal, or dense with κ(Σ) ≤ 1e8, or ill-conditioned: κ(Σ) from 1e10 to 1e12 (counted from 1e9)",
+        ),
+    ),
+    # Every (dimension, structure) once per run (9 examples; in one dimension Σ is a
+    # number, so its three rows draw the same diagonal class).
+    cover=("dimension", "structure"),
+    classify_target="theorems.strategies.gaussian:classify_affine_gaussian_case",
 )
 
 THEOREMS = (AFFINE_GAUSSIAN_DENSITY,)

@@ -29,7 +29,20 @@ GAUSSIAN_KL = Theorem(
     check_target="theorems.gaussian_kl:check_gaussian_kl",
     examples="theorems.strategies.gaussian:gaussian_pairs",
     parameters=("mu0", "cov0", "mu1", "cov1"),
-    assumptions=(Assumption("dim", tuple(range(1, 9)), "the dimension d of both Gaussians"),),
+    assumptions=(
+        Assumption("dim", tuple(range(1, 9)), "the dimension d of both Gaussians"),
+        Assumption("dimension", ("1", "2", "3+"), "the class of d: 1, 2, or 3 to 8 (moot where dim leaves none of it)"),
+        Assumption(
+            "structure",
+            ("diagonal", "dense", "ill-conditioned"),
+            "Σ0 and Σ1 both diagonal, or dense with κ ≤ 1e8, or ill-conditioned: κ from 1e10 to 1e12 (counted from 1e9); "
+            "a pair counts as its harder covariance",
+        ),
+    ),
+    # Every (dimension, structure) once per run (9 examples; in one dimension Σ0 and Σ1
+    # are numbers, so its three rows draw the same diagonal class).
+    cover=("dimension", "structure"),
+    classify_target="theorems.strategies.gaussian:classify_gaussian_pair",
 )
 
 THEOREMS = (GAUSSIAN_KL,)
