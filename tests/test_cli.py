@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from theorems.cli import main
-from theorems.registry import all_theorems
+from theorems.engine import examples_planned
+from theorems.registry import all_theorems, get_theorem
 from theorems.theorem import Claim
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -49,7 +50,7 @@ def test_list_contracts_prints_every_contract(capsys: pytest.CaptureFixture[str]
 def test_check_of_the_reference_implementation_holds(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_main(capsys, "check", "fold-linear", "--impl", "theorems.fold:fold_linear", "--examples", "5", "--profile", "dev")
     assert code == 0, out
-    assert "holds on all 5 generated examples" in out
+    assert f"holds on all {examples_planned(get_theorem('fold-linear'), 5)} generated examples" in out  # the covered classes, then free
 
 
 def test_check_of_a_crashing_library_function_is_falsified_with_its_counterexample(
@@ -138,13 +139,13 @@ def test_verify_writes_the_report_json_and_junit_xml(capsys: pytest.CaptureFixtu
     assert [t["id"] for t in results["theorems"]] == ["fold-linear", "fold-conv"]
     for theorem in results["theorems"]:
         assert {"id", "verdict", "examples", "worst_ratio", "seconds", "counterexample"} <= set(theorem)
-        assert theorem["verdict"] == "holds" and theorem["examples"] == 3 and theorem["counterexample"] is None
+        assert theorem["verdict"] == "holds" and theorem["examples"] == examples_planned(get_theorem(theorem["id"]), 3) and theorem["counterexample"] is None
     assert {"torch", "numpy", "scipy", "hypothesis", "profile", "seed"} <= set(results["environment"])
     suite = ElementTree.parse(paths["results.xml"]).getroot().find("testsuite")
     cases = suite.findall("testcase")
     assert [case.get("name") for case in cases] == ["fold-linear", "fold-conv"]
     properties = {p.get("name"): p.get("value") for p in cases[0].find("properties")}
-    assert properties["verdict"] == "holds" and properties["examples"] == "3"
+    assert properties["verdict"] == "holds" and properties["examples"] == str(examples_planned(get_theorem("fold-linear"), 3))
     assert paths["index.html"].read_text().startswith("<!DOCTYPE html>")
 
 
@@ -192,7 +193,8 @@ def test_checks_report_and_json_describe_the_users_implementation_only(capsys: p
         capsys, "check", "fold-conv", "--impl", "torch.nn.utils.fusion:fuse_conv_bn_eval", "--examples", "3",
         "--assume", "dims=2", "--assume", "dtype=float32", "--json", str(tmp_path / "c.json"), "--report", str(tmp_path / "c.html"),
     )
-    assert code == 0 and "on the restricted domain dims=2, dtype=float32: holds on all 3 generated examples" in out
+    planned = examples_planned(get_theorem("fold-conv"), 3, {"dims": 2, "dtype": "float32"})
+    assert code == 0 and f"on the restricted domain dims=2, dtype=float32: holds on all {planned} generated examples" in out
     found = json.loads((tmp_path / "c.json").read_text())
     assert sorted(found) == ["environment", "passed", "scope", "theorems"] and found["scope"] == "check"
     assert found["theorems"][0]["domain"] == "restricted" and found["theorems"][0]["assumptions"] == {"dims": "2", "dtype": "float32"}

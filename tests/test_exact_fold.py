@@ -249,15 +249,16 @@ def test_a_grouped_convs_tolerance_counts_in_channels_over_groups_times_kernel_t
     assert reason.startswith("(k+8)(u+u64)·T with k=6 terms per output, u=5.96e-08,")
 
 
-def test_the_fold_tolerance_asks_for_the_roundoff_of_the_cases_own_device(monkeypatch) -> None:
-    # On CUDA, float32 may run in TF32; the device is what tells (no GPU needed to check the call).
+def test_the_fold_tolerance_asks_for_the_roundoff_of_the_cases_own_layer_and_device(monkeypatch) -> None:
+    # On CUDA, float32 may run in TF32, by a flag per operation (matmul for Linear, cuDNN for
+    # convolutions); the layer and the device are what tell (no GPU needed to check the call).
     import theorems.fold as fold
 
     asked: list[tuple] = []
-    monkeypatch.setattr(fold, "unit_roundoff", lambda *arguments, **options: asked.append((arguments, options)) or 2.0**-24)
+    monkeypatch.setattr(fold, "layer_roundoff", lambda *arguments, **options: asked.append((arguments, options)) or 2.0**-24)
     case = linear_case()
     fold_tolerance(case)
-    assert asked == [((torch.float32, torch.device("cpu")), {})]
+    assert asked == [((case.layer, torch.float32, torch.device("cpu")), {})]
 
 
 def test_the_oracle_and_the_tolerance_leave_the_case_in_its_own_dtype() -> None:

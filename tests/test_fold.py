@@ -24,7 +24,7 @@ from theorems.fold import (
 from theorems.statements.fold import FOLD_CONV, FOLD_CONV_TRANSPOSE, FOLD_LINEAR
 from theorems.tolerance import UNIT_ROUNDOFF
 from theorems.registry import all_wrong_implementations, get_theorem
-from theorems.engine import check_settings, find_counterexample
+from theorems.engine import check_settings, check_wrong_implementation, find_counterexample, run_check
 from theorems.theorem import InvalidInput
 
 CASES = {"fold-linear": linear_cases, "fold-conv": conv_cases, "fold-conv-transpose": conv_transpose_cases}
@@ -130,6 +130,20 @@ def test_wrong_fold_is_falsified_with_a_small_counterexample(wrong) -> None:
     assert counterexample is not None, f"{wrong.name} ({wrong.mistake}) was never falsified"
     print(counterexample.evidence.explain())
     assert counterexample.example.x.numel() <= 64, f"not shrunk: {counterexample.example!r}"
+
+
+def test_a_fold_that_scales_the_input_features_of_a_square_weight_is_caught_under_ci() -> None:
+    """Scaling the input features when ``in_features == out_features`` held on all 100 free ci examples.
+
+    Right wherever the weight is not square, and square weights are rare among free
+    draws; the covered class ``channels=equal`` puts one in every run.
+    """
+    wrong = next(wrong for wrong in FOLD_WRONG if (wrong.theorem_id, wrong.name) == ("fold-linear", "layout-from-shape"))
+    caught = check_wrong_implementation(wrong, profile="ci").run
+    assert caught.verdict == "falsified", caught.error
+    assert FOLD_LINEAR.classify(caught.example)["channels"] == "equal"
+    outside = run_check(FOLD_LINEAR, wrong.implementation, profile="ci", max_examples=20, assume={"channels": "different"})
+    assert outside.verdict == "holds", "the mistake is meant to hide outside its class; see theorems/catalogue/fold.py"
 
 
 # --- bad input gets a one-line answer -----------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import settings
 from theorems.fold import fold_linear
 from theorems.statements.fold import FOLD_CONV, FOLD_LINEAR
-from theorems.registry import all_claims
+from theorems.registry import all_claims, get_theorem
 from theorems.engine import check_implementation, verify_all
 from theorems.profiles import profile_settings
 from theorems.report import Figure, FigureContext, render_html
@@ -144,7 +144,7 @@ def test_results_survive_the_trip_through_a_dict(verification: Verification) -> 
 
 def test_counts_come_from_hypothesis_observability(verification: Verification) -> None:
     holding = [result for result in verification.theorems if result.passed]
-    assert holding and all(r.run.counted_by == "observability" and r.run.examples == 4 for r in holding)
+    assert holding and all(r.run.counted_by == "observability" and r.run.examples == running.examples_planned(get_theorem(r.theorem_id), 4) for r in holding)
     assert all(len(r.run.evidence) == r.run.examples for r in holding)
 
 
@@ -157,7 +157,7 @@ def test_counts_fall_back_to_the_test_body_without_observability(monkeypatch: py
 
     monkeypatch.setattr(running, "observing", unavailable)
     result = check_implementation(FOLD_CONV, FOLD_CONV.reference, profile="ci", max_examples=3)
-    assert result.run.counted_by == "test body" and result.run.examples == 3 and result.passed
+    assert result.run.counted_by == "test body" and result.run.examples == running.examples_planned(FOLD_CONV, 3) and result.passed
 
 
 def broken_check(implementation: Any, example: Any) -> Any:

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument, NonInteractiveExampleWarning
 
 from theorems.registry import all_theorems
@@ -28,7 +29,17 @@ OBSERVED: dict[str, Callable[[Any], Any]] = {
     "factors": lambda case: len(case.p_factors),
     "kernel_size": lambda case: case.kernel_size,
     "depth": lambda case: len(case.widths) - 1,
+    "channels": lambda case: "equal" if _channel_counts(case.layer)[0] == _channel_counts(case.layer)[1] >= 2 else "different",
+    "grouping": lambda case: "none" if case.layer.groups == 1 else "depthwise" if case.layer.groups == case.layer.in_channels else "grouped",
+    "strided": lambda case: max((*case.layer.stride, *case.layer.dilation)) > 1,
+    "upsampling": lambda case: "output-padded" if max(case.layer.output_padding) > 0 else "strided" if max((*case.layer.stride, *case.layer.dilation)) > 1 else "none",
 }
+
+
+def _channel_counts(layer: Any) -> tuple[int, int]:
+    return (layer.in_features, layer.out_features) if hasattr(layer, "in_features") else (layer.in_channels, layer.out_channels)
+
+
 # Whole networks take seconds to build: the other two are restricted to but not drawn.
 NOT_DRAWN = {("fold-network", "network", "resnet18"), ("fold-network", "network", "mobilenet_v2")}
 CASES = [
@@ -110,3 +121,264 @@ def test_singular_value_layouts_are_drawn_as_asked_and_refused_when_unknown() ->
     case = find(affine_gaussian_cases(dim=3, singular_values="repeated"), lambda _: True, settings=settings(database=None, phases=[Phase.generate]))
     singular = np.linalg.svd(case.matrix, compute_uv=False)
     assert singular.max() - singular.min() <= 1e-12 * singular.max()  # a multiple of an orthogonal matrix
+
+
+# --- the structural classes of toeplitz-gradient, toeplitz-matrix, variance-recursion(-relu) ---
+
+
+def _observe_as_well(name: str, kind: type, observe: Callable[[Any], Any]) -> None:
+    """Observe ``name`` on examples of ``kind`` with ``observe``, keeping any other theorem's observation of that name."""
+    other = OBSERVED.get(name)
+    OBSERVED[name] = lambda case: observe(case) if other is None or isinstance(case, kind) else other(case)
+
+
+def _register_class_observations() -> None:
+    from theorems.toeplitz import ToeplitzCase
+    from theorems.variance import VarianceCase
+
+    _observe_as_well("filter", ToeplitzCase, lambda case: "n" if case.kernel_size == case.n else "1" if case.kernel_size == 1 else "between")
+    _observe_as_well("depth_class", VarianceCase, lambda case: "1" if len(case.widths) == 2 else "deep")
+    _observe_as_well("width", VarianceCase, lambda case: "1" if 1 in case.widths[:-1] else "wide")
+    _observe_as_well("layers", VarianceCase, lambda case: "square" if len(set(case.widths)) == 1 else "rectangular")
+
+
+_register_class_observations()
+CLASSIFIED_THEOREMS = ("toeplitz-gradient", "toeplitz-matrix", "variance-recursion", "variance-recursion-relu")
+CLASS_ROWS = [
+    pytest.param(theorem, row, id=f"{theorem.id}:" + ",".join(f"{name}={value}" for name, value in row.items()))
+    for theorem in all_theorems()
+    if theorem.id in CLASSIFIED_THEOREMS
+    for row in theorem.cover_classes()
+]
+
+
+@pytest.mark.parametrize(("theorem", "row"), CLASS_ROWS)
+def test_every_example_of_a_covering_row_is_classified_in_that_row(theorem: Any, row: dict[str, Any]) -> None:
+    from hypothesis import given
+
+    @settings(max_examples=25, database=None, suppress_health_check=list(HealthCheck))
+    @given(theorem.example_strategy(**row))
+    def classified_in_its_row(example: Any) -> None:
+        assert theorem.classify(example) == row
+        assert {name: OBSERVED[name](example) for name in row} == row
+
+    classified_in_its_row()
+
+
+def test_a_class_that_contradicts_the_numeric_assumption_yields_to_it() -> None:
+    from theorems.strategies import gradient_cases, relu_cases, variance_cases
+
+    first = settings(database=None, phases=[Phase.generate])
+    assert find(gradient_cases(kernel_size=3, filter="1"), lambda _: True, settings=first).kernel_size == 3
+    assert len(find(variance_cases(depth=3, depth_class="1"), lambda _: True, settings=first).widths) == 4
+    assert len(find(relu_cases(depth=1, depth_class="deep"), lambda _: True, settings=first).widths) == 2
+    # Where they agree, both hold: a filter of 3 taps spanning the input, two layers of a deep class.
+    case = find(gradient_cases(kernel_size=(1, 3), filter="n"), lambda case: case.kernel_size == 3, settings=first)
+    assert case.n == 3
+    assert len(find(variance_cases(depth=(1, 2), depth_class="deep"), lambda _: True, settings=first).widths) == 3
+
+
+def test_the_wide_and_rectangular_classes_reach_the_capped_extremes() -> None:
+    from theorems.strategies import variance_cases
+    from theorems.strategies.variance import width_cap
+
+    # Twelve layers cap every width at 2: a wide rectangular network must widen its output layer.
+    first = settings(database=None, phases=[Phase.generate])
+    case = find(variance_cases(depth=12, width="wide", layers="rectangular"), lambda _: True, settings=first)
+    assert min(case.widths) >= 2 and len(set(case.widths)) > 1 and max(case.widths[:-1]) <= width_cap(12)
+
+
+# --- the structural classes of affine-gaussian-density and gaussian-kl ---
+
+
+def _gaussian_classes(case: Any) -> dict[str, str]:
+    from theorems.gaussian_kl import GaussianPair
+    from theorems.strategies.gaussian import classify_affine_gaussian_case, classify_gaussian_pair
+
+    return (classify_gaussian_pair if isinstance(case, GaussianPair) else classify_affine_gaussian_case)(case)
+
+
+def _register_gaussian_class_observations() -> None:
+    from theorems.gaussian_density import AffineGaussianCase
+    from theorems.gaussian_kl import GaussianPair
+
+    for name in ("dimension", "structure"):
+        _observe_as_well(name, (AffineGaussianCase, GaussianPair), lambda case, name=name: _gaussian_classes(case)[name])
+
+
+_register_gaussian_class_observations()
+GAUSSIAN_ROWS = [
+    pytest.param(theorem, row, id=f"{theorem.id}:" + ",".join(f"{name}={value}" for name, value in row.items()))
+    for theorem in all_theorems()
+    if theorem.id in ("affine-gaussian-density", "gaussian-kl")
+    for row in theorem.cover_classes()
+]
+
+
+@pytest.mark.parametrize(("theorem", "row"), GAUSSIAN_ROWS)
+def test_every_example_of_a_gaussian_covering_row_is_classified_in_that_row(theorem: Any, row: dict[str, Any]) -> None:
+    from hypothesis import given
+
+    # In one dimension a covariance is a number: its rows draw the diagonal class, whatever structure says.
+    expected = {**row, "structure": "diagonal"} if row["dimension"] == "1" else row
+
+    @settings(max_examples=25, database=None, suppress_health_check=list(HealthCheck))
+    @given(theorem.example_strategy(**row))
+    def classified_in_its_row(example: Any) -> None:
+        assert theorem.classify(example) == expected
+
+    classified_in_its_row()
+
+
+@pytest.mark.parametrize(("theorem", "row"), GAUSSIAN_ROWS)
+def test_the_simplest_example_of_a_gaussian_class_is_a_typical_member(theorem: Any, row: dict[str, Any]) -> None:
+    """A covered run draws each class's simplest example: it must not be a special case (Σ = c·I, A = I, Σ0 = Σ1)."""
+    import numpy as np
+
+    example = find(theorem.example_strategy(**row), lambda _: True, settings=settings(database=None, phases=[Phase.generate]))
+    covariances = [example.covariance()] if hasattr(example, "matrix") else [example.cov0, example.cov1]
+    for cov in covariances:
+        eigenvalues = np.linalg.eigvalsh(cov)
+        assert not np.allclose(eigenvalues, 1.0), cov  # not orthogonal, so log det Σ ≠ 0
+        if len(cov) > 1:
+            assert eigenvalues.max() >= 9.9 * eigenvalues.min(), cov  # κ ≥ 10: no c·I
+        if row["structure"] != "diagonal" and len(cov) > 1:
+            correlations = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
+            assert np.abs(correlations[0, 1]) > 0.1, cov  # every pair of the first two coordinates correlated
+    if len(covariances) == 2:
+        # Σ1 = Σ0 hides every mistake that cancels between them; Σ1 ∝ Σ0 (past one dimension) most.
+        product = np.linalg.solve(covariances[1], covariances[0])
+        assert not np.allclose(product, np.eye(len(product))), "Σ1 = Σ0"
+        assert len(product) == 1 or not np.allclose(product, product[0, 0] * np.eye(len(product))), "Σ1 ∝ Σ0"
+
+
+def test_a_gaussian_class_that_contradicts_the_numeric_dimension_yields_to_it() -> None:
+    from theorems.strategies import affine_gaussian_cases, gaussian_pairs
+
+    first = settings(database=None, phases=[Phase.generate])
+    assert find(affine_gaussian_cases(dim=4, dimension="1"), lambda _: True, settings=first).dim == 4
+    assert find(affine_gaussian_cases(dim=(1, 4), dimension="3+"), lambda _: True, settings=first).dim == 4
+    # A 1×1 covariance cannot be dense: the structure yields; without a dimension it asks for d ≥ 2.
+    assert _gaussian_classes(find(gaussian_pairs(dim=1, structure="dense"), lambda _: True, settings=first)) == {"dimension": "1", "structure": "diagonal"}
+    assert find(gaussian_pairs(structure="ill-conditioned"), lambda _: True, settings=first).dim == 2
+
+
+def test_a_gaussian_structure_the_other_arguments_exclude_is_refused_naming_them() -> None:
+    from theorems.strategies import affine_gaussian_cases, gaussian_pairs
+
+    with pytest.raises(InvalidArgument, match=r"^structure='ill-conditioned' needs κ ≥ 1e10; max_log10_condition=8"):
+        affine_gaussian_cases(structure="ill-conditioned", max_log10_condition=8)
+    with pytest.raises(InvalidArgument, match=r"^structure='dense' needs distinct eigenvalues; max_log10_condition=0"):
+        gaussian_pairs(structure="dense", max_log10_condition=0)
+    with pytest.raises(InvalidArgument, match=r"^singular_values='repeated' applies to unstructured draws"):
+        affine_gaussian_cases(structure="dense", singular_values="repeated")
+    with pytest.raises(InvalidArgument, match=r"^diagonal=True draws unstructured diagonal covariances"):
+        gaussian_pairs(structure="dense", diagonal=True)
+    with pytest.raises(InvalidArgument, match=r"^structure='banded' is not possible"):
+        gaussian_pairs(structure="banded")
+
+
+def test_the_gaussian_classifier_reads_dimension_condition_and_correlation() -> None:
+    import numpy as np
+
+    from theorems.gaussian_density import AffineGaussianCase
+    from theorems.gaussian_kl import GaussianPair
+
+    def case(matrix: list) -> dict[str, str]:
+        matrix = np.array(matrix, dtype=float)
+        return _gaussian_classes(AffineGaussianCase(matrix, np.zeros(len(matrix)), np.zeros((1, len(matrix)))))
+
+    assert case([[3.0]]) == {"dimension": "1", "structure": "diagonal"}
+    assert case([[0.0, 2.0], [1.0, 0.0]]) == {"dimension": "2", "structure": "diagonal"}  # Σ = AAᵀ = diag(4, 1)
+    assert case([[1.0, 1.0], [0.0, 1.0]]) == {"dimension": "2", "structure": "dense"}
+    assert case(np.diag([1.0, 1.0, 10**4.51]).tolist())["structure"] == "ill-conditioned"  # κ(Σ) = 1e9.02
+    assert case(np.diag([1.0, 1.0, 10**4.49]).tolist()) == {"dimension": "3+", "structure": "diagonal"}
+    one, dense = np.eye(2), np.array([[2.0, 1.0], [1.0, 2.0]])
+    assert _gaussian_classes(GaussianPair(np.zeros(2), one, np.zeros(2), dense))["structure"] == "dense"  # the harder of the two
+
+
+FOLD_THEOREMS = [theorem for theorem in all_theorems() if theorem.id in ("fold-linear", "fold-conv", "fold-conv-transpose")]
+
+
+def _first_example(strategy: Any) -> Any:
+    return find(strategy, lambda _: True, settings=settings(database=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck)))
+
+
+@pytest.mark.parametrize("theorem", FOLD_THEOREMS, ids=lambda theorem: theorem.id)
+def test_a_fold_example_drawn_in_a_covered_class_is_classified_in_that_class(theorem: Any) -> None:
+    for row in theorem.cover_classes():
+        example = _first_example(theorem.example_strategy(**row))
+        assert theorem.classify(example) == row, f"drawn in {row}, classified {theorem.classify(example)}: {example!r}"
+
+
+def test_the_grouping_class_and_the_number_of_groups_restrict_together() -> None:
+    from theorems.strategies import conv_cases, conv_transpose_cases
+
+    for cases in (conv_cases, conv_transpose_cases):
+        layer = _first_example(cases(groups=2, grouping="grouped")).layer
+        assert layer.groups == 2 and layer.in_channels >= 4
+        layer = _first_example(cases(groups=(1, 3), grouping=("none", "depthwise"), channels="different")).layer
+        assert layer.groups == 1 or layer.groups == layer.in_channels == 3
+        with pytest.raises(InvalidArgument, match=r"^groups=1 and grouping='depthwise' allow nothing; grouping='none' is groups=1"):
+            cases(groups=1, grouping="depthwise")
+        with pytest.raises(InvalidArgument, match=r"^groups=\(2, 3\) and grouping='none' allow nothing"):
+            cases(groups=(2, 3), grouping="none")
+
+
+def test_a_batchnorm_of_several_channels_has_distinct_scales_even_without_affine() -> None:
+    import torch
+
+    from theorems.strategies import batchnorms, torch_seeded
+
+    @settings(database=None, max_examples=30)
+    @given(st.data())
+    def standout_scale(data: st.DataObject) -> None:
+        channels = data.draw(st.integers(2, 8))
+        with torch_seeded(data.draw(st.integers(0, 2**32 - 1))):
+            bn = data.draw(batchnorms(num_features=channels, dims=2, affine=False))
+        scale = torch.rsqrt(bn.running_var.double() + bn.eps)
+        # One channel's σ² + ε is at least 10^0.5 times every other's: the scales differ by 10^0.25 ≈ 1.78 or more.
+        assert float(scale.max() / scale.min()) >= 1.75, bn.running_var
+
+    standout_scale()
+
+
+# The KL classes (size, zeros, degenerate), observed on the pmfs themselves, not by the
+# strategies' classifiers: a pair, or every factor of independent pmfs.
+def _kl_pairs(case: Any) -> list[tuple[Any, Any]]:
+    return [(case.p, case.q)] if hasattr(case, "p") else list(zip(case.p_factors, case.q_factors))
+
+
+def _kl_zeros(case: Any) -> str:
+    def zeros(p: Any, q: Any) -> str:
+        return "q" if ((p > 0) & (q == 0)).any() else "both" if ((p == 0) & (q == 0)).any() else "p" if (p == 0).any() else "none"
+
+    return max((zeros(p, q) for p, q in _kl_pairs(case)), key=["none", "p", "both", "q"].index)
+
+
+def _kl_near_point_mass(pmf: Any) -> bool:
+    nonzero = pmf[pmf > 0]  # subnormal entries, or within an ulp (2^-52) of a point mass without being one
+    return bool((nonzero < 2.0**-1022).any() or (nonzero.max() >= 1 - 2.0**-52 and not (len(nonzero) == 1 and nonzero[0] == 1.0)))
+
+
+OBSERVED.update(
+    size=lambda case: {1: "1", 2: "2"}.get(int((case.p > 0).sum()), "large"),
+    zeros=_kl_zeros,
+    degenerate=lambda case: any(_kl_near_point_mass(p) or _kl_near_point_mass(q) for p, q in _kl_pairs(case)),
+)
+
+
+def test_kl_pmf_pairs_stay_in_every_class_asked_for_together() -> None:
+    from hypothesis.errors import NoSuchExample
+
+    from theorems.strategies import independent_pmfs, pmf_pairs
+
+    cheap = settings(database=None, max_examples=30, phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    with pytest.raises(NoSuchExample):
+        find(
+            pmf_pairs(size=("1", "large"), zeros=("q", "both"), degenerate=True),
+            lambda case: not (OBSERVED["size"](case) in ("1", "large") and OBSERVED["zeros"](case) in ("q", "both") and OBSERVED["degenerate"](case)),
+            settings=cheap,
+        )
+    with pytest.raises(NoSuchExample):
+        find(independent_pmfs(factors=3, zeros="p", degenerate=False), lambda case: (len(case.p_factors), _kl_zeros(case), OBSERVED["degenerate"](case)) != (3, "p", False), settings=cheap)

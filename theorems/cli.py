@@ -5,6 +5,7 @@
                     [--examples N] [--seed S] [--only THEOREM]… [--no-power]
     theorems check THEOREM --impl MODULE:ATTR|FILE.py:ATTR [--assume NAME=VALUE]… [--timeout S]
                    [--examples N] [--profile …] [--seed S] [--report PATH] [--json PATH] [--junitxml PATH]
+    theorems prove [THEOREM]… [--json PATH]
 
 Exit status: 0 when everything holds (for ``verify``, also: every transcribed claim of
 the notes is falsified, and every wrong implementation of the catalogue is caught: the
@@ -12,7 +13,9 @@ suite's power, measured unless ``--no-power``); 1 otherwise (for ``check``: fals
 including a call that did not return within ``--timeout``); 2 with one line on stderr
 for a usage error (unknown theorem or assumption, an implementation that cannot be
 imported, called, or called with the contract's arguments, an unwritable output path,
-an unknown profile), before any example runs.
+an unknown profile), before any example runs. ``prove`` exits 0 when every theorem with a
+symbolic statement is proved and every transcribed claim refuted, 1 otherwise (a proof past
+its time budget included), 2 for a usage error.
 """
 
 from __future__ import annotations
@@ -136,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the most one call of the implementation may take; past it the verdict is falsified (default {DEFAULT_TIMEOUT:g})",
     )
     run_options(check, report_default=None)
+
+    prove = commands.add_parser("prove", help="prove each theorem that is an identity at fixed sizes with SymPy; refute the transcribed claims")
+    prove.add_argument("theorems", nargs="*", metavar="THEOREM", help="prove only these theorems and their claims (default: all)")
+    prove.add_argument("--json", type=Path, metavar="PATH", help="write the proofs as JSON")
     return parser
 
 
@@ -400,7 +407,41 @@ def command_check(arguments: argparse.Namespace) -> int:
     return 0 if result.passed else 1
 
 
-COMMANDS = {"list": command_list, "verify": command_verify, "check": command_check}
+def _proof_line(proof: Any) -> str:
+    """``id: proved for <sizes> (s)``, or the verdict and why; a claim's id is marked as one."""
+    name = f"claim {proof.id}" if proof.kind == "claim" else proof.id
+    if proof.sizes is None:
+        return f"{name}: {proof.status}: {proof.reason}"
+    want = "" if proof.passed else f"  (must be {proof.expected})"
+    if proof.status == "proved":
+        return f"{name}: proved for {proof.sizes} ({proof.seconds:.2f} s){want}"
+    return f"{name}: {proof.status} for {proof.sizes} ({proof.seconds:.2f} s): {proof.reason}{want}"
+
+
+def command_prove(arguments: argparse.Namespace) -> int:
+    try:
+        ids = tuple(get_theorem(theorem_id).id for theorem_id in arguments.theorems) or None
+    except InvalidInput as error:
+        raise UsageError(str(error)) from None
+    if arguments.json is not None:
+        require_writable(arguments.json, "--json")
+    from theorems.prove import proofs_json, prove
+
+    proofs = prove(ids, progress=lambda proof: print(_proof_line(proof), flush=True))
+    if arguments.json is not None:
+        import json
+
+        arguments.json.write_text(json.dumps(proofs_json(proofs), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"json: {arguments.json}")
+    if all(proof.passed for proof in proofs):
+        claims = " and every transcribed claim is refuted" if any(proof.kind == "claim" for proof in proofs) else ""
+        print(f"every symbolic statement is proved{claims}")
+        return 0
+    print("FAILED: some symbolic statement is not proved, or some transcribed claim is not refuted")
+    return 1
+
+
+COMMANDS = {"list": command_list, "verify": command_verify, "check": command_check, "prove": command_prove}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -52,6 +52,7 @@ __all__ = [
     "implementation_target",
     "observing",
     "require_signature",
+    "examples_planned",
     "run_catalogue",
     "run_check",
     "verify_all",
@@ -243,14 +244,11 @@ def run_check(
     run), stopping at the first that does not hold, then the free search with the rest of
     the budget (at least two examples where the budget has two); the runs are merged.
     """
-    classes = theorem.cover_classes(assume)
+    classes = covered_rows(theorem, assume)
     if not classes:
         return _run_once(theorem, implementation, profile=profile, max_examples=max_examples, seed=seed, replay=replay, phases=phases, assume=assume, timeout=timeout)
     budget = max_examples or check_settings(profile, None).max_examples
-    # The free search keeps up to two examples whatever the rows took: Hypothesis tries each
-    # class's simplest example first (the rows are the same in every run), so a second free
-    # example is the one that varies with the seed.
-    free = max(min(budget, 2), budget - len(classes))
+    free = _free_examples(budget, len(classes))
     planned = len(classes) + free  # a random check's share of α is divided by all of them
     runs = []
     for restriction in classes:
@@ -272,6 +270,38 @@ def run_check(
         )
     )
     return _merged(runs)
+
+
+def covered_rows(theorem: Theorem, assume: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The covering rows a run under ``assume`` draws one example of each (rows ``assume`` excludes are skipped)."""
+    return [row for row in theorem.cover_classes(assume) if _possible(theorem, {**(assume or {}), **row})]
+
+
+def _free_examples(budget: int, rows: int) -> int:
+    """The free search keeps up to two examples whatever the rows took: Hypothesis tries each
+    class's simplest example first (the rows are the same in every run), so a second free
+    example is the one that varies with the seed."""
+    return max(min(budget, 2), budget - rows)
+
+
+def examples_planned(theorem: Theorem, budget: int, assume: dict[str, Any] | None = None) -> int:
+    """How many examples a holding run of ``theorem`` with ``budget`` generates: the covered rows, then the free search."""
+    rows = len(covered_rows(theorem, assume))
+    return budget if not rows else rows + _free_examples(budget, rows)
+
+
+def _possible(theorem: Theorem, restriction: dict[str, Any]) -> bool:
+    """Whether the examples can be restricted so: a covered row that the user's own assumptions
+    exclude (``groups=2`` leaves no example with ``grouping=none``) is skipped, not an error."""
+    from hypothesis.errors import InvalidArgument
+
+    try:
+        theorem.example_strategy(**restriction).validate()
+    except InvalidArgument:
+        return False
+    except Exception:  # a broken strategy is reported by the run itself, with its reason
+        return True
+    return True
 
 
 def _merged(runs: list[Run]) -> Run:

@@ -126,10 +126,151 @@ STRUCTURAL_MISTAKES: dict[str, tuple[str, Callable[[nn.Module, nn.modules.batchn
     "scale-left-outside": ("s·layer(x) + (β − s·μ): BatchNorm's affine map applied after the layer, not folded into it", scale_left_outside),
 }
 
+
+def _gamma(bn: nn.modules.batchnorm._BatchNorm) -> torch.Tensor | float:
+    return 1.0 if bn.weight is None else bn.weight
+
+
+def layout_from_shape(*, transposed_first: bool) -> Callable[[nn.Module, nn.modules.batchnorm._BatchNorm], nn.Module]:
+    """One fold for every layer kind that tells the weight's layout by its shape, not by the layer's type.
+
+    ``transposed_first``: the weight is taken for a ConvTranspose's ``(C_in, C_out/groups, k…)``
+    when dimension 1 times groups counts BatchNorm's channels, which a Linear or Conv
+    weight with as many input as output channels does too (its input channels get the
+    scales). Otherwise: the weight is taken for a Conv's ``(C_out, C_in/groups, k…)`` when
+    dimension 0 counts them, which a ConvTranspose weight with as many input as output
+    channels does too.
+    """
+
+    def fold(layer: nn.Module, bn: nn.modules.batchnorm._BatchNorm) -> nn.Module:
+        groups = getattr(layer, "groups", 1)
+        if transposed_first:
+            transposed = layer.weight.shape[1] * groups == bn.num_features
+        else:
+            transposed = layer.weight.shape[0] != bn.num_features
+        folded = copy.deepcopy(layer)
+        with torch.no_grad():
+            scale = _scale(bn)
+            folded.weight = nn.Parameter(folded_weight(layer.weight, scale, transpose=transposed, groups=groups))
+            folded.bias = nn.Parameter(_bias(layer, bn, scale))
+        return folded
+
+    return fold
+
+
+def rebuilt_without(option: str) -> Callable[[nn.Module, nn.modules.batchnorm._BatchNorm], nn.Module]:
+    """A fold into a new layer built from the old one's options, one of them (``option``) forgotten.
+
+    The way fusion helpers are often written: ``nn.Conv2d(conv.in_channels,
+    conv.out_channels, conv.kernel_size, stride=conv.stride, padding=conv.padding, …)``,
+    then the folded weight viewed into the new layer's weight.
+    """
+
+    def fold(layer: nn.Module, bn: nn.modules.batchnorm._BatchNorm) -> nn.Module:
+        transposed = isinstance(layer, CONV_TRANSPOSES)
+        names = ("stride", "padding", "output_padding", "dilation", "groups") if transposed else ("stride", "padding", "dilation", "groups", "padding_mode")
+        options = {name: getattr(layer, name) for name in names if name != option}
+        fused = type(layer)(layer.in_channels, layer.out_channels, layer.kernel_size, bias=True, dtype=layer.weight.dtype, **options).eval()
+        with torch.no_grad():
+            scale = _scale(bn)
+            weight = folded_weight(layer.weight, scale, transpose=transposed, groups=layer.groups)
+            fused.weight.copy_(weight.view(fused.weight.shape))
+            fused.bias.copy_(_bias(layer, bn, scale))
+        return fused
+
+    return fold
+
+
+def folded_in_float32(layer: nn.Module, bn: nn.modules.batchnorm._BatchNorm) -> nn.Module:
+    """The fold computed in float32 (``.float()``, as code written for half-precision models does), then cast back."""
+    folded = copy.deepcopy(layer)
+    with torch.no_grad():
+        scale = _scale(bn).float()
+        weight = folded_weight(
+            layer.weight.float(), scale, transpose=isinstance(layer, CONV_TRANSPOSES), groups=getattr(layer, "groups", 1)
+        )
+        bias = folded_bias(None if layer.bias is None else layer.bias.float(), scale, bn.running_mean.float(), None if bn.bias is None else bn.bias.float())
+        folded.weight = nn.Parameter(weight.to(layer.weight.dtype))
+        folded.bias = nn.Parameter(bias.to(layer.weight.dtype))
+    return folded
+
+
+_right_fold = _folding(_scale, _bias)
+
+
+def not_folded_without_affine(layer: nn.Module, bn: nn.modules.batchnorm._BatchNorm) -> nn.Module:
+    """A BatchNorm without affine taken for the identity ("no γ, no β: nothing to fold"): the layer is returned as it is."""
+    return copy.deepcopy(layer) if not bn.affine else _right_fold(layer, bn)
+
+
+# Mistakes each of which is wrong only inside one structural class of its theorem (the
+# class in brackets): the covered classes (``cover``) are what catch them in every run.
+CLASS_MISTAKES: dict[str, tuple[str, Callable[[nn.Module, nn.modules.batchnorm._BatchNorm], nn.Module]]] = {
+    "eps-outside-sqrt": (
+        "s = γ/(sqrt(σ²) + ε): ε added outside the square root [small σ², dead channels]",
+        _folding(lambda bn: _gamma(bn) / (torch.sqrt(bn.running_var) + bn.eps), _bias),
+    ),
+    "per-tensor-scale": (
+        "one scale for every channel, the mean of the per-channel s (a per-tensor statistic) [two channels or more]",
+        _folding(lambda bn: torch.full_like(_scale(bn), _scale(bn).mean().item()), _bias),
+    ),
+    "mean-dropped-without-bias": (
+        "c' = β for a layer without bias: μ is subtracted only through the layer's own bias [bias=false]",
+        _folding(_scale, lambda layer, bn, s: _bias(layer, bn, s) if layer.bias is not None else _zero_if_none(bn.bias, s)),
+    ),
+    "not-folded-without-affine": (
+        "a BatchNorm without affine taken for the identity: the layer returned unchanged [affine=false]",
+        not_folded_without_affine,
+    ),
+    "folded-in-float32": (
+        "the fold computed in float32 and cast back: float64 layers lose half their digits [dtype=float64]",
+        folded_in_float32,
+    ),
+}
+
+LAYOUT_FROM_SHAPE = {
+    "fold-linear": (
+        "the weight taken for a transposed layout when its dimension 1 counts BatchNorm's features: "
+        "with in_features == out_features the input features get the scales [channels=equal]",
+        layout_from_shape(transposed_first=True),
+    ),
+    "fold-conv": (
+        "the weight taken for a ConvTranspose's (C_in, C_out/groups, k…) when dimension 1 × groups counts "
+        "BatchNorm's channels: with in_channels == out_channels the input channels get the scales [channels=equal]",
+        layout_from_shape(transposed_first=True),
+    ),
+    "fold-conv-transpose": (
+        "the weight taken for a Conv's (C_out, C_in/groups, k…) when dimension 0 counts BatchNorm's channels: "
+        "with in_channels == out_channels the input channels get the scales [channels=equal]",
+        layout_from_shape(transposed_first=False),
+    ),
+}
+
+REBUILT = {
+    "fold-conv": {
+        "rebuilt-without-groups": ("a new Conv built without groups=conv.groups [grouping=depthwise, grouped]", rebuilt_without("groups")),
+        "rebuilt-without-dilation": ("a new Conv built without dilation=conv.dilation [strided=true]", rebuilt_without("dilation")),
+        "rebuilt-without-padding-mode": (
+            "a new Conv built without padding_mode=conv.padding_mode: zeros where it reflected, replicated or wrapped "
+            "[padding_mode other than zeros]",
+            rebuilt_without("padding_mode"),
+        ),
+    },
+    "fold-conv-transpose": {
+        "rebuilt-without-output-padding": (
+            "a new ConvTranspose built without output_padding=layer.output_padding: its output is too short "
+            "[upsampling=output-padded]",
+            rebuilt_without("output_padding"),
+        ),
+    },
+}
+
 WRONG_IMPLEMENTATIONS: tuple[WrongImplementation, ...] = tuple(
     WrongImplementation(theorem_id=theorem_id, name=name, mistake=mistake, implementation=implementation)
     for theorem_id in FOLD_IDS
-    for name, (mistake, implementation) in {**MISTAKES, **STRUCTURAL_MISTAKES}.items()
+    for name, (mistake, implementation) in {
+        **MISTAKES, **STRUCTURAL_MISTAKES, **CLASS_MISTAKES, "layout-from-shape": LAYOUT_FROM_SHAPE[theorem_id], **REBUILT.get(theorem_id, {})
+    }.items()
 ) + (
     WrongImplementation(
         theorem_id="fold-conv-transpose",
