@@ -414,7 +414,6 @@ def establish(statement: SymbolicStatement) -> tuple[str, str]:
     A residual that :func:`_expanded` leaves nonzero is refuted by a substitution where it
     is nonzero; failing that, ``simplify`` may still reduce it to 0; otherwise it is undecided.
     """
-    import sympy
 
     count = 0
     for identity in statement.identities():
