@@ -22,7 +22,7 @@ from theorems.fold import (
     terms_per_output,
 )
 from theorems.statements.fold import FOLD_CONV, FOLD_CONV_TRANSPOSE, FOLD_LINEAR
-from theorems.tolerance import UNIT_ROUNDOFF
+from theorems.tolerance import U64, gamma
 from theorems.registry import all_wrong_implementations, get_theorem
 from theorems.engine import check_settings, check_wrong_implementation, find_counterexample, run_check
 from theorems.theorem import InvalidInput
@@ -198,16 +198,21 @@ def normalize_then_conv_discrepancy(case: FoldCase, mean: torch.Tensor, std: tor
     channel_shape = (1, -1) + (1,) * (case.x.dim() - 2)
     with torch.no_grad():
         expected = layer((case.x.double() - mean.reshape(channel_shape)) / std.reshape(channel_shape))
+        layer_bias = torch.zeros(layer.out_channels, dtype=torch.float64) if layer.bias is None else layer.bias.detach().clone()
         weight, bias = normalize_folded_into_conv(layer.weight, layer.bias, mean, std)
         layer.weight.copy_(weight)
         layer.bias = nn.Parameter(bias)
         actual = layer(case.x.double())
-        # Terms: |W/σ|⊛|x| + |c| + Σ|W m/σ|; k products plus the shift's k terms, float64 on both sides.
+        # Both sides float64 against exact, with W' = W/σ and M = |W'|⊛|x| + |c| + Σ|W'||m| (Higham's θ_j):
+        # conv(normalize(x)) is within γ_(k+3)·M (2 roundings of (x−m)/σ, then a (k+1)-term sum);
+        # the fold within γ_(k+2)·(|W'|⊛|x| + |c|) + γ_(2k+3)·Σ|W'||m| (W/σ rounds once; its shift
+        # c − ΣW'm is a (k+1)-term sum that the conv's (k+1)-term sum adds once more). Their sum is
+        # at most γ_(3k+6)·M; one more u·M covers computing M, the product and the difference.
         magnitude = copy.deepcopy(layer)
         magnitude.weight.abs_()
-        magnitude.bias.copy_(bias.abs() + 2 * (weight.abs() * mean.abs().reshape(channel_shape)).flatten(1).sum(1))
+        magnitude.bias.copy_(layer_bias.abs() + (weight.abs() * mean.abs().reshape(channel_shape)).flatten(1).sum(1))
         k = terms_per_output(case.layer)
-        tolerance = 2 * (2 * k + 8) * UNIT_ROUNDOFF[torch.float64] * magnitude(case.x.double().abs())
+        tolerance = gamma(3 * k + 7, U64) * magnitude(case.x.double().abs())
     return (expected - actual).abs(), tolerance
 
 

@@ -90,10 +90,15 @@ def test_notes_small_net_folds_into_small_net_test(record_property) -> None:
     folded = small_net_test_from(trained)
     with torch.no_grad():
         discrepancy = (trained(images) - folded(images)).abs()
-    tolerance, reason = network_tolerance(trained, images)
+    # Both sides are float32, so both round: through the float64 oracle, |unfused − folded| ≤
+    # |unfused − oracle| + |oracle − folded|, and network_tolerance bounds each (it is the bound for the
+    # fold against the oracle; its rounding sites, k+8 per affine layer, cover conv-then-BN's k+1+4, and
+    # it adds the fold's parameter roundings besides). The sum of the two sides' bounds is twice it.
+    one_side, reason = network_tolerance(trained, images)
+    tolerance = 2 * one_side
     record_property("small_net_max_discrepancy", float(discrepancy.max()))
     print(f"smallNet float32: largest discrepancy {float(discrepancy.max()):.3e}, mean {float(discrepancy.mean()):.3e}")
-    assert (discrepancy <= tolerance).all(), f"largest ratio {float((discrepancy / tolerance).max()):.3g}; {reason}"
+    assert (discrepancy <= tolerance).all(), f"largest ratio {float((discrepancy / tolerance).max()):.3g}; twice each side's {reason}"
 
 
 def test_fold_network_rejects_a_network_in_training_mode() -> None:

@@ -332,3 +332,16 @@ def test_the_symbolic_gaussian_formulas_are_the_numeric_ones_at_numbers() -> Non
     for symbolic, numeric in ((symbolic_gaussian_kl_closed_form, gaussian_kl_closed_form), (symbolic_notes_gaussian_kl, notes_gaussian_kl)):
         value = symbolic(as_matrix(shift), as_matrix(cov), as_matrix(mu1), as_matrix(cov1))
         assert float(value) == pytest.approx(numeric(shift, cov, mu1, cov1), rel=1e-12)
+
+
+def test_verify_with_prove_carries_the_proofs_into_its_json_and_report(tmp_path) -> None:  # noqa: ANN001
+    import json
+
+    from theorems.cli import main
+
+    code = main(["verify", "--only", "kl-additivity", "--profile", "ci", "--examples", "3", "--no-power", "--prove",
+                 "--json", str(tmp_path / "r.json"), "--report", str(tmp_path / "r.html")])
+    assert code == 0
+    found = json.loads((tmp_path / "r.json").read_text())
+    assert [proof["id"] for proof in found["proofs"]] == ["kl-additivity"] and found["proofs"][0]["status"] == "proved"
+    assert 'data-proof-status="proved"' in (tmp_path / "r.html").read_text() and "proved symbolically at sizes" in (tmp_path / "r.html").read_text()

@@ -25,7 +25,7 @@ from theorems.toeplitz import (
     toeplitz_matrix,
 )
 from theorems.statements.toeplitz import FILTER, TOEPLITZ_GRADIENT, TOEPLITZ_MATRIX
-from theorems.tolerance import gamma
+from theorems.tolerance import U64, gamma
 
 
 @given(gradient_cases())
@@ -83,13 +83,42 @@ def test_shared_bias_gradient_is_the_sum_of_delta(case: ToeplitzCase) -> None:
     assert evidence.holds, evidence.explain()
 
 
+# gradcheck's default step, within a factor 7 of the float64 optimum (3u|ℓ|/|ℓ'''|)^(1/3) for O(1) terms.
+FINITE_DIFFERENCE_STEP = 1e-6
+TANH_SECOND_DERIVATIVE_MAX = 4 / (3 * 3**0.5)  # max|tanh''| = 4/(3√3); max|tanh'| = 1, max|tanh'''| = 2
+
+
+def central_difference_tolerance(case: ToeplitzCase) -> float:
+    """|autograd − (ℓ(p+h) − ℓ(p−h))/2h| for any one parameter p of ``(w, b)``, in float64.
+
+    Moving p moves z = conv1d(x, w) + b by a with |a| ≤ M = max(1, max|x|) entrywise, so the
+    hidden pre-activations s = U tanh(z) + c move by at most r M (r_i = Σ_j|U_ij|), and
+    |ℓ'''| ≤ M³ Σ|v_i|(2r_i³ + 3·max|tanh''|²·r_i² + 2r_i) =: L3: truncation h²L3/6. Each ℓ is
+    within E = γ_N Σ|v_i|(1 + r_i(1 + Z) + |c_i|) of exact (first order), N the roundings a term
+    meets (the k-term conv and its bias, two tanh of ≤ 2u each, the m-term hidden sum and its bias,
+    the h-term readout), Z = max(|w|⊛|x| + |b|): the difference quotient adds E/h; rounding p ± h
+    moves the step by u(|p| + h), u(|p| + h)/h of |ℓ'| ≤ M Σ|v_i| r_i; autograd's own gradient γ_N of that.
+    """
+    x, w, bias, hidden, readout = case.x, case.w, case.bias, case.hidden_weight, case.readout
+    reach = max(1.0, float(x.abs().max()))
+    rows = hidden.abs().sum(1)
+    third = reach**3 * float((readout.abs() * (2 * rows**3 + 3 * TANH_SECOND_DERIVATIVE_MAX**2 * rows**2 + 2 * rows)).sum())
+    conv = torch.nn.functional.conv1d(x.abs().unsqueeze(0), w.abs(), stride=case.stride, dilation=case.dilation).reshape(-1)
+    z_size = float((conv + bias.abs()).max())
+    roundings = w[0].numel() + 1 + 2 * 2 + hidden.shape[1] + 1 + readout.numel()
+    size = float((readout.abs() * (1 + rows * (1 + z_size) + case.hidden_bias.abs())).sum())
+    slope = reach * float((readout.abs() * rows).sum())
+    h = FINITE_DIFFERENCE_STEP
+    parameter = max(float(w.abs().max()), float(bias.abs().max()))
+    return h**2 * third / 6 + gamma(roundings, U64) * size / h + (U64 * (parameter + h) / h + gamma(roundings, U64)) * slope
+
+
 @given(general_cases())
 def test_autograd_through_conv1d_agrees_with_central_finite_differences(case: ToeplitzCase) -> None:
-    # gradcheck's own tolerances (atol 1e-5, rtol 1e-3) bound the central difference's
-    # truncation error h²|ℓ'''|/6 with h = 1e-6 for these O(1) smooth losses.
     w = case.w.detach().clone().requires_grad_(True)
     bias = case.bias.detach().clone().requires_grad_(True)
-    assert torch.autograd.gradcheck(loss_of_filter(case), (w, bias))
+    tolerance = central_difference_tolerance(case)  # rtol 0: every error above is in atol's terms
+    assert torch.autograd.gradcheck(loss_of_filter(case), (w, bias), eps=FINITE_DIFFERENCE_STEP, atol=tolerance, rtol=0)
 
 
 TOEPLITZ_THEOREMS = {TOEPLITZ_GRADIENT.id: TOEPLITZ_GRADIENT, TOEPLITZ_MATRIX.id: TOEPLITZ_MATRIX}

@@ -119,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes for the checks, or auto: one per CPU core (default: 1, in this process)",
     )
     verify.add_argument(
+        "--prove", action="store_true",
+        help="also prove the algebraic identities symbolically (theorems prove; about 18 s more)",
+    )
+    verify.add_argument(
         "--no-power", dest="power", action="store_false",
         help="skip the catalogue of wrong implementations (the suite's power; about 20 s, each must be caught)",
     )
@@ -348,9 +352,13 @@ def command_verify(arguments: argparse.Namespace) -> int:
 
     verification = verify_all(
         profile=profile, max_examples=arguments.examples, seed=arguments.seed, progress=_progress_printer(), theorem_ids=only,
-        command=command_line(), power=arguments.power, jobs=arguments.jobs,
+        command=command_line(), power=arguments.power, jobs=arguments.jobs, prove=arguments.prove,
     )
     print_table(verification)
+    if verification.proofs is not None:
+        print()
+        for proof in verification.proofs:
+            print(_proof_line(proof))
     write_outputs(verification, arguments)
     claims = " and every transcribed claim is falsified" if verification.claims else ""
     caught = "" if verification.power is None else ", and every wrong implementation is caught"

@@ -730,13 +730,15 @@ def verify_all(
     command: str | None = None,
     power: bool = False,
     jobs: int = 1,
+    prove: bool = False,
 ) -> Verification:
     """Check every theorem's reference implementation and every transcribed claim.
 
     ``theorem_ids`` restricts the run to those theorems and their claims (and, with
     ``power``, their part of the catalogue of wrong implementations, each of which must
     be caught). ``jobs`` > 1 runs the checks in that many worker processes (each check is
-    independent; the results and the progress lines keep their order).
+    independent; the results and the progress lines keep their order). ``prove`` adds the
+    symbolic proofs of these theorems and their claims (:func:`theorems.prove.prove`).
     """
     profile = profile or current_profile_name()
     if seed is None:
@@ -751,10 +753,16 @@ def verify_all(
         + [("wrong", f"{wrong.theorem_id}: {wrong.name}", (wrong.theorem_id, wrong.name), {}) for wrong in wrongs]
     )
     results = list(_reported(tasks, _run_tasks(tasks, profile=profile, seed=seed, jobs=jobs), progress))
+    proofs = None
+    if prove:
+        from theorems.prove import prove as prove_symbolically
+
+        proofs = tuple(prove_symbolically([theorem.id for theorem in theorems]))
     theorem_results = results[: len(theorems)]
     claim_results = results[len(theorems) : len(theorems) + len(claims)]
     catalogue = tuple(results[len(theorems) + len(claims) :]) if power else None
-    return assemble(
+    verification = assemble(
         theorem_results, claim_results, scope="full" if theorem_ids is None else "only", profile=profile, seed=seed,
         max_examples=max_examples, command=command, power=catalogue,
     )
+    return verification if proofs is None else dataclasses.replace(verification, proofs=proofs)

@@ -183,14 +183,18 @@ class Verification:
     environment: dict[str, str] = field(default_factory=dict)
     power: tuple[WrongResult, ...] | None = None
     scope: str = "full"
+    # The symbolic proofs (theorems.prove.Proof) when this run asked for them (``verify --prove``).
+    proofs: tuple[Any, ...] | None = None
 
     @property
     def passed(self) -> bool:
-        """Every theorem holds, every transcribed claim is falsified and every wrong implementation is caught."""
+        """Every theorem holds, every transcribed claim is falsified, every wrong implementation is caught
+        and every symbolic proof attempted succeeds."""
         return (
             all(result.passed for result in self.theorems)
             and all(result.passed for result in self.claims)
             and all(result.caught for result in self.power or ())
+            and all(proof.passed for proof in self.proofs or ())
         )
 
     @property

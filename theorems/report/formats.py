@@ -146,6 +146,10 @@ def to_json(verification: Verification, *, measurements: SuiteMeasurements | Non
         found["power"] = power_json(verification, measurements)
     elif verification.power is not None:
         found["power"] = {"catalogue": catalogue_json(verification)}
+    if verification.proofs is not None:
+        from theorems.prove import proofs_json
+
+        found.update(proofs_json(verification.proofs))
     return found
 
 

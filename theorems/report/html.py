@@ -124,6 +124,7 @@ def render_html(
         catalogue=catalogue,
         profile=verification.environment.get("profile", ""),
         quadrature=_quadrature_record(),
+        proofs={proof.id: proof for proof in verification.proofs or ()},
         measurements=read_measurements() if measurements is None else measurements,
         title=title,
         verification=verification,
