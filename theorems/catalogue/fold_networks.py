@@ -88,6 +88,19 @@ def keras_eps(model: nn.Module) -> nn.Module:
     return _swap_pairs(model, fold)
 
 
+def linear_pairs_dropped(model: nn.Module) -> nn.Module:
+    """Convolutions folded right; a Linear → BatchNorm1d pair loses its BatchNorm unfolded.
+
+    Wrong only where a network has such a pair: smallNet's fc1 (resnet18 and mobilenet_v2
+    normalise only after convolutions), the class ``network=small-net`` the run covers.
+    """
+
+    def fold(layer: nn.Module, bn: nn.modules.batchnorm._BatchNorm) -> nn.Module:
+        return layer if isinstance(layer, nn.Linear) else _right_fold(layer, bn)
+
+    return _swap_pairs(model, fold)
+
+
 class FunctionalBatchNorm(nn.Module):
     """A module of another type that still normalises: ``F.batch_norm`` on a BatchNorm's buffers."""
 
@@ -123,6 +136,7 @@ WRONG_IMPLEMENTATIONS: tuple[WrongImplementation, ...] = tuple(
         ("BatchNorm kept", "folded, and BatchNorm applied again", batchnorm_kept_after_folding),
         ("first pair only", "only the first BatchNorm folded", first_pair_only),
         ("Keras eps", "ε = 1e-3 (Keras' default) instead of the BatchNorm's ε", keras_eps),
+        ("Linear pairs dropped", "BatchNorm1d after a Linear removed, not folded", linear_pairs_dropped),
         ("folds in place", "the caller's model is modified", folds_in_place),
         ("BatchNorm hidden in a wrapper", "nothing folded; each BatchNorm runs as F.batch_norm in a module of another type", batchnorm_renamed_not_folded),
     )
