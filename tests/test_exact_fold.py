@@ -69,14 +69,17 @@ def test_term_magnitude_without_affine_or_bias_takes_gamma_one_beta_zero_and_c_z
     case = linear_case(affine=False, bias=False)
     # s = (1, 1/2), |W||x| = (3.5, 4) and (4, 4), |μ| = (1, 2)
     expected = torch.tensor([[3.5 + 1, 0.5 * (4 + 2)], [4 + 1, 0.5 * (4 + 2)]]).double()
-    assert torch.allclose(term_magnitude(case.layer, case.bn, case.x), expected, rtol=1e-6, atol=0)
+    # Exact: every weight, input, σ² + ε (1 and 4) and so s = (1, 1/2) is a short dyadic fraction.
+    assert torch.equal(term_magnitude(case.layer, case.bn, case.x), expected)
 
 
 def test_fold_tolerance_is_k_plus_eight_times_u_plus_u64_times_the_term_magnitude() -> None:
     case = linear_case()
     tolerance, reason = fold_tolerance(case)
     u = 2.0**-24 + 2.0**-53
-    assert torch.allclose(tolerance, (3 + 8) * u * term_magnitude(case.layer, case.bn, case.x), rtol=1e-15, atol=0)
+    # Equal, not close: (k+8)(u+u64) is exact in float64 (30 significant bits), and both sides round
+    # its one product with the same T once.
+    assert torch.equal(tolerance, (3 + 8) * u * term_magnitude(case.layer, case.bn, case.x))
     assert reason == "(k+8)(u+u64)·T with k=3 terms per output, u=5.96e-08, T=|s|(|W|⊛|x|+|c|+|μ|)+|β| per element"
 
 

@@ -259,3 +259,16 @@ def test_the_worst_case_bound_applies_where_the_unfused_network_does_not_fit_the
     assert not lined_up.model_fits and torch.equal(lined_up.tolerance, rigorous)
     float64 = NetworkBounds(torch.zeros(1, 2), rigorous, None, torch.zeros(1, 2), z=7.0, alpha=1e-9, sites=1, kinks_crossed=0)
     assert not float64.model_fits and torch.equal(float64.tolerance, rigorous)
+
+
+def test_a_fold_wrong_only_on_linear_pairs_holds_on_the_torchvision_networks_and_is_caught_in_its_class() -> None:
+    # resnet18 and mobilenet_v2 have no Linear → BatchNorm1d pair: the mistake is invisible there,
+    # and the covered class network=small-net is what catches it in every run.
+    from theorems.catalogue.fold_networks import linear_pairs_dropped
+    from theorems.engine import run_check
+
+    for name in ("resnet18", "mobilenet_v2"):
+        run = run_check(FOLD_NETWORK, linear_pairs_dropped, profile="ci", max_examples=1, assume={"network": name, "dtype": "float64"})
+        assert run.verdict == "holds", run
+    caught = run_check(FOLD_NETWORK, linear_pairs_dropped, profile="ci")
+    assert caught.verdict == "falsified" and "small-net" in caught.counterexample.example

@@ -34,8 +34,7 @@ from theorems.profiles import scaled
 from theorems.quadrature import QUADRATURE_SAFETY
 from theorems.engine import find_counterexample, run_check
 from theorems.theorem import InvalidInput
-
-U64 = 2.0**-53
+from theorems.tolerance import U64, gamma
 
 
 def assert_holds(evidence) -> None:
@@ -125,7 +124,8 @@ def log_density_tolerance(ours: np.ndarray, theirs: np.ndarray, f: Density1D, x:
     step = 1e-6 * f.scale
     inside = np.clip(x, f.lower + step, f.upper - step) if not math.isinf(f.lower) else x
     slope = np.abs(f.logpdf(inside + step) - f.logpdf(inside - step)) / (2 * step)
-    return 2 * 8 * U64 * terms + 2 * 2 * U64 * slope * (np.abs(x) + abs(f.centre) + f.scale)
+    # The factor 2: ours and scipy's both round, each within the bound above against exact.
+    return 2 * gamma(8, U64) * terms + 2 * gamma(2, U64) * slope * (np.abs(x) + abs(f.centre) + f.scale)
 
 
 @given(densities_with_scipy_twins(), st.lists(st.floats(-0.99, 0.99), min_size=1, max_size=16))
@@ -153,8 +153,10 @@ def test_pointwise_f_log_f_over_g_is_at_least_f_minus_g(pair: tuple[Density1D, D
     t = np.clip(np.asarray(positions), -0.999, 0.999)
     x = f.centre + f.scale * t / (1 - t**2) if math.isinf(f.lower) else f.lower + (f.upper - f.lower) * (t + 1) / 2
     left, right = log_ratio_integrand(f, g)(x), f.pdf(x) - g.pdf(x)
-    # log t ≤ t − 1 is exact; both sides carry a few u relative to f + g + |f log(f/g)|.
-    slack = 16 * U64 * (f.pdf(x) + g.pdf(x) + np.abs(left))
+    # e^a(a − b) ≥ e^a − e^b holds exactly for the computed log-densities a, b themselves, so only
+    # the last roundings count: exp within 1 ulp (2u), then a − b and the product (γ_4 of |left|);
+    # right's two exp and its difference (γ_3 of f + g).
+    slack = gamma(4, U64) * (f.pdf(x) + g.pdf(x) + np.abs(left))
     assert np.all(left >= right - slack), f"f log(f/g) < f − g for {f}, {g} at x={x[left < right - slack]}"
 
 

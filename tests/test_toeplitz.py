@@ -13,7 +13,6 @@ from theorems.engine import find_counterexample, run_check
 from theorems.theorem import InvalidInput
 from theorems.toeplitz import (
     ToeplitzCase,
-    U64,
     block_toeplitz_matrix,
     filter_gradient_from_matrix_gradient,
     filter_gradient_through_conv1d,
