@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-__all__ = ["one_of_values", "require_size"]
+__all__ = ["chosen_values", "one_of_values", "require_size"]
 
 
 def _allowed(value: Any, allowed: Collection[Any]) -> bool:
@@ -31,6 +31,15 @@ def one_of_values(name: str, given: Any, allowed: Collection[Any]) -> st.SearchS
         if not _allowed(value, allowed):
             raise InvalidArgument(f"{name}={value!r} is not possible; expected one of {tuple(allowed)!r}")
     return st.sampled_from(chosen)
+
+
+def chosen_values(name: str, given: Any, allowed: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The ``allowed`` values ``given`` names, in their order (all for None); InvalidArgument as ``one_of_values``."""
+    one_of_values(name, given, allowed)
+    if given is None:
+        return allowed
+    chosen = tuple(given) if isinstance(given, (tuple, list, set, frozenset, range)) else (given,)
+    return tuple(value for value in allowed if value in chosen)
 
 
 def require_size(name: str, value: Any, *, largest: int | None = None) -> int:

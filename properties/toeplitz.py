@@ -11,12 +11,11 @@ output: ``A`` is the row ``wᵀ``). :func:`classify_toeplitz_case` maps an examp
 
 from __future__ import annotations
 
-from typing import Any
 
 import torch
 from hypothesis import strategies as st
 
-from theorems.strategies._domain import one_of_values
+from theorems.strategies._domain import chosen_values
 from theorems.strategies.seeding import seeds, torch_seeded
 from theorems.toeplitz import ToeplitzCase, output_length
 
@@ -43,15 +42,6 @@ def _input_lengths(filter_class: str | None, kernel_size: int, span: int) -> st.
     if filter_class == "n":
         return st.just(kernel_size)
     return st.integers(span, max(span, MAX_N))
-
-
-def _chosen(name: str, given: Any, allowed: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The ``allowed`` values ``given`` names, in their order (all for None); InvalidArgument as ``one_of_values``."""
-    one_of_values(name, given, allowed)
-    if given is None:
-        return allowed
-    chosen = tuple(given) if isinstance(given, (tuple, list, set, frozenset, range)) else (given,)
-    return tuple(value for value in allowed if value in chosen)
 
 
 @st.composite
@@ -103,14 +93,14 @@ def gradient_cases(
     >>> case.n == case.kernel_size
     True
     """
-    kernel_sizes = _chosen("kernel_size", kernel_size, KERNEL_SIZES)
-    filters = None if filter is None else _chosen("filter", filter, FILTER_CLASSES)
+    kernel_sizes = chosen_values("kernel_size", kernel_size, KERNEL_SIZES)
+    filters = None if filter is None else chosen_values("filter", filter, FILTER_CLASSES)
     return _cases(general=False, kernel_sizes=kernel_sizes, filters=filters)
 
 
 def general_cases(*, kernel_size: int | tuple[int, ...] | range | None = None) -> st.SearchStrategy[ToeplitzCase]:
     """Several channels, stride and dilation up to 3 (beyond the notes); ``kernel_size`` as for :func:`gradient_cases`."""
-    return _cases(general=True, kernel_sizes=_chosen("kernel_size", kernel_size, KERNEL_SIZES))
+    return _cases(general=True, kernel_sizes=chosen_values("kernel_size", kernel_size, KERNEL_SIZES))
 
 
 def classify_toeplitz_case(case: ToeplitzCase) -> dict[str, str]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from theorems.strategies._domain import one_of_values
+from theorems.strategies._domain import chosen_values
 from theorems.strategies.seeding import seeds
 from theorems.variance import INPUT_LAWS, VarianceCase
 
@@ -52,15 +52,6 @@ def depth_capped_widths(draw: st.DrawFn, *, max_depth: int = MAX_DEPTH, max_widt
     depth = draw(st.integers(1, max_depth))
     cap = width_cap(depth) if max_width is None else min(width_cap(depth), max_width)
     return tuple(draw(st.lists(st.integers(1, cap), min_size=depth + 1, max_size=depth + 1)))
-
-
-def _chosen(name: str, given: Any, allowed: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The ``allowed`` values ``given`` names, in their order (all for None); InvalidArgument as ``one_of_values``."""
-    one_of_values(name, given, allowed)
-    if given is None:
-        return allowed
-    chosen = tuple(given) if isinstance(given, (tuple, list, set, frozenset, range)) else (given,)
-    return tuple(value for value in allowed if value in chosen)
 
 
 def _depth_class(depth: int) -> str:
@@ -112,12 +103,12 @@ def _domain(depth: Any, depth_class: Any, width: Any, layers: Any) -> tuple[Any,
     ``depth``, the finer restriction: the engine's covering rows add a class to the
     user's own ``depth``, and the user's restriction must hold whatever the row says.
     """
-    depths = _chosen("depth", depth, DEPTHS)
+    depths = chosen_values("depth", depth, DEPTHS)
     if depth_class is not None:
-        classes = _chosen("depth_class", depth_class, DEPTH_CLASSES)
+        classes = chosen_values("depth_class", depth_class, DEPTH_CLASSES)
         depths = tuple(d for d in depths if _depth_class(d) in classes) or depths
-    width_classes = None if width is None else _chosen("width", width, WIDTH_CLASSES)
-    return depths, width_classes, None if layers is None else _chosen("layers", layers, LAYER_CLASSES)
+    width_classes = None if width is None else chosen_values("width", width, WIDTH_CLASSES)
+    return depths, width_classes, None if layers is None else chosen_values("layers", layers, LAYER_CLASSES)
 
 
 def variance_cases(
