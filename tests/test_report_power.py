@@ -1,8 +1,8 @@
 """The report's "power of this suite" section, the power gate of ``theorems verify``, and its figures.
 
 Cheap by design: the rendering is tested on small fake results and measurement files;
-the gate runs ``verify`` on one cheap theorem (``toeplitz-gradient``, whose six wrong
-implementations are caught in about 0.5 s) only.
+the gate runs ``verify`` on one cheap theorem (``toeplitz-gradient``, whose wrong
+implementations are caught in about half a second) only.
 """
 
 from __future__ import annotations
