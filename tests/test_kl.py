@@ -43,6 +43,8 @@ def assert_holds(evidence) -> None:
 
 def quadrature_tolerance(error: float, magnitude: float) -> float:
     """QUADRATURE_SAFETY × the error estimate, plus 64u of the magnitude for rounding in the integrand."""
+    # 64u: a margin, not a count. The oracles report no ∫|integrand| to derive it from; QUADPACK's estimate
+    # already floors at 50ε·∫|integrand| (ε = 2u), so this only covers the sum of values of size ≲ |value|.
     return QUADRATURE_SAFETY * error + 64 * U64 * max(magnitude, 1.0)
 
 

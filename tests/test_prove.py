@@ -10,6 +10,7 @@ references at numbers, so that what is proved is what the suite checks.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import math
@@ -39,6 +40,7 @@ from theorems.prove import (
     run_with_budget,
 )
 from theorems.registry import all_claims, all_theorems
+from theorems.tolerance import U64, gamma
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -234,6 +236,30 @@ def as_floats(values: np.ndarray) -> np.ndarray:
     return np.vectorize(float, otypes=[float])(values)
 
 
+def conv_rounding_bound(layer: torch.nn.Module, x: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Per output: Higham's ``γ_{k+1}·(Σ|w||x| + |b|)`` for torch's ``k`` products and the bias
+    (``|layer|`` applied to ``|x|``, padding included), plus one rounding of the exact written-out value."""
+    magnitude_layer = copy.deepcopy(layer)
+    with torch.no_grad():
+        magnitude_layer.weight.abs_()
+        magnitude_layer.bias.abs_()
+        magnitude = magnitude_layer(torch.from_numpy(np.abs(x)).unsqueeze(0))[0].numpy()
+    products = layer.in_channels // layer.groups * math.prod(layer.kernel_size)
+    return gamma(products + 1, U64) * magnitude + U64 * np.abs(expected)
+
+
+def assert_within(actual: np.ndarray, expected: np.ndarray, allowed: np.ndarray) -> None:
+    """``|actual − expected| ≤ allowed`` elementwise; a failure names the worst element, both sides and its allowance."""
+    actual, expected = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
+    error = np.abs(actual - expected)
+    allowed = np.broadcast_to(allowed, error.shape)
+    worst = np.unravel_index(int(np.argmax(error / np.where(allowed > 0, allowed, np.inf))), error.shape) if error.size else ()
+    assert np.all(error <= allowed), (
+        f"{int((error > allowed).sum())} of {error.size} elements out of tolerance; worst at {tuple(int(i) for i in worst)}: "
+        f"{actual[worst]!r} vs {expected[worst]!r}, error {error[worst]:.3e} > allowed {allowed[worst]:.3e}"
+    )
+
+
 @pytest.mark.parametrize("case", statement_of("fold-conv").cases, ids=lambda case: f"conv{case['dims']}d-{case.get('padding_mode', 'zeros')}")
 def test_the_convolution_written_out_is_torchs(case: dict) -> None:
     from theorems.fold import symbolic_conv
@@ -250,7 +276,7 @@ def test_the_convolution_written_out_is_torchs(case: dict) -> None:
         as_objects(x), as_objects(layer.weight.detach().numpy()), as_objects(layer.bias.detach().numpy()),
         groups=case.get("groups", 1), padding_mode=case.get("padding_mode", "zeros"), **options,
     )
-    np.testing.assert_allclose(as_floats(written), expected, rtol=1e-12, atol=1e-12)
+    assert_within(as_floats(written), expected, conv_rounding_bound(layer, x, expected))
 
 
 @pytest.mark.parametrize("case", statement_of("fold-conv-transpose").cases, ids=lambda case: f"conv_transpose{case['dims']}d")
@@ -271,7 +297,7 @@ def test_the_transposed_convolution_written_out_is_torchs(case: dict) -> None:
         as_objects(x), as_objects(layer.weight.detach().numpy()), as_objects(layer.bias.detach().numpy()),
         groups=case.get("groups", 1), **options,
     )
-    np.testing.assert_allclose(as_floats(written), expected, rtol=1e-12, atol=1e-12)
+    assert_within(as_floats(written), expected, conv_rounding_bound(layer, x, expected))
 
 
 @pytest.mark.parametrize("transpose", [False, True])
@@ -281,17 +307,20 @@ def test_the_symbolic_fold_is_the_numeric_fold_at_numbers(transpose: bool) -> No
     generator = np.random.default_rng(2)
     groups, weight = 2, numbers(generator, (4, 3, 2) if transpose else (6, 2, 2))
     channels = 6
-    mean, beta, gamma, bias = (numbers(generator, (channels,)) for _ in range(4))
+    mean, beta, bn_gamma, bias = (numbers(generator, (channels,)) for _ in range(4))
     var, eps = generator.uniform(0.5, 2.0, channels), 1e-3
     symbolic_weight, symbolic_bias = symbolic_folded_parameters(
-        as_objects(weight), as_objects(bias), mean=as_objects(mean), var=as_objects(var), eps=eps, gamma=as_objects(gamma),
+        as_objects(weight), as_objects(bias), mean=as_objects(mean), var=as_objects(var), eps=eps, gamma=as_objects(bn_gamma),
         beta=as_objects(beta), transpose=transpose, groups=groups,
     )
-    scale = batchnorm_scale(torch.from_numpy(var), eps, torch.from_numpy(gamma))
+    scale = batchnorm_scale(torch.from_numpy(var), eps, torch.from_numpy(bn_gamma))
     expected_weight = folded_weight(torch.from_numpy(weight), scale, transpose=transpose, groups=groups)
     expected_bias = folded_bias(torch.from_numpy(bias), scale, torch.from_numpy(mean), torch.from_numpy(beta))
-    np.testing.assert_allclose(as_floats(symbolic_weight), expected_weight.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(as_floats(symbolic_bias), expected_bias.numpy(), rtol=1e-12, atol=1e-12)
+    # The scale rounds 4 times (add, rsqrt ≈ 2, multiply), the weight once more, the exact side once.
+    assert_within(as_floats(symbolic_weight), expected_weight.numpy(), gamma(6, U64) * np.abs(expected_weight.numpy()))
+    # β + scale·(bias − mean): the scale's 4 and 3 more, over terms of size |β| + |scale|(|bias| + |mean|).
+    bias_size = np.abs(beta) + np.abs(scale.numpy()) * (np.abs(bias) + np.abs(mean))
+    assert_within(as_floats(symbolic_bias), expected_bias.numpy(), gamma(8, U64) * bias_size)
 
 
 @pytest.mark.parametrize(("n", "f", "stride", "dilation"), [(5, 2, 1, 1), (8, 3, 2, 2), (7, 4, 3, 1), (1, 1, 1, 1)])
@@ -304,7 +333,10 @@ def test_the_symbolic_toeplitz_matrix_is_the_numeric_one_and_conv1d(n: int, f: i
     np.testing.assert_array_equal(matrix, toeplitz_matrix(torch.from_numpy(w), n, stride=stride, dilation=dilation).numpy())
     conv = torch.nn.functional.conv1d(torch.from_numpy(x).reshape(1, 1, -1), torch.from_numpy(w).reshape(1, 1, -1), stride=stride, dilation=dilation)
     written = np.array(symbolic_conv1d([float(v) for v in x], [float(v) for v in w], stride=stride, dilation=dilation).tolist(), dtype=float)
-    np.testing.assert_allclose(written.reshape(-1), conv.reshape(-1).numpy(), rtol=1e-12, atol=1e-12)
+    # f products a sum (γ_f of Σ|w||x|) in conv1d, and the exact side rounds once.
+    size = torch.nn.functional.conv1d(torch.from_numpy(np.abs(x)).reshape(1, 1, -1), torch.from_numpy(np.abs(w)).reshape(1, 1, -1), stride=stride, dilation=dilation)
+    allowed = gamma(f, U64) * size.reshape(-1).numpy() + U64 * np.abs(conv.reshape(-1).numpy())
+    assert_within(written.reshape(-1), conv.reshape(-1).numpy(), allowed)
 
 
 @pytest.mark.parametrize("widths", [(1, 1), (3, 2), (2, 3, 2, 3), (5, 4, 3, 2, 1)])
@@ -318,20 +350,31 @@ def test_the_exact_recursion_is_the_modules_recursion_and_closed_form(widths: tu
 
 
 def test_the_symbolic_gaussian_formulas_are_the_numeric_ones_at_numbers() -> None:
-    from theorems.gaussian_density import gaussian_log_density_by_cholesky, symbolic_density_by_change_of_variables, symbolic_gaussian_density
-    from theorems.gaussian_kl import gaussian_kl_closed_form, notes_gaussian_kl, symbolic_gaussian_kl_closed_form, symbolic_notes_gaussian_kl
+    from theorems.gaussian_density import (
+        AffineGaussianCase, gaussian_log_density_by_cholesky, log_density_tolerance, symbolic_density_by_change_of_variables,
+        symbolic_gaussian_density,
+    )
+    from theorems.gaussian_kl import (
+        GaussianPair, gaussian_kl_closed_form, gaussian_kl_tolerance, notes_gaussian_kl, symbolic_gaussian_kl_closed_form,
+        symbolic_notes_gaussian_kl,
+    )
 
     matrix = np.array([[1.5, -0.4], [0.3, -0.9]])
     shift, x = np.array([0.2, -1.0]), np.array([0.7, 0.1])
     cov = matrix @ matrix.T
     expected = math.exp(gaussian_log_density_by_cholesky(x[None, :], shift, cov)[0])
     as_matrix = lambda values: sympy.Matrix(values.tolist())  # noqa: E731
-    assert float(symbolic_gaussian_density(as_matrix(x), as_matrix(shift), as_matrix(cov))) == pytest.approx(expected, rel=1e-12)
-    assert float(symbolic_density_by_change_of_variables(as_matrix(x), as_matrix(matrix), as_matrix(shift))) == pytest.approx(expected, rel=1e-12)
+    # exp turns the log density's absolute error into a relative one; exp and float() round once each more.
+    log_error, _ = log_density_tolerance(AffineGaussianCase(matrix, shift, x[None, :]), x)
+    density_rel = log_error + gamma(3, U64)
+    assert float(symbolic_gaussian_density(as_matrix(x), as_matrix(shift), as_matrix(cov))) == pytest.approx(expected, rel=density_rel, abs=0)
+    assert float(symbolic_density_by_change_of_variables(as_matrix(x), as_matrix(matrix), as_matrix(shift))) == pytest.approx(expected, rel=density_rel, abs=0)
     mu1, cov1 = np.array([1.0, 0.5]), np.array([[2.0, 0.3], [0.3, 0.7]])
     for symbolic, numeric in ((symbolic_gaussian_kl_closed_form, gaussian_kl_closed_form), (symbolic_notes_gaussian_kl, notes_gaussian_kl)):
         value = symbolic(as_matrix(shift), as_matrix(cov), as_matrix(mu1), as_matrix(cov1))
-        assert float(value) == pytest.approx(numeric(shift, cov, mu1, cov1), rel=1e-12)
+        # Backward-stable factorisations on the numeric side only (no quadrature oracle: terms_size 0).
+        kl_error, _ = gaussian_kl_tolerance(GaussianPair(shift, cov, mu1, cov1), 0.0)
+        assert float(value) == pytest.approx(numeric(shift, cov, mu1, cov1), rel=0, abs=kl_error)
 
 
 def test_verify_with_prove_carries_the_proofs_into_its_json_and_report(tmp_path) -> None:  # noqa: ANN001
