@@ -201,6 +201,8 @@ def test_the_reference_computes_in_float64_whatever_the_input_dtype() -> None:
     p64, q64 = np.array([0.25, 0.75]), np.array([0.5, 0.5])
     expected = math.fsum([0.25 * (math.log(0.25) - math.log(0.5)), 0.75 * (math.log(0.75) - math.log(0.5))])
     assert kl_divergence(p64.astype(np.float32), q64) == kl_divergence(p64, q64.astype(np.float32)) == kl_divergence(p64, q64)
+    # Each term rounds its two logs, the subtract and the multiply; the reference sums two terms,
+    # fsum rounds once: eight roundings at most, relative to the terms (all of one sign here).
     assert math.isclose(kl_divergence(p64, q64), expected, rel_tol=8 * U64)
 
 
@@ -245,7 +247,7 @@ def test_the_rounding_tolerance_weighs_both_logarithms_by_their_size() -> None:
     # |log p| and |log q| are each added with weight 1 (k = 2): p = (1/4, 3/4), q = (1/2, 1/2).
     tolerance, _ = kl_rounding_tolerance(P, Q)
     size = 0.25 * (1 + math.log(4) + math.log(2)) + 0.75 * (1 + math.log(4 / 3) + math.log(2))
-    assert math.isclose(tolerance, 12 * U64 * size, rel_tol=8 * U64)
+    assert math.isclose(tolerance, 12 * U64 * size, rel_tol=8 * U64)  # the same few roundings of a sum of positive terms as above
 
 
 def test_pmfs_of_different_lengths_are_refused_with_both_shapes() -> None:
