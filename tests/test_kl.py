@@ -20,6 +20,7 @@ from theorems.densities import (
     joint_kl_by_cubature,
     kl_by_quadrature,
     beta_density,
+    formulas_agreement_tolerance,
     laplace_density,
     log_ratio_integrand,
     logistic_density,
@@ -116,27 +117,13 @@ def _twin(ours: Density1D, logpdf) -> Density1D:  # noqa: ANN001 - scipy's froze
 # D(f‖f) by quadrature integrated f·(log f − log f), exactly 0 at every point whatever f is:
 # a test that could not fail, dropped. What it meant to establish, that the oracle's
 # densities are the laws they name, is checked against scipy's independent formulas.
-def log_density_tolerance(ours: np.ndarray, theirs: np.ndarray, f: Density1D, x: np.ndarray) -> np.ndarray:
-    """Each side evaluates its log-density in at most eight roundings (shift, divide, square or
-    abs, scale, one log or log1p, the normalising constants, two adds), each within u of a term
-    no larger than |log f| + |log scale| + log 2π + (x−centre)²/scale² + 1; and each rounds its
-    standardised argument ((x − centre)/scale, (x − lower)/width) within 2u of |x| + |centre| +
-    scale, which moves log f by its slope times that (near a Beta's end the slope is large)."""
-    terms = np.abs(ours) + np.abs(theirs) + abs(math.log(f.scale)) + math.log(2 * math.pi) + ((x - f.centre) / f.scale) ** 2 + 1
-    step = 1e-6 * f.scale
-    inside = np.clip(x, f.lower + step, f.upper - step) if not math.isinf(f.lower) else x
-    slope = np.abs(f.logpdf(inside + step) - f.logpdf(inside - step)) / (2 * step)
-    # The factor 2: ours and scipy's both round, each within the bound above against exact.
-    return 2 * gamma(8, U64) * terms + 2 * gamma(2, U64) * slope * (np.abs(x) + abs(f.centre) + f.scale)
-
-
 @given(densities_with_scipy_twins(), st.lists(st.floats(-0.99, 0.99), min_size=1, max_size=16))
 def test_the_oracles_densities_are_scipys_laws(pair: tuple[Density1D, Density1D], positions: list[float]) -> None:
     f, twin = pair
     t = np.asarray(positions)
     x = f.centre + f.scale * t / (1 - t**2) if math.isinf(f.lower) else f.lower + (f.upper - f.lower) * (t + 1) / 2
     ours, theirs = f.logpdf(x), twin.logpdf(x)
-    assert np.all(np.abs(ours - theirs) <= log_density_tolerance(ours, theirs, f, x)), f"{f} vs {twin} at x={x}: {ours} vs {theirs}"
+    assert np.all(np.abs(ours - theirs) <= formulas_agreement_tolerance(ours, theirs, f, x)), f"{f} vs {twin} at x={x}: {ours} vs {theirs}"
 
 
 def test_a_density_with_a_wrong_normaliser_is_told_from_scipys_copy() -> None:
@@ -145,7 +132,7 @@ def test_a_density_with_a_wrong_normaliser_is_told_from_scipys_copy() -> None:
     wrong = dataclasses.replace(right, logpdf=lambda x: -np.abs(x))
     x = np.linspace(-3.0, 3.0, 7)
     ours, theirs = wrong.logpdf(x), scipy.stats.laplace(0.0, 1.0).logpdf(x)
-    assert np.all(np.abs(ours - theirs) > log_density_tolerance(ours, theirs, right, x))
+    assert np.all(np.abs(ours - theirs) > formulas_agreement_tolerance(ours, theirs, right, x))
 
 
 @given(density_pairs(), st.lists(st.floats(min_value=-1.0, max_value=1.0, width=64), min_size=1, max_size=16))

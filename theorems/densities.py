@@ -41,6 +41,7 @@ from theorems.quadrature import (
 )
 
 __all__ = [
+    "formulas_agreement_tolerance",
     "ATANH_STRETCH",
     "CUT_GAP",
     "Axis",
@@ -167,6 +168,25 @@ def finite_kl_expected(f: Density1D, g: Density1D, *, margin: float = 0.0) -> bo
     if g.tail == "exponential":  # −log g ~ |x|: f needs a first moment
         return f.tail != "power" or f.nu > 1 + margin
     return True  # power tails (−log g ~ log|x|) and bounded g containing supp f
+
+
+def formulas_agreement_tolerance(first: np.ndarray, second: np.ndarray, density: Density1D, x: np.ndarray) -> np.ndarray:
+    """How far two independent formulas of ``density``'s log-density may differ at ``x`` by rounding alone.
+
+    Each takes at most eight roundings (shift, divide, square or abs, scale, one log or log1p,
+    the normalising constants, two adds), each within u of a term no larger than
+    |log f| + |log scale| + log 2π + ((x − centre)/scale)² + 1; and each rounds its standardised
+    argument ((x − centre)/scale, (x − lower)/width) within 2u of |x| + |centre| + scale, which
+    moves log f by its slope times that (near a Beta's end the slope is large). Both sides
+    round, each within that against the exact value: hence the factor 2.
+    """
+    from theorems.tolerance import U64, gamma
+
+    terms = np.abs(first) + np.abs(second) + abs(math.log(density.scale)) + math.log(2 * math.pi) + ((x - density.centre) / density.scale) ** 2 + 1
+    step = 1e-6 * density.scale
+    inside = np.clip(x, density.lower + step, density.upper - step) if not math.isinf(density.lower) else x
+    slope = np.abs(density.logpdf(inside + step) - density.logpdf(inside - step)) / (2 * step)
+    return 2 * gamma(8, U64) * terms + 2 * gamma(2, U64) * slope * (np.abs(x) + abs(density.centre) + density.scale)
 
 
 def log_ratio_integrand(f: Density1D, g: Density1D) -> Callable[[np.ndarray], np.ndarray]:
