@@ -10,6 +10,7 @@ records one such ``example`` instead, on which the library must still be falsifi
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -146,3 +147,192 @@ FINDINGS: tuple[Finding, ...] = (
         raises="LinAlgError",
     ),
 )
+
+
+# --- torch.distributions' closed-form KLs (kl-closed-forms) ---------------------------------
+
+
+def _kl_law(family: str, **params: Any) -> Any:
+    from theorems.kl_closed_forms import Law
+
+    return Law(family, tuple((name, np.atleast_1d(np.asarray(value, dtype=float))) for name, value in params.items()))
+
+
+def _kl_pair(p: Any, q: Any) -> Any:
+    from theorems.kl_closed_forms import LawPair
+
+    return LawPair(p, q)
+
+
+def _families(pair: Any, p_family: str | tuple[str, ...], q_family: str | tuple[str, ...] | None = None) -> bool:
+    p_ok = pair.p.family in ((p_family,) if isinstance(p_family, str) else p_family)
+    q_ok = q_family is None or pair.q.family in ((q_family,) if isinstance(q_family, str) else q_family)
+    return p_ok and q_ok
+
+
+def _poisson_rate_zero(pair: Any) -> bool:
+    return _families(pair, "Poisson") and bool(np.any(pair.p.parameters["rate"] == 0))
+
+
+def _poisson_q_rate_zero(pair: Any) -> bool:
+    return _families(pair, "Bernoulli", "Poisson") and bool(np.any(pair.q.parameters["rate"] == 0))
+
+
+def _binomial_counts(pair: Any) -> bool:
+    return _families(pair, "Binomial", "Binomial") and bool(np.any(pair.q.parameters["total_count"] > pair.p.parameters["total_count"]))
+
+
+# |logit| > 20: where F.softplus switches to its linear branch (threshold 20) and
+# torch's probs_to_logits clamps at eps.
+LOGIT_REACH = 1 / (1 + math.exp(20))
+PROBABILITY_FAMILIES = ("Bernoulli", "Binomial", "Geometric", "Categorical", "OneHotCategorical")
+
+
+def _extreme_probabilities(pair: Any) -> bool:
+    if not _families(pair, PROBABILITY_FAMILIES):
+        return False
+    for law in (pair.p, pair.q):
+        probs = law.parameters.get("probs")
+        if probs is None:
+            continue
+        if law.family in ("Categorical", "OneHotCategorical"):
+            if np.any((probs > 0) & (probs < 2 * float(np.finfo(np.float64).eps))):
+                return True
+        elif np.any((probs < LOGIT_REACH) | (probs > 1 - LOGIT_REACH)):
+            return True
+    return False
+
+
+def _cb_uniform_shared_end(pair: Any) -> bool:
+    if not _families(pair, "ContinuousBernoulli", "Uniform"):
+        return False
+    low, high = pair.q.parameters["low"], pair.q.parameters["high"]
+    return bool(np.any(((low == 0) & (high >= 1)) | ((high == 1) & (low <= 0))))
+
+
+def _uniform_cb_shared_end(pair: Any) -> bool:
+    if not _families(pair, "Uniform", "ContinuousBernoulli"):
+        return False
+    low, high = pair.p.parameters["low"], pair.p.parameters["high"]
+    return bool(np.any(((low == 0) & (high <= 1)) | ((high == 1) & (low >= 0))))
+
+
+# A Uniform p narrower than this share of its distance from 0, or than a tenth of a Gumbel
+# q's scale: torch's closed forms divide a difference of antiderivatives by the width.
+NARROW_UNIFORM = 1e-3
+
+
+def _narrow_uniform(pair: Any) -> bool:
+    if not _families(pair, "Uniform"):
+        return False
+    low, high = pair.p.parameters["low"], pair.p.parameters["high"]
+    width = high - low
+    narrow = width < NARROW_UNIFORM * np.maximum(np.abs(low), np.abs(high))
+    if pair.q.family == "Gumbel":
+        narrow |= pair.q.parameters["scale"] > 10 * width
+    return bool(np.any(narrow))
+
+
+def _batched_wisharts(pair: Any) -> bool:
+    return _families(pair, "Wishart", "Wishart") and pair.p.batch > 1
+
+
+def _wisharts(df: tuple[float, ...], scales: tuple[float, ...]) -> Any:
+    return _kl_law("Wishart", df=list(df), covariance_matrix=[s * np.eye(2) for s in scales])
+
+
+KL_FINDINGS: tuple[Finding, ...] = (
+    Finding(
+        id="torch-kl-poisson-rate-zero",
+        theorem_id="kl-closed-forms",
+        library="torch.distributions.kl_divergence (torch 2.14.1)",
+        summary=(
+            "a Poisson p with rate 0 (a point mass at 0, which Poisson's constraint admits): against a Poisson q the "
+            "closed form computes 0·log 0 and returns NaN (the KL is q's rate); against a Bernoulli or Binomial q it "
+            "returns +inf, as if p charged every integer (the KL is −log q(0), finite)"
+        ),
+        applies=_poisson_rate_zero,
+        example=_kl_pair(_kl_law("Poisson", rate=0.0), _kl_law("Bernoulli", probs=0.5)),
+    ),
+    Finding(
+        id="torch-kl-bernoulli-poisson-rate-zero",
+        theorem_id="kl-closed-forms",
+        library="torch.distributions.kl_divergence (torch 2.14.1)",
+        summary="KL(Bernoulli ‖ Poisson) with a Poisson rate of 0 returns NaN (log 0 times 0); KL(Bernoulli(0) ‖ Poisson(0)) is 0",
+        applies=_poisson_q_rate_zero,
+        example=_kl_pair(_kl_law("Bernoulli", probs=0.0), _kl_law("Poisson", rate=0.0)),
+    ),
+    Finding(
+        id="torch-kl-binomial-larger-q-count",
+        theorem_id="kl-closed-forms",
+        library="torch.distributions.kl_divergence (torch 2.14.1)",
+        summary=(
+            "KL(Binomial(n_p) ‖ Binomial(n_q)) raises NotImplementedError when n_q > n_p, although p's support "
+            "{0..n_p} lies inside q's and the KL is the finite sum over it"
+        ),
+        applies=_binomial_counts,
+        example=_kl_pair(_kl_law("Binomial", total_count=2.0, probs=0.5), _kl_law("Binomial", total_count=3.0, probs=0.5)),
+        raises="NotImplementedError",
+    ),
+    Finding(
+        id="torch-kl-probabilities-near-0-or-1",
+        theorem_id="kl-closed-forms",
+        library="torch.distributions.kl_divergence (torch 2.14.1)",
+        summary=(
+            "discrete laws given by probabilities within 2e-9 of 0 or 1 (|logit| > 20): probs_to_logits clamps at "
+            "eps, so a Categorical q's probability of 2.6e-166 counts as 2.2e-16 and KL comes out 36.0 instead of 381.6; "
+            "F.softplus's linear branch above 20 drops e^{-x}, so KL(Bernoulli(1) ‖ Bernoulli(2e-11)) is off by 2e-11; "
+            "probabilities of exactly 0 or 1 give NaN (Binomial, Bernoulli) or +inf (Geometric(1) against itself, KL 0)"
+        ),
+        applies=_extreme_probabilities,
+        example=_kl_pair(_kl_law("Categorical", probs=[[0.0, 0.0, 0.0, 1.0]]), _kl_law("Categorical", probs=[[0.0, 1.0, 2.12712e-112, 2.61207e-166]])),
+    ),
+    Finding(
+        id="torch-kl-continuous-bernoulli-uniform-shared-end",
+        theorem_id="kl-closed-forms",
+        library="torch.distributions.kl_divergence (torch 2.14.1)",
+        summary=(
+            "KL(ContinuousBernoulli ‖ Uniform(low, high)) is +inf whenever low ≥ 0 or high ≤ 1 (torch.ge/le), so also "
+            "for Uniform(0, 1) and Uniform(0, 2), which contain [0, 1]: KL(CB(½) ‖ Uniform(0, 1)) is 0"
+        ),
+        applies=_cb_uniform_shared_end,
+        example=_kl_pair(_kl_law("ContinuousBernoulli", probs=0.5), _kl_law("Uniform", low=0.0, high=1.0)),
+    ),
+    Finding(
+        id="torch-kl-uniform-continuous-bernoulli-shared-end",
+        theorem_id="kl-closed-forms",
+        library="torch.distributions.kl_divergence (torch 2.14.1)",
+        summary=(
+            "KL(Uniform(low, high) ‖ ContinuousBernoulli) is +inf whenever high ≥ 1 or low ≤ 0, so also for "
+            "Uniform(0, 0.1) and Uniform(0, 1), which lie inside [0, 1] and have finite KLs"
+        ),
+        applies=_uniform_cb_shared_end,
+        example=_kl_pair(_kl_law("Uniform", low=0.0, high=0.1), _kl_law("ContinuousBernoulli", probs=0.01)),
+    ),
+    Finding(
+        id="torch-kl-narrow-uniform-cancels",
+        theorem_id="kl-closed-forms",
+        library="torch.distributions.kl_divergence (torch 2.14.1)",
+        summary=(
+            "a Uniform p much narrower than its distance from 0, or than a Gumbel q's scale: the closed forms divide a "
+            "difference of antiderivatives (e^{-z_high} − e^{-z_low}, h log h − l log l) by the width, which cancels: "
+            "KL(Uniform(0, 1.7e-8) ‖ Gumbel(−6.34, 9.35e6)) comes out 34.9256 against 34.9146 (error 1.1e-2)"
+        ),
+        applies=_narrow_uniform,
+        example=_kl_pair(_kl_law("Uniform", low=0.0, high=1.745723177279891e-08), _kl_law("Gumbel", loc=-6.3353962936516606, scale=9351452.273045741)),
+    ),
+    Finding(
+        id="torch-kl-batched-wishart",
+        theorem_id="kl-closed-forms",
+        library="torch.distributions.kl_divergence (torch 2.14.1), its generic exponential-family KL",
+        summary=(
+            "batched Wisharts (the only family routed to _kl_expfamily_expfamily): the Bregman terms are summed over "
+            "the event's rightmost dimensions, and the df term has none, so it is summed over the batch: "
+            "KL is 0.00066 and 0.00214 one pair at a time, −0.194 and −0.218 (negative) as a batch of two"
+        ),
+        applies=_batched_wisharts,
+        example=_kl_pair(_wisharts((2.5, 10.33254300796991), (6410.03, 0.741909)), _wisharts((2.5249994243603542, 10.43586605892105), (6474.13, 0.749328))),
+    ),
+)
+
+FINDINGS = FINDINGS + KL_FINDINGS

@@ -1,0 +1,169 @@
+"""Beyond the notes: torch.distributions' closed-form KLs against the definition (``kl-closed-forms``)."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import torch
+from hypothesis import assume, given
+from torch import distributions as D
+
+from theorems.catalogue.distributions import WRONG_IMPLEMENTATIONS
+from theorems.engine import check_wrong_implementation, run_check
+from theorems.findings import KL_FINDINGS
+from theorems.kl_closed_forms import Law, LawPair, check_kl_closed_forms, kl_by_definition, recorded_finding, registered_pairs
+from theorems.registry import get_theorem
+from theorems.statements.distributions import KL_PAIRS
+from theorems.strategies.distributions import TYPICAL, law_pairs, typical_law
+from theorems.theorem import InvalidInput
+
+KL_CLOSED_FORMS = get_theorem("kl-closed-forms")
+
+
+def law(family: str, **params: object) -> Law:
+    return Law(family, tuple((name, np.atleast_1d(np.asarray(value, dtype=float))) for name, value in params.items()))
+
+
+def definition(p: Law, q: Law) -> float:
+    return kl_by_definition(p, q)[0].value
+
+
+def assert_holds(evidence) -> None:
+    assert evidence.holds, evidence.explain()
+
+
+# --- every registered pair, and only those --------------------------------------------------
+
+
+def test_the_suite_covers_exactly_the_pairs_the_installed_torch_registers() -> None:
+    """Fails when torch registers a pair the suite does not cover (or drops one): update KL_PAIRS,
+    and give the new families an oracle in theorems/kl_closed_forms.py and a strategy."""
+    installed = ["-".join(pair) for pair in registered_pairs()]
+    assert sorted(KL_PAIRS) == installed, f"new: {sorted(set(installed) - set(KL_PAIRS))}, gone: {sorted(set(KL_PAIRS) - set(installed))}"
+
+
+def test_every_ci_run_draws_every_registered_pair_once_before_its_free_search() -> None:
+    run = run_check(KL_CLOSED_FORMS, torch.distributions.kl_divergence, profile="ci", max_examples=len(KL_PAIRS) + 2)
+    drawn = run.classes["pair"]
+    assert sorted(pair for pair, count in drawn.items() if count) == sorted(KL_PAIRS)
+
+
+@pytest.mark.parametrize("family", sorted(TYPICAL))
+def test_each_familys_typical_laws_differ_so_a_covered_row_is_informative(family: str) -> None:
+    p, q = typical_law(family, 0, 1), typical_law(family, 1, 1)
+    assert definition(p, q) > 0.01
+
+
+# --- the oracle against textbook closed forms (independent of torch) ---------------------------
+
+
+def test_normal_normal_definition_matches_the_textbook_closed_form() -> None:
+    m0, s0, m1, s1 = 0.3, 1.7, -1.1, 0.6
+    exact = math.log(s1 / s0) + (s0**2 + (m0 - m1) ** 2) / (2 * s1**2) - 0.5
+    found = kl_by_definition(law("Normal", loc=m0, scale=s0), law("Normal", loc=m1, scale=s1))[0]
+    assert abs(found.value - exact) <= 32 * found.error + 1e-13 * (1 + found.scale)
+
+
+def test_exponential_gumbel_definition_matches_mpmath_quadrature() -> None:
+    rate, loc, scale = 1.6, -0.3, 2.1
+    mpmath.mp.dps = 30
+
+    def log_ratio(x):
+        z = (x - loc) / scale
+        return mpmath.log(rate) - rate * x - (-mpmath.log(scale) - z - mpmath.exp(-z))
+
+    exact = float(mpmath.quad(lambda x: rate * mpmath.exp(-rate * x) * log_ratio(x), [0, 1, mpmath.inf]))
+    found = kl_by_definition(law("Exponential", rate=rate), law("Gumbel", loc=loc, scale=scale))[0]
+    assert abs(found.value - exact) <= 32 * found.error + 1e-13 * (1 + found.scale)
+
+
+def test_poisson_definition_matches_the_closed_form_far_from_0() -> None:
+    lam, mu = 5762.0664485848229, 1.2487149521618901
+    mpmath.mp.dps = 40
+    exact = float(mpmath.mpf(lam) * mpmath.log(mpmath.mpf(lam) / mu) - lam + mu)
+    found = kl_by_definition(law("Poisson", rate=lam), law("Poisson", rate=mu))[0]
+    assert abs(found.value - exact) <= found.error, (found.value, exact, found.error)
+
+
+def test_a_geometric_tail_beyond_the_summed_terms_is_added_in_closed_form() -> None:
+    p, q = 1e-6, 3e-6  # a mean of 1e6: most of the mass lies past the 1e5 summed terms
+    exact = math.log(p / q) + (1 - p) / p * math.log((1 - p) / (1 - q))
+    found = definition(law("Geometric", probs=p), law("Geometric", probs=q))
+    assert found == pytest.approx(exact, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("p", "q"),
+    [
+        (law("Normal", loc=0.0, scale=1.0), law("Uniform", low=-1.0, high=1.0)),
+        (law("Exponential", rate=1.0), law("Beta", concentration1=2.0, concentration0=2.0)),
+        (law("Pareto", scale=1.0, alpha=2.0), law("Normal", loc=0.0, scale=1.0)),  # E x² diverges at α = 2
+        (law("Pareto", scale=1.0, alpha=1.0), law("Exponential", rate=1.0)),  # E x diverges at α = 1
+        (law("Poisson", rate=2.0), law("Binomial", total_count=5.0, probs=0.5)),
+        (law("Uniform", low=0.5, high=2.0), law("Pareto", scale=1.0, alpha=3.0)),
+    ],
+    ids=["normal-uniform", "exponential-beta", "pareto-2-normal", "pareto-1-exponential", "poisson-binomial", "uniform-pareto"],
+)
+def test_a_support_or_a_tail_that_q_lacks_makes_the_definition_infinite(p: Law, q: Law) -> None:
+    assert definition(p, q) == math.inf
+
+
+def test_just_above_its_tail_index_a_pareto_against_a_normal_is_finite() -> None:
+    assert math.isfinite(definition(law("Pareto", scale=1.0, alpha=2.5), law("Normal", loc=0.0, scale=1.0)))
+
+
+# --- the reference: torch, outside its recorded findings ---------------------------------------
+
+
+@pytest.mark.slow
+@given(law_pairs())
+def test_torch_closed_forms_match_the_definition_outside_its_recorded_findings(pair: LawPair) -> None:
+    assume(recorded_finding(pair) is None)
+    assert_holds(check_kl_closed_forms(D.kl_divergence, pair))
+
+
+@pytest.mark.parametrize("finding", KL_FINDINGS, ids=lambda finding: finding.id)
+def test_recorded_torch_kl_finding_still_reproduces_on_its_example(finding) -> None:
+    """If torch fixes the defect, this fails: update theorems/findings.py (the record must stay true)."""
+    assert finding.applies(finding.example), "the recorded example must lie in the finding's domain"
+    evidence = check_kl_closed_forms(D.kl_divergence, finding.example)
+    assert not evidence.holds, f"finding {finding.id} no longer reproduces: {evidence.explain()}"
+    if finding.raises is not None:
+        assert finding.raises in (evidence.failure or ""), evidence.explain()
+
+
+def test_checking_torch_itself_meets_a_recorded_finding() -> None:
+    run = run_check(KL_CLOSED_FORMS, D.kl_divergence, profile="ci")
+    assert run.verdict == "falsified"
+
+
+def test_the_reference_run_leaves_the_findings_to_their_tests_and_says_so() -> None:
+    example = KL_FINDINGS[0].example
+    evidence = KL_CLOSED_FORMS.check_reference(example)
+    assert evidence.holds and KL_FINDINGS[0].id in evidence.tolerance_reason
+
+
+# --- the check can fail --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("wrong", WRONG_IMPLEMENTATIONS, ids=lambda wrong: wrong.name)
+def test_each_wrong_registry_is_caught_within_the_ci_budget_on_its_pair(wrong) -> None:
+    run = check_wrong_implementation(wrong, profile="ci").run
+    assert run.verdict == "falsified", run.error
+    assert recorded_finding(run.example) is None, "caught by one of torch's own defects, not by the mistake"
+
+
+def test_a_nan_an_infinity_and_a_wrong_shape_are_falsified() -> None:
+    pair = LawPair(typical_law("Normal", 0, 2), typical_law("Normal", 1, 2))
+    assert check_kl_closed_forms(lambda p, q: torch.full((2,), math.nan, dtype=torch.float64), pair).failure
+    assert not check_kl_closed_forms(lambda p, q: torch.full((2,), math.inf, dtype=torch.float64), pair).holds
+    assert "shape" in check_kl_closed_forms(lambda p, q: D.kl_divergence(p, q).sum(), pair).failure
+
+
+def test_a_pair_of_different_batch_sizes_is_refused_in_one_line() -> None:
+    with pytest.raises(InvalidInput) as error:
+        KL_CLOSED_FORMS.check_reference(LawPair(typical_law("Normal", 0, 1), typical_law("Normal", 1, 2)))
+    assert "\n" not in str(error.value) and "batch" in str(error.value)

@@ -1,0 +1,749 @@
+r"""Beyond the notes · the closed-form KL divergences that ``torch.distributions`` registers.
+
+For every pair of families ``(P, Q)`` that ``torch.distributions.kl`` registers,
+
+    KL(p‖q) = E_p[log p(X) − log q(X)],   = +∞ when p charges a set that q does not,
+
+and the closed form must equal the definition. The oracles compute the definition from
+the densities alone (scipy.stats' log-densities, or a few written out below), never from
+a torch formula:
+
+* **finite discrete laws** (Bernoulli, Binomial, Categorical, OneHotCategorical): the
+  exact sum over the support (``math.fsum``);
+* **Poisson and Geometric**: the sum over a window around the mass plus the tail beyond
+  it, bounded (Poisson: the pmf ratio ``λ/(k+1)`` is below ``r < 1`` past the window, a
+  geometric series) or summed in closed form (Geometric is memoryless); the log-ratio of
+  two laws of one of these families is affine in ``k`` (``log k!`` cancels);
+* **one-dimensional continuous laws**: adaptive quadrature (QUADPACK, with its error
+  estimate) of ``L(x) = log p(x) − log q(x)`` over p's *quantiles*:
+  ``∫_0^{1/2} L(F⁻¹(u)) du + ∫_0^{1/2} L(F̄⁻¹(v)) dv``. In ``u`` every law has the unit
+  interval as its support whatever its scale (1e-8 or 1e8), and the tails become
+  endpoint singularities, which QUADPACK's extrapolation (``qags``) is made for;
+* **Gaussians** (MultivariateNormal, LowRankMultivariateNormal): the project's
+  Gauss–Hermite oracle of T7 (exact for the quadratic log-ratio);
+* **Dirichlet and Wishart** (exponential families): ``L`` is affine in the sufficient
+  statistics, ``L(x) = c + η·T(x)``; ``c`` from scipy's log-densities at one point,
+  ``E_p T`` from one-dimensional quadrature (Dirichlet: ``E log x_i`` under the Beta
+  marginal; Wishart: ``E log det X`` by Bartlett's decomposition, a sum of
+  ``E log χ²`` by quadrature; ``E X = n V``);
+* **Independent**: the sum of the components' oracles (T6, additivity);
+  **TransformedDistribution** with the same transform on both sides: the base laws' KL
+  (KL is invariant under a common bijection).
+
+Infinities are decided, not integrated: p's support not inside q's (closures of
+intervals, or a mass point of p where q has none), or a Pareto p whose tail makes
+``E_p log q`` diverge (``α ≤ m`` against a ``q`` with ``log q ~ −x^m``).
+
+The tolerance of each element: ``QUADRATURE_SAFETY ×`` the oracle's error estimate,
+plus the rounding of a closed form on the definition's own scale,
+``γ_K (E_p|log p| + E_p|log q|)`` with ``K = 64`` (a closed form of a few dozen rounded
+operations and special functions, each within a few ulps; Higham §3.1): a formula that
+cancels terms much larger than the log-densities it stands for loses more than that, and
+is reported.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.special
+import scipy.stats
+import torch
+from torch import distributions as D
+
+from theorems.calling import call_implementation, tensor
+from theorems.evidence import Evidence, implementation_failure
+from theorems.quadrature import QUADRATURE_SAFETY, OracleError, OracleValue, integrals_by_cubature
+from theorems.theorem import InvalidInput
+from theorems.tolerance import U64, gamma
+
+__all__ = [
+    "FAMILIES",
+    "Law",
+    "LawPair",
+    "check_kl_closed_forms",
+    "kl_by_definition",
+    "kl_divergence",
+    "registered_pairs",
+]
+
+THEOREM_ID = "kl-closed-forms"
+# Rounded operations (and special functions within a few ulps) a closed form may take.
+CLOSED_FORM_OPERATIONS = 64
+
+
+# --- laws: a family and its parameters ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Law:
+    """A batch of one family's laws: parameters as float64 arrays, the batch along axis 0.
+
+    ``base`` is the component law of ``Independent`` (one batch dimension reinterpreted)
+    and of ``TransformedDistribution`` (with ``transform``: ``"exp"`` or ``"affine"``,
+    whose ``loc``/``scale`` are in ``params``).
+    """
+
+    family: str
+    params: tuple[tuple[str, np.ndarray], ...] = ()
+    base: Law | None = None
+    transform: str | None = None
+
+    @property
+    def parameters(self) -> dict[str, np.ndarray]:
+        return dict(self.params)
+
+    @property
+    def batch(self) -> int:
+        if self.family == "Independent":
+            return self.base.batch
+        if self.base is not None and not self.params:
+            return self.base.batch
+        return len(next(iter(self.parameters.values())))
+
+    def element(self, i: int) -> Law:
+        """The ``i``-th law of the batch."""
+        if self.family == "Independent":
+            raise InvalidInput("an Independent law has no elements of its own; take its base's")
+        base = self.base.element(i) if self.base is not None else None
+        return Law(self.family, tuple((name, value[i : i + 1]) for name, value in self.params), base, self.transform)
+
+    def component(self, i: int, j: int) -> Law:
+        """Component ``j`` of element ``i`` of a batch of shape ``(B, n)`` (the base of ``Independent``)."""
+        return Law(self.family, tuple((name, value[i, j : j + 1]) for name, value in self.params))
+
+    @property
+    def components(self) -> int:
+        return next(iter(self.parameters.values())).shape[1]
+
+    def build(self) -> D.Distribution:
+        """A fresh torch distribution (float64 parameters; validation on)."""
+        if self.family == "Independent":
+            return D.Independent(self.base.build(), 1, validate_args=True)
+        if self.family == "TransformedDistribution":
+            return D.TransformedDistribution(self.base.build(), [self._transform()], validate_args=True)
+        tensors = {name: torch.tensor(value, dtype=torch.float64) for name, value in self.params}
+        with warnings.catch_warnings():  # Wishart warns of singular *samples* for a low df; no sample is drawn
+            warnings.simplefilter("ignore", UserWarning)
+            return FAMILIES[self.family].build(tensors)
+
+    def _transform(self) -> D.Transform:
+        if self.transform == "exp":
+            return D.ExpTransform()
+        loc, scale = (torch.tensor(self.parameters[name], dtype=torch.float64) for name in ("loc", "scale"))
+        return D.AffineTransform(loc, scale)
+
+    def __repr__(self) -> str:
+        if self.family == "Independent":
+            return f"Independent({self.base!r}, 1)"
+        shown = ", ".join(f"{name}={_shown(value)}" for name, value in self.params)
+        if self.family == "TransformedDistribution":
+            return f"TransformedDistribution({self.base!r}, {self.transform}{'(' + shown + ')' if shown else ''})"
+        return f"{self.family}({shown})"
+
+
+def _shown(value: np.ndarray) -> str:
+    flat = np.asarray(value).reshape(len(value), -1)
+    if flat.shape[1] > 6:
+        return f"<{value.shape} array>"
+    rows = [f"[{', '.join(f'{x:.6g}' for x in row)}]" if flat.shape[1] > 1 else f"{row[0]:.17g}" for row in flat]
+    return rows[0] if len(rows) == 1 else "[" + ", ".join(rows) + "]"
+
+
+@dataclass(frozen=True)
+class LawPair:
+    """The example of ``kl-closed-forms``: ``p`` and ``q`` with the same batch size."""
+
+    p: Law
+    q: Law
+
+    @property
+    def pair(self) -> str:
+        return pair_name(self.p.family, self.q.family)
+
+    def arguments(self) -> tuple[D.Distribution, D.Distribution]:
+        return self.p.build(), self.q.build()
+
+    def __repr__(self) -> str:
+        return f"KL({self.p!r} ‖ {self.q!r})"
+
+
+def pair_name(p_family: str, q_family: str) -> str:
+    return f"{p_family}‖{q_family}"
+
+
+# --- families: how to build each, and its density for the oracle --------------------------
+
+
+@dataclass(frozen=True)
+class Family:
+    """One family: its torch constructor and what the oracle needs of it.
+
+    ``scipy`` maps one law's parameters (floats) to a frozen scipy.stats law (or an object
+    with ``logpdf``/``ppf``/``isf``/``support``); ``support`` gives the closure of the
+    support as an interval (``discrete`` laws: of integers); ``tail`` is ``m`` where
+    ``log q(x) ~ −x^m`` as ``x → ∞`` (0: at most logarithmic).
+    """
+
+    build: Callable[[dict[str, torch.Tensor]], D.Distribution]
+    scipy: Callable[..., Any] | None
+    support: Callable[..., tuple[float, float]]
+    discrete: bool = False
+    tail: float = 0.0
+    # Σ|terms| of the log-density at x as its closed form is written (log-normaliser and
+    # each sufficient-statistic term apart): what a closed form of the KL rounds.
+    terms: Callable[..., np.ndarray] | None = None
+
+
+class ContinuousBernoulliLaw:
+    """The continuous Bernoulli law (Loaiza-Ganem & Cunningham 2019) written out: scipy has none.
+
+    ``f(x) = C(λ) λ^x (1−λ)^{1−x}`` on ``[0, 1]``, ``C(λ) = 2 artanh(1−2λ)/(1−2λ)`` (2 at
+    λ = ½), ``F(x) = ((1−λ)(λ/(1−λ))^x − (1−λ))/(2λ−1)``, inverted with ``log1p``.
+    """
+
+    def __init__(self, probs: float) -> None:
+        self.probs = probs
+
+    def log_normaliser(self) -> float:
+        z = 1.0 - 2.0 * self.probs
+        return math.log(2.0) if z == 0 else math.log(2.0 * math.atanh(z) / z)
+
+    def logpdf(self, x: np.ndarray) -> np.ndarray:
+        lam = self.probs
+        inside = (x >= 0) & (x <= 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = self.log_normaliser() + scipy.special.xlogy(x, lam) + scipy.special.xlog1py(1 - x, -lam)
+        return np.where(inside, value, -np.inf)
+
+    def cdf(self, x: float) -> float:
+        lam = self.probs
+        if lam == 0.5:
+            return float(np.clip(x, 0.0, 1.0))
+        ratio = (2 * lam - 1) / (1 - lam)
+        return float(np.clip(math.expm1(np.clip(x, 0.0, 1.0) * math.log1p(ratio)) / ratio, 0.0, 1.0))
+
+    def sf(self, x: float) -> float:
+        return ContinuousBernoulliLaw(1.0 - self.probs).cdf(1.0 - x)
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        lam = self.probs
+        if lam == 0.5:
+            return np.asarray(u, dtype=float)
+        ratio = (2 * lam - 1) / (1 - lam)
+        return np.log1p(u * ratio) / math.log1p(ratio)
+
+    def isf(self, v: np.ndarray) -> np.ndarray:
+        # 1 − F⁻¹(1 − v) for λ is F⁻¹(v) for 1 − λ: the law of 1 − X.
+        return 1.0 - ContinuousBernoulliLaw(1.0 - self.probs).ppf(v)
+
+    def support(self) -> tuple[float, float]:
+        return 0.0, 1.0
+
+
+class _Written:
+    """A scipy.stats law whose ``logpdf`` is written out: scipy's is ``log(pdf)`` for Laplace
+    (``-inf`` beyond |x| ≈ 745) and Pareto (``-inf`` at 1e300), where the log-density is finite."""
+
+    def __init__(self, law: Any, logpdf: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.law, self.logpdf = law, logpdf
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.law, name)
+
+
+def _laplace(loc: float, scale: float) -> _Written:
+    return _Written(scipy.stats.laplace(loc, scale), lambda x: -math.log(2 * scale) - np.abs(x - loc) / scale)
+
+
+def _pareto(scale: float, alpha: float) -> _Written:
+    def logpdf(x: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(x >= scale, math.log(alpha) + alpha * math.log(scale) - (alpha + 1) * np.log(x), -np.inf)
+
+    return _Written(scipy.stats.pareto(alpha, scale=scale), logpdf)
+
+
+def _categorical(probs: torch.Tensor, one_hot: bool) -> D.Distribution:
+    return D.OneHotCategorical(probs=probs, validate_args=True) if one_hot else D.Categorical(probs=probs, validate_args=True)
+
+
+INF = math.inf
+HALF_LOG_TAU = 0.5 * math.log(2 * math.pi)
+FAMILIES: dict[str, Family] = {
+    "Normal": Family(lambda t: D.Normal(t["loc"], t["scale"], validate_args=True), lambda loc, scale: scipy.stats.norm(loc, scale), lambda **_: (-INF, INF), tail=2.0, terms=lambda x, loc, scale: abs(math.log(scale)) + HALF_LOG_TAU + 0.5 * ((x - loc) / scale) ** 2 + np.abs((x - loc) / scale) * _reach(x, loc, scale)),
+    "HalfNormal": Family(lambda t: D.HalfNormal(t["scale"], validate_args=True), lambda scale: scipy.stats.halfnorm(scale=scale), lambda **_: (0.0, INF), tail=2.0, terms=lambda x, scale: abs(math.log(scale)) + HALF_LOG_TAU + 0.5 * (x / scale) ** 2),
+    "Laplace": Family(lambda t: D.Laplace(t["loc"], t["scale"], validate_args=True), _laplace, lambda **_: (-INF, INF), tail=1.0, terms=lambda x, loc, scale: abs(math.log(2 * scale)) + _reach(x, loc, scale)),
+    "Cauchy": Family(lambda t: D.Cauchy(t["loc"], t["scale"], validate_args=True), lambda loc, scale: scipy.stats.cauchy(loc, scale), lambda **_: (-INF, INF), terms=lambda x, loc, scale: abs(math.log(math.pi * scale)) + np.log1p(((x - loc) / scale) ** 2) + 2 * _reach(x, loc, scale)),
+    "Gumbel": Family(lambda t: D.Gumbel(t["loc"], t["scale"], validate_args=True), lambda loc, scale: scipy.stats.gumbel_r(loc, scale), lambda **_: (-INF, INF), tail=1.0, terms=lambda x, loc, scale: abs(math.log(scale)) + (1 + np.exp(-(x - loc) / scale)) * _reach(x, loc, scale)),
+    "Exponential": Family(lambda t: D.Exponential(t["rate"], validate_args=True), lambda rate: scipy.stats.expon(scale=1 / rate), lambda **_: (0.0, INF), tail=1.0, terms=lambda x, rate: abs(math.log(rate)) + rate * np.abs(x)),
+    "Gamma": Family(
+        lambda t: D.Gamma(t["concentration"], t["rate"], validate_args=True),
+        lambda concentration, rate: scipy.stats.gamma(concentration, scale=1 / rate),
+        lambda **_: (0.0, INF),
+        tail=1.0,
+        terms=lambda x, concentration, rate: abs(concentration * math.log(rate)) + abs(math.lgamma(concentration)) + np.abs(scipy.special.xlogy(concentration - 1, x)) + rate * np.abs(x),
+    ),
+    "Beta": Family(
+        lambda t: D.Beta(t["concentration1"], t["concentration0"], validate_args=True),
+        lambda concentration1, concentration0: scipy.stats.beta(concentration1, concentration0),
+        lambda **_: (0.0, 1.0),
+        terms=lambda x, concentration1, concentration0: _lgammas(concentration1, concentration0, concentration1 + concentration0) + np.abs(scipy.special.xlogy(concentration1 - 1, x)) + np.abs(scipy.special.xlog1py(concentration0 - 1, -x)),
+    ),
+    "ContinuousBernoulli": Family(lambda t: D.ContinuousBernoulli(probs=t["probs"], validate_args=True), ContinuousBernoulliLaw, lambda **_: (0.0, 1.0), terms=lambda x, probs: abs(ContinuousBernoulliLaw(probs).log_normaliser()) + np.abs(scipy.special.xlogy(x, probs)) + np.abs(scipy.special.xlog1py(1 - x, -probs))),
+    "Uniform": Family(
+        lambda t: D.Uniform(t["low"], t["high"], validate_args=True),
+        lambda low, high: scipy.stats.uniform(low, high - low),
+        lambda low, high: (low, high),
+        terms=lambda x, low, high: abs(math.log(high - low)) + 0 * x,
+    ),
+    "Pareto": Family(
+        lambda t: D.Pareto(t["scale"], t["alpha"], validate_args=True),
+        _pareto,
+        lambda scale, alpha: (scale, INF),
+        terms=lambda x, scale, alpha: abs(math.log(alpha)) + abs(alpha * math.log(scale)) + np.abs((alpha + 1) * np.log(x)),
+    ),
+    "Bernoulli": Family(lambda t: D.Bernoulli(probs=t["probs"], validate_args=True), lambda probs: scipy.stats.bernoulli(probs), lambda **_: (0, 1), discrete=True, terms=lambda k, probs: np.abs(scipy.special.xlogy(k, probs)) + np.abs(scipy.special.xlog1py(1 - k, -probs))),
+    "Binomial": Family(
+        lambda t: D.Binomial(t["total_count"], probs=t["probs"], validate_args=True),
+        lambda total_count, probs: scipy.stats.binom(int(total_count), probs),
+        lambda total_count, probs: (0, int(total_count)),
+        discrete=True,
+        terms=lambda k, total_count, probs: abs(math.lgamma(total_count + 1)) + np.abs(scipy.special.gammaln(k + 1)) + np.abs(scipy.special.gammaln(total_count - k + 1)) + np.abs(scipy.special.xlogy(k, probs)) + np.abs(scipy.special.xlog1py(total_count - k, -probs)),
+    ),
+    "Poisson": Family(lambda t: D.Poisson(t["rate"], validate_args=True), lambda rate: scipy.stats.poisson(rate), lambda **_: (0, INF), discrete=True, terms=lambda k, rate: np.abs(scipy.special.xlogy(k, rate)) + rate + scipy.special.gammaln(k + 1)),
+    # torch's Geometric counts the failures before the first success: scipy's geom shifted by one.
+    "Geometric": Family(lambda t: D.Geometric(probs=t["probs"], validate_args=True), lambda probs: scipy.stats.geom(probs, loc=-1), lambda **_: (0, INF), discrete=True, terms=lambda k, probs: abs(math.log(probs)) + np.abs(scipy.special.xlog1py(k, -probs))),
+    "Categorical": Family(lambda t: _categorical(t["probs"], False), None, lambda **_: (0, INF), discrete=True),
+    "OneHotCategorical": Family(lambda t: _categorical(t["probs"], True), None, lambda **_: (0, INF), discrete=True),
+    "MultivariateNormal": Family(lambda t: D.MultivariateNormal(t["loc"], covariance_matrix=t["covariance_matrix"], validate_args=True), None, lambda **_: (-INF, INF)),
+    "LowRankMultivariateNormal": Family(lambda t: D.LowRankMultivariateNormal(t["loc"], t["cov_factor"], t["cov_diag"], validate_args=True), None, lambda **_: (-INF, INF)),
+    "Dirichlet": Family(lambda t: D.Dirichlet(t["concentration"], validate_args=True), None, lambda **_: (0.0, 1.0)),
+    "Wishart": Family(lambda t: D.Wishart(t["df"], covariance_matrix=t["covariance_matrix"], validate_args=True), None, lambda **_: (0.0, INF)),
+}
+
+
+def _reach(x: np.ndarray, loc: float, scale: float) -> np.ndarray:
+    """``(|x| + |μ|)/σ``: the standardised ``(x − μ)/σ`` is rounded on that scale, which is far
+    above ``|x − μ|/σ`` when a law sits far from 0 in units of its own scale."""
+    return (np.abs(x) + abs(loc)) / scale
+
+
+def _lgammas(*arguments: float) -> float:
+    """Σ|lgamma(a)|: a Beta or Dirichlet normaliser as closed forms write it, one lgamma each."""
+    return sum(abs(math.lgamma(a)) for a in arguments)
+
+
+def registered_pairs() -> list[tuple[str, str]]:
+    """The installed torch's registered pairs (by class name), sorted: the ones every run covers."""
+    return sorted((p.__name__, q.__name__) for p, q in D.kl._KL_REGISTRY)
+
+
+# --- the oracle ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Definition:
+    """``E_p[log p − log q]`` for one pair of laws, with its error estimate and the terms' scale."""
+
+    value: float
+    error: float
+    scale: float
+    how: str
+
+
+def infinite(how: str) -> Definition:
+    return Definition(math.inf, 0.0, 0.0, how)
+
+
+def kl_by_definition(p: Law, q: Law) -> list[Definition]:
+    """The definition of KL(p_i‖q_i) for each element ``i`` of the batch."""
+    # Overflow and log(0) inside scipy are expected deep in a tail; their values are handled.
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return _definitions(p, q)
+
+
+def _definitions(p: Law, q: Law) -> list[Definition]:
+    if p.family == "Independent":
+        return [_summed([_definition(p.base.component(i, j), q.base.component(i, j)) for j in range(p.base.components)]) for i in range(p.batch)]
+    if p.family == "TransformedDistribution":
+        return [_invariant(kl_by_definition(p.base.element(i), q.base.element(i))[0]) for i in range(p.batch)]
+    return [_definition(p.element(i), q.element(i)) for i in range(p.batch)]
+
+
+def _summed(parts: list[Definition]) -> Definition:
+    value = math.fsum(part.value for part in parts) if all(math.isfinite(part.value) for part in parts) else math.inf
+    return Definition(value, sum(part.error for part in parts), sum(part.scale for part in parts), f"the sum of {len(parts)} components' KLs (additivity, T6): " + parts[0].how)
+
+
+def _invariant(base: Definition) -> Definition:
+    return Definition(base.value, base.error, base.scale, "the base laws' KL (invariant under the common bijection): " + base.how)
+
+
+def _scalars(law: Law) -> dict[str, float]:
+    return {name: float(value[0]) for name, value in law.params}
+
+
+def _definition(p: Law, q: Law) -> Definition:
+    if p.family in ("MultivariateNormal", "LowRankMultivariateNormal"):
+        return _gaussian_definition(p, q)
+    if p.family == "Dirichlet":
+        return _dirichlet_definition(p, q)
+    if p.family == "Wishart":
+        return _wishart_definition(p, q)
+    if p.family in ("Categorical", "OneHotCategorical"):
+        pp, qp = (law.parameters["probs"][0] for law in (p, q))
+        return _finite_sum(np.log(pp / pp.sum()), np.log(qp / qp.sum()), "the exact sum over the categories")
+    family_p, family_q = FAMILIES[p.family], FAMILIES[q.family]
+    law_p, law_q = family_p.scipy(**_scalars(p)), family_q.scipy(**_scalars(q))
+    if family_p.discrete:
+        return _discrete_definition(p, q, law_p, law_q)
+    lo_p, hi_p = family_p.support(**_scalars(p))
+    lo_q, hi_q = family_q.support(**_scalars(q))
+    if family_q.discrete or lo_p < lo_q or hi_p > hi_q:
+        return infinite(f"p's support [{lo_p:.6g}, {hi_p:.6g}] is not inside q's [{lo_q:.6g}, {hi_q:.6g}]")
+    if p.family == "Pareto" and family_q.tail and _scalars(p)["alpha"] <= family_q.tail:
+        return infinite(f"E_p log q diverges: p's tail x^-(α+1), α = {_scalars(p)['alpha']:.6g} ≤ {family_q.tail:g}, against log q ~ −x^{family_q.tail:g}")
+    return _quantile_definition(law_p, law_q, _breaks(q, family_q), _terms(p, family_p), _terms(q, family_q))
+
+
+def _terms(law: Law, family: Family) -> Callable[[np.ndarray], np.ndarray]:
+    values = _scalars(law)
+    return lambda x: family.terms(x, **values)
+
+
+def _breaks(q: Law, family: Family) -> list[float]:
+    """Points where ``log q`` has a kink or an end: QUADPACK is told of them."""
+    values = _scalars(q)
+    if q.family == "Laplace":
+        return [values["loc"]]
+    lo, hi = family.support(**values)
+    return [x for x in (lo, hi) if math.isfinite(x)]
+
+
+def _quantile_definition(
+    law_p: Any, law_q: Any, breaks: list[float], terms_p: Callable[[np.ndarray], np.ndarray], terms_q: Callable[[np.ndarray], np.ndarray]
+) -> Definition:
+    """``∫ L dF_p`` (and ``∫ terms_p + terms_q dF_p``) over p's quantiles, below and above the median, split where ``log q`` kinks."""
+
+    def integrand(x: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return np.stack([law_p.logpdf(x) - law_q.logpdf(x), terms_p(x) + terms_q(x)], axis=-1)
+
+    lower_cuts, upper_cuts = [], []
+    for x in breaks:
+        u = float(law_p.cdf(x))
+        if 0 < u < 0.5:
+            lower_cuts.append(u)
+        elif 0.5 < u < 1:
+            upper_cuts.append(float(law_p.sf(x)))
+    lower = _half_integral(lambda u: integrand(law_p.ppf(u)), lower_cuts)
+    upper = _half_integral(lambda v: integrand(law_p.isf(v)), upper_cuts)
+    value, error = lower.estimate[0] + upper.estimate[0], lower.error[0] + upper.error[0]
+    scale = lower.estimate[1] + upper.estimate[1]
+    return Definition(float(value), float(error), float(scale), f"adaptive cubature over p's quantiles (error estimate {error:.1e})")
+
+
+@dataclass(frozen=True)
+class _Integral:
+    estimate: np.ndarray
+    error: np.ndarray
+
+
+def _half_integral(function: Callable[[np.ndarray], np.ndarray], cuts: list[float]) -> _Integral:
+    """``∫_0^{1/2} function(u) du``, vectorised; ``cuts`` in ``(0, ½)`` become region edges.
+
+    The end at 0 (a tail of p, where ``L`` may be singular) is integrated in ``s`` with
+    ``u = c e^{−s}``, ``s ∈ [0, ∞)``: an integrable singularity ``u^{−β}`` (β < 1) becomes
+    the decay ``e^{−(1−β)s}`` and a logarithmic one a polynomial times ``e^{−s}``, which an
+    adaptive rule resolves without extrapolation.
+
+    Deep in a tail p's quantile can stop being representable: it rounds to the end of
+    p's support (a Beta quantile within 1e-17 of 1, a Pareto quantile past 1e308), where
+    a log-density is infinite. Those ``u`` (all below some ``u*``) are not integrated;
+    the part they stand for, ``∫_0^{u*} |f|``, is taken into the error estimate as
+    ``u*·(1 + 2 max|f|)`` over the resolved points (the log-densities of these families
+    grow only logarithmically toward an end of the support, so that is its order).
+    """
+    edges = sorted(cuts) + [0.5]
+    first = edges[0]
+    unresolved = {"u": 0.0, "largest": 0.0}
+
+    def resolved(u: np.ndarray, values: np.ndarray) -> np.ndarray:
+        finite = np.all(np.isfinite(values), axis=1)
+        if not finite.all():
+            unresolved["u"] = max(unresolved["u"], float(u[~finite].max()))
+        if finite.any():
+            unresolved["largest"] = max(unresolved["largest"], float(np.abs(values[finite]).max()))
+        return np.where(finite[:, None], values, 0.0)
+
+    def tail(s: np.ndarray) -> np.ndarray:
+        u = first * np.exp(-s[:, 0])
+        return resolved(u, function(u)) * u[:, None]
+
+    parts = [integrals_by_cubature(tail, np.array([0.0]), np.array([np.inf]), rtol=1e-10, atol=1e-13)]
+    if first < 0.5:
+        inner = [np.array([edge]) for edge in edges[1:-1]] or None
+        parts.append(integrals_by_cubature(lambda u: resolved(u[:, 0], function(u[:, 0])), np.array([first]), np.array([0.5]), rtol=1e-10, atol=1e-13, points=inner))
+    dropped = unresolved["u"] * (1.0 + 2.0 * unresolved["largest"])
+    return _Integral(sum(part.estimate for part in parts), sum(part.error for part in parts) + dropped)
+
+
+def _finite_sum(log_p: np.ndarray, log_q: np.ndarray, how: str, terms: np.ndarray | None = None) -> Definition:
+    """``Σ_{p_k > 0} p_k (log p_k − log q_k)`` exactly; +∞ if some ``p_k > 0 = q_k``.
+
+    ``terms``: Σ|terms| of both log-pmfs at each point (default ``|log p_k| + |log q_k|``).
+    """
+    mass = np.exp(log_p)
+    charged = mass > 0
+    if np.any(charged & np.isneginf(log_q)):
+        return infinite("p charges a point that q does not")
+    ratio = log_p[charged] - log_q[charged]
+    value = math.fsum(mass[charged] * ratio)
+    sizes = (np.abs(log_p) + np.abs(log_q) if terms is None else terms)[charged]
+    scale = math.fsum(mass[charged] * sizes)
+    # The oracle's own rounding: each log p_k is off by about u·(its terms), and so is the
+    # weight p_k = exp(log p_k) relatively; that moves Σ p_k L_k by Σ p_k |L_k| 2u·terms_k.
+    error = 2 * U64 * math.fsum(mass[charged] * np.abs(ratio) * sizes)
+    return Definition(value, error, scale, how)
+
+
+# The window of an infinite discrete support: WINDOW standard deviations past the mean
+# (and at least WINDOW points); past it the tail below is bounded, not neglected.
+WINDOW = 40
+
+
+def _discrete_definition(p: Law, q: Law, law_p: Any, law_q: Any) -> Definition:
+    lo_p, hi_p = FAMILIES[p.family].support(**_scalars(p))
+    if math.isfinite(hi_p):
+        k = np.arange(lo_p, hi_p + 1, dtype=float)
+        with np.errstate(divide="ignore"):
+            return _finite_sum(law_p.logpmf(k), law_q.logpmf(k), f"the exact sum over {len(k)} points of p's support", _pmf_terms(p, q, k))
+    mean, std = float(law_p.mean()), float(law_p.std())
+    if mean == 0.0:  # a point mass at 0 (Poisson with rate 0, Geometric with probs 1)
+        zero = np.zeros(1)
+        return _finite_sum(law_p.logpmf(zero), law_q.logpmf(zero), "p is a point mass at 0", _pmf_terms(p, q, zero))
+    if not FAMILIES[q.family].discrete or math.isfinite(FAMILIES[q.family].support(**_scalars(q))[1]):
+        return infinite("p charges every integer ≥ 0; q does not")
+    first = max(0.0, math.floor(mean - WINDOW * std - WINDOW))
+    last = math.ceil(mean + WINDOW * std + WINDOW)
+    if p.family == "Geometric":
+        first, last = 0.0, min(last, GEOMETRIC_TERMS)  # the tail is summed in closed form
+    if last - first > 5e6:
+        raise OracleError(f"a window of {last - first:.3g} points is too wide to sum")
+    k = np.arange(first, last + 1, dtype=float)
+    with np.errstate(divide="ignore"):
+        inside = _finite_sum(law_p.logpmf(k), law_q.logpmf(k), "", _pmf_terms(p, q, k))
+    if not math.isfinite(inside.value):
+        return inside
+    if p.family == "Geometric":
+        tail = _geometric_tail(p, law_p, law_q, last)
+        return Definition(inside.value + tail, inside.error + 4 * U64 * abs(tail), inside.scale, f"the exact sum over k ≤ {last:.0f} and the tail beyond in closed form ({tail:.3g})")
+    tail = _tail_bound(p, law_p, law_q, first, last)
+    return Definition(inside.value, inside.error + tail, inside.scale, f"the exact sum over k in [{first:.0f}, {last:.0f}] with the tails beyond bounded by {tail:.1e}")
+
+
+def _pmf_terms(p: Law, q: Law, k: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return _terms(p, FAMILIES[p.family])(k) + _terms(q, FAMILIES[q.family])(k)
+
+
+# Geometric laws are summed term by term up to this k; beyond it the tail is summed in closed form.
+GEOMETRIC_TERMS = 100_000
+
+
+def _geometric_tail(p: Law, law_p: Any, law_q: Any, last: float) -> float:
+    """``Σ_{k > last} p_k L(k)`` exactly: L is affine in k, and a Geometric law is memoryless,
+    ``P(K > last) = (1−θ)^{last+1}``, ``E[K | K > last] = last + 1 + (1−θ)/θ``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        l0, l1 = (float(law_p.logpmf(k) - law_q.logpmf(k)) for k in (0.0, 1.0))
+    theta = _scalars(p)["probs"]
+    beyond = float(law_p.sf(last))
+    return 0.0 if beyond == 0 else beyond * (l0 + (l1 - l0) * (last + 1 + (1 - theta) / theta))
+
+
+def _tail_bound(p: Law, law_p: Any, law_q: Any, first: float, last: float) -> float:
+    """A bound on a Poisson's ``Σ p_k |L(k)|`` outside ``[first, last]``, with ``|L(k)| ≤ a + b k`` (L affine in k)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        l0, l1 = (float(law_p.logpmf(k) - law_q.logpmf(k)) for k in (0.0, 1.0))
+    a, b = abs(l0), abs(l1 - l0)
+    rate = _scalars(p)["rate"]
+    # Poisson: p_{k+1}/p_k = λ/(k+1) ≤ r = λ/(last+1) < 1 past the window, a geometric series;
+    # below it p_{k−1}/p_k = k/λ ≤ first/λ.
+    r = rate / (last + 1)
+    upper = float(law_p.pmf(last)) * ((a + b * last) * r / (1 - r) + b * r / (1 - r) ** 2)
+    lower = 0.0
+    if first > 0:
+        s = first / rate
+        lower = float(law_p.pmf(first)) * (a + b * first) * s / (1 - s)
+    return upper + lower
+
+
+def _gaussian_definition(p: Law, q: Law) -> Definition:
+    from theorems.gaussian_kl import GaussianPair, gaussian_kl_by_gauss_hermite, gaussian_kl_tolerance
+
+    (mu0, cov0), (mu1, cov1) = _gaussian(p), _gaussian(q)
+    value, terms = gaussian_kl_by_gauss_hermite(mu0, cov0, mu1, cov1)
+    error, _ = gaussian_kl_tolerance(GaussianPair(mu0, cov0, mu1, cov1), terms)
+    return Definition(value, error / QUADRATURE_SAFETY, terms, "Gauss–Hermite after whitening by Σ_p (exact for the quadratic log-ratio; T7's oracle)")
+
+
+def _gaussian(law: Law) -> tuple[np.ndarray, np.ndarray]:
+    values = law.parameters
+    if law.family == "MultivariateNormal":
+        return values["loc"][0], values["covariance_matrix"][0]
+    factor = values["cov_factor"][0]
+    return values["loc"][0], factor @ factor.T + np.diag(values["cov_diag"][0])
+
+
+def _dirichlet_definition(p: Law, q: Law) -> Definition:
+    """``L(x) = c + Σ (α_i − β_i) log x_i``; ``E log x_i`` under the Beta(α_i, α_0 − α_i) marginal, by quadrature."""
+    alpha, beta = p.parameters["concentration"][0], q.parameters["concentration"][0]
+    point = np.full(len(alpha), 1.0 / len(alpha))
+    c = float(scipy.stats.dirichlet.logpdf(point, alpha) - scipy.stats.dirichlet.logpdf(point, beta)) - float(np.sum((alpha - beta) * np.log(point)))
+    total, error, scale = c, 0.0, abs(c) + _lgammas(*alpha, alpha.sum()) + _lgammas(*beta, beta.sum())
+    for a_i, b_i in zip(alpha, beta):
+        marginal = scipy.stats.beta(a_i, alpha.sum() - a_i)
+        mean_log = _quantile_expectation(marginal, np.log)
+        total += (a_i - b_i) * mean_log.value
+        error += abs(a_i - b_i) * mean_log.error
+        scale += abs(a_i - b_i) * abs(mean_log.value)
+    return Definition(total, error, scale, "L affine in log x; E log x_i by quadrature of the Beta marginal over its quantiles")
+
+
+def _quantile_expectation(law: Any, function: Callable[[np.ndarray], np.ndarray]) -> OracleValue:
+    """``E f(X)`` over the law's quantiles, as :func:`_half_integral` integrates them."""
+    lower = _half_integral(lambda u: function(law.ppf(u))[:, None], [])
+    upper = _half_integral(lambda v: function(law.isf(v))[:, None], [])
+    return OracleValue(float(lower.estimate[0] + upper.estimate[0]), float(lower.error[0] + upper.error[0]), "")
+
+
+def _wishart_normaliser(df: float, covariance: np.ndarray) -> float:
+    """Σ|terms| of a Wishart's log-normaliser ``(n/2) log det V + (nd/2) log 2 + log Γ_d(n/2)``, and ``n/2·tr`` of the precision's term."""
+    d = len(covariance)
+    return abs(0.5 * df * np.linalg.slogdet(covariance)[1]) + 0.5 * df * d * math.log(2) + abs(float(scipy.special.multigammaln(0.5 * df, d))) + 0.5 * df * d
+
+
+def _wishart_definition(p: Law, q: Law) -> Definition:
+    """``L(X) = c + ½(n_p − n_q) log det X − ½ tr((V_p⁻¹ − V_q⁻¹) X)``; ``E X = n_p V_p``;
+    ``E log det X = log det V_p + Σ_i E log χ²_{n_p − i}`` (Bartlett), each by quadrature."""
+    n_p, n_q = float(p.parameters["df"][0]), float(q.parameters["df"][0])
+    v_p, v_q = p.parameters["covariance_matrix"][0], q.parameters["covariance_matrix"][0]
+    d = len(v_p)
+    point = n_p * v_p
+    c = float(scipy.stats.wishart.logpdf(point, n_p, v_p) - scipy.stats.wishart.logpdf(point, n_q, v_q))
+    log_det_point = float(np.linalg.slogdet(point)[1])
+    precision_gap = np.linalg.inv(v_p) - np.linalg.inv(v_q)
+    c -= 0.5 * (n_p - n_q) * log_det_point - 0.5 * float(np.trace(precision_gap @ point))
+    mean_log_det, error = float(np.linalg.slogdet(v_p)[1]), 0.0
+    for i in range(d):
+        chi2 = _quantile_expectation(scipy.stats.chi2(n_p - i), np.log)
+        mean_log_det += chi2.value
+        error += chi2.error
+    trace_term = float(np.trace(precision_gap @ (n_p * v_p)))
+    value = c + 0.5 * (n_p - n_q) * mean_log_det - 0.5 * trace_term
+    scale = abs(c) + 0.5 * abs(n_p - n_q) * abs(mean_log_det) + 0.5 * abs(trace_term) + _wishart_normaliser(n_p, v_p) + _wishart_normaliser(n_q, v_q)
+    return Definition(value, 0.5 * abs(n_p - n_q) * error, scale, "L affine in (log det X, X); E log det X by Bartlett's decomposition and quadrature")
+
+
+# --- the check ----------------------------------------------------------------------------
+
+
+def kl_divergence(p: D.Distribution, q: D.Distribution) -> torch.Tensor:
+    """The reference: ``torch.distributions.kl_divergence``, audited outside its recorded findings.
+
+    The theorem's reference is the library under audit. Its run (``verify``) checks it
+    outside the domains of its findings in :mod:`theorems.findings`; inside them the tests
+    check that it is still wrong (so a fix upstream turns them red), and checking
+    ``torch.distributions:kl_divergence`` itself (``theorems check``) meets them too.
+    """
+    return D.kl_divergence(p, q)
+
+
+def recorded_finding(pair: LawPair) -> Any:
+    """The first finding of torch recorded for this theorem whose domain holds ``pair``, or None."""
+    from theorems.findings import FINDINGS
+
+    return next((finding for finding in FINDINGS if finding.theorem_id == THEOREM_ID and finding.applies(pair)), None)
+
+
+def _inside_finding(pair: LawPair, example: str) -> Evidence | None:
+    """For the reference: reject an example inside a recorded finding (it is not one of the run's
+    examples), or, outside a Hypothesis run (a recorded example replayed), say where it lies."""
+    finding = recorded_finding(pair)
+    if finding is None:
+        return None
+    from hypothesis import currently_in_test_context, reject
+
+    if currently_in_test_context():
+        reject()
+    return Evidence(
+        theorem_id=THEOREM_ID, example=example, expected="", actual="", error=0.0, tolerance=0.0,
+        tolerance_reason=f"inside the recorded finding {finding.id}: checked falsified by the findings' tests, not here",
+    )
+
+
+def require_law_pair(pair: object) -> LawPair:
+    if not isinstance(pair, LawPair):
+        raise InvalidInput(f"{THEOREM_ID} checks a LawPair(p, q) of theorems.kl_closed_forms.Law, got {type(pair).__name__}")
+    if pair.p.batch != pair.q.batch:
+        raise InvalidInput(f"p and q must have the same batch size, got {pair.p.batch} and {pair.q.batch}")
+    return pair
+
+
+def element_tolerance(definition: Definition) -> float:
+    return QUADRATURE_SAFETY * definition.error + gamma(CLOSED_FORM_OPERATIONS, U64) * (1.0 + definition.scale)
+
+
+def check_kl_closed_forms(implementation: Callable[[D.Distribution, D.Distribution], torch.Tensor], pair: LawPair) -> Evidence:
+    """Compare ``implementation(p, q)`` with ``E_p[log p − log q]`` element by element of the batch."""
+    pair = require_law_pair(pair)
+    example = repr(pair)
+    if implementation is kl_divergence:
+        inside = _inside_finding(pair, example)
+        if inside is not None:
+            return inside
+    actual = call_implementation(THEOREM_ID, example, implementation, pair.arguments(), ("p", "q"), expect=tensor())
+    if isinstance(actual, Evidence):
+        return actual
+    if tuple(actual.shape) != (pair.p.batch,):
+        return implementation_failure(THEOREM_ID, example, f"returned shape {tuple(actual.shape)}, expected the batch shape ({pair.p.batch},)")
+    definitions = kl_by_definition(pair.p, pair.q)
+    return _worst_element(example, actual.detach().double().numpy(), definitions)
+
+
+def _worst_element(example: str, actual: np.ndarray, definitions: list[Definition]) -> Evidence:
+    worst: Evidence | None = None
+    for i, (value, definition) in enumerate(zip(actual, definitions)):
+        evidence = _element_evidence(example, i, float(value), definition)
+        if worst is None or not evidence.ratio <= worst.ratio:
+            worst = evidence
+    return worst
+
+
+def _element_evidence(example: str, i: int, actual: float, definition: Definition) -> Evidence:
+    if math.isnan(actual):
+        return implementation_failure(THEOREM_ID, example, f"returned NaN at batch index {i} (the definition gives {definition.value:.17g}: {definition.how})")
+    if math.isinf(definition.value) or math.isinf(actual):
+        error = 0.0 if actual == definition.value else math.inf
+    else:
+        error = abs(actual - definition.value)
+    tolerance = element_tolerance(definition)
+    return Evidence(
+        theorem_id=THEOREM_ID,
+        example=example,
+        expected=f"{definition.value:.17g} at batch index {i} ({definition.how})",
+        actual=f"{actual:.17g}",
+        error=error,
+        tolerance=tolerance,
+        tolerance_reason=(
+            f"{QUADRATURE_SAFETY:g} × the oracle's error estimate {definition.error:.1e} + γ_{CLOSED_FORM_OPERATIONS}·u64 × "
+            f"(1 + E_p(|log p| + |log q|)) = {1 + definition.scale:.3g} (a closed form's rounding on the definition's own scale, with its constants of order one)"
+        ),
+    )
