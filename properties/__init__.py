@@ -47,6 +47,7 @@ _HOMES = {
     "seeds": "seeding",
     "torch_seeded": "seeding",
     "general_cases": "toeplitz",
+    "transform_cases": "transforms",
     "gradient_cases": "toeplitz",
     "relu_cases": "variance",
     "variance_cases": "variance",
@@ -77,6 +78,7 @@ __all__ = [
     "rotations",
     "seeds",
     "torch_seeded",
+    "transform_cases",
     "variance_cases",
 ]
 

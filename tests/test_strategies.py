@@ -32,6 +32,9 @@ OBSERVED: dict[str, Callable[[Any], Any]] = {
     "channels": lambda case: "equal" if _channel_counts(case.layer)[0] == _channel_counts(case.layer)[1] >= 2 else "different",
     "grouping": lambda case: "none" if case.layer.groups == 1 else "depthwise" if case.layer.groups == case.layer.in_channels else "grouped",
     "strided": lambda case: max((*case.layer.stride, *case.layer.dilation)) > 1,
+    "pair": lambda case: "-".join({"Wishart": "ExponentialFamily"}.get(law.family, law.family) for law in (case.p, case.q)),
+    "batch": lambda case: case.p.batch,
+    "transform": lambda case: case.kind,
     "upsampling": lambda case: "output-padded" if max(case.layer.output_padding) > 0 else "strided" if max((*case.layer.stride, *case.layer.dilation)) > 1 else "none",
 }
 

@@ -673,10 +673,10 @@ def recorded_finding(pair: LawPair) -> Any:
     return next((finding for finding in FINDINGS if finding.theorem_id == THEOREM_ID and finding.applies(pair)), None)
 
 
-def _inside_finding(pair: LawPair, example: str) -> Evidence | None:
-    """For the reference: reject an example inside a recorded finding (it is not one of the run's
-    examples), or, outside a Hypothesis run (a recorded example replayed), say where it lies."""
-    finding = recorded_finding(pair)
+def inside_finding(theorem_id: str, finding: Any, example: str) -> Evidence | None:
+    """For an audited library's reference run: reject an example inside a recorded finding (it is
+    not one of the run's examples), or, outside a Hypothesis run (a recorded example replayed),
+    say where it lies; None outside every finding."""
     if finding is None:
         return None
     from hypothesis import currently_in_test_context, reject
@@ -684,7 +684,7 @@ def _inside_finding(pair: LawPair, example: str) -> Evidence | None:
     if currently_in_test_context():
         reject()
     return Evidence(
-        theorem_id=THEOREM_ID, example=example, expected="", actual="", error=0.0, tolerance=0.0,
+        theorem_id=theorem_id, example=example, expected="", actual="", error=0.0, tolerance=0.0,
         tolerance_reason=f"inside the recorded finding {finding.id}: checked falsified by the findings' tests, not here",
     )
 
@@ -706,7 +706,7 @@ def check_kl_closed_forms(implementation: Callable[[D.Distribution, D.Distributi
     pair = require_law_pair(pair)
     example = repr(pair)
     if implementation is kl_divergence:
-        inside = _inside_finding(pair, example)
+        inside = inside_finding(THEOREM_ID, recorded_finding(pair), example)
         if inside is not None:
             return inside
     actual = call_implementation(THEOREM_ID, example, implementation, pair.arguments(), ("p", "q"), expect=tensor())

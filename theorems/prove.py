@@ -305,6 +305,11 @@ SYMBOLIC_CLAIMS: tuple[SymbolicStatement, ...] = (
 # Theorems with no symbolic statement, and why.
 NOT_AN_IDENTITY: dict[str, str] = {
     "kl-nonnegativity": "an inequality (D ≥ 0, = 0 iff p = q), not an identity at fixed sizes",
+    "kl-closed-forms": (
+        "one identity per registered pair of the installed torch, through lgamma, digamma and exp of the parameters; "
+        "checked against the definition numerically (the Gaussian pair is proved under gaussian-kl)"
+    ),
+    "log-det-jacobian": "one identity per transform of the installed torch, written in torch's tensor code; checked against autograd's Jacobian numerically",
     "fold-network": "whole networks, not an identity at fixed sizes; each of their pairs is fold-linear or fold-conv, proved above",
     "variance-recursion-relu": (
         "E relu(z)² = E z²/2 rests on the symmetry of the law of z, which the two moments the statement assumes do not fix; "
