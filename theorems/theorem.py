@@ -105,6 +105,9 @@ class Theorem:
     # "module:function" mapping an example to its value of each covered assumption, so that
     # the report can count the examples per class (free ones included).
     classify_target: str | None = None
+    # Under the thorough profile, at least this many examples per covered class on average
+    # (a theorem with many classes, as the registered KL pairs, is explored in each of them).
+    thorough_per_class: int = 0
 
     def cover_classes(self, assume: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """The rows of a pairwise covering array over the ``cover`` assumptions ``assume`` leaves open.

@@ -75,6 +75,9 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
+from theorems.report.classes import class_rows  # noqa: E402  (beside its use)
+
+
 def library_findings() -> list[dict[str, str]]:
     """Defects of real libraries recorded in :mod:`theorems.findings`."""
     from theorems.findings import FINDINGS
@@ -134,6 +137,7 @@ def render_html(
         anchors=anchors,
         findings=findings,
         figures_for=lambda theorem_id: [f for f in figures if theorem_id in f.theorem_ids],
+        class_rows=class_rows,
         escape=escape,
     )
 
