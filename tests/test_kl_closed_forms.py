@@ -167,3 +167,24 @@ def test_a_pair_of_different_batch_sizes_is_refused_in_one_line() -> None:
     with pytest.raises(InvalidInput) as error:
         KL_CLOSED_FORMS.check_reference(LawPair(typical_law("Normal", 0, 1), typical_law("Normal", 1, 2)))
     assert "\n" not in str(error.value) and "batch" in str(error.value)
+
+
+# --- T5 and T6 over every registered pair ----------------------------------------------------------
+
+
+@given(law_pairs())
+def test_the_definition_is_nonnegative_on_every_pair_within_its_error(pair: LawPair) -> None:
+    """T5 (KL ≥ 0) for the oracle itself, on every registered pair: a negative definition beyond
+    its own error bar would be an oracle to distrust."""
+    for found in kl_by_definition(pair.p, pair.q):
+        assert found.value >= -(32 * found.error + 1e-13 * (1 + found.scale)), found
+
+
+@given(law_pairs(pair="Independent-Independent"))
+def test_torch_independent_kl_is_the_sum_of_the_components_kls(pair: LawPair) -> None:
+    """T6 for torch's registry: KL of Independent laws is the sum over the reinterpreted dimension."""
+    p, q = pair.arguments()
+    whole = D.kl_divergence(p, q)
+    parts = D.kl_divergence(p.base_dist, q.base_dist).sum(-1)
+    assume(bool(torch.isfinite(whole).all()))
+    assert torch.equal(whole, parts) or torch.allclose(whole, parts, rtol=4 * 2.0**-52 * parts.shape[-1] if parts.dim() else 0, atol=0)
