@@ -160,8 +160,10 @@ def test_verify_fails_when_a_transcribed_claim_is_not_falsified(
     )
     monkeypatch.setattr(running, "all_claims", lambda: (right_after_all,))
     monkeypatch.setattr(running, "CLAIM_SEARCH_EXAMPLES", 5)  # dev's 20 examples are enough to see it hold
+    # --no-power: the exit status must come from the claim alone (the catalogue of wrong
+    # implementations, checked in test_report_power.py, would exit 1 too if one escaped).
     code, out, _ = run_main(
-        capsys, "verify", "--profile", "dev", "--examples", "2", "--only", "fold-linear", "--json", str(tmp_path / "r.json"),
+        capsys, "verify", "--profile", "dev", "--examples", "2", "--only", "fold-linear", "--no-power", "--json", str(tmp_path / "r.json"),
         "--report", str(tmp_path / "r.html"),
     )
     assert code == 1

@@ -149,7 +149,7 @@ def test_the_reference_run_leaves_the_findings_to_their_tests_and_says_so() -> N
 # --- the check can fail --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("wrong", WRONG_IMPLEMENTATIONS, ids=lambda wrong: wrong.name)
+@pytest.mark.parametrize("wrong", WRONG_IMPLEMENTATIONS, ids=lambda wrong: wrong.implementation.__name__)
 def test_each_wrong_registry_is_caught_within_the_ci_budget_on_its_pair(wrong) -> None:
     run = check_wrong_implementation(wrong, profile="ci").run
     assert run.verdict == "falsified", run.error

@@ -129,7 +129,7 @@ def test_a_transformed_density_integrates_to_one(kind: str) -> None:
 # --- the check can fail --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("wrong", WRONG_IMPLEMENTATIONS, ids=lambda wrong: wrong.name)
+@pytest.mark.parametrize("wrong", WRONG_IMPLEMENTATIONS, ids=lambda wrong: wrong.implementation.__name__)
 def test_each_wrong_log_determinant_is_caught_within_the_ci_budget(wrong) -> None:
     run = check_wrong_implementation(wrong, profile="ci").run
     assert run.verdict == "falsified", run.error

@@ -15,10 +15,9 @@ says how to install them (``make test`` does). Only a local run that sets
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,24 +83,14 @@ def make_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def seen(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def seen(tmp_path_factory: pytest.TempPathFactory, once_per_run: Callable[[str, Callable[[], Any]], Any]) -> dict[str, Any]:
     """Everything the tests ask of the page, measured in one browser session, then closed.
 
-    Measured once per run: under xdist the first worker to get here measures while the
-    other waits on a lock, then reads the measurements (the recipe of xdist's docs,
-    with the run's id so that no earlier run's file is reused).
+    Measured once per run (conftest's ``once_per_run``): under xdist the first worker to
+    get here measures, and the conftest runs these tests one after the other on that
+    worker, so that the other never waits for the measurements.
     """
-    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
-    if run_id is None:
-        return measure_report(tmp_path_factory)
-    shared = tmp_path_factory.getbasetemp().parent / f"report-browser-{run_id}.json"
-    with open(shared.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if shared.is_file():
-            return json.loads(shared.read_text())
-        measured = measure_report(tmp_path_factory)
-        shared.write_text(json.dumps(measured))
-        return measured
+    return once_per_run("report-browser", lambda: measure_report(tmp_path_factory))
 
 
 def measure_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 The project (its own package ``mylib``, its own ``conftest.py`` loading a Hypothesis
 profile with the default 200 ms deadline) lives in a temporary folder; every command
-runs there in a fresh process: its own pytest run with ``theorems.assert_holds``, and
-the console script with ``--impl`` naming its module or its file.
+runs there in a fresh process: its own pytest run with ``theorems.assert_holds`` (with
+the plugin's verification items beside its tests), and the console script with
+``--impl`` naming its module or its file.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -120,11 +123,36 @@ def run(project: Path, *words: str, timeout: float = 300) -> subprocess.Complete
     return subprocess.run(list(words), cwd=project, capture_output=True, text=True, timeout=timeout)
 
 
+@pytest.fixture(scope="module")
+def users_pytest_run(project: Path, once_per_run: Callable[[str, Callable[[], Any]], Any]) -> dict[str, Any]:
+    """The user's pytest run: its own three tests, and the plugin's items for two theorems.
+
+    One process for both (each pytest process pays seconds of torch imports before its
+    first test): the host's tests run under its 200 ms deadline profile, the plugin's
+    items under the project's own profile, whatever the host's. ``-rA`` names the outcome
+    of each test, so that each of the two tests below reads its own.
+    """
+
+    def run_pytest() -> dict[str, Any]:
+        found = run(
+            project, str(BIN / "pytest"), "-q", "-rA", "-p", "no:cacheprovider", "--theorems-report", "out/report.html",
+            "--theorems-examples", "1", "-k", "my_fold or fold-network or fold-linear",
+        )
+        report = project / "out" / "report.html"
+        return {
+            "returncode": found.returncode, "stdout": found.stdout, "stderr": found.stderr,
+            "report": report.read_text() if report.is_file() else "",
+        }
+
+    return once_per_run("user-project-pytest", run_pytest)
+
+
 @pytest.mark.slow
-def test_the_users_own_pytest_run_checks_its_fold_under_its_own_deadline_profile(project: Path) -> None:
-    found = run(project, str(BIN / "pytest"), "-q", "-p", "no:cacheprovider", "test_folds.py")
-    out = found.stdout
-    assert "1 failed, 2 passed" in out, out
+def test_the_users_own_pytest_run_checks_its_fold_under_its_own_deadline_profile(users_pytest_run: dict[str, Any]) -> None:
+    out = users_pytest_run["stdout"]
+    assert "1 failed, 4 passed" in out, out  # its three tests and the plugin's two items
+    assert "PASSED test_folds.py::test_my_fold_is_right" in out and "PASSED test_folds.py::test_my_fold_of_a_whole_network_keeps_its_promise" in out
+    assert "FAILED test_folds.py::test_my_fold_without_eps_is_wrong" in out
     assert "test_my_fold_without_eps_is_wrong" in out and "FALSIFIED" in out and "minimal counterexample" in out
     assert "Flaky" not in out and "DeadlineExceeded" not in out
 
@@ -203,12 +231,11 @@ def test_the_wheel_holds_the_package_theorems_only_with_a_licence(tmp_path: Path
 
 
 @pytest.mark.slow
-def test_the_plugin_verifies_inside_the_users_project_whatever_its_profile(project: Path) -> None:
+def test_the_plugin_verifies_inside_the_users_project_whatever_its_profile(users_pytest_run: dict[str, Any]) -> None:
     # The host's profile has a 200 ms deadline; one whole-network example takes seconds.
-    found = run(
-        project, str(BIN / "pytest"), "-q", "-p", "no:cacheprovider", "--theorems-report", "out/report.html",
-        "--theorems-examples", "1", "-k", "fold-network or fold-linear",
-    )
-    assert found.returncode == 0, found.stdout + found.stderr
-    assert "2 passed" in found.stdout and "theorems report (passed: 2 theorems, 0 claims)" in found.stdout
-    assert (project / "out" / "report.html").read_text().startswith("<!DOCTYPE html>")
+    out = users_pytest_run["stdout"]
+    # Exit status 1 from the one test that must fail, the user's fold without eps (exactly one failure).
+    assert users_pytest_run["returncode"] == 1 and "1 failed, 4 passed" in out, out + users_pytest_run["stderr"]
+    assert "PASSED ::theorems-verification::theorem[fold-linear]" in out and "PASSED ::theorems-verification::theorem[fold-network]" in out, out
+    assert "theorems report (passed: 2 theorems, 0 claims)" in out
+    assert users_pytest_run["report"].startswith("<!DOCTYPE html>")
