@@ -123,7 +123,7 @@ BUILT_IN_FIGURES: tuple[Figure, ...] = (
 
 # Report modules drawing from a theorem's oracles, each exposing ``FIGURES`` like a
 # theorem module; imported when the figures are collected (they import this module).
-FIGURE_MODULES = ("theorems.report.figures_variance", "theorems.report.figures_kl")
+FIGURE_MODULES = ("theorems.report.figures_variance", "theorems.report.figures_kl", "theorems.report.figures_distributions")
 
 
 def all_figures() -> tuple[FigureLike, ...]:
