@@ -345,51 +345,6 @@ def _representable_gumbel(p: Law, q: Law) -> Law:
     return Law("Gumbel", (("loc", loc), ("scale", scale)))
 
 
-# A location of 1e8 with a scale of 1e-8 is not a law float64 can evaluate (x − μ keeps no
-# digit of x/σ): locations are capped at LOCATION_REACH scales of their own law.
-LOCATION_REACH = 1e6
-
-
-def _resolvable_locations(law: Law) -> Law:
-    values = law.parameters
-    if "loc" not in values or "scale" not in values or law.family == "TransformedDistribution":
-        return law
-    cap = LOCATION_REACH * np.abs(values["scale"])
-    return Law(law.family, tuple((name, np.clip(value, -cap, cap) if name == "loc" else value) for name, value in law.params), law.base, law.transform)
-
-
-# Against a q with log q ~ −x^m, a Pareto p's KL is finite for α > m, but for α in (m, m + ¼)
-# the log-ratio's mean converges so slowly (over p's quantiles, like v^{−m/α}) that no
-# quadrature resolves it in float64: such α are moved up by ¼ (α ≤ m, where KL = +∞, stays).
-PARETO_MARGIN = 0.25
-
-
-def _resolvable_tail(p: Law, q: Law) -> Law:
-    tail = FAMILIES[q.family].tail if q.family in FAMILIES else 0.0
-    if p.family != "Pareto" or not tail:
-        return p
-    alpha = p.parameters["alpha"]
-    moved = np.where((alpha > tail) & (alpha < tail + PARETO_MARGIN), alpha + PARETO_MARGIN, alpha)
-    return Law("Pareto", (("scale", p.parameters["scale"]), ("alpha", moved)))
-
-
-# A Gumbel q's log-density holds exp(−(x − μ)/β): far left of μ in units of β that
-# overflows, and the KL exceeds every double. q's scale is raised until p's 1e-300
-# quantile (the mean of exp(−x/β) can sit that deep in p's left tail) lies within GUMBEL_REACH scales of μ (KLs up to about e^600 stay drawn).
-GUMBEL_REACH = 600.0
-
-
-def _representable_gumbel(p: Law, q: Law) -> Law:
-    if q.family != "Gumbel":
-        return q
-    loc, scale = q.parameters["loc"], q.parameters["scale"].copy()
-    for i in range(p.batch):
-        element = p.element(i)
-        left = float(FAMILIES[p.family].scipy(**{name: float(value[0]) for name, value in element.params}).ppf(1e-300))
-        scale[i] = max(scale[i], (loc[i] - left) / GUMBEL_REACH)
-    return Law("Gumbel", (("loc", loc), ("scale", scale)))
-
-
 def law_pairs(*, pair: Any = None, batch: Any = None) -> st.SearchStrategy[LawPair]:
     """Pairs of laws of a registered pair of families (``pair``, or any), ``batch`` laws each (1 to 3)."""
     names = one_of_values("pair", pair, KL_PAIRS)

@@ -233,6 +233,30 @@ def _narrow_uniform(pair: Any) -> bool:
     return bool(np.any(narrow))
 
 
+# Below this Geometric probability torch's KL (entropy over p, log1p(−q)/p) loses ~u/p.
+SMALL_GEOMETRIC = 1e-3
+
+
+def _small_geometric(pair: Any) -> bool:
+    return _families(pair, "Geometric", "Geometric") and bool(np.any(pair.p.parameters["probs"] < SMALL_GEOMETRIC))
+
+
+# Outside torch's Taylor window (0.499, 0.501) but this close to ½, the continuous
+# Bernoulli's closed-form variance cancels (8e-11 relative at λ = 0.495).
+CB_CENTRE = 0.05
+
+
+def _cb_variance_near_half(pair: Any) -> bool:
+    return _families(pair, "ContinuousBernoulli", "Normal") and bool(np.any(np.abs(pair.p.parameters["probs"] - 0.5) < CB_CENTRE))
+
+
+def _cb_extreme_probabilities(pair: Any) -> bool:
+    if not _families(pair, "ContinuousBernoulli", "ContinuousBernoulli"):
+        return False
+    probs = np.concatenate([pair.p.parameters["probs"], pair.q.parameters["probs"]])
+    return bool(np.any((probs < SMALL_GEOMETRIC) | (probs > 1 - SMALL_GEOMETRIC)))
+
+
 def _batched_wisharts(pair: Any) -> bool:
     return _families(pair, "Wishart", "Wishart") and pair.p.batch > 1
 
@@ -242,6 +266,40 @@ def _wisharts(df: tuple[float, ...], scales: tuple[float, ...]) -> Any:
 
 
 KL_FINDINGS: tuple[Finding, ...] = (
+    Finding(
+        id="torch-kl-geometric-small-probs",
+        theorem_id="kl-closed-forms",
+        library="torch.distributions.kl_divergence (torch 2.14.1)",
+        summary=(
+            "KL(Geometric ‖ Geometric) for p's probability below 1e-3: the closed form −H(p) − log1p(−q)/p − logit q "
+            "divides by p and cancels, losing about u/p: KL(Geometric(1e-6) ‖ Geometric(1e-6)) is 7.8e-11, not 0"
+        ),
+        applies=_small_geometric,
+        example=_kl_pair(_kl_law("Geometric", probs=1e-6), _kl_law("Geometric", probs=1e-6)),
+    ),
+    Finding(
+        id="torch-kl-continuous-bernoulli-variance-near-half",
+        theorem_id="kl-closed-forms",
+        library="torch.distributions.kl_divergence (torch 2.14.1), ContinuousBernoulli.variance",
+        summary=(
+            "KL(ContinuousBernoulli(λ) ‖ Normal) for λ within 0.05 of ½ but outside torch's Taylor window (0.499, 0.501): "
+            "the closed-form variance cancels (λ = 0.495: 0.08333165218846 against 0.08333165219500, 8e-11 relative), "
+            "and KL multiplies it by 1/(2σ²): off by 0.094 at σ = 5.9e-6"
+        ),
+        applies=_cb_variance_near_half,
+        example=_kl_pair(_kl_law("ContinuousBernoulli", probs=0.49497846806149642), _kl_law("Normal", loc=1.0, scale=5.8590099418612941e-06)),
+    ),
+    Finding(
+        id="torch-kl-continuous-bernoulli-extreme-probs",
+        theorem_id="kl-closed-forms",
+        library="torch.distributions.kl_divergence (torch 2.14.1)",
+        summary=(
+            "KL(ContinuousBernoulli ‖ ContinuousBernoulli) with a probability within 1e-3 of 0 or 1: the log-normalisers "
+            "cancel to nothing, so KL(CB(1e-6) ‖ CB(9.99999999e-7)) is 0 against 2.2e-12"
+        ),
+        applies=_cb_extreme_probabilities,
+        example=_kl_pair(_kl_law("ContinuousBernoulli", probs=9.9999999999999995e-07), _kl_law("ContinuousBernoulli", probs=9.999999993035358e-07)),
+    ),
     Finding(
         id="torch-kl-poisson-rate-zero",
         theorem_id="kl-closed-forms",
