@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROFILE ?= ci
 
-.PHONY: verify test browser flakiness bench calibrate mutation record quadrature-record
+.PHONY: verify test browser redis flakiness bench cluster-bench calibrate mutation record quadrature-record
 
 # One BLAS/OpenMP thread per process: the suite's tensors are tiny, and pytest-xdist
 # gives each worker a core; more threads only contend (measured 50x slower fold checks).
@@ -32,13 +32,22 @@ browser:
 	  echo "installing chromium for the report's browser test" >&2; \
 	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The cluster tests (tests/test_cluster.py) start Debian's redis-server for the shared
+# example database; installed with apt when missing, as chromium is. Dask comes with the
+# project's dependencies.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=; else sudo=sudo; fi; \
+	  echo "installing redis-server for the cluster tests" >&2; \
+	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
 # The property tests. Two workers with work stealing, the costly tests (marked slow)
 # first (conftest.py): a worker that runs out takes half of the other's queue, so the
 # long properties spread over both workers. Under xdist's load distribution the first
 # tests are dealt out once and never moved: on the thorough profile one worker was left
 # alone for minutes (627 s; 1.5 cores busy on average). pytest's exit code 5 (nothing collected) would mean the suite
 # verified nothing, so it is reported as a failure in words, not passed over.
-test: $(STAMP) browser
+test: $(STAMP) browser redis
 	@$(BIN)/python -m pytest -n 2 --dist worksteal --hypothesis-profile $(PROFILE); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests were collected: the suite verified nothing" >&2; fi; exit $$rc
 
@@ -46,7 +55,7 @@ test: $(STAMP) browser
 # failure on correct code is flakiness. Prints the count of failing runs and writes it
 # to reports/flakiness.json (shown in the report's "power of this suite" section).
 FLAKINESS_RUNS ?= 20
-flakiness: $(STAMP) browser
+flakiness: $(STAMP) browser redis
 	@mkdir -p reports; failures=0; failed=""; for seed in $$(seq 1 $(FLAKINESS_RUNS)); do \
 	  if $(BIN)/python -m pytest -q -n 2 --dist worksteal --hypothesis-profile ci-reseeded --hypothesis-seed=$$seed > reports/flakiness-$$seed.log 2>&1; \
 	  then echo "seed $$seed: passed"; else failures=$$((failures + 1)); failed="$$failed$${failed:+, }$$seed"; echo "seed $$seed: FAILED (reports/flakiness-$$seed.log)"; fi; \
@@ -60,6 +69,12 @@ flakiness: $(STAMP) browser
 bench: $(STAMP)
 	@mkdir -p reports
 	$(BIN)/python -m pytest --benchmark-only -p no:xdist --benchmark-columns=min,median,mean,rounds --benchmark-json reports/benchmarks.json
+
+# The cluster figures (README, "On a cluster"): the same checks in this process and on a
+# local Dask cluster of 1 and of 2 workers, under ci and thorough, with the machine's load,
+# and the model of larger clusters fitted to them. Writes reports/cluster_bench.json.
+cluster-bench: $(STAMP)
+	$(BIN)/python -m theorems.cluster_bench --json reports/cluster_bench.json
 
 # Each random check run many times on correct and on wrong input: measured false-alarm
 # rate and power beside the stated ones (reports/calibration.json, shown in the report).

@@ -3,8 +3,10 @@
     theorems list [--contracts]
     theorems verify [--profile dev|ci|thorough] [--report PATH] [--json PATH] [--junitxml PATH]
                     [--examples N] [--seed S] [--only THEOREM]… [--no-power]
+                    [--scheduler ADDRESS | --workers N] [--database LOCATION [--database-read-only]]
     theorems check THEOREM --impl MODULE:ATTR|FILE.py:ATTR [--assume NAME=VALUE]… [--timeout S]
                    [--examples N] [--profile …] [--seed S] [--report PATH] [--json PATH] [--junitxml PATH]
+                   [--scheduler ADDRESS | --workers N] [--database LOCATION [--database-read-only]]
     theorems prove [THEOREM]… [--json PATH]
 
 Exit status: 0 when everything holds (for ``verify``, also: every transcribed claim of
@@ -13,7 +15,8 @@ suite's power, measured unless ``--no-power``); 1 otherwise (for ``check``: fals
 including a call that did not return within ``--timeout``); 2 with one line on stderr
 for a usage error (unknown theorem or assumption, an implementation that cannot be
 imported, called, or called with the contract's arguments, an unwritable output path,
-an unknown profile), before any example runs. ``prove`` exits 0 when every theorem with a
+an unknown profile, a malformed or unreachable ``--scheduler`` or ``--database``), before
+any example runs. ``prove`` exits 0 when every theorem with a
 symbolic statement is proved and every transcribed claim refuted, 1 otherwise (a proof past
 its time budget included), 2 for a usage error.
 """
@@ -21,9 +24,10 @@ its time budget included), 2 for a usage error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -110,6 +114,21 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--report", type=Path, default=report_default, metavar="PATH", help=f"write the HTML report here{default_text}")
         command.add_argument("--json", type=Path, metavar="PATH", help="write the results as JSON")
         command.add_argument("--junitxml", type=Path, metavar="PATH", help="write the results as JUnit XML")
+        where = command.add_mutually_exclusive_group()
+        where.add_argument(
+            "--scheduler", metavar="ADDRESS",
+            help="run the checks in slices on this Dask cluster (tcp://HOST:PORT of `dask scheduler`; its workers need this package)",
+        )
+        where.add_argument("--workers", type=_positive, metavar="N", help="start a local Dask cluster of N worker processes for the checks")
+        command.add_argument(
+            "--database", metavar="LOCATION",
+            help="share counterexamples in this Hypothesis example database: redis://HOST:PORT/N or a folder "
+            "(replayed first by every later run; default: none)",
+        )
+        command.add_argument(
+            "--database-read-only", action="store_true",
+            help="replay --database's examples but save what this run finds only in .hypothesis/examples (pull requests)",
+        )
 
     verify = commands.add_parser("verify", help="check every theorem and every transcribed claim; write the report")
     run_options(verify, report_default=DEFAULT_REPORT)
@@ -339,6 +358,39 @@ def _check_output_paths(arguments: argparse.Namespace) -> None:
             require_writable(path, f"--{option}")
 
 
+def shared_database(arguments: argparse.Namespace) -> Any:
+    """The ``--database`` setting (a :class:`theorems.database.SharedDatabase`), reached once now; None without it."""
+    if arguments.database is None:
+        if arguments.database_read_only:
+            raise UsageError("--database-read-only needs --database LOCATION")
+        return None
+    from theorems.database import SharedDatabase
+
+    try:
+        database = SharedDatabase(arguments.database, read_only=arguments.database_read_only)
+        database.open()
+    except InvalidInput as error:
+        raise UsageError(str(error)) from None
+    return database
+
+
+@contextlib.contextmanager
+def cluster_for(arguments: argparse.Namespace) -> Iterator[Any]:
+    """The Dask cluster of ``--scheduler`` or ``--workers`` (:func:`theorems.cluster.connect`), or None: this process."""
+    if arguments.scheduler is None and arguments.workers is None:
+        yield None
+        return
+    from theorems.cluster import connect
+
+    progress = sys.stderr if sys.stderr.isatty() else None  # a line rewritten in place: terminals only
+    with contextlib.ExitStack() as stack:
+        try:
+            cluster = stack.enter_context(connect(arguments.scheduler, arguments.workers, progress=progress))
+        except InvalidInput as error:
+            raise UsageError(str(error)) from None
+        yield cluster
+
+
 def command_verify(arguments: argparse.Namespace) -> int:
     profile = choose_profile(arguments.profile)
     only = None
@@ -347,13 +399,17 @@ def command_verify(arguments: argparse.Namespace) -> int:
             only = tuple(get_theorem(theorem_id).id for theorem_id in arguments.only)
         except InvalidInput as error:
             raise UsageError(str(error)) from None
+    if arguments.jobs > 1 and (arguments.scheduler or arguments.workers):
+        raise UsageError("--jobs runs the checks in processes of this machine; with --scheduler or --workers the cluster's workers run them")
     _check_output_paths(arguments)
+    database = shared_database(arguments)
     from theorems.engine import verify_all
 
-    verification = verify_all(
-        profile=profile, max_examples=arguments.examples, seed=arguments.seed, progress=_progress_printer(), theorem_ids=only,
-        command=command_line(), power=arguments.power, jobs=arguments.jobs, prove=arguments.prove,
-    )
+    with cluster_for(arguments) as cluster:
+        verification = verify_all(
+            profile=profile, max_examples=arguments.examples, seed=arguments.seed, progress=_progress_printer(), theorem_ids=only,
+            command=command_line(), power=arguments.power, jobs=arguments.jobs, prove=arguments.prove, cluster=cluster, database=database,
+        )
     print_table(verification)
     if verification.proofs is not None:
         print()
@@ -390,12 +446,15 @@ def command_check(arguments: argparse.Namespace) -> int:
     except InvalidInput as error:
         raise UsageError(str(error)) from None
     assume = parse_assumptions(theorem, arguments.assume)
+    database = shared_database(arguments)
     if arguments.as_program:  # a process of its own: a supervisor may fork it (never a caller's process)
         from theorems.watchdog import supervise
 
         supervise(theorem.id, arguments.impl)  # before torch: the parent stays small
     implementation = import_implementation(arguments.impl)
-    from theorems.engine import assemble, check_implementation, draw_seed, require_signature
+    from theorems.engine import assemble, check_implementation, draw_seed, require_signature, settle_examples
+
+    settle_examples()  # the examples a cluster's worker draws, and the printed replay command reproduces
 
     try:
         require_signature(theorem, implementation, arguments.impl)
@@ -405,14 +464,29 @@ def command_check(arguments: argparse.Namespace) -> int:
     from theorems.api import Verdict
 
     seed = arguments.seed if arguments.seed is not None else draw_seed(profile)
-    result = check_implementation(
-        theorem, implementation, target=arguments.impl, profile=profile, max_examples=arguments.examples, seed=seed,
-        assume=assume, timeout=arguments.timeout,
-    )
+    options = {"max_examples": arguments.examples, "assume": assume, "timeout": arguments.timeout}
+    with cluster_for(arguments) as cluster:
+        if cluster is None:
+            result = check_implementation(
+                theorem, implementation, target=arguments.impl, profile=profile, seed=seed, database=database and database.open(), **options,
+            )
+        else:
+            task = ("user", arguments.impl, (theorem.id, *importable_target(arguments.impl)), options)
+            result = next(iter(cluster.run([task], profile=profile, seed=seed, database=database)))
     verification = assemble((result,), scope="check", profile=profile, seed=seed, max_examples=arguments.examples, command=command_line())
     print(Verdict(result, profile).explain())
     write_outputs(verification, arguments)
     return 0 if result.passed else 1
+
+
+def importable_target(target: str) -> tuple[str, str]:
+    """(``MODULE:ATTR``, the folder it imports from) for a worker of a cluster: ``FILE.py:ATTR``
+    becomes the file's module, imported from the file's folder (a file system the workers share)."""
+    location, _, attribute = target.rpartition(":")
+    if location.endswith(".py") or os.sep in location or "/" in location:
+        path = Path(location).resolve()
+        return f"{path.stem}:{attribute}", str(path.parent)
+    return target, os.getcwd()
 
 
 def _proof_line(proof: Any) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import inspect
 import math
 import random
@@ -31,8 +32,11 @@ from typing import Any
 
 import hypothesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.database import ExampleDatabase
+from hypothesis.errors import UnsatisfiedAssumption
 
 from theorems.calling import DEFAULT_TIMEOUT, DidNotReturn, time_limit
+from theorems.database import SharedDatabase, database_key
 from theorems.environment import environment
 from theorems.evidence import Evidence
 from theorems.false_alarms import examples_in_run
@@ -43,6 +47,7 @@ from theorems.theorem import Claim, InvalidInput, Theorem, WrongImplementation, 
 
 __all__ = [
     "Counterexample",
+    "Slice",
     "assemble",
     "check_claim",
     "check_implementation",
@@ -50,15 +55,45 @@ __all__ = [
     "check_wrong_implementation",
     "find_counterexample",
     "implementation_target",
+    "merged_slices",
     "observing",
     "require_signature",
     "examples_planned",
     "run_catalogue",
     "run_check",
+    "run_task",
+    "settle_examples",
     "verify_all",
 ]
 
 Progress = Callable[[str, str, Run], None]
+
+# One check of verify_all, by name: (kind, label, key, options); kind is "theorem", "claim" or "wrong".
+Task = tuple[str, str, Any, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Part ``index`` of ``count`` of one check's examples: a cluster's unit of work.
+
+    The covered rows run in part 0 only; the free search's examples are dealt out evenly,
+    each part under a seed of its own derived from the run's (:meth:`seed`), so the parts
+    draw different examples and the whole is replayed by the run's seed.
+    """
+
+    index: int
+    count: int
+
+    def share(self, examples: int) -> int:
+        """This part's share of ``examples``: the first ``examples % count`` parts take one more."""
+        return examples // self.count + (self.index < examples % self.count)
+
+    def seed(self, seed: int | None) -> int | None:
+        """The run's seed for part 0 (one part is the in-process run), a derived one for the others."""
+        if seed is None or self.index == 0:
+            return seed
+        digest = hashlib.sha256(f"{seed}:{self.index}".encode()).digest()
+        return int.from_bytes(digest[:4], "big")
 
 
 class Falsified(AssertionError):
@@ -200,10 +235,13 @@ def without_explain(phases: Sequence[Phase]) -> tuple[Phase, ...]:
     return tuple(phase for phase in phases if phase is not Phase.explain)
 
 
-def check_settings(profile: str | None, max_examples: int | None, *, phases: Sequence[Phase] | None = None) -> settings:
+def check_settings(
+    profile: str | None, max_examples: int | None, *, phases: Sequence[Phase] | None = None, database: ExampleDatabase | None = None
+) -> settings:
     """The settings of one check: the named profile's (default: the loaded one, if it is the project's).
 
-    No database (a check must not replay someone else's failures), no deadline (timing is
+    No database unless one is given (a check must not replay someone else's failures
+    unless asked to: ``--database``, shared on purpose), no deadline (timing is
     measured by benchmarks; a hang is caught by the time limit), one bug, no explain phase
     (:func:`without_explain`); ``phases`` overrides the profile's.
     """
@@ -211,7 +249,7 @@ def check_settings(profile: str | None, max_examples: int | None, *, phases: Seq
     return settings(
         base,
         max_examples=max_examples or base.max_examples,
-        database=None,
+        database=database,
         deadline=None,
         report_multiple_bugs=False,
         suppress_health_check=[*base.suppress_health_check, HealthCheck.too_slow],
@@ -230,13 +268,17 @@ def run_check(
     phases: Sequence[Phase] | None = None,
     assume: dict[str, Any] | None = None,
     timeout: float | None = None,
+    database: ExampleDatabase | None = None,
+    part: Slice | None = None,
 ) -> Run:
     """Run ``theorem.check(implementation, ·)`` over generated examples under ``profile``.
 
     ``seed`` fixes the examples when the profile is not derandomized (the seed used is
     written into the replay command); ``phases`` as in :func:`check_settings`; ``assume``
     restricts the examples (the theorem's assumptions, already parsed); ``timeout`` is
-    the most seconds one call of the implementation may take.
+    the most seconds one call of the implementation may take; ``database`` is a shared
+    Hypothesis example database (:mod:`theorems.database`), replayed first and written
+    with what this run finds; ``part`` runs only that slice of the examples.
 
     A theorem with ``cover`` first runs one example restricted to each class (each row of
     the pairwise covering array over the covered assumptions that ``assume`` leaves open;
@@ -244,32 +286,50 @@ def run_check(
     run), stopping at the first that does not hold, then the free search with the rest of
     the budget (at least two examples where the budget has two); the runs are merged.
     """
+    common = dict(profile=profile, replay=replay, phases=phases, timeout=timeout, database=database)
     classes = covered_rows(theorem, assume)
-    if not classes:
-        return _run_once(theorem, implementation, profile=profile, max_examples=max_examples, seed=seed, replay=replay, phases=phases, assume=assume, timeout=timeout)
+    if not classes and part is None:
+        return _run_once(theorem, implementation, max_examples=max_examples, seed=seed, assume=assume, **common)
     budget = max_examples or check_settings(profile, None).max_examples
-    free = _free_examples(budget, len(classes))
+    free = _free_examples(budget, len(classes)) if classes else budget
     planned = len(classes) + free  # a random check's share of α is divided by all of them
+    if part is not None:
+        classes, free, seed = (classes if part.index == 0 else []), part.share(free), part.seed(seed)
     runs = []
+    # Every counterexample saved for this check (the free search's, a row's) before the rows:
+    # one found once is the first example of every later run.
+    for restriction in [{}, *classes] if database is not None and classes else []:
+        narrowed = {**(assume or {}), **restriction}
+        if _saved(database, theorem, implementation, narrowed):
+            replay_narrowed = _narrowed(replay, theorem, restriction)
+            runs.append(_run_once(theorem, implementation, max_examples=1, seed=seed, assume=narrowed, planned=planned, reuse_only=True, **{**common, "replay": replay_narrowed}))
+            if runs[-1].verdict != "holds":
+                return _merged(runs)
     for restriction in classes:
-
-        def replay_class(used: int | None, restriction: dict[str, Any] = restriction) -> str:
-            return replay(used) + "".join(f" --assume {name}={theorem.assumption(name).spelled(value)}" for name, value in restriction.items())
-
         run = _run_once(
-            theorem, implementation, profile=profile, max_examples=1, seed=seed, replay=replay_class if replay else None,
-            phases=phases, assume={**(assume or {}), **restriction}, timeout=timeout, planned=planned,
+            theorem, implementation, max_examples=1, seed=seed, assume={**(assume or {}), **restriction}, planned=planned,
+            **{**common, "replay": _narrowed(replay, theorem, restriction)},
         )
         runs.append(run)
         if run.verdict != "holds":
             return _merged(runs)
-    runs.append(
-        _run_once(
-            theorem, implementation, profile=profile, max_examples=free, seed=seed, replay=replay,
-            phases=phases, assume=assume, timeout=timeout, planned=planned,
-        )
-    )
-    return _merged(runs)
+    if free:
+        runs.append(_run_once(theorem, implementation, max_examples=free, seed=seed, assume=assume, planned=planned, **common))
+    return _merged(runs) if runs else Run(verdict="holds", examples=0, seconds=0.0)
+
+
+def _narrowed(replay: Callable[[int | None], str] | None, theorem: Theorem, restriction: dict[str, Any]) -> Callable[[int | None], str] | None:
+    """The replay command of a run restricted to one covered row: the check's, with the row's ``--assume``."""
+    if replay is None or not restriction:
+        return replay
+    words = "".join(f" --assume {name}={theorem.assumption(name).spelled(value)}" for name, value in restriction.items())
+    return lambda used: replay(used) + words
+
+
+def _saved(database: ExampleDatabase, theorem: Theorem, implementation: Callable[..., Any], assume: dict[str, Any] | None) -> bool:
+    """Whether ``database`` holds examples of this check (Hypothesis refuses a replay of nothing)."""
+    key = database_key(theorem.id, _implementation_name(implementation), assume)
+    return next(iter(database.fetch(key)), None) is not None
 
 
 def covered_rows(theorem: Theorem, assume: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -334,10 +394,13 @@ def _run_once(
     phases: Sequence[Phase] | None,
     assume: dict[str, Any] | None,
     timeout: float | None,
+    database: ExampleDatabase | None = None,
     planned: int | None = None,
+    reuse_only: bool = False,
 ) -> Run:
     """One Hypothesis run of the check (see :func:`run_check`); ``planned`` is the examples of the
-    whole run it belongs to (its own ``max_examples`` if None)."""
+    whole run it belongs to (its own ``max_examples`` if None); ``reuse_only`` replays the
+    database's examples (shrinking a failure) and generates none."""
     tally = _Tally()
 
     def property_holds(example: Any) -> None:
@@ -347,6 +410,8 @@ def _run_once(
         tally.body_classes.append(tally.pending_class)
         try:
             evidence = theorem.check(implementation, example)
+        except UnsatisfiedAssumption:  # the check rejected the example (hypothesis.reject): not one of the run's
+            raise
         except InvalidInput as error:
             raise OracleFailure(f"a generated example breaks {theorem.id}'s hypotheses: {error}") from error
         except Exception as error:  # the check machinery itself failed; not the implementation's fault
@@ -357,7 +422,9 @@ def _run_once(
             tally.failing_example = example
             raise Falsified(evidence)
 
-    run_settings = check_settings(profile, max_examples, phases=phases)
+    if reuse_only:
+        phases = (Phase.reuse, Phase.shrink)
+    run_settings = check_settings(profile, max_examples, phases=phases, database=database)
     replay_line = replay(seed if not run_settings.derandomize else None) if replay else None
 
     start = time.perf_counter()
@@ -372,10 +439,15 @@ def _run_once(
             test = run_settings(given(strategy)(property_holds))
             if seed is not None and not run_settings.derandomize:
                 test = hypothesis.seed(seed)(test)
+            if database is not None:
+                # Hypothesis reads this attribute (set by its own ``find``) before digesting the
+                # test function, which is the same for every check; the derandomized examples
+                # still come from that digest, so ci's examples do not depend on the database.
+                test._hypothesis_internal_database_key = database_key(theorem.id, _implementation_name(implementation), assume)
             test()
             verdict = "holds"
             # Recorded examples lie in the full domain, not necessarily in a restricted one.
-            replayed = _recorded_counterexample(theorem, implementation) if not assume else None
+            replayed = _recorded_counterexample(theorem, implementation) if not assume and not reuse_only else None
             if replayed is not None:
                 verdict, counterexample = "falsified", replayed.evidence
                 tally.failing_example, tally.failing_representation = replayed.example, RECORDED_COUNTEREXAMPLE
@@ -418,6 +490,11 @@ def _run_once(
         example=tally.failing_example if verdict == "falsified" else None,
         classes=_class_counts(theorem, classes),
     )
+
+
+def _implementation_name(implementation: Callable[..., Any]) -> str:
+    """``module:qualname`` where it imports back, else what Python calls it (a database key's part)."""
+    return implementation_target(implementation) or f"{getattr(implementation, '__module__', '?')}:{getattr(implementation, '__qualname__', repr(implementation))}"
 
 
 def _class_of(theorem: Theorem, example: Any) -> dict[str, Any] | None:
@@ -497,15 +574,19 @@ CLAIM_SEARCH_EXAMPLES = 200
 
 
 def theorem_budget(theorem: Theorem, max_examples: int | None, profile: str | None = None) -> int:
-    """``max_examples`` if given, else the profile's scaled by ``theorem.example_fraction``.
+    """``max_examples`` if given, else the profile's scaled by ``theorem.example_fraction``
+    (under ``thorough``, at least ``theorem.thorough_per_class`` per covered class).
 
     A costly theorem (a whole network per example) runs the same share of the profile
     as its property tests do.
     """
     if max_examples is not None:
         return max_examples
-    base = profile_settings(profile or current_profile_name()).max_examples
-    return max(1, math.ceil(base * theorem.example_fraction))
+    name = profile or current_profile_name()
+    budget = max(1, math.ceil(profile_settings(name).max_examples * theorem.example_fraction))
+    if name == "thorough" and theorem.thorough_per_class:
+        budget = max(budget, theorem.thorough_per_class * max(1, len(theorem.cover_classes())))
+    return budget
 
 
 def require_signature(theorem: Theorem, implementation: Callable[..., Any], name: str) -> None:
@@ -539,26 +620,33 @@ def check_implementation(
     seed: int | None = None,
     assume: dict[str, Any] | None = None,
     timeout: float | None = None,
+    database: ExampleDatabase | None = None,
+    part: Slice | None = None,
 ) -> TheoremResult:
     """Check ``implementation`` (named ``target``, ``MODULE:ATTR``) against ``theorem``.
 
     ``assume`` restricts the domain (names and values of ``theorem.assumptions``, checked
-    here); ``timeout`` bounds each call of the implementation.
+    here); ``timeout`` bounds each call of the implementation; ``database`` and ``part``
+    as in :func:`run_check`.
     """
     profile = profile or current_profile_name()
     target = target or implementation_target(implementation)
     parsed = theorem.parse_assumptions(assume)
+    budget = theorem_budget(theorem, max_examples, profile)
+    examples = max_examples if part is None else _part_examples(theorem, budget, parsed, part)
     run = run_check(
         theorem,
         implementation,
         profile=profile,
-        max_examples=theorem_budget(theorem, max_examples, profile),
+        max_examples=budget,
         seed=seed,
         replay=lambda used: replay_command(
-            theorem.id, target, profile=profile, seed=used, examples=max_examples, assume=parsed, timeout=timeout
+            theorem.id, target, profile=profile, seed=used, examples=examples, assume=parsed, timeout=timeout
         ),
         assume=parsed,
         timeout=timeout,
+        database=database,
+        part=part,
     )
     assumptions = tuple((name, theorem.assumption(name).spelled(value)) for name, value in parsed.items())
     return TheoremResult(theorem.id, target or repr(implementation), run, assumptions)
@@ -571,12 +659,28 @@ def check_implementation(
 CLAIM_SEARCH_EXAMPLES = 200
 
 
+def _part_examples(theorem: Theorem, budget: int, assume: dict[str, Any] | None, part: Slice) -> int:
+    """``--examples`` that replays one part on one machine under the part's seed: the covered rows
+    (the same in every run) and the part's share of the free search, one Hypothesis run of that size."""
+    rows = len(covered_rows(theorem, assume))
+    free = _free_examples(budget, rows) if rows else budget
+    return rows + part.share(free)
+
+
 def search_budget(profile: str, max_examples: int | None = None) -> int:
     """Examples for a search that must find a counterexample: the larger of the profile's and 200."""
     return max(max_examples or 0, profile_settings(profile).max_examples, CLAIM_SEARCH_EXAMPLES)
 
 
-def check_claim(claim: Claim, *, profile: str | None = None, max_examples: int | None = None, seed: int | None = None) -> ClaimResult:
+def check_claim(
+    claim: Claim,
+    *,
+    profile: str | None = None,
+    max_examples: int | None = None,
+    seed: int | None = None,
+    database: ExampleDatabase | None = None,
+    part: Slice | None = None,
+) -> ClaimResult:
     """Check a transcribed claim with its theorem's check: the wanted verdict is ``falsified``."""
     profile = profile or current_profile_name()
     try:
@@ -585,18 +689,28 @@ def check_claim(claim: Claim, *, profile: str | None = None, max_examples: int |
         return ClaimResult(claim.id, claim.theorem_id, Run(verdict="error", examples=0, seconds=0.0, error=str(error)))
     target = claim.implementation_target
     budget = search_budget(profile, max_examples)
+    examples = budget if part is None else _part_examples(theorem, budget, None, part)
     run = run_check(
         theorem,
         claim.implementation,
         profile=profile,
         max_examples=budget,
         seed=seed,
-        replay=lambda used: replay_command(theorem.id, target, profile=profile, seed=used, examples=budget),
+        replay=lambda used: replay_command(theorem.id, target, profile=profile, seed=used, examples=examples),
+        database=database,
+        part=part,
     )
     return ClaimResult(claim.id, claim.theorem_id, run)
 
 
-def check_wrong_implementation(wrong: WrongImplementation, *, profile: str | None = None, seed: int | None = None) -> WrongResult:
+def check_wrong_implementation(
+    wrong: WrongImplementation,
+    *,
+    profile: str | None = None,
+    seed: int | None = None,
+    database: ExampleDatabase | None = None,
+    part: Slice | None = None,
+) -> WrongResult:
     """Run a wrong implementation through its theorem's check: the wanted verdict is ``falsified``.
 
     The catalogue measures the power of the gate itself: each runs at the profile's own
@@ -611,13 +725,16 @@ def check_wrong_implementation(wrong: WrongImplementation, *, profile: str | Non
         return WrongResult(wrong.theorem_id, wrong.name, wrong.mistake, Run(verdict="error", examples=0, seconds=0.0, error=str(error)))
     target = implementation_target(wrong.implementation)
     budget = theorem_budget(theorem, None, profile)
+    examples = budget if part is None else _part_examples(theorem, budget, None, part)
     run = run_check(
         theorem,
         wrong.implementation,
         profile=profile,
         max_examples=budget,
         seed=seed,
-        replay=lambda used: replay_command(theorem.id, target, profile=profile, seed=used, examples=budget),
+        replay=lambda used: replay_command(theorem.id, target, profile=profile, seed=used, examples=examples),
+        database=database,
+        part=part,
     )
     return WrongResult(wrong.theorem_id, wrong.name, wrong.mistake, run)
 
@@ -633,29 +750,93 @@ def run_catalogue(
     """Every wrong implementation of the catalogue (:mod:`theorems.catalogue`) of these theorems, checked."""
     profile = profile or current_profile_name()
     wrongs = [wrong for wrong in all_wrong_implementations() if theorem_ids is None or wrong.theorem_id in theorem_ids]
-    tasks = [("wrong", f"{wrong.theorem_id}: {wrong.name}", (wrong.theorem_id, wrong.name), {}) for wrong in wrongs]
+    tasks: list[Task] = [("wrong", f"{wrong.theorem_id}: {wrong.name}", (wrong.theorem_id, wrong.name), {}) for wrong in wrongs]
     return tuple(_reported(tasks, _run_tasks(tasks, profile=profile, seed=seed, jobs=jobs), progress))
 
 
-def _reported(tasks: list[tuple[str, str, Any, dict[str, Any]]], results: Iterator[Any], progress: Progress | None) -> Iterator[Any]:
+def _reported(tasks: list[Task], results: Iterator[Any], progress: Progress | None) -> Iterator[Any]:
     for (kind, label, _, _), result in zip(tasks, results):
         if progress:
             progress(kind, label, result.run)
         yield result
 
 
-def _run_task(kind: str, key: Any, options: dict[str, Any], profile: str, seed: int | None) -> TheoremResult | ClaimResult | WrongResult:
-    """One check of :func:`verify_all`, by name (so that a worker process can run it)."""
+Result = TheoremResult | ClaimResult | WrongResult
+
+
+def run_task(
+    kind: str,
+    key: Any,
+    options: dict[str, Any],
+    profile: str,
+    seed: int | None,
+    *,
+    database: SharedDatabase | None = None,
+    part: Slice | None = None,
+) -> Result:
+    """One check of :func:`verify_all` by name, or one ``part`` of it (so that a worker process or
+    a Dask worker can run it); ``database`` is opened in the process that runs the check."""
+    settle_examples()
+    shared = {"database": database.open() if database else None, "part": part}
     if kind == "theorem":
         theorem = get_theorem(key)
-        result = check_implementation(theorem, theorem.reference, target=theorem.reference_target, profile=profile, seed=seed, **options)
+        result = check_implementation(theorem, theorem.reference, target=theorem.reference_target, profile=profile, seed=seed, **options, **shared)
     elif kind == "claim":
-        result = check_claim(next(claim for claim in all_claims() if claim.id == key), profile=profile, seed=seed, **options)
-    else:
+        result = check_claim(next(claim for claim in all_claims() if claim.id == key), profile=profile, seed=seed, **options, **shared)
+    elif kind == "wrong":
         wrong = next(w for w in all_wrong_implementations() if (w.theorem_id, w.name) == key)
-        result = check_wrong_implementation(wrong, profile=profile, seed=seed)
+        result = check_wrong_implementation(wrong, profile=profile, seed=seed, **shared)
+    else:  # a user's implementation, named by its import target (``theorems check``)
+        theorem = get_theorem(key[0])
+        implementation = resolve(key[1])  # key[2], the folder it imports from, is on sys.path already
+        result = check_implementation(theorem, implementation, target=key[1], profile=profile, seed=seed, **options, **shared)
     # The shrunk example object stays in the process that found it (a whole network, say).
     return dataclasses.replace(result, run=dataclasses.replace(result.run, example=None)) if jobs_worker() else result
+
+
+# The modules that run checks, beside those the registry names (see settle_examples).
+_RUNNING_MODULES = ("theorems.api", "theorems.cli", "theorems.cluster", "theorems.database", "theorems.findings")
+_SETTLED = False
+
+
+def settle_examples() -> None:
+    """Import, once per process, every module a check may load: each theorem's reference, check,
+    examples and classifier, the claims' formulas, the catalogue of wrong implementations, the
+    findings, and the modules that run checks.
+
+    Hypothesis draws some values from the constants in the source of the project's modules
+    loaded at that moment (its "local constants", re-read whenever ``sys.modules`` grows),
+    so a derandomized check's examples depend on what its process imported before it: the
+    in-process run, a ``--jobs`` worker and a Dask worker drew different examples for the
+    same check under ``ci``. With every such module loaded first, a check draws the same
+    examples wherever it runs and whatever ran before it.
+    """
+    global _SETTLED
+    if _SETTLED:
+        return
+    import importlib
+
+    targets = [target for theorem in all_theorems() for target in (theorem.reference_target, theorem.check_target, theorem.examples, theorem.classify_target)]
+    targets += [claim.implementation_target for claim in all_claims()]
+    all_wrong_implementations()  # the catalogue's modules
+    for module in sorted({target.partition(":")[0] for target in targets if target} | set(_RUNNING_MODULES)):
+        try:
+            importlib.import_module(module)
+        except Exception:  # a broken module is reported by the checks that need it, not by every check
+            continue
+    _SETTLED = True
+
+
+def merged_slices(results: Sequence[Result]) -> Result:
+    """One result from the parts of one check (in part order): examples, evidence, classes and
+    seconds added; the verdict and counterexample of the first part that did not hold (an
+    error or a falsification anywhere decides the check, as it would have stopped it)."""
+    runs = [result.run for result in results]
+    decisive = next((index for index, run in enumerate(runs) if run.verdict != "holds"), len(runs) - 1)
+    ordered = runs[:decisive] + runs[decisive + 1 :] + [runs[decisive]]
+    merged = _merged(ordered)
+    evidence = tuple(evidence for run in runs for evidence in run.evidence)  # in part order
+    return dataclasses.replace(results[decisive], run=dataclasses.replace(merged, evidence=evidence))
 
 
 _IN_WORKER = False
@@ -674,11 +855,17 @@ def _start_worker() -> None:
     torch.set_num_threads(1)  # one process per core does better than threads on these small tensors
 
 
-def _run_tasks(tasks: list[tuple[str, str, Any, dict[str, Any]]], *, profile: str, seed: int | None, jobs: int) -> Iterator[Any]:
-    """The tasks' results in order: in this process, or in ``jobs`` spawned worker processes."""
+def _run_tasks(
+    tasks: list[Task], *, profile: str, seed: int | None, jobs: int, cluster: Any = None, database: SharedDatabase | None = None
+) -> Iterator[Any]:
+    """The tasks' results in order: in this process, in ``jobs`` spawned worker processes, or in
+    slices on a Dask ``cluster`` (:class:`theorems.cluster.Cluster`)."""
+    if cluster is not None:
+        yield from cluster.run(tasks, profile=profile, seed=seed, database=database)
+        return
     if jobs <= 1 or len(tasks) <= 1:
         for kind, _, key, options in tasks:
-            yield _run_task(kind, key, options, profile, seed)
+            yield run_task(kind, key, options, profile, seed, database=database)
         return
     import concurrent.futures
     import multiprocessing
@@ -686,7 +873,7 @@ def _run_tasks(tasks: list[tuple[str, str, Any, dict[str, Any]]], *, profile: st
     # spawn, not fork: a forked copy of a process that has run torch's thread pools can hang.
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker) as pool:
-        futures = [pool.submit(_run_task, kind, key, options, profile, seed) for kind, _, key, options in tasks]
+        futures = [pool.submit(run_task, kind, key, options, profile, seed, database=database) for kind, _, key, options in tasks]
         for future in futures:
             yield future.result()
 
@@ -731,6 +918,8 @@ def verify_all(
     power: bool = False,
     jobs: int = 1,
     prove: bool = False,
+    cluster: Any = None,
+    database: SharedDatabase | None = None,
 ) -> Verification:
     """Check every theorem's reference implementation and every transcribed claim.
 
@@ -739,6 +928,8 @@ def verify_all(
     be caught). ``jobs`` > 1 runs the checks in that many worker processes (each check is
     independent; the results and the progress lines keep their order). ``prove`` adds the
     symbolic proofs of these theorems and their claims (:func:`theorems.prove.prove`).
+    ``cluster`` (:func:`theorems.cluster.connect`) runs the checks in slices on a Dask
+    cluster instead; ``database`` shares the counterexamples (:mod:`theorems.database`).
     """
     profile = profile or current_profile_name()
     if seed is None:
@@ -752,7 +943,7 @@ def verify_all(
         + [("claim", claim.id, claim.id, {"max_examples": max_examples}) for claim in claims]
         + [("wrong", f"{wrong.theorem_id}: {wrong.name}", (wrong.theorem_id, wrong.name), {}) for wrong in wrongs]
     )
-    results = list(_reported(tasks, _run_tasks(tasks, profile=profile, seed=seed, jobs=jobs), progress))
+    results = list(_reported(tasks, _run_tasks(tasks, profile=profile, seed=seed, jobs=jobs, cluster=cluster, database=database), progress))
     proofs = None
     if prove:
         from theorems.prove import prove as prove_symbolically

@@ -7,7 +7,11 @@ own profiles (``--theorems-profile``; default: ``--hypothesis-profile`` when it 
 one of them, else ``ci`` under ``CI`` and ``dev`` otherwise), never under a host
 project's Hypothesis profile (whose deadline would turn a slow example into an error),
 and writes the same HTML report to ``PATH`` at the end of the
-session. It works under pytest-xdist: each result travels from the worker on its test
+session. ``--theorems-database LOCATION`` (``redis://HOST:PORT/N`` or a folder, as
+``theorems verify --database``; ``--theorems-database-read-only`` as its read-only form)
+shares counterexamples: the project's Hypothesis profile loaded for the session uses that
+database, so every property test saves its failures there and replays them first, and the
+verification items use it too. It works under pytest-xdist: each result travels from the worker on its test
 report, and the controller writes the report. Each test also records its verdict,
 examples, worst ratio and counterexample as properties, so pytest's own
 ``--junitxml`` carries them. Without the option the plugin does nothing.
@@ -53,6 +57,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="generated examples per theorem check (default: the Hypothesis profile's)",
     )
+    group.addoption(
+        "--theorems-database",
+        dest="theorems_database",
+        metavar="LOCATION",
+        default=None,
+        help="share counterexamples in this Hypothesis example database (redis://HOST:PORT/N or a folder): "
+        "the property tests and the verification items replay it first and save their failures there",
+    )
+    group.addoption(
+        "--theorems-database-read-only",
+        dest="theorems_database_read_only",
+        action="store_true",
+        help="replay --theorems-database but save failures only in .hypothesis/examples (pull requests)",
+    )
 
 
 def _enabled(config: pytest.Config) -> bool:
@@ -63,7 +81,9 @@ def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
+    _share_database(config)
     if not _enabled(config):
         return
     if _is_worker(config):
@@ -74,6 +94,29 @@ def pytest_configure(config: pytest.Config) -> None:
         config._theorems_results = {}  # type: ignore[attr-defined]
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(_XdistSeed(config), "theorems-xdist-seed")
+
+
+def _share_database(config: pytest.Config) -> None:
+    """Re-register the loaded project profile with ``--theorems-database`` (after Hypothesis's own
+    plugin has loaded ``--hypothesis-profile``): every property test then replays it first."""
+    location = config.getoption("theorems_database", None)
+    if location is None:
+        return
+    from hypothesis import settings
+
+    from theorems.database import SharedDatabase
+    from theorems.profiles import current_profile_name, profile_settings
+    from theorems.theorem import InvalidInput
+
+    try:
+        shared = SharedDatabase(location, read_only=config.getoption("theorems_database_read_only", False))
+        database = shared.open()
+    except InvalidInput as error:
+        raise pytest.UsageError(str(error)) from None
+    config._theorems_database = database  # type: ignore[attr-defined]
+    name = current_profile_name()
+    settings.register_profile(name, settings(profile_settings(name), database=database))
+    settings.load_profile(name)
 
 
 class _XdistSeed:
@@ -112,14 +155,16 @@ class VerificationItem(pytest.Item):
         profile = _profile_name(self.config)
         examples = self.config.getoption("theorems_examples", None)
         seed = None if profile_settings(profile).derandomize else getattr(self.config, "_theorems_seed", None)
+        database = getattr(self.config, "_theorems_database", None)
         if self.kind == "theorem":
             theorem = get_theorem(self.key)
             self.result = check_implementation(
-                theorem, theorem.reference, target=theorem.reference_target, profile=profile, max_examples=examples, seed=seed
+                theorem, theorem.reference, target=theorem.reference_target, profile=profile, max_examples=examples, seed=seed,
+                database=database,
             )
         else:
             claim = next(claim for claim in all_claims() if claim.id == self.key)
-            self.result = check_claim(claim, profile=profile, max_examples=examples, seed=seed)
+            self.result = check_claim(claim, profile=profile, max_examples=examples, seed=seed, database=database)
         run = self.result.run
         for name, value in (
             ("verdict", run.verdict),
