@@ -218,8 +218,8 @@ def _independent(draw: st.DrawFn, batch: int) -> tuple[Law, Law]:
 @st.composite
 def _transformed(draw: st.DrawFn, batch: int) -> tuple[Law, Law]:
     typical = not draw(st.booleans())
-    base_p = typical_law("Normal", 0, batch) if typical else draw(laws("Normal", batch))
-    base_q = typical_law("Normal", 1, batch) if typical else draw(laws("Normal", batch))
+    base_p = typical_law("Normal", 0, batch) if typical else _resolvable_locations(draw(laws("Normal", batch)))
+    base_q = typical_law("Normal", 1, batch) if typical else _resolvable_locations(draw(laws("Normal", batch)))
     if typical:
         return (Law("TransformedDistribution", base=base_p, transform="exp"), Law("TransformedDistribution", base=base_q, transform="exp"))
     if draw(st.booleans()):

@@ -217,9 +217,11 @@ def _uniform_cb_shared_end(pair: Any) -> bool:
     return bool(np.any(((low == 0) & (high <= 1)) | ((high == 1) & (low >= 0))))
 
 
-# A Uniform p narrower than this share of its distance from 0, or than a tenth of a Gumbel
-# q's scale: torch's closed forms divide a difference of antiderivatives by the width.
-NARROW_UNIFORM = 1e-3
+# A Uniform p narrower than this share of its distance from 0 (from 1 as well against a
+# Beta or continuous Bernoulli q, whose log-density has log(1 − x)), or than a tenth of a
+# Gumbel q's scale: torch's closed forms divide a difference of antiderivatives
+# (x log x, e^{-z}) by the width and lose about u/width relatively.
+NARROW_UNIFORM = 1e-2
 
 
 def _narrow_uniform(pair: Any) -> bool:
@@ -227,7 +229,10 @@ def _narrow_uniform(pair: Any) -> bool:
         return False
     low, high = pair.p.parameters["low"], pair.p.parameters["high"]
     width = high - low
-    narrow = width < NARROW_UNIFORM * np.maximum(np.abs(low), np.abs(high))
+    reach = np.maximum(np.abs(low), np.abs(high))
+    if pair.q.family in ("Beta", "ContinuousBernoulli"):
+        reach = np.maximum(reach, np.maximum(np.abs(1 - low), np.abs(1 - high)))
+    narrow = width < NARROW_UNIFORM * reach
     if pair.q.family == "Gumbel":
         narrow |= pair.q.parameters["scale"] > 10 * width
     return bool(np.any(narrow))
@@ -246,12 +251,14 @@ def _small_geometric(pair: Any) -> bool:
 
 
 # Outside torch's Taylor window (0.499, 0.501) but this close to ½, the continuous
-# Bernoulli's closed-form variance cancels (8e-11 relative at λ = 0.495).
+# Bernoulli's closed forms cancel: its variance (8e-11 relative at λ = 0.495) and its
+# log-normaliser log|log1p(−λ) − log λ| − log|1 − 2λ| (about u/|1 − 2λ|).
 CB_CENTRE = 0.05
 
 
-def _cb_variance_near_half(pair: Any) -> bool:
-    return _families(pair, "ContinuousBernoulli", "Normal") and bool(np.any(np.abs(pair.p.parameters["probs"] - 0.5) < CB_CENTRE))
+def _cb_near_half(pair: Any) -> bool:
+    laws = [law for law in (pair.p, pair.q) if law.family == "ContinuousBernoulli"]
+    return any(bool(np.any(np.abs(law.parameters["probs"] - 0.5) < CB_CENTRE)) for law in laws)
 
 
 def _cb_extreme_probabilities(pair: Any) -> bool:
@@ -282,15 +289,16 @@ KL_FINDINGS: tuple[Finding, ...] = (
         example=_kl_pair(_kl_law("Geometric", probs=1e-6), _kl_law("Geometric", probs=1e-6)),
     ),
     Finding(
-        id="torch-kl-continuous-bernoulli-variance-near-half",
+        id="torch-kl-continuous-bernoulli-near-half",
         theorem_id="kl-closed-forms",
-        library="torch.distributions.kl_divergence (torch 2.14.1), ContinuousBernoulli.variance",
+        library="torch.distributions.kl_divergence (torch 2.14.1), ContinuousBernoulli's variance and log-normaliser",
         summary=(
-            "KL(ContinuousBernoulli(λ) ‖ Normal) for λ within 0.05 of ½ but outside torch's Taylor window (0.499, 0.501): "
-            "the closed-form variance cancels (λ = 0.495: 0.08333165218846 against 0.08333165219500, 8e-11 relative), "
-            "and KL multiplies it by 1/(2σ²): off by 0.094 at σ = 5.9e-6"
+            "a continuous Bernoulli with λ within 0.05 of ½ but outside torch's Taylor window (0.499, 0.501): its closed-form "
+            "variance cancels (λ = 0.495: 0.08333165218846 against 0.08333165219500, 8e-11 relative), which KL against a "
+            "Normal multiplies by 1/(2σ²) (off by 0.094 at σ = 5.9e-6), and its log-normaliser loses about u/|1 − 2λ| "
+            "(KL between two such laws: 4.5e-14 against 2.7e-14)"
         ),
-        applies=_cb_variance_near_half,
+        applies=_cb_near_half,
         example=_kl_pair(_kl_law("ContinuousBernoulli", probs=0.49497846806149642), _kl_law("Normal", loc=1.0, scale=5.8590099418612941e-06)),
     ),
     Finding(
@@ -376,8 +384,9 @@ KL_FINDINGS: tuple[Finding, ...] = (
         theorem_id="kl-closed-forms",
         library="torch.distributions.kl_divergence (torch 2.14.1)",
         summary=(
-            "a Uniform p much narrower than its distance from 0, or than a Gumbel q's scale: the closed forms divide a "
-            "difference of antiderivatives (e^{-z_high} − e^{-z_low}, h log h − l log l) by the width, which cancels: "
+            "a Uniform p narrower than a hundredth of its distance from 0 (or from 1, against a Beta or continuous Bernoulli q), "
+            "or than a tenth of a Gumbel q's scale: the closed forms divide a difference of antiderivatives "
+            "(e^{-z_high} − e^{-z_low}, h log h − l log l) by the width and lose about u/width: "
             "KL(Uniform(0, 1.7e-8) ‖ Gumbel(−6.34, 9.35e6)) comes out 34.9256 against 34.9146 (error 1.1e-2)"
         ),
         applies=_narrow_uniform,

@@ -279,7 +279,7 @@ FAMILIES: dict[str, Family] = {
     "Normal": Family(lambda t: D.Normal(t["loc"], t["scale"], validate_args=True), lambda loc, scale: scipy.stats.norm(loc, scale), lambda **_: (-INF, INF), tail=2.0, terms=lambda x, loc, scale: abs(math.log(scale)) + HALF_LOG_TAU + 0.5 * ((x - loc) / scale) ** 2 + np.abs((x - loc) / scale) * _reach(x, loc, scale)),
     "HalfNormal": Family(lambda t: D.HalfNormal(t["scale"], validate_args=True), lambda scale: scipy.stats.halfnorm(scale=scale), lambda **_: (0.0, INF), tail=2.0, terms=lambda x, scale: abs(math.log(scale)) + HALF_LOG_TAU + 0.5 * (x / scale) ** 2),
     "Laplace": Family(lambda t: D.Laplace(t["loc"], t["scale"], validate_args=True), _laplace, lambda **_: (-INF, INF), tail=1.0, terms=lambda x, loc, scale: abs(math.log(2 * scale)) + _reach(x, loc, scale)),
-    "Cauchy": Family(lambda t: D.Cauchy(t["loc"], t["scale"], validate_args=True), lambda loc, scale: scipy.stats.cauchy(loc, scale), lambda **_: (-INF, INF), terms=lambda x, loc, scale: abs(math.log(math.pi * scale)) + np.log1p(((x - loc) / scale) ** 2) + 2 * _reach(x, loc, scale)),
+    "Cauchy": Family(lambda t: D.Cauchy(t["loc"], t["scale"], validate_args=True), lambda loc, scale: scipy.stats.cauchy(loc, scale), lambda **_: (-INF, INF), terms=lambda x, loc, scale: abs(math.log(math.pi * scale)) + np.log1p(((x - loc) / scale) ** 2) + _cauchy_rounding(x, loc, scale)),
     "Gumbel": Family(lambda t: D.Gumbel(t["loc"], t["scale"], validate_args=True), lambda loc, scale: scipy.stats.gumbel_r(loc, scale), lambda **_: (-INF, INF), tail=1.0, terms=lambda x, loc, scale: abs(math.log(scale)) + (1 + np.exp(-(x - loc) / scale)) * _reach(x, loc, scale)),
     "Exponential": Family(lambda t: D.Exponential(t["rate"], validate_args=True), lambda rate: scipy.stats.expon(scale=1 / rate), lambda **_: (0.0, INF), tail=1.0, terms=lambda x, rate: abs(math.log(rate)) + rate * np.abs(x)),
     "Gamma": Family(
@@ -332,6 +332,13 @@ def _reach(x: np.ndarray, loc: float, scale: float) -> np.ndarray:
     """``(|x| + |μ|)/σ``: the standardised ``(x − μ)/σ`` is rounded on that scale, which is far
     above ``|x − μ|/σ`` when a law sits far from 0 in units of its own scale."""
     return (np.abs(x) + abs(loc)) / scale
+
+
+def _cauchy_rounding(x: np.ndarray, loc: float, scale: float) -> np.ndarray:
+    """What the rounding of z = (x − μ)/σ does to log1p(z²): its slope 2|z|/(1 + z²) times
+    (|x| + |μ|)/σ, which stays of order 2 in the tails (where E|x| itself is infinite)."""
+    z = (x - loc) / scale
+    return 2 * np.abs(z) / (1 + z**2) * _reach(x, loc, scale)
 
 
 def _lgammas(*arguments: float) -> float:
@@ -419,12 +426,12 @@ def _terms(law: Law, family: Family) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _breaks(q: Law, family: Family) -> list[float]:
-    """Points where ``log q`` has a kink or an end: QUADPACK is told of them."""
+    """Points where ``log q`` has a kink, a spike or an end: the cubature's regions are split there."""
     values = _scalars(q)
-    if q.family == "Laplace":
-        return [values["loc"]]
     lo, hi = family.support(**values)
-    return [x for x in (lo, hi) if math.isfinite(x)]
+    # A narrow q (a scale 1e-8 against p's 1) is a spike of log q at its location: a region
+    # edge there lets the adaptive rule resolve it instead of searching for it.
+    return [x for x in (lo, hi, values.get("loc", math.inf)) if math.isfinite(x)]
 
 
 def _quantile_definition(
@@ -443,8 +450,14 @@ def _quantile_definition(
             lower_cuts.append(u)
         elif 0.5 < u < 1:
             upper_cuts.append(float(law_p.sf(x)))
-    lower = _half_integral(lambda u: integrand(quantile(law_p, u)), lower_cuts)
-    upper = _half_integral(lambda v: integrand(quantile(law_p, v, upper=True)), upper_cuts)
+    # Each value of L is rounded on the scale of the log-densities' terms (a Gamma with
+    # concentration 4000 has lgamma terms of 3e4 that cancel to L ≈ 1e-10): asking the rule
+    # for less than that rounding, it never converges. Its absolute target is set from the
+    # terms at p's median (the estimate it returns enters the tolerance as always).
+    median = np.atleast_1d(quantile(law_p, np.array([0.5])))
+    floor = 64 * U64 * (1.0 + float(np.max(integrand(median)[..., 1])))
+    lower = _half_integral(lambda u: integrand(quantile(law_p, u)), lower_cuts, atol=floor)
+    upper = _half_integral(lambda v: integrand(quantile(law_p, v, upper=True)), upper_cuts, atol=floor)
     value, error = lower.estimate[0] + upper.estimate[0], lower.error[0] + upper.error[0]
     scale = lower.estimate[1] + upper.estimate[1]
     return Definition(float(value), float(error), float(scale), f"adaptive cubature over p's quantiles (error estimate {error:.1e})")
@@ -480,7 +493,7 @@ class _Integral:
     error: np.ndarray
 
 
-def _half_integral(function: Callable[[np.ndarray], np.ndarray], cuts: list[float]) -> _Integral:
+def _half_integral(function: Callable[[np.ndarray], np.ndarray], cuts: list[float], *, atol: float = 1e-13) -> _Integral:
     """``∫_0^{1/2} function(u) du``, vectorised; ``cuts`` in ``(0, ½)`` become region edges.
 
     The end at 0 (a tail of p, where ``L`` may be singular) is integrated in ``s`` with
@@ -511,10 +524,10 @@ def _half_integral(function: Callable[[np.ndarray], np.ndarray], cuts: list[floa
         u = first * np.exp(-s[:, 0])
         return resolved(u, function(u)) * u[:, None]
 
-    parts = [integrals_by_cubature(tail, np.array([0.0]), np.array([np.inf]), rtol=1e-10, atol=1e-13)]
+    parts = [integrals_by_cubature(tail, np.array([0.0]), np.array([np.inf]), rtol=1e-10, atol=atol)]
     if first < 0.5:
         inner = [np.array([edge]) for edge in edges[1:-1]] or None
-        parts.append(integrals_by_cubature(lambda u: resolved(u[:, 0], function(u[:, 0])), np.array([first]), np.array([0.5]), rtol=1e-10, atol=1e-13, points=inner))
+        parts.append(integrals_by_cubature(lambda u: resolved(u[:, 0], function(u[:, 0])), np.array([first]), np.array([0.5]), rtol=1e-10, atol=atol, points=inner))
     dropped = unresolved["u"] * (1.0 + 2.0 * unresolved["largest"])
     return _Integral(sum(part.estimate for part in parts), sum(part.error for part in parts) + dropped)
 
@@ -683,6 +696,11 @@ def _wishart_definition(p: Law, q: Law) -> Definition:
     trace_term = float(np.trace(precision_gap @ (n_p * v_p)))
     value = c + 0.5 * (n_p - n_q) * mean_log_det - 0.5 * trace_term
     scale = abs(c) + 0.5 * abs(n_p - n_q) * abs(mean_log_det) + 0.5 * abs(trace_term) + _wishart_normaliser(n_p, v_p) + _wishart_normaliser(n_q, v_q)
+    # A closed form works with the natural parameters −½V⁻¹: tr(V⁻¹ E X) is then off by up to
+    # κ(V)·u relatively (Higham 2002, §14.1), and torch's generic exponential-family KL inverts
+    # once more (the mean parameter ∝ η⁻¹), so those terms count κ(V)²-fold.
+    for covariance in (v_p, v_q):
+        scale += 0.5 * float(np.linalg.cond(covariance)) ** 2 * abs(float(np.trace(np.linalg.solve(covariance, n_p * v_p))))
     return Definition(value, 0.5 * abs(n_p - n_q) * error, scale, "L affine in (log det X, X); E log det X by Bartlett's decomposition and quadrature")
 
 
