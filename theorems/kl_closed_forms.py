@@ -14,11 +14,12 @@ a torch formula:
   it, bounded (Poisson: the pmf ratio ``λ/(k+1)`` is below ``r < 1`` past the window, a
   geometric series) or summed in closed form (Geometric is memoryless); the log-ratio of
   two laws of one of these families is affine in ``k`` (``log k!`` cancels);
-* **one-dimensional continuous laws**: adaptive quadrature (QUADPACK, with its error
-  estimate) of ``L(x) = log p(x) − log q(x)`` over p's *quantiles*:
-  ``∫_0^{1/2} L(F⁻¹(u)) du + ∫_0^{1/2} L(F̄⁻¹(v)) dv``. In ``u`` every law has the unit
-  interval as its support whatever its scale (1e-8 or 1e8), and the tails become
-  endpoint singularities, which QUADPACK's extrapolation (``qags``) is made for;
+* **one-dimensional continuous laws**: adaptive cubature (``scipy.integrate.cubature``,
+  vectorised, with its error estimate) of ``L(x) = log p(x) − log q(x)`` over p's
+  *quantiles*: ``∫_0^{1/2} L(F⁻¹(u)) du + ∫_0^{1/2} L(F̄⁻¹(v)) dv``. In ``u`` every law
+  has the unit interval as its support whatever its scale (1e-8 or 1e8), and the tails
+  become endpoint singularities, integrated in ``s`` with ``u = c e^{−s}``; scipy's
+  quantiles are polished by Newton steps (:func:`quantile`);
 * **Gaussians** (MultivariateNormal, LowRankMultivariateNormal): the project's
   Gauss–Hermite oracle of T7 (exact for the quadratic log-ratio);
 * **Dirichlet and Wishart** (exponential families): ``L`` is affine in the sufficient
@@ -35,11 +36,12 @@ intervals, or a mass point of p where q has none), or a Pareto p whose tail make
 ``E_p log q`` diverge (``α ≤ m`` against a ``q`` with ``log q ~ −x^m``).
 
 The tolerance of each element: ``QUADRATURE_SAFETY ×`` the oracle's error estimate,
-plus the rounding of a closed form on the definition's own scale,
-``γ_K (E_p|log p| + E_p|log q|)`` with ``K = 64`` (a closed form of a few dozen rounded
-operations and special functions, each within a few ulps; Higham §3.1): a formula that
-cancels terms much larger than the log-densities it stands for loses more than that, and
-is reported.
+plus the rounding of a closed form on the scale of the terms it combines,
+``γ_K (1 + E_p Σ|terms of log p| + E_p Σ|terms of log q|)`` with ``K = 64`` (a closed form
+of a few dozen rounded operations and special functions, each within a few ulps; Higham
+§3.1), the terms counted as closed forms write them (each lgamma of a normaliser apart,
+``(|x| + |μ|)/σ`` for a standardised variable, κ-fold where a matrix is inverted): a
+formula that cancels terms much larger than those loses more than that, and is reported.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -796,6 +798,6 @@ def _element_evidence(example: str, i: int, actual: float, definition: Definitio
         tolerance=tolerance,
         tolerance_reason=(
             f"{QUADRATURE_SAFETY:g} × the oracle's error estimate {definition.error:.1e} + γ_{CLOSED_FORM_OPERATIONS}·u64 × "
-            f"(1 + E_p(|log p| + |log q|)) = {1 + definition.scale:.3g} (a closed form's rounding on the definition's own scale, with its constants of order one)"
+            f"(1 + E_p Σ|terms of log p and log q|) = {1 + definition.scale:.3g} (a closed form's rounding on the scale of the terms it combines)"
         ),
     )
