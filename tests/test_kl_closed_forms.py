@@ -80,6 +80,16 @@ def test_exponential_gumbel_definition_matches_mpmath_quadrature() -> None:
     assert abs(found.value - exact) <= 32 * found.error + 1e-13 * (1 + found.scale)
 
 
+def test_a_narrow_feature_of_q_far_inside_p_is_not_stepped_over() -> None:
+    """Gumbel(1, 1)'s e^{-z} lives within a few units of 1; under Uniform(0, 1e5) that is
+    u < 1e-4, which an adaptive rule's first nodes on [0, ½] step over (the oracle was once
+    1e-5 off with an error estimate of 2.6e-9)."""
+    w, loc, scale = 1e5, 1.0, 1.0
+    exact = -math.log(w) + math.log(scale) + (w / 2 - loc) / scale + scale / w * math.exp(loc / scale) * -math.expm1(-w / scale)
+    found = kl_by_definition(law("Uniform", low=0.0, high=w), law("Gumbel", loc=loc, scale=scale))[0]
+    assert abs(found.value - exact) <= 32 * found.error + 1e-13 * (1 + found.scale), (found.value, exact)
+
+
 def test_poisson_definition_matches_the_closed_form_far_from_0() -> None:
     lam, mu = 5762.0664485848229, 1.2487149521618901
     mpmath.mp.dps = 40

@@ -431,9 +431,13 @@ def _breaks(q: Law, family: Family) -> list[float]:
     """Points where ``log q`` has a kink, a spike or an end: the cubature's regions are split there."""
     values = _scalars(q)
     lo, hi = family.support(**values)
-    # A narrow q (a scale 1e-8 against p's 1) is a spike of log q at its location: a region
-    # edge there lets the adaptive rule resolve it instead of searching for it.
-    return [x for x in (lo, hi, values.get("loc", math.inf)) if math.isfinite(x)]
+    points = [lo, hi]
+    # A q narrow against p (a scale 1e-8 against p's 1, a Gumbel's e^{-z} within a few of its
+    # scales) is a feature of log q that an adaptive rule's first nodes can step over: region
+    # edges at its location and 1, 8 and 64 of its scales either side put nodes on it.
+    if "loc" in values and "scale" in values:
+        points += [values["loc"] + k * values["scale"] for k in (-64, -8, -1, 0, 1, 8, 64)]
+    return [x for x in points if math.isfinite(x)]
 
 
 def _quantile_definition(
