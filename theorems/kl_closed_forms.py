@@ -60,7 +60,7 @@ from torch import distributions as D
 
 from theorems.calling import call_implementation, tensor
 from theorems.evidence import Evidence, implementation_failure
-from theorems.quadrature import QUADRATURE_SAFETY, OracleError, OracleValue, integrals_by_cubature
+from theorems.quadrature import QUADRATURE_SAFETY, OracleError, OracleValue, compare_scalar, integrals_by_cubature
 from theorems.theorem import InvalidInput
 from theorems.tolerance import U64, gamma
 
@@ -786,20 +786,13 @@ def _worst_element(example: str, actual: np.ndarray, definitions: list[Definitio
 
 
 def _element_evidence(example: str, i: int, actual: float, definition: Definition) -> Evidence:
-    if math.isnan(actual):
-        return implementation_failure(THEOREM_ID, example, f"returned NaN at batch index {i} (the definition gives {definition.value:.17g}: {definition.how})")
-    if math.isinf(definition.value) or math.isinf(actual):
-        error = 0.0 if actual == definition.value else math.inf
-    else:
-        error = abs(actual - definition.value)
-    tolerance = element_tolerance(definition)
-    return Evidence(
+    return compare_scalar(
         theorem_id=THEOREM_ID,
         example=example,
-        expected=f"{definition.value:.17g} at batch index {i} ({definition.how})",
-        actual=f"{actual:.17g}",
-        error=error,
-        tolerance=tolerance,
+        expected=definition.value,
+        expected_how=f"at batch index {i}: {definition.how}",
+        actual=actual,
+        tolerance=element_tolerance(definition),
         tolerance_reason=(
             f"{QUADRATURE_SAFETY:g} × the oracle's error estimate {definition.error:.1e} + γ_{CLOSED_FORM_OPERATIONS}·u64 × "
             f"(1 + E_p Σ|terms of log p and log q|) = {1 + definition.scale:.3g} (a closed form's rounding on the scale of the terms it combines)"
