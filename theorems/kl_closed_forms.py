@@ -425,7 +425,9 @@ def _definition(p: Law, q: Law) -> Definition:
 
 # Laws on [0, 1] whose upper half is integrated as the lower half of 1 − X: near 1 the
 # quantile 1 − y keeps no digit of a y below 1e-16, where a Beta(·, ½) still has mass.
-REFLECTED = {"Beta": ("concentration0", "concentration1"), "ContinuousBernoulli": ("probs",), "Uniform": ("low", "high")}
+# (Not Uniform: its density is flat to its ends, and 1 − high, 1 − low would round a narrow
+# interval's width, and so its density, by u/width.)
+REFLECTED = {"Beta": ("concentration0", "concentration1"), "ContinuousBernoulli": ("probs",)}
 
 
 def _reflection(law: Law) -> Law | None:
