@@ -13,8 +13,8 @@ from torch import distributions as D
 
 from theorems.catalogue.distributions import WRONG_IMPLEMENTATIONS
 from theorems.engine import check_wrong_implementation, run_check
-from theorems.findings import KL_FINDINGS
-from theorems.kl_closed_forms import Law, LawPair, check_kl_closed_forms, kl_by_definition, recorded_finding, registered_pairs
+from theorems.findings import KL_FINDINGS, recorded_finding
+from theorems.kl_closed_forms import Law, LawPair, check_kl_closed_forms, kl_by_definition, registered_pairs
 from theorems.registry import get_theorem
 from theorems.statements.distributions import KL_PAIRS
 from theorems.strategies.distributions import TYPICAL, law_pairs, typical_law
@@ -125,7 +125,7 @@ def test_just_above_its_tail_index_a_pareto_against_a_normal_is_finite() -> None
 @pytest.mark.slow
 @given(law_pairs())
 def test_torch_closed_forms_match_the_definition_outside_its_recorded_findings(pair: LawPair) -> None:
-    assume(recorded_finding(pair) is None)
+    assume(recorded_finding("kl-closed-forms", pair) is None)
     assert_holds(check_kl_closed_forms(D.kl_divergence, pair))
 
 
@@ -145,7 +145,7 @@ def test_a_ci_run_on_torch_itself_draws_every_pair_and_meets_a_recorded_finding(
     run = run_check(KL_CLOSED_FORMS, D.kl_divergence, profile="ci")
     drawn = run.classes["pair"]
     assert sorted(pair for pair, count in drawn.items() if count) == sorted(KL_PAIRS)
-    assert run.verdict == "falsified" and recorded_finding(run.example) is not None
+    assert run.verdict == "falsified" and recorded_finding("kl-closed-forms", run.example) is not None
 
 
 def test_the_reference_run_leaves_the_findings_to_their_tests_and_says_so() -> None:
@@ -161,7 +161,7 @@ def test_the_reference_run_leaves_the_findings_to_their_tests_and_says_so() -> N
 def test_each_wrong_registry_is_caught_within_the_ci_budget_on_its_pair(wrong) -> None:
     run = check_wrong_implementation(wrong, profile="ci").run
     assert run.verdict == "falsified", run.error
-    assert recorded_finding(run.example) is None, "caught by one of torch's own defects, not by the mistake"
+    assert recorded_finding("kl-closed-forms", run.example) is None, "caught by one of torch's own defects, not by the mistake"
 
 
 def test_a_nan_an_infinity_and_a_wrong_shape_are_falsified() -> None:

@@ -23,7 +23,7 @@ from torch.nn.utils import fusion
 from theorems.fold import FoldCase
 from theorems.gaussian_density import AffineGaussianCase
 
-__all__ = ["FINDINGS", "LIBRARY_IMPLEMENTATIONS", "Finding"]
+__all__ = ["FINDINGS", "LIBRARY_IMPLEMENTATIONS", "Finding", "left_to_the_findings", "recorded_finding"]
 
 
 @dataclass(frozen=True)
@@ -446,3 +446,31 @@ TRANSFORM_FINDINGS: tuple[Finding, ...] = (
 )
 
 FINDINGS = FINDINGS + TRANSFORM_FINDINGS
+
+
+# --- an audited library as a theorem's reference ----------------------------------------------
+
+
+def recorded_finding(theorem_id: str, example: Any) -> Finding | None:
+    """The first finding recorded for ``theorem_id`` whose domain holds ``example``, or None."""
+    return next((finding for finding in FINDINGS if finding.theorem_id == theorem_id and finding.applies(example)), None)
+
+
+def left_to_the_findings(theorem_id: str, example: Any, rendered: str) -> Any:
+    """For a theorem whose reference is the library under audit (torch.distributions): an example
+    inside a recorded finding is not one of the reference run's examples (``hypothesis.reject``),
+    since the findings' tests check that the library is still wrong there; outside a Hypothesis
+    run (a recorded example replayed) the Evidence says where it lies. None outside every finding."""
+    finding = recorded_finding(theorem_id, example)
+    if finding is None:
+        return None
+    from hypothesis import currently_in_test_context, reject
+
+    from theorems.evidence import Evidence
+
+    if currently_in_test_context():
+        reject()
+    return Evidence(
+        theorem_id=theorem_id, example=rendered, expected="", actual="", error=0.0, tolerance=0.0,
+        tolerance_reason=f"inside the recorded finding {finding.id}: checked falsified by the findings' tests, not here",
+    )

@@ -818,29 +818,6 @@ def kl_divergence(p: D.Distribution, q: D.Distribution) -> torch.Tensor:
     return D.kl_divergence(p, q)
 
 
-def recorded_finding(pair: LawPair) -> Any:
-    """The first finding of torch recorded for this theorem whose domain holds ``pair``, or None."""
-    from theorems.findings import FINDINGS
-
-    return next((finding for finding in FINDINGS if finding.theorem_id == THEOREM_ID and finding.applies(pair)), None)
-
-
-def inside_finding(theorem_id: str, finding: Any, example: str) -> Evidence | None:
-    """For an audited library's reference run: reject an example inside a recorded finding (it is
-    not one of the run's examples), or, outside a Hypothesis run (a recorded example replayed),
-    say where it lies; None outside every finding."""
-    if finding is None:
-        return None
-    from hypothesis import currently_in_test_context, reject
-
-    if currently_in_test_context():
-        reject()
-    return Evidence(
-        theorem_id=theorem_id, example=example, expected="", actual="", error=0.0, tolerance=0.0,
-        tolerance_reason=f"inside the recorded finding {finding.id}: checked falsified by the findings' tests, not here",
-    )
-
-
 def require_law_pair(pair: object) -> LawPair:
     if not isinstance(pair, LawPair):
         raise InvalidInput(f"{THEOREM_ID} checks a LawPair(p, q) of theorems.kl_closed_forms.Law, got {type(pair).__name__}")
@@ -858,7 +835,9 @@ def check_kl_closed_forms(implementation: Callable[[D.Distribution, D.Distributi
     pair = require_law_pair(pair)
     example = repr(pair)
     if implementation is kl_divergence:
-        inside = inside_finding(THEOREM_ID, recorded_finding(pair), example)
+        from theorems.findings import left_to_the_findings
+
+        inside = left_to_the_findings(THEOREM_ID, pair, example)
         if inside is not None:
             return inside
     actual = call_implementation(THEOREM_ID, example, implementation, pair.arguments(), ("p", "q"), expect=tensor())
