@@ -78,31 +78,37 @@ class RenderedFigure:
     error: str | None = None
 
 
-def draw_fold_error_against_tolerance(context: FigureContext, axes: Any) -> None:
-    """Each generated example's worst element: error against its derived tolerance, log-log."""
-    found = context.evidence_for("fold-linear", "fold-conv", "fold-conv-transpose")
+def scatter_error_against_tolerance(axes: Any, found: dict[str, tuple[Evidence, ...]], *, xlabel: str, ylabel: str, nothing: str) -> None:
+    """One point per example's evidence, error against tolerance (log-log), coloured by theorem,
+    with the diagonal error = tolerance; exact agreement is drawn at a floor a decade below the rest."""
     points = {
-        theorem_id: [(e.tolerance, e.error) for e in items if e.failure is None and math.isfinite(e.error) and e.tolerance > 0]
+        theorem_id: [(e.tolerance, e.error) for e in items if e.failure is None and math.isfinite(e.error) and 0 < e.tolerance < math.inf]
         for theorem_id, items in found.items()
     }
     points = {theorem_id: p for theorem_id, p in points.items() if p}
     if not points:
-        raise NothingToDraw("no fold evidence in this run")
+        raise NothingToDraw(nothing)
     every = [value for p in points.values() for pair in p for value in pair if value > 0]
     floor = min(every) / 10
     for theorem_id, pairs in points.items():
-        axes.scatter(
-            [t for t, _ in pairs], [max(e, floor) for _, e in pairs], s=14, alpha=0.7, label=theorem_id
-        )
+        axes.scatter([t for t, _ in pairs], [max(e, floor) for _, e in pairs], s=14, alpha=0.7, label=theorem_id)
     low, high = floor, max(every) * 10
     axes.plot([low, high], [low, high], color="black", linewidth=1, label="error = tolerance")
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlim(low, high)
     axes.set_ylim(low, high)
-    axes.set_xlabel("derived tolerance at the worst element")
-    axes.set_ylabel(f"observed error (0 drawn at {floor:.0e})")
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(f"{ylabel} (0 drawn at {floor:.0e})")
     axes.legend(loc="upper left", fontsize="small")
+
+
+def draw_fold_error_against_tolerance(context: FigureContext, axes: Any) -> None:
+    """Each generated example's worst element: error against its derived tolerance, log-log."""
+    scatter_error_against_tolerance(
+        axes, context.evidence_for("fold-linear", "fold-conv", "fold-conv-transpose"),
+        xlabel="derived tolerance at the worst element", ylabel="observed error", nothing="no fold evidence in this run",
+    )
 
 
 BUILT_IN_FIGURES: tuple[Figure, ...] = (

@@ -11,12 +11,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from theorems.report.figures import Figure, FigureContext, NothingToDraw
+from theorems.report.figures import Figure, FigureContext, scatter_error_against_tolerance
 
 __all__ = ["FIGURES", "draw_audit_error_against_tolerance", "draw_narrow_uniform_finding", "narrow_uniform_rows"]
 
@@ -25,25 +24,11 @@ GAP_FLOOR = 1e-17
 
 
 def draw_audit_error_against_tolerance(context: FigureContext, axes: Any) -> None:
-    found = context.evidence_for("kl-closed-forms", "log-det-jacobian")
-    points = {
-        theorem_id: [(e.tolerance, e.error) for e in items if e.failure is None and math.isfinite(e.error) and e.tolerance > 0 and math.isfinite(e.tolerance)]
-        for theorem_id, items in found.items()
-    }
-    points = {theorem_id: p for theorem_id, p in points.items() if p}
-    if not points:
-        raise NothingToDraw("no torch.distributions evidence in this run")
-    every = [value for p in points.values() for pair in p for value in pair if value > 0]
-    floor = min(every) / 10
-    for theorem_id, pairs in points.items():
-        axes.scatter([t for t, _ in pairs], [max(e, floor) for _, e in pairs], s=12, alpha=0.7, label=theorem_id)
-    low, high = floor, max(every) * 10
-    axes.plot([low, high], [low, high], color="black", linewidth=1, label="error = tolerance")
-    axes.set_xscale("log")
-    axes.set_yscale("log")
-    axes.set_xlabel("derived tolerance (oracle's error estimate + the formula's rounding)")
-    axes.set_ylabel(f"|torch − definition| (0 drawn at {floor:.0e})")
-    axes.legend(loc="upper left", fontsize="small")
+    scatter_error_against_tolerance(
+        axes, context.evidence_for("kl-closed-forms", "log-det-jacobian"),
+        xlabel="derived tolerance (oracle's error estimate + the formula's rounding)", ylabel="|torch − definition|",
+        nothing="no torch.distributions evidence in this run",
+    )
 
 
 def narrow_uniform_rows() -> list[tuple[float, float, float, float]]:
