@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from theorems.evidence import Evidence, implementation_failure
+from theorems.guard import Escaped, guarded
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -99,7 +100,8 @@ def time_limit(seconds: float | None) -> Iterator[None]:
 
 def first_line(error: BaseException) -> str:
     """``Type: first line of the message``: an exception in one line."""
-    return f"{type(error).__name__}: {error}".split("\n")[0]
+    message = str(error).strip()
+    return f"{type(error).__name__}: {message}".split("\n")[0] if message else type(error).__name__
 
 
 def _within_time_limit(call: Callable[[], Any], *, theorem_id: str, example: str) -> Any:
@@ -125,6 +127,13 @@ def _within_time_limit(call: Callable[[], Any], *, theorem_id: str, example: str
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
+
+
+def _timed_and_guarded(call: Callable[[], Any], *, theorem_id: str, example: str) -> Any:
+    """``call()`` under the run's time limit, with the process guarded from it (:mod:`theorems.guard`)."""
+    # Guarded inside the thread that runs the call: grad mode and NumPy's error state are
+    # that thread's own, so a change is only seen there.
+    return _within_time_limit(lambda: guarded(call), theorem_id=theorem_id, example=example)
 
 
 # --- what a contract expects of the returned value: (value, None) or (None, what is wrong) ---
@@ -184,8 +193,22 @@ def _snapshot(argument: Any) -> Any:
     if isinstance(argument, torch.Tensor):
         return argument.detach().clone()
     if isinstance(argument, torch.nn.Module):
-        return argument.training, {k: v.detach().clone() for k, v in argument.state_dict().items()}
+        # A digest per tensor, not a copy: a network's copy would double the check's memory
+        # (a 134 MB layer of the notes' network in float64); a change that keeps the digest
+        # would need a BLAKE2 collision.
+        return argument.training, {k: _digest(v) for k, v in argument.state_dict().items()}
     return None
+
+
+def _digest(tensor: Any) -> tuple[Any, Any, bytes]:
+    """Shape, dtype and BLAKE2b of the bytes of ``tensor``: equal exactly when the tensor is unchanged."""
+    import hashlib
+
+    import torch
+
+    flat = tensor.detach().cpu().contiguous().reshape(-1)
+    data = flat.view(torch.uint8).numpy() if flat.numel() else b""
+    return tuple(tensor.shape), tensor.dtype, hashlib.blake2b(data, digest_size=16).digest()
 
 
 def _modification(before: Any, argument: Any, name: str) -> str | None:
@@ -208,8 +231,8 @@ def _modification(before: Any, argument: Any, name: str) -> str | None:
     if argument.training != training:
         return f"{name}.training"
     now = argument.state_dict()
-    for key, value in state.items():
-        if key not in now or now[key].shape != value.shape or not torch.equal(now[key], value):
+    for key, digest in state.items():
+        if key not in now or _digest(now[key]) != digest:
             return f"{name}.{key}"
     return None
 
@@ -236,7 +259,9 @@ def call_implementation(
     """
     before = [_snapshot(argument) for argument in arguments]
     try:
-        returned = _within_time_limit(lambda: implementation(*arguments), theorem_id=theorem_id, example=example)
+        returned = _timed_and_guarded(lambda: implementation(*arguments), theorem_id=theorem_id, example=example)
+    except Escaped as escaped:  # it tried to end the process, or left it changed
+        return implementation_failure(theorem_id, example, escaped.failure)
     except Exception as error:  # the implementation under test may fail in any way
         return implementation_failure(theorem_id, example, f"raised {first_line(error)}")
     for snapshot, argument, name in zip(before, arguments, names):
@@ -251,6 +276,8 @@ def call_implementation(
     if then is None:
         return value
     try:
-        return _within_time_limit(lambda: then(value), theorem_id=theorem_id, example=example)
+        return _timed_and_guarded(lambda: then(value), theorem_id=theorem_id, example=example)
+    except Escaped as escaped:
+        return implementation_failure(theorem_id, example, escaped.failure)
     except Exception as error:  # the returned object is the implementation's too
         return implementation_failure(theorem_id, example, then_failure(error).split("\n")[0])

@@ -35,6 +35,7 @@ from theorems.calling import DEFAULT_TIMEOUT
 from theorems.profiles import PROFILES, default_profile_name, load_profile
 from theorems.registry import all_theorems, get_theorem
 from theorems.theorem import InvalidInput, Theorem
+from theorems.watchdog import MEMORY_SHARE, default_memory_limit, report_verdict, supervise
 
 __all__ = ["main"]
 
@@ -80,6 +81,24 @@ def _seconds(text: str) -> float:
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"expected a positive, finite number of seconds, got {text}")
     return value
+
+
+_SIZE_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def _memory(text: str) -> int | None:
+    """A size in bytes with an optional K, M, G or T suffix (powers of 1024), or ``none``: no limit."""
+    cleaned = text.strip().upper().removesuffix("B").removesuffix("I")
+    if cleaned == "NONE":
+        return None
+    number, unit = (cleaned[:-1], cleaned[-1]) if cleaned[-1:] in _SIZE_UNITS and cleaned[-1:] else (cleaned, "")
+    try:
+        value = float(number) * _SIZE_UNITS[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a size such as 8G or 512M, or none, got {text!r}") from None
+    if not value >= 2**26 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected at least 64M (torch alone needs more), got {text!r}")
+    return int(value)
 
 
 def _assumption(text: str) -> tuple[str, str]:
@@ -128,6 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--database-read-only", action="store_true",
             help="replay --database's examples but save what this run finds only in .hypothesis/examples (pull requests)",
+        )
+        limit = default_memory_limit()
+        shown = "none" if limit is None else f"{limit / 2**30:.1f}G, {MEMORY_SHARE:.0%} of this machine's memory"
+        command.add_argument(
+            "--memory-limit", type=_memory, default=limit, metavar="SIZE",
+            help=f"the most address space the checking process may use (e.g. 8G, or none); an implementation that "
+            f"exhausts it is falsified (default: {shown})",
         )
 
     verify = commands.add_parser("verify", help="check every theorem and every transcribed claim; write the report")
@@ -403,6 +429,8 @@ def command_verify(arguments: argparse.Namespace) -> int:
         raise UsageError("--jobs runs the checks in processes of this machine; with --scheduler or --workers the cluster's workers run them")
     _check_output_paths(arguments)
     database = shared_database(arguments)
+    if arguments.as_program:
+        supervise("theorems verify", memory_limit=arguments.memory_limit)
     from theorems.engine import verify_all
 
     with cluster_for(arguments) as cluster:
@@ -448,9 +476,7 @@ def command_check(arguments: argparse.Namespace) -> int:
     assume = parse_assumptions(theorem, arguments.assume)
     database = shared_database(arguments)
     if arguments.as_program:  # a process of its own: a supervisor may fork it (never a caller's process)
-        from theorems.watchdog import supervise
-
-        supervise(theorem.id, arguments.impl)  # before torch: the parent stays small
+        supervise(f"{theorem.id} on {arguments.impl}", memory_limit=arguments.memory_limit)  # before torch: the parent stays small
     implementation = import_implementation(arguments.impl)
     from theorems.engine import assemble, check_implementation, draw_seed, require_signature, settle_examples
 
@@ -530,6 +556,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The command; ``argv`` None means this process is the program (``theorems``, ``python -m theorems``)."""
     arguments = build_parser().parse_args(argv)
     arguments.as_program = argv is None
+    status = _run_command(arguments)
+    report_verdict(status)  # the supervisor's sign that this status is a verdict (theorems.watchdog)
+    return status
+
+
+def _run_command(arguments: argparse.Namespace) -> int:
     try:
         return COMMANDS[arguments.command](arguments)
     except UsageError as error:

@@ -56,6 +56,8 @@ class Run:
     example: Any = field(default=None, compare=False, repr=False)
     # Per covered assumption of the theorem, the generated examples on each of its values.
     classes: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The peak resident memory of the process while it ran this check, in bytes (None: unknown).
+    peak_memory: int | None = None
 
     @property
     def worst(self) -> Evidence | None:
