@@ -141,7 +141,12 @@ def _interval(value: Any, name: str) -> list[float]:
 
 
 def parse_calibration(raw: Any) -> list[dict[str, Any]]:
-    """Rows of ``reports/calibration.json`` (:mod:`theorems.calibration`): measured rates beside the stated ones."""
+    """Rows of ``reports/calibration.json`` (:mod:`theorems.calibration`): measured rates beside the stated ones.
+
+    The record is ``{"provenance", "checks": [...]}``, or the bare list of checks it was before provenance was kept.
+    """
+    if isinstance(raw, dict):
+        raw = raw.get("checks")
     if not isinstance(raw, list):
         raise ValueError("expected a list of checks")
     rows = []
