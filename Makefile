@@ -99,7 +99,9 @@ quadrature-record: $(STAMP)
 
 # Copy this machine's measurements (reports/) into measurements/, the record committed
 # with the code: a fresh clone's report shows it, marked by its path, until rerun there.
-# Each record carries its provenance (theorems.provenance); one without it is refused, since the report
+# measurements/ is the one copy: the wheel ships it as the package data of
+# theorems.measurements (pyproject.toml), where an installed report finds it. Each record
+# carries its provenance (theorems.provenance); one without it is refused, since the report
 # could not tell whether the code it measured has changed.
 MEASURED := calibration.json flakiness.json benchmarks.json mutation.json
 record:
