@@ -129,7 +129,7 @@ def test_an_old_benchmark_record_shows_the_commit_pytest_benchmark_noted_and_say
     record = {"commit_info": info, "benchmarks": [{"name": "b", "stats": {"min": 1.0, "median": 1.0, "mean": 1.0, "rounds": 1}}]}
     (tmp_path / "benchmarks.json").write_text(json.dumps(record))
     origin = read_measurements(tmp_path).benchmarks.origin
-    assert origin is not None and origin.stale is None and origin.note.startswith(NO_PROVENANCE)
+    assert origin is not None and origin.stale is None and not origin.kept and origin.note.startswith(NO_PROVENANCE)
     assert "pytest-benchmark noted commit b33c9f12ef1c with uncommitted changes" in origin.note and "cannot be told" in origin.note
 
 

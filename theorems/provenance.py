@@ -152,7 +152,8 @@ class RecordOrigin:
 
     @property
     def kept(self) -> bool:
-        return self.note != NO_PROVENANCE
+        """Whether the record has a provenance of its own (a recorded hash to compare with the code now)."""
+        return self.stale is not None
 
 
 def record_origin(record: Any) -> RecordOrigin:
