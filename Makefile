@@ -51,9 +51,14 @@ test: $(STAMP) browser redis
 	@$(BIN)/python -m pytest -n 2 --dist worksteal --hypothesis-profile $(PROFILE); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests were collected: the suite verified nothing" >&2; fi; exit $$rc
 
+# A record of the whole package hashes every module of it (theorems.provenance); the
+# strategies are named apart, since a source checkout installs them from properties/.
+PACKAGE_MODULES := --package theorems --package theorems.strategies
+
 # Twenty runs of the whole suite with ci's example counts under different seeds; any
 # failure on correct code is flakiness. Prints the count of failing runs and writes it
-# to reports/flakiness.json (shown in the report's "power of this suite" section).
+# to reports/flakiness.json (shown in the report's "power of this suite" section), with its
+# provenance: the whole suite ran, so every module of the package is hashed.
 FLAKINESS_RUNS ?= 20
 flakiness: $(STAMP) browser redis
 	@mkdir -p reports; failures=0; failed=""; for seed in $$(seq 1 $(FLAKINESS_RUNS)); do \
@@ -62,13 +67,16 @@ flakiness: $(STAMP) browser redis
 	done; echo "$$failures of $(FLAKINESS_RUNS) runs failed"; \
 	printf '{"runs": %d, "failures": %d, "failed_seeds": [%s], "profile": "ci-reseeded", "date": "%s"}\n' \
 	  $(FLAKINESS_RUNS) $$failures "$$failed" "$$(date -u '+%Y-%m-%d %H:%M:%S UTC')" > reports/flakiness.json; \
+	$(BIN)/python -m theorems.provenance reports/flakiness.json $(PACKAGE_MODULES); \
 	[ $$failures -eq 0 ]
 
 # Benchmarks (pytest-benchmark), skipped in the normal run; one process so timings are clean.
-# The JSON feeds the report's benchmark table.
+# The JSON feeds the report's benchmark table; its provenance hashes every module of the
+# package (the benchmarks time every theorem's check).
 bench: $(STAMP)
 	@mkdir -p reports
 	$(BIN)/python -m pytest --benchmark-only -p no:xdist --benchmark-columns=min,median,mean,rounds --benchmark-json reports/benchmarks.json
+	$(BIN)/python -m theorems.provenance reports/benchmarks.json $(PACKAGE_MODULES)
 
 # The cluster figures (README, "On a cluster"): the same checks in this process and on a
 # local Dask cluster of 1 and of 2 workers, under ci and thorough, with the machine's load,
@@ -91,11 +99,16 @@ quadrature-record: $(STAMP)
 
 # Copy this machine's measurements (reports/) into measurements/, the record committed
 # with the code: a fresh clone's report shows it, marked by its path, until rerun there.
+# measurements/ is the one copy: the wheel ships it as the package data of
+# theorems.measurements (pyproject.toml), where an installed report finds it. Each record
+# carries its provenance (theorems.provenance); one without it is refused, since the report
+# could not tell whether the code it measured has changed.
 MEASURED := calibration.json flakiness.json benchmarks.json mutation.json
 record:
 	@mkdir -p measurements; for f in $(MEASURED); do \
-	  if [ -f reports/$$f ]; then cp reports/$$f measurements/$$f; echo "recorded measurements/$$f"; \
-	  else echo "reports/$$f is missing: nothing recorded for it" >&2; fi; done
+	  if [ ! -f reports/$$f ]; then echo "reports/$$f is missing: nothing recorded for it" >&2; \
+	  elif ! grep -q '"provenance"' reports/$$f; then echo "reports/$$f has no provenance (written by an older command): rerun it" >&2; \
+	  else cp reports/$$f measurements/$$f; echo "recorded measurements/$$f"; fi; done
 
 # Mutation testing of the reference implementations (mutmut; what is mutated and which
 # properties run is in pyproject.toml's [tool.mutmut]). Not part of `make test`: it takes

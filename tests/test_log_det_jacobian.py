@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
+import scipy.stats
 import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -84,18 +86,125 @@ def test_the_softplus_finding_is_the_dropped_log1p_term() -> None:
 ONE_DIMENSIONAL = ("Exp", "Sigmoid", "Tanh", "Softplus", "Affine", "Power", "CumulativeDistribution")
 
 
+# Each base law's log-density from SciPy (not torch.distributions), and the size of the
+# terms it sums: x²/2 and log √(2π); for the log-normal also (log x)²/2 and log x.
+BASE_LAWS = {
+    "normal": (lambda x: scipy.stats.norm.logpdf(x), lambda x: x * x / 2 + 1),
+    "lognormal": (lambda x: scipy.stats.lognorm.logpdf(x, s=1.0), lambda x: np.log(x) ** 2 / 2 + np.abs(np.log(x)) + 1),
+}
+# Rounded operations in each side's route to one element of log p_Y: the base log-density,
+# a transform's closed form or inverse and its backward, the sum (generous, as in
+# theorems.log_det_jacobian's FORMULA_OPERATIONS).
+DENSITY_OPERATIONS = 32
+
+
+def log_density_by_inverse_jacobian(transform: T.Transform, base: str, y: torch.Tensor) -> np.ndarray:
+    """``log p_Y(y) = log p_X(g(y)) + log|det J_g(y)|`` per batch element, ``g`` the inverse map.
+
+    ``J_g`` is autograd's Jacobian of the transform's inverse map (float64), ``log|det|``
+    by ``slogdet`` of each element's block, and ``log p_X`` is SciPy's: neither uses
+    torch's ``log_abs_det_jacobian`` nor ``Distribution.log_prob``, the route under test.
+    The point ``g(y)`` is the transform's own inverse, as the density is defined through it.
+    """
+    jacobian = torch.autograd.functional.jacobian(lambda v: transform.inv(v), y).numpy()
+    log_det = np.array([np.linalg.slogdet(jacobian[index, index].reshape(1, 1))[1] for index in range(y.shape[0])])
+    x = transform.inv(y).numpy()
+    return BASE_LAWS[base][0](x) + log_det
+
+
+# Inverses whose backward loses accuracy near the codomain's bound: TanhTransform inverts by
+# torch.atanh, whose derivative 1/(1 − y²) rounds y² by u, relatively u/(1 − |y|) of 1 − y²;
+# sigmoid's inverse (log y − log1p(−y)) and Normal.icdf differentiate without that loss
+# (1 − y is exact for y ≥ ½).
+NEAR_BOUND_LOSS = (T.TanhTransform,)
+
+
+def log_density_tolerance(transform: T.Transform, base: str, y: torch.Tensor) -> np.ndarray:
+    """γ_K times the size of the terms both routes combine, per element, and the oracle's rounding near a bound.
+
+    Each side rounds its base log-density, its log-derivative and their sum K times
+    relatively to the size of the terms (1 + the base's terms + |log|g'(y)|| + |x|, the last
+    for softplus-like forms whose terms grow with |x|). torch's side evaluates the
+    log-derivative at the computed ``x = g(y)``, which carries a relative error γ_K, where the
+    oracle evaluates it at ``y``: that moves it by ``|x ∂ₓ log|f'(x)||·γ_K`` (autograd's
+    second derivative of the forward map). Near tanh's bound the oracle's derivative is
+    relatively off by ``2u/(1 − |y|)`` (the rounding of y², then of 1/(1 − y²)).
+    """
+    x = transform.inv(y).detach().clone().requires_grad_(True)
+    (slope,) = torch.autograd.grad(transform(x).sum(), x, create_graph=True)
+    log_slope = slope.abs().log()
+    # An affine map's slope is a constant (no graph): its log-derivative does not move with x.
+    curvature = torch.autograd.grad(log_slope.sum(), x)[0] if log_slope.requires_grad else torch.zeros_like(x)
+    x_values = x.detach().numpy()
+    sizes = 1 + BASE_LAWS[base][1](x_values) + np.abs(log_slope.detach().numpy()) + np.abs(x_values) + np.abs(x_values * curvature.numpy())
+    magnitude = np.abs(y.numpy())
+    near_bound = np.where(magnitude > 0.5, 2 * U64 / (1 - magnitude), 0.0) if isinstance(transform, NEAR_BOUND_LOSS) else 0.0
+    return gamma(DENSITY_OPERATIONS, U64) * sizes + near_bound
+
+
+def assert_log_densities_agree(actual: np.ndarray, expected: np.ndarray, allowed: np.ndarray, case: TransformCase) -> None:
+    """Equal non-finite values (NaN where NaN, the same infinity), and ``|actual − expected| ≤ allowed`` elsewhere."""
+    same_nan = np.isnan(actual) == np.isnan(expected)
+    same_infinity = np.where(np.isinf(actual) | np.isinf(expected), actual == expected, True)
+    finite = np.isfinite(actual) & np.isfinite(expected)
+    error = np.abs(np.where(finite, actual, 0.0) - np.where(finite, expected, 0.0))
+    bad = ~same_nan | ~same_infinity | (error > np.where(finite, allowed, np.inf))
+    if bad.any():
+        index = int(np.argmax(bad))
+        raise AssertionError(
+            f"TransformedDistribution.log_prob disagrees with the density by the inverse's Jacobian at {int(bad.sum())} of "
+            f"{bad.size} elements of {case!r}; first at {index}: log_prob {actual[index]!r}, oracle {expected[index]!r}, "
+            f"error {error[index]:.3e}, allowed {allowed[index]:.3e}"
+            + ("" if finite[index] else " (non-finite on one side only, or different non-finite values)")
+        )
+
+
 @given(transform_cases(transform=ONE_DIMENSIONAL).filter(lambda case: case.x.ndim == 1))
-def test_a_transformed_density_is_the_base_density_less_the_log_determinant(case: TransformCase) -> None:
+def test_a_transformed_density_is_the_base_density_times_the_inverses_jacobian(case: TransformCase) -> None:
     transform = case.build()
+    base_name = "lognormal" if isinstance(transform, T.PowerTransform) else "normal"  # Power needs a positive variable
+    zero, one = torch.tensor(0.0, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64)
+    base = D.LogNormal(zero, one) if base_name == "lognormal" else D.Normal(zero, one)
+    y = transform(case.input())
+    # log_prob evaluates torch's log-determinant at g(y), not at the drawn x: its recorded findings
+    # are judged there (they are checked falsified by the findings' tests, and below).
+    assume(recorded_finding("log-det-jacobian", dataclasses.replace(case, x=transform.inv(y).numpy())) is None)
+    actual = D.TransformedDistribution(base, [transform]).log_prob(y).numpy()
+    expected = log_density_by_inverse_jacobian(transform, base_name, y)
+    assert_log_densities_agree(actual, expected, log_density_tolerance(transform, base_name, y), case)
+
+
+def test_the_density_check_sees_the_softplus_finding_through_log_prob() -> None:
+    # The independent oracle sees torch's dropped log1p term in log_prob itself (a comparison with
+    # base.log_prob(g(y)) − log_abs_det_jacobian, torch's own formula, could not).
+    # At x = 21 it drops log1p(e^{−21}) = 7.6e-10, far above the tolerance of a log-density of size 220.
+    case = TransformCase("Sigmoid", np.array([0.5, 21.0]))
+    transform = case.build()
+    y = transform(case.input())
     base = D.Normal(torch.tensor(0.0, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64))
-    if isinstance(transform, T.PowerTransform):  # Power needs a positive variable
-        base = D.LogNormal(torch.tensor(0.0, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64))
-    law = D.TransformedDistribution(base, [transform])
-    x = case.input()
-    y = transform(x)
-    expected = base.log_prob(transform.inv(y)) - transform.log_abs_det_jacobian(transform.inv(y), y)
-    terms = base.log_prob(x).abs() + transform.log_abs_det_jacobian(x, y).abs() + x.abs()
-    assert torch.all((law.log_prob(y) - expected).abs() <= gamma(32, U64) * (1 + terms))
+    actual = D.TransformedDistribution(base, [transform]).log_prob(y).numpy()
+    with pytest.raises(AssertionError, match="at 1 of 2 elements"):
+        assert_log_densities_agree(actual, log_density_by_inverse_jacobian(transform, "normal", y), log_density_tolerance(transform, "normal", y), case)
+
+
+def test_the_density_check_fails_where_only_one_side_is_not_finite() -> None:
+    case = TransformCase("Exp", np.array([0.5, 1.0]))
+    allowed = np.full(2, 1e-12)
+    for actual, expected in (([0.0, math.nan], [0.0, 0.0]), ([0.0, 0.0], [0.0, -math.inf]), ([0.0, math.inf], [0.0, -math.inf])):
+        with pytest.raises(AssertionError, match="non-finite on one side only"):
+            assert_log_densities_agree(np.array(actual), np.array(expected), allowed, case)
+    assert_log_densities_agree(np.array([math.nan, -math.inf]), np.array([math.nan, -math.inf]), allowed, case)
+
+
+def test_the_density_check_catches_a_log_determinant_with_the_wrong_sign() -> None:
+    # A density through +log|det J_f| instead of −: off by 2 log|f'(x)|, which the check must see.
+    case = TransformCase("Exp", np.array([0.5, -1.3]))
+    transform = case.build()
+    y = transform(case.input())
+    base = D.Normal(torch.tensor(0.0, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64))
+    wrong = (base.log_prob(transform.inv(y)) + transform.log_abs_det_jacobian(transform.inv(y), y)).numpy()
+    with pytest.raises(AssertionError, match="disagrees with the density"):
+        assert_log_densities_agree(wrong, log_density_by_inverse_jacobian(transform, "normal", y), log_density_tolerance(transform, "normal", y), case)
 
 
 # One transform of each one-dimensional kind, its base law and where the image's density lives.

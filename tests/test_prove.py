@@ -104,6 +104,35 @@ def test_theorems_that_are_not_identities_are_not_attempted_and_say_why() -> Non
 # --- the prover itself -----------------------------------------------------------------------
 
 
+def identities_up_to(count: int) -> Iterator[Identity]:
+    x = sympy.Symbol("x", real=True)
+    for _ in range(count):
+        yield Identity(what="x + x = 2x", left=x + x, right=2 * x)
+
+
+def test_a_statement_with_no_identities_is_not_attempted_never_proved() -> None:
+    # "Every one of no identities reduces to 0" is vacuously true: it must not read as a proof.
+    statement = SymbolicStatement("empty", "-", 5.0, f"{__name__}:identities_up_to", ({"count": 0},))
+    status, reason = establish(statement)
+    assert status == NOT_ATTEMPTED and "yielded no identity for the case count=0" in reason and "nothing is proved" in reason
+
+
+def test_a_statement_with_one_case_that_yields_no_identity_is_not_attempted() -> None:
+    # The other case's identity holds, but the sizes of the empty case would be reported proved unchecked.
+    statement = SymbolicStatement("half-empty", "-", 5.0, f"{__name__}:identities_up_to", ({"count": 2}, {"count": 0}))
+    status, reason = establish(statement)
+    assert status == NOT_ATTEMPTED and "count=0" in reason
+
+
+def test_fold_networks_reason_claims_only_the_pair_folds_at_their_stated_sizes() -> None:
+    reason = NOT_AN_IDENTITY["fold-network"]
+    stated = {statement.id for statement in SYMBOLIC_STATEMENTS}
+    named = {"fold-linear", "fold-conv", "fold-conv-transpose"}
+    assert named <= stated and all(theorem_id in reason for theorem_id in named)
+    assert "nothing about a network is proved" in reason and "only at the few sizes it lists" in reason
+    assert "checked numerically only" in reason and "proved above" not in reason
+
+
 def test_a_residual_nonzero_only_outside_the_hypotheses_is_not_refuted() -> None:
     # |a| = a holds for a > 0: a substitution with a ≤ 0 breaks the hypothesis and may not refute.
     a = sympy.Symbol("a", real=True)
@@ -183,6 +212,18 @@ def test_prove_exits_1_when_a_proof_runs_past_its_budget(capsys: pytest.CaptureF
     code, out, _ = run_main(capsys, "prove", "toeplitz-matrix")
     assert code == 1
     assert "toeplitz-matrix: not attempted" in out and "ran past its budget of 0.3 s" in out
+
+
+def test_prove_reports_an_empty_statement_as_not_attempted_in_its_line_and_json(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    empty = dataclasses.replace(statement_of("toeplitz-matrix"), target=f"{__name__}:identities_up_to", cases=({"count": 0},))
+    monkeypatch.setattr("theorems.prove.SYMBOLIC_STATEMENTS", (empty,))
+    code, out, _ = run_main(capsys, "prove", "toeplitz-matrix", "--json", str(tmp_path / "proofs.json"))
+    assert code == 1, out  # a theorem's statement must come out proved; an empty one does not
+    assert "toeplitz-matrix: not attempted for" in out and "(must be proved)" in out and ": proved" not in out
+    (row,) = json.loads((tmp_path / "proofs.json").read_text(encoding="utf-8"))["proofs"]
+    assert row["status"] == NOT_ATTEMPTED and "yielded no identity" in row["reason"]
 
 
 @pytest.mark.parametrize(
@@ -388,3 +429,18 @@ def test_verify_with_prove_carries_the_proofs_into_its_json_and_report(tmp_path)
     found = json.loads((tmp_path / "r.json").read_text())
     assert [proof["id"] for proof in found["proofs"]] == ["kl-additivity"] and found["proofs"][0]["status"] == "proved"
     assert 'data-proof-status="proved"' in (tmp_path / "r.html").read_text() and "proved symbolically at sizes" in (tmp_path / "r.html").read_text()
+
+
+def test_verify_with_prove_shows_an_empty_statement_as_not_attempted_in_its_report(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import json
+
+    from theorems.cli import main
+
+    empty = dataclasses.replace(statement_of("kl-additivity"), target=f"{__name__}:identities_up_to", cases=({"count": 0},))
+    monkeypatch.setattr("theorems.prove.SYMBOLIC_STATEMENTS", (empty,))
+    main(["verify", "--only", "kl-additivity", "--profile", "ci", "--examples", "3", "--no-power", "--prove",
+          "--json", str(tmp_path / "r.json"), "--report", str(tmp_path / "r.html")])
+    found = json.loads((tmp_path / "r.json").read_text())
+    assert [proof["status"] for proof in found["proofs"]] == [NOT_ATTEMPTED]
+    html = (tmp_path / "r.html").read_text()
+    assert 'data-proof-status="not attempted"' in html and "proved symbolically at sizes" not in html

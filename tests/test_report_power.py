@@ -66,6 +66,8 @@ def write_measurements(folder: Path) -> Path:
                 "survivors": [{"mutant": "theorems/fold.py:42 eps + 0", "explanation": "equivalent: adds zero"}],
                 "by_module": {"theorems.fold": {"killed": 46, "survived": 4, "total": 50}, "theorems.kl": {"killed": 50, "survived": 0, "total": 50}}}
     (folder / "mutation.json").write_text(json.dumps(mutation))
+    quadrature = {"methods": {"quad": {"n": 12}}, "derivation": {"rule": "a power of two", "largest_required": 1.5, "largest_required_drawn": 1.25}}
+    (folder / "quadrature.json").write_text(json.dumps(quadrature))
     return folder
 
 
@@ -108,6 +110,7 @@ def test_the_power_section_shows_the_catalogue_and_every_measurement(tmp_path: P
     assert "0 of 20" in section  # flakiness
     assert "test_batched_sampler" in section and "300 µs" in section
     assert "2.5 ms per example (10 a round)" in section  # a batch benchmark's median divided by its size
+    assert "12 by quad" in section and "largest factor any of them needed beyond rounding was 1.5" in section
     assert "96.0 %" in section and "equivalent: adds zero" in section
     assert "(7 of them by the time limit)" in section and "<td><code>theorems.fold</code></td><td>46</td><td>4</td><td>92.0 %</td>" in section
     assert "FAILED" in report  # the missed one fails the report's verdict
@@ -133,7 +136,7 @@ def test_missing_measurements_say_which_command_makes_them(tmp_path: Path) -> No
     section = power_section(report)
     assert "not measured yet: run make calibrate" in section
     assert "not measured yet: run make flakiness" in section and "not measured yet: run make bench" in section
-    assert "not measured yet: run make mutation" in section
+    assert "not measured yet: run make mutation" in section and "not measured yet: run make quadrature-record" in section
     assert "Not measured in this run" in section  # no catalogue: verify --no-power, or a pytest report
 
 

@@ -9,6 +9,8 @@ the plugin's verification items beside its tests), and the console script with
 
 from __future__ import annotations
 
+import json
+import os
 import shlex
 import subprocess
 import sys
@@ -210,24 +212,52 @@ def test_listing_the_theorems_imports_neither_torch_nor_scipy() -> None:
     assert "--assume dims=1|2|3" in found.stdout
 
 
-def test_the_wheel_holds_the_package_theorems_only_with_a_licence(tmp_path: Path) -> None:
-    import zipfile
-
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project built as a wheel (no build isolation: the same backend as [build-system])."""
+    folder = tmp_path_factory.mktemp("wheel")
     repository = Path(__file__).resolve().parent.parent
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(tmp_path), str(repository)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(folder), str(repository)],
         check=True, capture_output=True, timeout=300,
     )
-    (wheel,) = tmp_path.glob("theorems-*.whl")
+    (built,) = folder.glob("theorems-*.whl")
+    return built
+
+
+def test_the_wheel_holds_the_package_theorems_only_with_a_licence(wheel: Path) -> None:
+    import zipfile
+
     names = zipfile.ZipFile(wheel).namelist()
     packages = {name.split("/")[0] for name in names}
     assert {package for package in packages if not package.endswith(".dist-info")} == {"theorems"}
     assert not [name for name in names if Path(name).name.startswith("test_") or "conftest" in name]
     assert "theorems/strategies/fold.py" in names and "theorems/catalogue/fold.py" in names
     assert "theorems/report/templates/report.html.j2" in names  # package data, not a package
+    committed = sorted(path.name for path in (Path(__file__).resolve().parents[1] / "measurements").glob("*.json"))
+    assert committed and all(f"theorems/measurements/{name}" in names for name in committed)  # the records, as package data
     assert any(name.endswith("licenses/LICENSE") for name in names)
     metadata = zipfile.ZipFile(wheel).read(next(name for name in names if name.endswith("METADATA"))).decode()
     assert "License-Expression: MIT" in metadata
+
+
+def test_a_report_from_the_installed_wheel_shows_the_committed_records(wheel: Path, tmp_path: Path) -> None:
+    # Installed apart from the checkout, run from a folder with no reports/: the records come from the wheel.
+    target = tmp_path / "installed"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)], check=True, capture_output=True, timeout=300)
+    code = textwrap.dedent("""
+        import json, theorems
+        from theorems.report.power import SOURCES, read_measurements, recorded_folder
+        found = read_measurements()
+        print(json.dumps({"package": theorems.__file__, "records": str(recorded_folder()), "note": found.records_note,
+                          "read": {name: [getattr(found, name).measured, getattr(found, name).origin is not None] for name in SOURCES}}))
+    """)
+    environment = {**os.environ, "PYTHONPATH": str(target)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found["package"].startswith(str(target)) and found["records"] == str(target / "theorems" / "measurements")
+    assert found["note"] is None and all(measured and shown for measured, shown in found["read"].values()), found
 
 
 @pytest.mark.slow

@@ -19,6 +19,9 @@ least the stated one: a stated power is a claim the record must support, so a po
 estimate below it is reported plainly as such, even when the interval still reaches it.
 
 Run it with ``python -m theorems.calibration [--runs N] [--json PATH]`` (``make calibrate``).
+It writes ``{"provenance": …, "checks": [one object per check]}``; the provenance
+(:mod:`theorems.provenance`) hashes the modules the checks live in. A record written
+before provenance was kept is the bare list of checks.
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from scipy import stats
+
+from theorems.provenance import provenance
 
 __all__ = ["CalibrationResult", "RandomCheck", "calibrate", "random_checks"]
 
@@ -117,6 +122,15 @@ def random_checks() -> tuple[RandomCheck, ...]:
     return from_theorem_modules("RANDOM_CHECKS")
 
 
+def measured_modules(checks: Iterable[RandomCheck]) -> list[str]:
+    """The modules a calibration measures: each check's own (its alarm and its stated α), the
+    statistics they share, and this module's counting."""
+    found = {"theorems.calibration", "theorems.statistics"}  # by name: run as a script, __name__ is __main__
+    for check in checks:
+        found.update(module for module in (getattr(check.alarm, "__module__", None), getattr(check.stated_alpha, "__module__", None)) if module)
+    return sorted(found)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m theorems.calibration", description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=200, help="runs per check and per side (default 200)")
@@ -143,9 +157,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{result.verdict()}",
             flush=True,
         )
+    record = {
+        "provenance": provenance(measured_modules(check for check in random_checks() if not arguments.only or check.name in arguments.only)),
+        "checks": [asdict(result) | {"calibrated": result.calibrated} for result in results],
+    }
     try:
         arguments.json.parent.mkdir(parents=True, exist_ok=True)
-        arguments.json.write_text(json.dumps([asdict(result) | {"calibrated": result.calibrated} for result in results], indent=2))
+        arguments.json.write_text(json.dumps(record, indent=2))
     except OSError as error:
         print(f"python -m theorems.calibration: error: cannot write {arguments.json}: {error.strerror}", file=sys.stderr)
         return 2

@@ -25,6 +25,7 @@ from typing import Any
 from theorems.cluster import connect, smallest_slice
 from theorems.engine import examples_planned, settle_examples, verify_all
 from theorems.profiles import profile_settings
+from theorems.provenance import provenance
 from theorems.registry import get_theorem
 
 __all__ = ["expected_wall_time", "largest_scale", "main", "model", "slice_costs", "thorough_targets"]
@@ -111,6 +112,12 @@ def _budgets(found: Any) -> dict[str, int]:
     return budgets
 
 
+def measured_modules(only: Sequence[str]) -> list[str]:
+    """The modules the figures time: the cluster's and the engine's, this module's model, and each check's own."""
+    checks = {get_theorem(theorem_id).check_target.split(":")[0] for theorem_id in only}
+    return sorted({"theorems.cluster", "theorems.engine", "theorems.cluster_bench", *checks})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m theorems.cluster_bench", description=__doc__.split("\n")[0])
     parser.add_argument("--only", action="append", metavar="THEOREM", help=f"the checks (default: {', '.join(SUBSET)})")
@@ -130,6 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 figures[f"{profile} thorough targets"] = thorough_targets(found)
             print(f"{name}: {seconds:.1f} s (load {os.getloadavg()[0]:.2f})", flush=True)
     figures.update(_model(figures))
+    figures["provenance"] = provenance(measured_modules(only))
     arguments.json.parent.mkdir(parents=True, exist_ok=True)
     arguments.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({key: value for key, value in figures.items() if "task" not in key}, indent=2))

@@ -8,9 +8,10 @@ explanation of every surviving mutant judged equivalent
 
     {"tool": "mutmut 3.8.1", "killed": int, "timed_out": int, "survived": int, "total": int,
      "score": float, "survivors": [{"mutant": str, "explanation": str}], "not_run": int,
-     "by_module": {module: {"killed": int, "survived": int, "total": int}}}
+     "by_module": {module: {"killed": int, "survived": int, "total": int}},
+     "provenance": {…}}
 
-``score`` is ``killed / total``, a fraction; ``not_run`` counts mutants an interrupted
+``provenance`` (:mod:`theorems.provenance`) hashes the mutated modules. ``score`` is ``killed / total``, a fraction; ``not_run`` counts mutants an interrupted
 run never tried (left out of ``total``).
 
 A mutant counts as killed when the suite failed on it or ran past mutmut's time limit
@@ -29,6 +30,8 @@ import sys
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+
+from theorems.provenance import provenance
 
 __all__ = ["MutationScore", "main", "parse_results", "score"]
 
@@ -138,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     result = score(verdicts, explanations, tool=f"mutmut {version('mutmut')}")
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    report = result.as_json()
+    # What was measured: the mutated modules, named by mutmut's mutants (theorems.fold.x_f__mutmut_1).
+    report = result.as_json() | {"provenance": provenance(module for module, _, _ in result.by_module)}
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     print(
         f"mutation score {report['score']:.1%}: {result.killed} of {result.total} mutants killed "

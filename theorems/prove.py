@@ -8,9 +8,10 @@ right`` for every value of the free symbols that the hypotheses allow (weights, 
 proves which theorem, at which sizes, within which time budget), runs each proof and
 reports it as a :class:`Proof`:
 
-- **proved** — for every identity, ``left − right`` reduces to 0 in SymPy (exponents
-  cancelled to one fraction and radicands factored, then ``expand``; ``simplify`` as a
-  last resort): an exact proof at the stated sizes, for all values of the symbols;
+- **proved** — every case of the statement yields at least one identity, and for every
+  identity ``left − right`` reduces to 0 in SymPy (exponents cancelled to one fraction and
+  radicands factored, then ``expand``; ``simplify`` as a last resort): an exact proof at
+  the stated sizes, for all values of the symbols;
 - **refuted** — some ``left − right`` does not reduce to 0 *and* a concrete substitution
   (rational values that satisfy the hypotheses: positive where the symbol is declared
   positive, and every expression of :attr:`Identity.requires` positive) makes it nonzero,
@@ -19,7 +20,8 @@ reports it as a :class:`Proof`:
 - **not attempted** — the theorem is not an identity at fixed sizes (an inequality, a
   whole network, a law known only through a symmetry argument), or its proof ran past
   its budget, or SymPy could neither reduce the residual to zero nor find a point where
-  it is nonzero. The reason says which; a budget overrun is never a pass.
+  it is nonzero, or a case of its statement yielded no identity to check. The reason
+  says which; a budget overrun or an empty statement is never a pass.
 
 Each proof runs in a child process of its own (forked where the platform allows, after
 SymPy and the theorem modules are imported here, so a proof pays for neither), which is
@@ -139,9 +141,14 @@ class SymbolicStatement:
     what_is_wrong: str = ""
 
     def identities(self) -> Iterator[Identity]:
+        for _, identities in self.identities_by_case():
+            yield from identities
+
+    def identities_by_case(self) -> Iterator[tuple[dict[str, Any], Iterator[Identity]]]:
+        """``(case, its identities)`` for each entry of ``cases``: a case that yields none proves nothing about its sizes."""
         function = resolve(self.target)
         for case in self.cases:
-            yield from function(**{name: resolve(value.target) if isinstance(value, Ref) else value for name, value in case.items()})
+            yield case, iter(function(**{name: resolve(value.target) if isinstance(value, Ref) else value for name, value in case.items()}))
 
 
 @dataclass(frozen=True)
@@ -310,7 +317,12 @@ NOT_AN_IDENTITY: dict[str, str] = {
         "checked against the definition numerically (the Gaussian pair is proved under gaussian-kl)"
     ),
     "log-det-jacobian": "one identity per transform of the installed torch, written in torch's tensor code; checked against autograd's Jacobian numerically",
-    "fold-network": "whole networks, not an identity at fixed sizes; each of their pairs is fold-linear or fold-conv, proved above",
+    "fold-network": (
+        "whole networks, not an identity at fixed sizes: nothing about a network is proved symbolically. "
+        "What is proved is the fold of a single pair (fold-linear, fold-conv, fold-conv-transpose), each only at the few "
+        "sizes it lists; a network's pairs at other sizes, and finding, folding and rewiring them with torch.fx, "
+        "are checked numerically only"
+    ),
     "variance-recursion-relu": (
         "E relu(z)² = E z²/2 rests on the symmetry of the law of z, which the two moments the statement assumes do not fix; "
         "not a polynomial identity in the weights"
@@ -418,36 +430,55 @@ def establish(statement: SymbolicStatement) -> tuple[str, str]:
 
     A residual that :func:`_expanded` leaves nonzero is refuted by a substitution where it
     is nonzero; failing that, ``simplify`` may still reduce it to 0; otherwise it is undecided.
+    A case of ``statement.cases`` that yields no identity is not attempted, never proved:
+    "every one of no identities reduces to 0" holds vacuously, and would report sizes as
+    proved where nothing was checked.
     """
 
     count = 0
-    for identity in statement.identities():
-        left, right = _matrix(identity.left), _matrix(identity.right)
-        if left.shape != right.shape:
-            return REFUTED, f"{identity.what}: left is {left.shape[0]}×{left.shape[1]}, right {right.shape[0]}×{right.shape[1]}"
-        residuals = [_expanded(entry) for entry in (left - right)]
-        open_entries = [index for index, entry in enumerate(residuals) if entry != 0]
-        if not open_entries:
+    for case, identities in statement.identities_by_case():
+        case_count = count
+        for identity in identities:
+            outcome = _establish_identity(identity)
+            if outcome is not None:
+                return outcome
             count += 1
-            continue
-        found = _witness([residuals[index] for index in open_entries], identity.requires)
-        if found is None:
-            if all(_simplified(residuals[index]) == 0 for index in open_entries):
-                count += 1
-                continue
-            return NOT_ATTEMPTED, (
-                f"{identity.what}: SymPy did not reduce left − right to 0 ({_shown(residuals[open_entries[0]])}) "
-                f"and it vanished at {WITNESS_TRIES} substitutions: undecided"
-            )
-        substitution, which, value = found
-        index = open_entries[which]
-        entry = f" (entry {index})" if len(residuals) > 1 else ""
-        return REFUTED, (
-            f"{identity.what}{entry}: {_described(left[index], right[index], residuals[index])}; "
-            f"{_at(substitution, residuals[index], value)}"
-        )
+        if count == case_count:
+            return NOT_ATTEMPTED, f"the statement yielded no identity for {_case_named(case)}: nothing was checked there, so nothing is proved"
     how = f" ({statement.how})" if statement.how else ""
     return PROVED, f"{count} identities reduce to 0 exactly{how}"
+
+
+def _case_named(case: dict[str, Any]) -> str:
+    """``the case dims=1, groups=2`` (or ``the case with no arguments``), as a reason shows it."""
+    arguments = ", ".join(f"{name}={value.target if isinstance(value, Ref) else value!r}" for name, value in case.items())
+    return f"the case {_shown(arguments)}" if arguments else "the case with no arguments"
+
+
+def _establish_identity(identity: Identity) -> tuple[str, str] | None:
+    """None when ``left − right`` reduces to 0; else ``(status, reason)``: refuted at a substitution, or undecided."""
+    left, right = _matrix(identity.left), _matrix(identity.right)
+    if left.shape != right.shape:
+        return REFUTED, f"{identity.what}: left is {left.shape[0]}×{left.shape[1]}, right {right.shape[0]}×{right.shape[1]}"
+    residuals = [_expanded(entry) for entry in (left - right)]
+    open_entries = [index for index, entry in enumerate(residuals) if entry != 0]
+    if not open_entries:
+        return None
+    found = _witness([residuals[index] for index in open_entries], identity.requires)
+    if found is None:
+        if all(_simplified(residuals[index]) == 0 for index in open_entries):
+            return None
+        return NOT_ATTEMPTED, (
+            f"{identity.what}: SymPy did not reduce left − right to 0 ({_shown(residuals[open_entries[0]])}) "
+            f"and it vanished at {WITNESS_TRIES} substitutions: undecided"
+        )
+    substitution, which, value = found
+    index = open_entries[which]
+    entry = f" (entry {index})" if len(residuals) > 1 else ""
+    return REFUTED, (
+        f"{identity.what}{entry}: {_described(left[index], right[index], residuals[index])}; "
+        f"{_at(substitution, residuals[index], value)}"
+    )
 
 
 # --- running proofs under a budget ----------------------------------------------------------

@@ -67,8 +67,10 @@ per method and family, and per family present in a joint: ``n``, the counts of e
 class, the quantiles and maximum of ρ over the resolved integrals (and, as the noise it
 is, over those at rounding with ``E > 0``), the largest ``s*``, and the worst integral
 with its example; the oracle failures (an ``OracleError``: no value, so no ratio) and
-the unresolved references, counted by family with a first example; and the factor
-derived by :func:`derived_safety` from every integral, fixed ones included.
+the unresolved references, counted by family with a first example; the factor
+derived by :func:`derived_safety` from every integral, fixed ones included; and its
+``provenance`` (:mod:`theorems.provenance`: commit, date, and a hash of
+:data:`MEASURED_MODULES`).
 
 Run it with ``python -m theorems.quadrature_record [--json PATH] [--scale X]``
 (``make quadrature-record``; about 90 s of one core). The draws are deterministic for
@@ -93,6 +95,8 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from theorems.provenance import provenance
+
 __all__ = [
     "MARGIN",
     "QUANTILES",
@@ -116,6 +120,18 @@ QUANTILES = (0.5, 0.9, 0.99, 0.999)
 # The derivation's headroom over the largest s* observed (see derived_safety).
 MARGIN = 10.0
 DEFAULT_RECORD = Path("measurements/quadrature.json")
+# The code whose accuracy the record measures (the oracles, the strategies that draw the
+# integrals, the report's grid) and this module's classing of it; hashed into its provenance.
+MEASURED_MODULES = (
+    "theorems.densities",
+    "theorems.gaussian_density",
+    "theorems.gaussian_kl",
+    "theorems.quadrature",
+    "theorems.quadrature_record",
+    "theorems.report.figures_kl",
+    "theorems.strategies.gaussian",
+    "theorems.strategies.kl",
+)
 
 
 @dataclass(frozen=True)
@@ -710,6 +726,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": current_settings(),
         **summarise(observations, tally),
         "cpu_seconds": round(time.process_time() - started, 1),
+        "provenance": provenance(MEASURED_MODULES),
     }
     for method, summary in record["methods"].items():
         ratio = summary["ratio_resolved"]

@@ -126,7 +126,6 @@ def render_html(
     return template.render(
         catalogue=catalogue,
         profile=verification.environment.get("profile", ""),
-        quadrature=_quadrature_record(),
         proofs={proof.id: proof for proof in verification.proofs or ()},
         measurements=read_measurements() if measurements is None else measurements,
         title=title,
@@ -148,25 +147,3 @@ def write_html(verification: Verification, path: str | os.PathLike[str], **optio
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render_html(verification, **options), encoding="utf-8")
     return target
-
-
-def _quadrature_record() -> dict | None:
-    """The committed record behind QUADRATURE_SAFETY (measurements/quadrature.json), or None if unreadable."""
-    import json
-
-    from theorems.quadrature import QUADRATURE_SAFETY
-
-    path = Path(__file__).resolve().parents[2] / "measurements" / "quadrature.json"
-    try:
-        record = json.loads(path.read_text())
-        methods = record["methods"]
-        return {
-            "factor": QUADRATURE_SAFETY,
-            "rule": record["derivation"]["rule"],
-            "largest": record["derivation"]["largest_required"],
-            "largest_drawn": record["derivation"]["largest_required_drawn"],
-            "counts": {name: method["n"] for name, method in methods.items()},
-            "path": "measurements/quadrature.json",
-        }
-    except (OSError, ValueError, KeyError, TypeError):
-        return None

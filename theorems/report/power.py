@@ -20,17 +20,27 @@ Two kinds of evidence meet in the report's "power of this suite" section:
   ========================  ===================  ===============================
 
   ``make record`` copies them into ``measurements/``, committed with the code, which
-  the report falls back to (and names) for any measurement not yet made on this machine.
+  the report falls back to (and names) for any measurement not yet made on this machine;
+  ``quadrature.json`` (``make quadrature-record``) is written there directly. The
+  committed records install as the package data of ``theorems.measurements``
+  (:func:`recorded_folder`), so that a report built from an installed wheel finds them;
+  where an installation has none, the section says so in words.
+
+Each record shows where it came from (:mod:`theorems.provenance`): its commit and date,
+and *stale* when the modules it measured have changed since; a record written before
+provenance was kept is shown as such, never hidden.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from theorems.provenance import NO_PROVENANCE, RecordOrigin, record_origin
 from theorems.results import WrongResult
 
 __all__ = [
@@ -40,12 +50,32 @@ __all__ = [
     "TheoremPower",
     "catalogue_summary",
     "read_measurements",
+    "recorded_folder",
 ]
 
 DEFAULT_MEASUREMENTS = Path("reports")
-# The project's own last measurements, committed with the code (``make record``): a fresh
-# clone's report shows them, marked as recorded, until the commands are rerun here.
-RECORDED_MEASUREMENTS = Path(__file__).resolve().parents[2] / "measurements"
+# The project's own last measurements, committed with the code (``make record``) in
+# measurements/, installed as this package's data: a fresh clone's report, or an installed
+# one, shows them, marked as recorded, until the commands are rerun here.
+RECORDS_PACKAGE = "theorems.measurements"
+NO_RECORDS = (
+    "This installation has no recorded measurements (the package theorems.measurements is missing): "
+    "only measurements made here, under reports/, can be shown"
+)
+
+
+def recorded_folder() -> Path | None:
+    """The folder of the committed records as this installation has them, or None where it has none.
+
+    Found through the import system, not relative to this file: in a source checkout it is
+    measurements/, in an installed wheel ``theorems/measurements/``.
+    """
+    try:
+        spec = importlib.util.find_spec(RECORDS_PACKAGE)
+    except (ImportError, ValueError):
+        return None
+    locations = [] if spec is None else list(spec.submodule_search_locations or ())
+    return next((Path(location) for location in locations if Path(location).is_dir()), None)
 
 
 @dataclass(frozen=True)
@@ -101,6 +131,7 @@ class Measurement:
     command: str
     data: Any = None
     note: str | None = None
+    origin: RecordOrigin | None = None  # where a read record came from (None when none was read)
 
     @property
     def measured(self) -> bool:
@@ -109,10 +140,14 @@ class Measurement:
 
 @dataclass(frozen=True)
 class SuiteMeasurements:
+    """The measurements of the suite's own commands; ``records_note`` says why no recorded ones could be looked up."""
+
     calibration: Measurement
     flakiness: Measurement
     benchmarks: Measurement
     mutation: Measurement
+    quadrature: Measurement | None = None
+    records_note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -141,7 +176,12 @@ def _interval(value: Any, name: str) -> list[float]:
 
 
 def parse_calibration(raw: Any) -> list[dict[str, Any]]:
-    """Rows of ``reports/calibration.json`` (:mod:`theorems.calibration`): measured rates beside the stated ones."""
+    """Rows of ``reports/calibration.json`` (:mod:`theorems.calibration`): measured rates beside the stated ones.
+
+    The record is ``{"provenance", "checks": [...]}``, or the bare list of checks it was before provenance was kept.
+    """
+    if isinstance(raw, dict):
+        raw = raw.get("checks")
     if not isinstance(raw, list):
         raise ValueError("expected a list of checks")
     rows = []
@@ -274,12 +314,47 @@ def parse_mutation(raw: Any) -> dict[str, Any]:
     }
 
 
+def parse_quadrature(raw: Any) -> dict[str, Any]:
+    """``measurements/quadrature.json`` (:mod:`theorems.quadrature_record`): the numbers QUADRATURE_SAFETY rests on."""
+    from theorems.quadrature import QUADRATURE_SAFETY
+
+    if not isinstance(raw, dict):
+        raise ValueError("expected an object with methods and derivation")
+    return {
+        "factor": QUADRATURE_SAFETY,
+        "rule": str(raw["derivation"]["rule"]),
+        "largest": raw["derivation"]["largest_required"],
+        "largest_drawn": raw["derivation"]["largest_required_drawn"],
+        "counts": {str(name): int(_number(method["n"], f"methods.{name}.n", integer=True)) for name, method in raw["methods"].items()},
+    }
+
+
 SOURCES = {
     "calibration": ("calibration.json", "make calibrate", parse_calibration),
     "flakiness": ("flakiness.json", "make flakiness", parse_flakiness),
     "benchmarks": ("benchmarks.json", "make bench", parse_benchmarks),
     "mutation": ("mutation.json", "make mutation", parse_mutation),
+    "quadrature": ("quadrature.json", "make quadrature-record", parse_quadrature),
 }
+
+
+def origin_of(raw: Any) -> RecordOrigin:
+    """The record's provenance; for an old pytest-benchmark record without it, the commit pytest-benchmark noted.
+
+    pytest-benchmark's ``commit_info`` names a commit and whether the tree was dirty, but
+    hashes nothing: whether the code has changed since cannot be told from it.
+    """
+    origin = record_origin(raw)
+    info = raw.get("commit_info") if isinstance(raw, dict) else None
+    if origin.kept or not isinstance(info, dict) or not isinstance(info.get("id"), str):
+        return origin
+    dirty = info.get("dirty") if isinstance(info.get("dirty"), bool) else None
+    tree = " with uncommitted changes" if dirty else ""
+    when = f" ({info['time']})" if isinstance(info.get("time"), str) else ""
+    return RecordOrigin(
+        commit=info["id"], dirty=dirty, date=info.get("time") if isinstance(info.get("time"), str) else None,
+        note=f"{NO_PROVENANCE}; pytest-benchmark noted commit {info['id'][:12]}{tree}{when}, which hashes no code: whether it is stale cannot be told",
+    )
 
 
 def read_measurement(folder: Path, name: str, recorded: Path | None = None) -> Measurement:
@@ -292,18 +367,22 @@ def read_measurement(folder: Path, name: str, recorded: Path | None = None) -> M
     if not path.is_file():
         return Measurement(shown, command, note=f"not measured yet: run {command}")
     try:
-        data = parse(json.loads(path.read_text(encoding="utf-8")))
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        data = parse(raw)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError, TypeError, AttributeError, KeyError) as error:
         return Measurement(shown, command, note=f"{shown} could not be read ({type(error).__name__}: {error}); rerun {command}")
-    return Measurement(shown, command, data=data)
+    return Measurement(shown, command, data=data, origin=origin_of(raw))
 
 
 def read_measurements(folder: Path | str | None = None, recorded: Path | None = None) -> SuiteMeasurements:
-    """The four measurements under ``folder`` (default ``reports/`` of the working directory).
+    """The measurements under ``folder`` (default ``reports/`` of the working directory).
 
     With the default folder, a measurement not made here yet falls back to the project's
-    recorded one (``measurements/``); the report names the file it read.
+    recorded one (:func:`recorded_folder`, unless ``recorded`` names another folder); the
+    report names the file it read, and says so when this installation has no records.
     """
+    note = None
     if folder is None:
-        folder, recorded = DEFAULT_MEASUREMENTS, recorded or RECORDED_MEASUREMENTS
-    return SuiteMeasurements(**{name: read_measurement(Path(folder), name, recorded) for name in SOURCES})
+        folder, recorded = DEFAULT_MEASUREMENTS, recorded or recorded_folder()
+        note = NO_RECORDS if recorded is None else None
+    return SuiteMeasurements(**{name: read_measurement(Path(folder), name, recorded) for name in SOURCES}, records_note=note)
