@@ -362,7 +362,16 @@ def print_power(verification: Any) -> None:
 
 
 def write_outputs(verification: Any, arguments: argparse.Namespace) -> None:
-    """Each output asked for; the HTML machinery (Jinja2, figures) is imported only for a report."""
+    """Each output asked for, or one line saying which could not be written (a full disk, say)."""
+    try:
+        _write_outputs(verification, arguments)
+    except OSError as error:
+        where = f" {error.filename}" if error.filename else ""
+        raise UsageError(f"cannot write the results{where}: {error.strerror or error}; the verdict above stands, its files were not written") from None
+
+
+def _write_outputs(verification: Any, arguments: argparse.Namespace) -> None:
+    """The HTML machinery (Jinja2, figures) is imported only for a report."""
     if arguments.report:
         from theorems.report.html import write_html
 
@@ -414,7 +423,10 @@ def cluster_for(arguments: argparse.Namespace) -> Iterator[Any]:
             cluster = stack.enter_context(connect(arguments.scheduler, arguments.workers, progress=progress))
         except InvalidInput as error:
             raise UsageError(str(error)) from None
-        yield cluster
+        try:
+            yield cluster
+        except InvalidInput as error:  # the scheduler lost mid-run (theorems.cluster.SchedulerLost)
+            raise UsageError(str(error)) from None
 
 
 def command_verify(arguments: argparse.Namespace) -> int:

@@ -38,7 +38,7 @@ from theorems.registry import all_claims, all_wrong_implementations, get_theorem
 from theorems.results import ClaimResult, Run, TheoremResult, WrongResult
 from theorems.theorem import InvalidInput, Theorem
 
-__all__ = ["SLICE_EXAMPLES", "Cluster", "connect", "scheduler_address", "slices_of", "smallest_slice"]
+__all__ = ["SLICE_EXAMPLES", "Cluster", "SchedulerLost", "connect", "scheduler_address", "slices_of", "smallest_slice"]
 
 # The fewest examples worth a slice of their own: a slice costs the scheduler a few
 # milliseconds and the worker a fresh Hypothesis run (strategy set-up, its own shrinking).
@@ -142,6 +142,10 @@ def _importable_from(folder: str) -> None:
         sys.path.insert(0, folder)
 
 
+class SchedulerLost(InvalidInput):
+    """The scheduler went away mid-run: the command ends with one line (exit 2), no partial report."""
+
+
 @dataclass
 class _Tracked:
     """One check in flight: its slices' futures, and what has come back."""
@@ -176,6 +180,13 @@ class Cluster:
         owner = {future.key: (number, index) for number, entry in enumerate(tracked) for index, future in enumerate(entry.futures)}
         following = 0
         for future in as_completed([future for entry in tracked for future in entry.futures]):
+            if future.cancelled() or self.client.status != "running":
+                # We cancel nothing: a cancelled slice means the client gave up on its scheduler
+                # (killed, or its machine gone), and every slice still out is lost with it.
+                raise SchedulerLost(
+                    f"lost the Dask scheduler {self.client.scheduler.address if self.client.scheduler else ''} mid-run "
+                    f"({sum(len(entry.done) for entry in tracked)} of {len(owner)} slices had come back); no report or JSON was written"
+                )
             number, index = owner[future.key]
             tracked[number].done[index] = _outcome(future, tracked[number].task)
             self._show(tracked[number], workers)
@@ -225,8 +236,16 @@ def connect(scheduler: str | None = None, workers: int | None = None, *, progres
             client = Client(address, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError) as error:
             raise InvalidInput(f"--scheduler={scheduler!r}: cannot reach a Dask scheduler there: {_first_line(error)}") from None
-        with client:
-            yield Cluster(client, progress)
+        # The client logs a traceback of every failed reconnection; a lost scheduler is reported
+        # by the run itself, in one line (SchedulerLost).
+        client_log = logging.getLogger("distributed.client")
+        level = client_log.level
+        client_log.setLevel(logging.CRITICAL)
+        try:
+            with client:
+                yield Cluster(client, progress)
+        finally:
+            client_log.setLevel(level)
         return
     # One thread per worker process (one slice at a time); no dashboard (it needs bokeh, and a
     # port); the cluster's own logs only when something is wrong.

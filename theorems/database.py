@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import sys
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase, 
 
 from theorems.theorem import InvalidInput
 
-__all__ = ["LOCAL_EXAMPLES", "SharedDatabase", "database_key"]
+__all__ = ["LOCAL_EXAMPLES", "FallingBack", "SharedDatabase", "database_key"]
 
 # Where a read-only run keeps what it finds (Hypothesis's own default folder).
 LOCAL_EXAMPLES = Path(".hypothesis/examples")
@@ -104,7 +105,52 @@ def _redis(url: str) -> ExampleDatabase:
         raise InvalidInput(f"--database={url!r}: cannot reach Redis at {host}:{port}: {error}") from None
     finally:
         probe.close()
-    return RedisExampleDatabase(redis.Redis(host=host, port=port, db=number, socket_connect_timeout=CONNECT_TIMEOUT))
+    client = redis.Redis(host=host, port=port, db=number, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=CONNECT_TIMEOUT)
+    return FallingBack(RedisExampleDatabase(client), url, (redis.RedisError,))
+
+
+class FallingBack(ExampleDatabase):
+    """A shared database that, once lost mid-run, is replaced by the local folder for the rest of the run.
+
+    Redis going away (restarted, the network down) must not end a verification or turn
+    its verdict into an error: the run completes, its counterexamples are kept in
+    :data:`LOCAL_EXAMPLES` instead, and one warning on stderr says so.
+    """
+
+    def __init__(self, shared: ExampleDatabase, location: str, lost: tuple[type[BaseException], ...]) -> None:
+        super().__init__()
+        self.shared: ExampleDatabase | None = shared
+        self.location = location
+        self.lost = lost
+        self.local = DirectoryBasedExampleDatabase(LOCAL_EXAMPLES)
+
+    def __repr__(self) -> str:
+        return f"FallingBack({self.location!r})"
+
+    def _use(self, action: Any) -> Any:
+        if self.shared is not None:
+            try:
+                return action(self.shared)
+            except self.lost as error:
+                self.shared = None
+                print(
+                    f"theorems: warning: lost the shared example database {self.location} ({type(error).__name__}: {error}); "
+                    f"this run keeps its counterexamples in {LOCAL_EXAMPLES} instead",
+                    file=sys.stderr, flush=True,
+                )
+        return action(self.local)
+
+    def save(self, key: bytes, value: bytes) -> None:
+        self._use(lambda database: database.save(key, value))
+
+    def fetch(self, key: bytes) -> Any:
+        return iter(self._use(lambda database: list(database.fetch(key))))
+
+    def delete(self, key: bytes, value: bytes) -> None:
+        self._use(lambda database: database.delete(key, value))
+
+    def move(self, source: bytes, destination: bytes, value: bytes) -> None:
+        self._use(lambda database: database.move(source, destination, value))
 
 
 def _folder(location: str) -> ExampleDatabase:

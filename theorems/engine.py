@@ -136,7 +136,7 @@ class _Tally:
         status = _read(observation, "status")
         metadata = _read(observation, "metadata")
         phase = _read(metadata, "phase") or _phase_from_how_generated(_read(observation, "how_generated"))
-        if status in ("passed", "failed") and phase not in ("shrink", "explain"):
+        if status in ("passed", "failed") and phase not in ("shrink", "explain", "report"):
             self.generated.append(evidence)
             self.generated_classes.append(example_class)
         if status == "failed":
@@ -155,7 +155,13 @@ def _read(source: Any, name: str) -> Any:
 
 
 def _phase_from_how_generated(how: Any) -> str | None:
-    return "shrink" if isinstance(how, str) and "shrink" in how else None
+    """The phase of a test case that carries none: a shrink step, or the minimal failing example
+    that Hypothesis runs once more to report it (an example already counted, not a new one)."""
+    if not isinstance(how, str):
+        return None
+    if "shrink" in how:
+        return "shrink"
+    return "report" if "minimal failing" in how else None
 
 
 @contextlib.contextmanager

@@ -29,6 +29,7 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Any
 
+from theorems.report.files import write_atomically
 from theorems.report.power import SuiteMeasurements, catalogue_summary, read_measurements
 from theorems.results import ClaimResult, Run, TheoremResult, Verification, WrongResult, finite_or_none
 
@@ -154,10 +155,7 @@ def to_json(verification: Verification, *, measurements: SuiteMeasurements | Non
 
 
 def write_json(verification: Verification, path: str | os.PathLike[str], *, measurements: SuiteMeasurements | None = None) -> Path:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(to_json(verification, measurements=measurements), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    return target
+    return write_atomically(path, json.dumps(to_json(verification, measurements=measurements), indent=2, allow_nan=False) + "\n")
 
 
 def _testcase(suite: ElementTree.Element, classname: str, name: str, run: Run, wanted: str, fields: dict[str, Any]) -> None:
@@ -204,7 +202,4 @@ def write_junitxml(verification: Verification, path: str | os.PathLike[str]) -> 
     root = ElementTree.Element("testsuites")
     root.append(suite)
     ElementTree.indent(root)
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    ElementTree.ElementTree(root).write(target, encoding="utf-8", xml_declaration=True)
-    return target
+    return write_atomically(path, ElementTree.tostring(root, encoding="utf-8", xml_declaration=True))

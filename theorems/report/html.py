@@ -20,6 +20,7 @@ from latex2mathml.converter import convert
 from markupsafe import Markup, escape
 
 from theorems.registry import all_claims, all_theorems
+from theorems.report.files import write_atomically
 from theorems.report.figures import FigureContext, render_figures
 from theorems.report.power import SuiteMeasurements, catalogue_summary, read_measurements
 from theorems.results import Verification
@@ -143,7 +144,4 @@ def render_html(
 
 def write_html(verification: Verification, path: str | os.PathLike[str], **options: Any) -> Path:
     """Write the report to ``path`` (creating its folder) and return the path."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_html(verification, **options), encoding="utf-8")
-    return target
+    return write_atomically(path, render_html(verification, **options))
