@@ -240,3 +240,58 @@ def test_an_unreachable_redis_is_one_line_and_exit_status_2(capsys: pytest.Captu
     code = main(["check", THEOREM, "--impl", "theorems.kl:kl_divergence", "--database", f"redis://127.0.0.1:{_free_port()}/0"])
     error = capsys.readouterr().err
     assert code == 2 and "cannot reach Redis" in error and error.count("\n") == 1, error
+
+
+def test_redis_lost_mid_run_falls_back_to_the_local_folder_and_the_run_completes(
+    redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import redis
+
+    from theorems import database as shared
+
+    monkeypatch.chdir(tmp_path)  # the local fallback, .hypothesis/examples, lands here
+    opened = SharedDatabase(redis_url).open()
+    opened.save(b"before", b"kept")
+    assert list(opened.fetch(b"before")) == [b"kept"]
+    redis.Redis.from_url(redis_url).shutdown(nosave=True)
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis.from_url(redis_url, socket_connect_timeout=1).ping()
+    run = run_check(get_theorem(THEOREM), ratio_first, profile="ci", database=opened)
+    assert run.verdict == "falsified"  # the run completed, and found its counterexample
+    warning = capsys.readouterr().err
+    assert warning.count("lost the shared example database") == 1 and str(shared.LOCAL_EXAMPLES) in warning, warning
+    assert any(path.is_file() for path in (tmp_path / shared.LOCAL_EXAMPLES).rglob("*")), "the counterexample was not kept locally"
+    shared._opened.cache_clear()  # the next test's URL is another server
+
+
+def test_a_scheduler_killed_mid_run_is_one_line_and_exit_status_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No hang, and no report written as if the run were complete."""
+    from distributed import Client
+
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    scheduler = _dask("scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard")
+    worker = None
+    try:
+        with Client(address, timeout=START_TIMEOUT) as client:
+            worker = _worker(address, "only")
+            client.wait_for_workers(1, timeout=START_TIMEOUT)
+
+            def kill_when_busy() -> None:
+                deadline = time.monotonic() + START_TIMEOUT
+                while time.monotonic() < deadline and not any(client.processing().values()):
+                    time.sleep(0.02)
+                os.kill(scheduler.pid, signal.SIGKILL)
+
+            killer = threading.Thread(target=kill_when_busy)
+            killer.start()
+            start = time.monotonic()
+            code = main([*_verify_words(tmp_path, "lost"), "--scheduler", address])
+            killer.join()
+    finally:
+        for process in (worker, scheduler):
+            if process is not None:
+                _stop(process)
+    error = capsys.readouterr().err
+    assert code == 2 and error.count("\n") == 1 and "lost the Dask scheduler" in error, error
+    assert time.monotonic() - start < 60
+    assert not (tmp_path / "lost.json").exists() and not (tmp_path / "lost.html").exists()

@@ -4,12 +4,14 @@
     theorems verify [--profile dev|ci|thorough] [--report PATH] [--json PATH] [--junitxml PATH]
                     [--examples N] [--seed S] [--only THEOREM]… [--no-power]
                     [--scheduler ADDRESS | --workers N] [--database LOCATION [--database-read-only]]
-    theorems check THEOREM --impl MODULE:ATTR|FILE.py:ATTR [--assume NAME=VALUE]… [--timeout S]
+    theorems check THEOREM --impl MODULE:ATTR|FILE.py:ATTR [--assume NAME=VALUE]… [--timeout S] [--memory-limit SIZE]
                    [--examples N] [--profile …] [--seed S] [--report PATH] [--json PATH] [--junitxml PATH]
                    [--scheduler ADDRESS | --workers N] [--database LOCATION [--database-read-only]]
     theorems prove [THEOREM]… [--json PATH]
 
-Exit status: 0 when everything holds (for ``verify``, also: every transcribed claim of
+Both ``verify`` and ``check`` run in a child process watched by a supervisor
+(:mod:`theorems.watchdog`): a child that ends without giving its verdict is falsified,
+exit 1, never a pass. Exit status: 0 when everything holds (for ``verify``, also: every transcribed claim of
 the notes is falsified, and every wrong implementation of the catalogue is caught: the
 suite's power, measured unless ``--no-power``); 1 otherwise (for ``check``: falsified,
 including a call that did not return within ``--timeout``); 2 with one line on stderr
@@ -35,7 +37,7 @@ from theorems.calling import DEFAULT_TIMEOUT
 from theorems.profiles import PROFILES, default_profile_name, load_profile
 from theorems.registry import all_theorems, get_theorem
 from theorems.theorem import InvalidInput, Theorem
-from theorems.watchdog import MEMORY_SHARE, default_memory_limit, report_verdict, supervise
+from theorems.watchdog import MEMORY_FLOOR, MEMORY_SHARE, default_memory_limit, report_verdict, supervise
 
 __all__ = ["main"]
 
@@ -96,8 +98,8 @@ def _memory(text: str) -> int | None:
         value = float(number) * _SIZE_UNITS[unit]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a size such as 8G or 512M, or none, got {text!r}") from None
-    if not value >= 2**26 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected at least 64M (torch alone needs more), got {text!r}")
+    if not value >= MEMORY_FLOOR or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected at least {MEMORY_FLOOR // 2**30}G (torch alone maps about 3.5G of address space), got {text!r}")
     return int(value)
 
 

@@ -32,10 +32,9 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from theorems.database import SharedDatabase
-from theorems.engine import Result, Slice, Task, merged_slices, run_task, search_budget, theorem_budget
+from theorems.engine import Result, Slice, Task, lost_result, merged_slices, run_task, search_budget, theorem_budget
 from theorems.profiles import profile_settings
-from theorems.registry import all_claims, all_wrong_implementations, get_theorem
-from theorems.results import ClaimResult, Run, TheoremResult, WrongResult
+from theorems.registry import get_theorem
 from theorems.theorem import InvalidInput, Theorem
 
 __all__ = ["SLICE_EXAMPLES", "Cluster", "SchedulerLost", "connect", "scheduler_address", "slices_of", "smallest_slice"]
@@ -119,21 +118,7 @@ def _outcome(future: Any, task: Task) -> Result:
     try:
         return future.result()
     except Exception as error:  # KilledWorker, a cancelled future, an exception of the slice itself
-        return _lost(task, f"the cluster lost this check: {type(error).__name__}: {_first_line(error)}")
-
-
-def _lost(task: Task, message: str) -> Result:
-    """An ``error`` result for ``task`` that never came back."""
-    kind, label, key, _ = task
-    run = Run(verdict="error", examples=0, seconds=0.0, error=message)
-    if kind == "claim":
-        return ClaimResult(key, next(claim.theorem_id for claim in all_claims() if claim.id == key), run)
-    if kind == "wrong":
-        wrong = next(wrong for wrong in all_wrong_implementations() if (wrong.theorem_id, wrong.name) == key)
-        return WrongResult(wrong.theorem_id, wrong.name, wrong.mistake, run)
-    if kind == "theorem":
-        return TheoremResult(key, get_theorem(key).reference_target, run)
-    return TheoremResult(key[0], label, run)
+        return lost_result(task, f"the cluster lost this check: {type(error).__name__}: {_first_line(error)}")
 
 
 def _importable_from(folder: str) -> None:

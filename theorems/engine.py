@@ -42,7 +42,7 @@ from theorems.environment import environment
 from theorems.evidence import Evidence, implementation_failure
 from theorems.guard import terminal_interrupts, user_interrupted
 from theorems.false_alarms import examples_in_run
-from theorems.memory import peak_of
+from theorems.memory import peak_of, release_free_memory
 from theorems.profiles import current_profile_name, profile_settings
 from theorems.registry import all_claims, all_theorems, all_wrong_implementations, get_theorem
 from theorems.results import RECORDED_COUNTEREXAMPLE, ClaimResult, Run, TheoremResult, Verification, WrongResult
@@ -821,6 +821,7 @@ def run_task(
         keep = kind == "user" and not jobs_worker()
         result = dataclasses.replace(result, run=dataclasses.replace(result.run, example=result.run.example if keep else None))
         gc.collect()
+    release_free_memory()
     return dataclasses.replace(result, run=dataclasses.replace(result.run, peak_memory=peak[0]))
 
 
@@ -916,13 +917,33 @@ def _run_tasks(
         return
     import concurrent.futures
     import multiprocessing
+    from concurrent.futures.process import BrokenProcessPool
 
     # spawn, not fork: a forked copy of a process that has run torch's thread pools can hang.
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker) as pool:
         futures = [pool.submit(run_task, kind, key, options, profile, seed, database=database) for kind, _, key, options in tasks]
-        for future in futures:
-            yield future.result()
+        for task, future in zip(tasks, futures):
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                # A worker died (a crash in compiled code, the OOM killer): the checks it held and
+                # every one still queued are errors, in the report, never a pass.
+                yield lost_result(task, "a worker process died while this check was running or queued (BrokenProcessPool)")
+
+
+def lost_result(task: Task, message: str) -> Result:
+    """An ``error`` result for ``task``, whose run never came back (``message`` says why)."""
+    kind, label, key, _ = task
+    run = Run(verdict="error", examples=0, seconds=0.0, error=message)
+    if kind == "claim":
+        return ClaimResult(key, next(claim.theorem_id for claim in all_claims() if claim.id == key), run)
+    if kind == "wrong":
+        wrong = next(wrong for wrong in all_wrong_implementations() if (wrong.theorem_id, wrong.name) == key)
+        return WrongResult(wrong.theorem_id, wrong.name, wrong.mistake, run)
+    if kind == "theorem":
+        return TheoremResult(key, get_theorem(key).reference_target, run)
+    return TheoremResult(key[0], label, run)
 
 
 def draw_seed(profile: str) -> int | None:

@@ -32,7 +32,7 @@ import signal
 import sys
 import time
 
-__all__ = ["GRACE", "default_memory_limit", "report_verdict", "supervise"]
+__all__ = ["GRACE", "MEMORY_FLOOR", "MEMORY_SHARE", "default_memory_limit", "report_verdict", "supervise"]
 
 # Seconds past the limit before the child is ended from outside: the in-process limit,
 # which writes the report, answers at the limit itself whenever the GIL lets it (the
@@ -44,6 +44,11 @@ GRACE = 2.0
 # never resident) and the largest check (fold-network's float64 copies of a network),
 # while the rest of the machine stays with the user.
 MEMORY_SHARE = 0.75
+
+# The smallest --memory-limit accepted: importing torch (its CUDA build included) maps
+# about 3.5 GB of address space before any check runs (measured), and a limit below that
+# would fail every check at import instead of bounding the implementation.
+MEMORY_FLOOR = 4 * 2**30
 
 _VERDICT_FD: dict[str, int] = {}
 

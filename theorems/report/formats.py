@@ -65,6 +65,7 @@ def theorem_json(result: TheoremResult) -> dict[str, Any]:
         "examples": result.run.examples,
         "worst_ratio": finite_or_none(result.run.worst_ratio),
         "seconds": round(result.run.seconds, 4),
+        "peak_memory_bytes": result.run.peak_memory,
         "classes": result.run.classes,
         "counterexample": counterexample_json(result.run),
         "error": result.run.error,

@@ -1,0 +1,297 @@
+"""A gate that cannot be fooled or crashed: hostile implementations through every door.
+
+Each hostile implementation below is a *correct* KL (or fold) that also does one thing
+an implementation under test may not do: end the process, raise a ``BaseException``,
+leave a global setting changed, reseed a generator, replace a function the oracles
+call, crash, or eat the machine's memory. Whatever it does, no door (``theorems
+check``, ``theorems verify``, :func:`theorems.check`/``assert_holds``, a user's pytest
+run) may report *holds* or exit 0, and the caller's process must be left as it was.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+import theorems
+from theorems.cli import main
+from theorems.kl import kl_divergence
+
+THEOREM = "kl-nonnegativity"
+ENVIRONMENT = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+class Custom(BaseException):
+    """A BaseException of the implementation's own."""
+
+
+def _then(action: Callable[[], Any]) -> Callable[[np.ndarray, np.ndarray], float]:
+    """A correct KL that does ``action`` first."""
+
+    def hostile(p: np.ndarray, q: np.ndarray) -> float:
+        action()
+        return kl_divergence(p, q)
+
+    return hostile
+
+
+def _raise(error: BaseException) -> Callable[[], None]:
+    def action() -> None:
+        raise error
+
+    return action
+
+
+def _replace_softplus() -> None:
+    torch.nn.functional.softplus = lambda x, *arguments, **keywords: x
+
+
+# behaviour → (the hostile action, words the falsification must contain)
+HOSTILE: dict[str, tuple[Callable[[], Any], str]] = {
+    "sys.exit(0)": (lambda: sys.exit(0), "tried to end the process: raised SystemExit(0)"),
+    "exit()": (lambda: exit(), "tried to end the process: raised SystemExit"),
+    "os._exit(0)": (lambda: os._exit(0), "tried to end the process: called os._exit(0)"),
+    "KeyboardInterrupt": (_raise(KeyboardInterrupt()), "raised KeyboardInterrupt (no terminal sent it)"),
+    "GeneratorExit": (_raise(GeneratorExit("bye")), "raised GeneratorExit, a BaseException that is not an Exception: bye"),
+    "its own BaseException": (_raise(Custom("mine")), "raised Custom, a BaseException that is not an Exception: mine"),
+    "default dtype": (lambda: torch.set_default_dtype(torch.float64), "changed the default dtype from torch.float32 to torch.float64"),
+    "grad mode": (lambda: torch.set_grad_enabled(False), "changed grad mode from True to False"),
+    "deterministic algorithms": (lambda: torch.use_deterministic_algorithms(True), "changed deterministic algorithms from False to True"),
+    # torch keeps TF32 for matmuls as the float32 matmul precision (allow_tf32 is a view of it).
+    "TF32 matmul": (lambda: setattr(torch.backends.cuda.matmul, "allow_tf32", not torch.backends.cuda.matmul.allow_tf32), "changed float32 matmul precision"),
+    "cuDNN benchmark": (lambda: setattr(torch.backends.cudnn, "benchmark", not torch.backends.cudnn.benchmark), "torch.backends.cudnn.benchmark"),
+    "matmul precision": (lambda: torch.set_float32_matmul_precision("medium"), "changed float32 matmul precision from 'highest' to 'medium'"),
+    "torch seed": (lambda: torch.manual_seed(0), "reseeded a global random generator (torch.manual_seed(0))"),
+    "numpy seed": (lambda: np.random.seed(0), "reseeded a global random generator (numpy.random.seed(0))"),
+    "python seed": (lambda: __import__("random").seed(0), "reseeded a global random generator (random.seed(0))"),
+    "a function the oracles call": (_replace_softplus, "replaced torch.nn.functional.softplus"),
+}
+
+
+def _state() -> tuple[Any, ...]:
+    """What the caller's process must still have after a check of a hostile implementation."""
+    return (
+        torch.get_default_dtype(), torch.is_grad_enabled(), torch.are_deterministic_algorithms_enabled(),
+        torch.backends.cuda.matmul.allow_tf32, torch.get_float32_matmul_precision(), np.geterr(),
+        torch.nn.functional.softplus, os._exit, sys.exit,
+    )
+
+
+@pytest.mark.parametrize("behaviour", HOSTILE)
+@pytest.mark.parametrize("timeout", [theorems.api.DEFAULT_TIMEOUT, None], ids=["timed", "untimed"])
+def test_a_hostile_implementation_is_falsified_through_the_api_and_the_process_is_left_as_it_was(behaviour: str, timeout: float | None) -> None:
+    action, words = HOSTILE[behaviour]
+    before = _state()
+    verdict = theorems.check(THEOREM, _then(action), timeout=timeout)
+    assert _state() == before, behaviour
+    assert not verdict.holds and verdict.error is None, verdict.explain()
+    assert words in verdict.evidence.failure, verdict.explain()
+    with pytest.raises(AssertionError, match="FALSIFIED"):
+        theorems.assert_holds(THEOREM, _then(action), timeout=timeout)
+
+
+def test_drawing_random_numbers_is_not_a_falsification_and_leaves_the_generators_as_they_were() -> None:
+    """A fold that builds a new layer draws its initial weights: legitimate, and undone."""
+
+    def draws(p: np.ndarray, q: np.ndarray) -> float:
+        torch.randn(3), np.random.rand(3), __import__("random").random()
+        return kl_divergence(p, q)
+
+    torch_state, numpy_state = torch.get_rng_state(), np.random.get_state()
+    verdict = theorems.check(THEOREM, draws, examples=20)
+    assert verdict.holds, verdict.explain()
+    assert torch.equal(torch.get_rng_state(), torch_state) and np.array_equal(np.random.get_state()[1], numpy_state[1])
+
+
+def test_numpy_error_state_left_changed_by_a_fold_is_a_falsification() -> None:
+    """The KL theorems call the implementation inside ``np.errstate``; a fold's check does not."""
+    from torch.nn.utils.fusion import fuse_linear_bn_eval
+
+    def fold(linear: torch.nn.Linear, bn: torch.nn.BatchNorm1d) -> torch.nn.Linear:
+        np.seterr(all="ignore")
+        return fuse_linear_bn_eval(linear, bn)
+
+    before = np.geterr()
+    verdict = theorems.check("fold-linear", fold, examples=5)
+    assert np.geterr() == before
+    assert not verdict.holds and "NumPy's floating-point error handling" in verdict.evidence.failure, verdict.explain()
+
+
+# --- the command: a child that ends without its verdict -------------------------------------------
+
+COMMAND_HOSTILE = {
+    "sys_exit": ("import sys; sys.exit(0)", "tried to end the process: raised SystemExit(0)"),
+    "os_exit": ("import os; os._exit(0)", "tried to end the process: called os._exit(0)"),
+    "libc_exit": ("import ctypes; ctypes.CDLL(None)._exit(0)", "ended the process (exit status 0) before a verdict was given"),
+    "segfault": ("import ctypes; ctypes.string_at(0)", "ended the process (killed by SIGSEGV"),
+    # bytes(n) is calloc: address space taken at once, pages touched only when written.
+    "allocates": ("chunks = []\n    while True: chunks.append(bytes(1 << 28))", "MemoryError"),
+    "atexit_zero": ("import atexit, os; atexit.register(lambda: os._exit(0)); return kl_divergence(p, q) + 1", "FALSIFIED"),
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_module(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("hostile")
+    body = "from theorems.kl import kl_divergence\n\n"
+    for name, (code, _) in COMMAND_HOSTILE.items():
+        body += f"\ndef {name}(p, q):\n    {code}\n    return kl_divergence(p, q)\n"
+    (folder / "hostile.py").write_text(body, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.slow
+def test_no_hostile_implementation_makes_the_command_exit_0(hostile_module: Path) -> None:
+    """Each behaviour in a ``theorems check`` of its own, all at once (each is mostly torch's import)."""
+    running = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", "theorems", "check", THEOREM, "--impl", f"hostile:{name}", "--profile", "ci", "--memory-limit", "6G",
+             "--json", str(hostile_module / f"{name}.json")],
+            cwd=hostile_module, env=ENVIRONMENT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for name in COMMAND_HOSTILE
+    }
+    for name, process in running.items():
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 1, f"{name}: exit {process.returncode}\n{out}{err}"
+        assert "FALSIFIED" in out and COMMAND_HOSTILE[name][1] in out, f"{name}: {out}{err}"
+        assert "Traceback" not in out + err, f"{name}: {out}{err}"
+        if "before a verdict was given" in out:
+            assert "on: k=" in out and not (hostile_module / f"{name}.json").exists(), out  # the example it was running; no JSON
+
+
+@pytest.mark.slow
+def test_verify_is_falsified_when_a_check_ends_its_process(tmp_path: Path) -> None:
+    """``theorems verify`` is supervised too: a reference that ends the process from C fails the run."""
+    program = textwrap.dedent(
+        f"""
+        import ctypes, sys
+        import theorems.kl
+        theorems.kl.kl_divergence = lambda p, q: ctypes.CDLL(None)._exit(0)
+        from theorems.cli import main
+        sys.argv = ["theorems", "verify", "--only", "{THEOREM}", "--no-power", "--profile", "ci", "--report", "{tmp_path / 'report.html'}"]
+        sys.exit(main())
+        """
+    )
+    finished = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, env=ENVIRONMENT, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 1, finished.stdout + finished.stderr
+    assert "theorems verify: FALSIFIED: the implementation ended the process (exit status 0)" in finished.stdout
+    assert not (tmp_path / "report.html").exists()
+
+
+@pytest.mark.slow
+def test_a_users_pytest_run_fails_whatever_the_implementation_does(tmp_path: Path) -> None:
+    """``assert_holds`` in a user's suite: ``os._exit(0)`` and ``sys.exit(0)`` fail their tests, and the
+    run exits 1 (not 0, as an unguarded ``os._exit(0)`` in a test would make it)."""
+    (tmp_path / "test_users.py").write_text(
+        textwrap.dedent(
+            """
+            import os, sys, torch
+            import theorems
+            from theorems.kl import kl_divergence
+
+            def test_exits():
+                theorems.assert_holds("kl-nonnegativity", lambda p, q: sys.exit(0))
+
+            def test_exits_hard():
+                theorems.assert_holds("kl-nonnegativity", lambda p, q: os._exit(0))
+
+            def test_changes_the_dtype():
+                def kl(p, q):
+                    torch.set_default_dtype(torch.float64)
+                    return kl_divergence(p, q)
+                theorems.assert_holds("kl-nonnegativity", kl)
+
+            def test_the_process_is_as_it_was():
+                assert torch.get_default_dtype() == torch.float32
+            """
+        ),
+        encoding="utf-8",
+    )
+    finished = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "test_users.py"],
+        cwd=tmp_path, env=ENVIRONMENT, capture_output=True, text=True, timeout=300,
+    )
+    assert finished.returncode == 1, finished.stdout + finished.stderr
+    assert "3 failed, 1 passed" in finished.stdout, finished.stdout
+
+
+# --- outputs: written whole, or one line ----------------------------------------------------------
+
+
+def test_a_full_disk_is_one_line_and_leaves_the_old_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    report = tmp_path / "results.json"
+    report.write_text('{"old": true}\n', encoding="utf-8")
+
+    def full(descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("theorems.report.files.os.fsync", full)
+    code = main(["check", THEOREM, "--impl", "theorems.kl:kl_divergence", "--examples", "2", "--json", str(report)])
+    error = capsys.readouterr().err
+    assert code == 2 and error.count("\n") == 1 and "No space left on device" in error, error
+    assert json.loads(report.read_text(encoding="utf-8")) == {"old": True}
+    assert [path.name for path in tmp_path.iterdir()] == ["results.json"]  # no temporary file left
+
+
+def test_two_writers_of_one_path_leave_one_complete_file(tmp_path: Path) -> None:
+    from theorems.report.files import write_atomically
+
+    target = tmp_path / "report.json"
+    contents = [json.dumps({"writer": writer, "rows": list(range(20_000))}) for writer in range(2)]
+    writers = [threading.Thread(target=lambda text=text: [write_atomically(target, text) for _ in range(20)]) for text in contents]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    assert target.read_text(encoding="utf-8") in contents
+    assert [path.name for path in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_each_check_states_its_peak_memory() -> None:
+    from theorems.engine import run_task
+
+    result = run_task("theorem", THEOREM, {"max_examples": 5}, "ci", None)
+    assert result.run.peak_memory is not None and result.run.peak_memory > 2**20
+
+
+@pytest.mark.slow
+def test_a_worker_process_that_dies_is_an_error_for_its_checks_not_a_traceback(hostile_module: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``verify --jobs``: a worker killed under a check (here by a segfault) leaves error results."""
+    from theorems.engine import _run_tasks
+
+    monkeypatch.syspath_prepend(str(hostile_module))  # the spawned workers start with this sys.path
+    tasks = [("user", f"hostile:{name}", (THEOREM, f"hostile:{name}", str(hostile_module)), {"max_examples": 3}) for name in ("segfault", "segfault")]
+    results = list(_run_tasks(tasks, profile="ci", seed=None, jobs=2))
+    assert [result.run.verdict for result in results] == ["error", "error"]
+    assert all("worker process died" in result.run.error for result in results)
+
+
+# --- the shared database: every counterexample saved, replayed first ----------------------------
+
+
+def test_a_counterexample_found_on_a_covered_row_is_saved_and_replayed_first(tmp_path: Path) -> None:
+    from theorems.catalogue.kl import ratio_first
+    from theorems.database import SharedDatabase
+    from theorems.engine import run_check
+    from theorems.registry import get_theorem
+
+    theorem, database = get_theorem(THEOREM), SharedDatabase(str(tmp_path / "examples")).open()
+    first = run_check(theorem, ratio_first, profile="ci", database=database)
+    assert first.verdict == "falsified" and first.examples > 1
+    assert any(path.is_file() for path in (tmp_path / "examples").rglob("*")), "nothing was saved"
+    again = run_check(theorem, ratio_first, profile="ci", database=database)
+    assert again.verdict == "falsified" and again.examples == 1, again.examples  # the saved one, first
+    assert again.counterexample.example == first.counterexample.example
