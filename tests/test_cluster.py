@@ -257,7 +257,7 @@ def test_redis_lost_mid_run_falls_back_to_the_local_folder_and_the_run_completes
     with pytest.raises(redis.ConnectionError):
         redis.Redis.from_url(redis_url, socket_connect_timeout=1).ping()
     run = run_check(get_theorem(THEOREM), ratio_first, profile="ci", database=opened)
-    assert run.verdict == "falsified"  # the run completed, and found its counterexample
+    assert run.verdict == "falsified", run.error  # the run completed, and found its counterexample
     warning = capsys.readouterr().err
     assert warning.count("lost the shared example database") == 1 and str(shared.LOCAL_EXAMPLES) in warning, warning
     assert any(path.is_file() for path in (tmp_path / shared.LOCAL_EXAMPLES).rglob("*")), "the counterexample was not kept locally"

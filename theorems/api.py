@@ -75,7 +75,8 @@ class Verdict:
         if run.verdict == "holds":
             worst = run.worst
             detail = f"; worst error {worst.error:.3g} vs tolerance {worst.tolerance:.3g} (ratio {worst.ratio:.3g})" if worst else ""
-            return f"{head} holds on all {run.examples} generated examples ({run.seconds:.1f} s){detail}"
+            rejected = f", {run.rejected} more drawn and not checked" if run.rejected else ""
+            return f"{head} holds on all {run.examples} generated examples{rejected} ({run.seconds:.1f} s){detail}"
         if run.verdict == "error":
             return f"{head} ERROR: the check itself failed, so nothing was learned about the implementation\n  {run.error}"
         evidence = run.counterexample

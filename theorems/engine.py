@@ -126,6 +126,8 @@ class _Tally:
     failing_representation: str | None = None
     reproduction: str | None = None
     failing_example: Any = None
+    rejected: int = 0
+    rejected_classes: list[dict[str, Any] | None] = field(default_factory=list)
 
     def observe(self, observation: Any, *_thread: Any) -> None:
         if _read(observation, "type") != "test_case":
@@ -139,6 +141,11 @@ class _Tally:
         if status in ("passed", "failed") and phase not in ("shrink", "explain", "report"):
             self.generated.append(evidence)
             self.generated_classes.append(example_class)
+        elif status == "gave_up" and phase not in ("shrink", "explain", "report"):
+            # Rejected by the check (hypothesis.reject) or filtered by the strategy: not checked,
+            # and counted so that a run cannot look thorough on examples it never checked.
+            self.rejected += 1
+            self.rejected_classes.append(example_class)
         if status == "failed":
             # The last failing observation is the minimal example Hypothesis re-ran to report.
             self.failing_representation = _read(observation, "representation") or self.failing_representation
@@ -378,20 +385,27 @@ def _possible(theorem: Theorem, restriction: dict[str, Any]) -> bool:
 def _merged(runs: list[Run]) -> Run:
     """One run from consecutive runs: counts, times and evidence added; the verdict and counterexample of the last."""
     last = runs[-1]
-    classes: dict[str, dict[str, int]] = {}
-    for run in runs:
-        for name, counts in run.classes.items():
-            merged = classes.setdefault(name, {})
-            for value, count in counts.items():
-                merged[value] = merged.get(value, 0) + count
     return dataclasses.replace(
         last,
         examples=sum(run.examples for run in runs),
         seconds=sum(run.seconds for run in runs),
         evidence=tuple(evidence for run in runs for evidence in run.evidence),
         counted_by=last.counted_by if all(run.counted_by == last.counted_by for run in runs) else "test body",
-        classes=classes,
+        classes=_added([run.classes for run in runs]),
+        rejected=sum(run.rejected for run in runs),
+        rejected_classes=_added([run.rejected_classes for run in runs]),
     )
+
+
+def _added(counts: list[dict[str, dict[str, int]]]) -> dict[str, dict[str, int]]:
+    """Per-class counts of several runs, added value by value."""
+    total: dict[str, dict[str, int]] = {}
+    for found in counts:
+        for name, values in found.items():
+            merged = total.setdefault(name, {})
+            for value, count in values.items():
+                merged[value] = merged.get(value, 0) + count
+    return total
 
 
 def _run_once(
@@ -506,6 +520,8 @@ def _run_once(
         counted_by=counted_by,
         example=tally.failing_example if verdict == "falsified" else None,
         classes=_class_counts(theorem, classes),
+        rejected=tally.rejected,
+        rejected_classes=_class_counts(theorem, tally.rejected_classes) if tally.rejected else {},
     )
 
 

@@ -58,6 +58,9 @@ class Run:
     classes: dict[str, dict[str, int]] = field(default_factory=dict)
     # The peak resident memory of the process while it ran this check, in bytes (None: unknown).
     peak_memory: int | None = None
+    # Examples drawn but not checked (rejected by the check, filtered by the strategy), and per class.
+    rejected: int = 0
+    rejected_classes: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def worst(self) -> Evidence | None:

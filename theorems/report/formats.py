@@ -67,6 +67,8 @@ def theorem_json(result: TheoremResult) -> dict[str, Any]:
         "seconds": round(result.run.seconds, 4),
         "peak_memory_bytes": result.run.peak_memory,
         "classes": result.run.classes,
+        "rejected": result.run.rejected,
+        "rejected_classes": result.run.rejected_classes,
         "counterexample": counterexample_json(result.run),
         "error": result.run.error,
     }
