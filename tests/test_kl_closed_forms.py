@@ -99,6 +99,15 @@ def test_a_geometric_tail_beyond_the_summed_terms_is_added_in_closed_form() -> N
     assert found == pytest.approx(exact, rel=1e-9)
 
 
+def test_the_continuous_bernoulli_normaliser_near_0_is_exact_so_torch_holds_there() -> None:
+    """log C(λ) once came from z = 1 − 2λ, whose rounding near λ = 1e-6 moved it by 2e-12 and
+    made the oracle accuse torch (a finding, deleted). KL(CB(1e-6) ‖ CB(9.99999999e-7)) is
+    2.6e-21 (mpmath, 60 digits; torch's 0 is right) and KL(CB(1e-6) ‖ Normal(2^-7, ¼)) is
+    1.2337097084983613 (mpmath.quad at 60 digits; torch's is that double)."""
+    for q in (law("ContinuousBernoulli", probs=9.99999999e-7), law("Normal", loc=0.0078125, scale=0.25)):
+        assert_holds(check_kl_closed_forms(D.kl_divergence, LawPair(law("ContinuousBernoulli", probs=1e-6), q)))
+
+
 @pytest.mark.parametrize(
     ("p", "q"),
     [

@@ -244,8 +244,6 @@ def _narrow_uniform(pair: Any) -> bool:
 # 8.7e-13 at 1e-3), past the tolerance γ₆₄(1 + terms) below p ≈ 0.01; the domain keeps a
 # factor two of margin.
 SMALL_GEOMETRIC = 0.02
-# Continuous Bernoulli probabilities this close to 0 or 1: its log-normalisers cancel to nothing.
-CB_EXTREME = 1e-3
 
 
 def _small_geometric(pair: Any) -> bool:
@@ -261,13 +259,6 @@ CB_CENTRE = 0.05
 def _cb_near_half(pair: Any) -> bool:
     laws = [law for law in (pair.p, pair.q) if law.family == "ContinuousBernoulli"]
     return any(bool(np.any(np.abs(law.parameters["probs"] - 0.5) < CB_CENTRE)) for law in laws)
-
-
-def _cb_extreme_probabilities(pair: Any) -> bool:
-    if not _families(pair, "ContinuousBernoulli", "ContinuousBernoulli"):
-        return False
-    probs = np.concatenate([pair.p.parameters["probs"], pair.q.parameters["probs"]])
-    return bool(np.any((probs < CB_EXTREME) | (probs > 1 - CB_EXTREME)))
 
 
 def _batched_wisharts(pair: Any) -> bool:
@@ -302,17 +293,6 @@ KL_FINDINGS: tuple[Finding, ...] = (
         ),
         applies=_cb_near_half,
         example=_kl_pair(_kl_law("ContinuousBernoulli", probs=0.49497846806149642), _kl_law("Normal", loc=1.0, scale=5.8590099418612941e-06)),
-    ),
-    Finding(
-        id="torch-kl-continuous-bernoulli-extreme-probs",
-        theorem_id="kl-closed-forms",
-        library="torch.distributions.kl_divergence (torch 2.14.1)",
-        summary=(
-            "KL(ContinuousBernoulli ‖ ContinuousBernoulli) with a probability within 1e-3 of 0 or 1: the log-normalisers "
-            "cancel to nothing, so KL(CB(1e-6) ‖ CB(9.99999999e-7)) is 0 against 2.2e-12"
-        ),
-        applies=_cb_extreme_probabilities,
-        example=_kl_pair(_kl_law("ContinuousBernoulli", probs=9.9999999999999995e-07), _kl_law("ContinuousBernoulli", probs=9.999999993035358e-07)),
     ),
     Finding(
         id="torch-kl-poisson-rate-zero",

@@ -206,43 +206,68 @@ class ContinuousBernoulliLaw:
     """The continuous Bernoulli law (Loaiza-Ganem & Cunningham 2019) written out: scipy has none.
 
     ``f(x) = C(λ) λ^x (1−λ)^{1−x}`` on ``[0, 1]``, ``C(λ) = 2 artanh(1−2λ)/(1−2λ)`` (2 at
-    λ = ½), ``F(x) = ((1−λ)(λ/(1−λ))^x − (1−λ))/(2λ−1)``, inverted with ``log1p``.
+    λ = ½), ``F(x) = expm1(xℓ)/expm1(ℓ)`` with ``ℓ = log λ − log(1−λ)``, inverted with ``log1p``.
+
+    Everything is written from ``log λ`` and ``log(1−λ)``, never from ``1 − 2λ`` where that
+    rounds: near λ = 1e-6 the rounding of z = 1 − 2λ (u absolute) moves artanh(z) by
+    u/(1 − z²) ≈ 3e-11, and ``log C`` by 2e-12 relative. ``complement`` is 1 − λ where it
+    is known exactly (the law of 1 − X of a CB(λ) is CB(1 − λ), whose own 1 − λ is λ,
+    not fl(1 − fl(1 − λ)), which keeps only 10 digits of λ = 1e-6).
     """
 
-    def __init__(self, probs: float) -> None:
+    def __init__(self, probs: float, complement: float | None = None) -> None:
         self.probs = probs
+        self.complement = 1.0 - probs if complement is None else complement
+        with np.errstate(divide="ignore"):
+            self.log_probs = float(np.log(probs)) if complement is None else float(np.log1p(-complement))
+            self.log_complement = float(np.log1p(-probs)) if complement is None else float(np.log(complement))
+
+    @property
+    def logit(self) -> float:
+        """``ℓ = log λ − log(1−λ)``."""
+        return self.log_probs - self.log_complement
 
     def log_normaliser(self) -> float:
-        z = 1.0 - 2.0 * self.probs
+        """``log C(λ)``, accurate to a few ulps on (0, 1): with s = min(λ, 1−λ) (C is symmetric),
+        ``C = (log1p(−s) − log s)/(1 − 2s)`` for s < ¼ (a sum of two terms of one sign, over
+        ``1 − 2s`` taken as log1p(−2s)), and ``2 artanh(z)/z`` with ``z = 1 − 2s`` exact (Sterbenz)
+        for s in [¼, ½] (artanh(z)/z → 1 without cancellation as z → 0)."""
+        if self.probs <= self.complement:
+            small, log_small, log_large = self.probs, self.log_probs, self.log_complement
+        else:
+            small, log_small, log_large = self.complement, self.log_complement, self.log_probs
+        if small < 0.25:
+            return math.log(log_large - log_small) - math.log1p(-2.0 * small)
+        z = 1.0 - 2.0 * small
         return math.log(2.0) if z == 0 else math.log(2.0 * math.atanh(z) / z)
 
     def logpdf(self, x: np.ndarray) -> np.ndarray:
-        lam = self.probs
         inside = (x >= 0) & (x <= 1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            value = self.log_normaliser() + scipy.special.xlogy(x, lam) + scipy.special.xlog1py(1 - x, -lam)
+            value = self.log_normaliser() + x * self.log_probs + (1 - x) * self.log_complement
         return np.where(inside, value, -np.inf)
 
     def cdf(self, x: float) -> float:
-        lam = self.probs
-        if lam == 0.5:
-            return float(np.clip(x, 0.0, 1.0))
-        ratio = (2 * lam - 1) / (1 - lam)
-        return float(np.clip(math.expm1(np.clip(x, 0.0, 1.0) * math.log1p(ratio)) / ratio, 0.0, 1.0))
+        ell = self.logit
+        x = float(np.clip(x, 0.0, 1.0))
+        return x if ell == 0 else float(np.clip(math.expm1(x * ell) / math.expm1(ell), 0.0, 1.0))
 
     def sf(self, x: float) -> float:
-        return ContinuousBernoulliLaw(1.0 - self.probs).cdf(1.0 - x)
+        return self.reflected().cdf(1.0 - x)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        lam = self.probs
-        if lam == 0.5:
+        ell = self.logit
+        if ell == 0:
             return np.asarray(u, dtype=float)
-        ratio = (2 * lam - 1) / (1 - lam)
-        return np.log1p(u * ratio) / math.log1p(ratio)
+        return np.log1p(u * math.expm1(ell)) / ell
 
     def isf(self, v: np.ndarray) -> np.ndarray:
         # 1 − F⁻¹(1 − v) for λ is F⁻¹(v) for 1 − λ: the law of 1 − X.
-        return 1.0 - ContinuousBernoulliLaw(1.0 - self.probs).ppf(v)
+        return 1.0 - self.reflected().ppf(v)
+
+    def reflected(self) -> ContinuousBernoulliLaw:
+        """The law of 1 − X: CB(1 − λ), with λ as its exact complement."""
+        return ContinuousBernoulliLaw(self.complement, complement=self.probs)
 
     def support(self) -> tuple[float, float]:
         return 0.0, 1.0
@@ -442,6 +467,14 @@ def _reflection(law: Law) -> Law | None:
     return None
 
 
+def _reflected_scipy(law: Law, reflection: Law) -> Any:
+    """The oracle's law of 1 − X: a continuous Bernoulli keeps λ as its exact complement
+    (its parameter 1 − λ rounds, and fl(1 − fl(1 − λ)) keeps 10 digits of λ = 1e-6)."""
+    if law.family == "ContinuousBernoulli":
+        return ContinuousBernoulliLaw(_scalars(law)["probs"]).reflected()
+    return FAMILIES[law.family].scipy(**_scalars(reflection))
+
+
 def _scalar_law(family: str, **values: float) -> Law:
     return Law(family, tuple((name, np.array([value])) for name, value in values.items()))
 
@@ -465,9 +498,9 @@ def _reflected_side(p: Law, q: Law) -> tuple[Any, Any, Callable, Callable, list[
     p_r = _reflection(p)
     q_r = _reflection(q)
     family_p = FAMILIES[p.family]
-    law_p_r = family_p.scipy(**_scalars(p_r))
+    law_p_r = _reflected_scipy(p, p_r)
     if q_r is not None:
-        law_q_r, terms_q_r = FAMILIES[q.family].scipy(**_scalars(q_r)), _terms(q_r, FAMILIES[q.family])
+        law_q_r, terms_q_r = _reflected_scipy(q, q_r), _terms(q_r, FAMILIES[q.family])
     else:
         terms_q = _terms(q, FAMILIES[q.family])
         law_q_r = _AtOneMinus(FAMILIES[q.family].scipy(**_scalars(q)), terms_q)
