@@ -84,6 +84,20 @@ def test_a_narrow_feature_of_q_far_inside_p_is_not_stepped_over() -> None:
     assert abs(found.value - exact) <= 32 * found.error + 1e-13 * (1 + found.scale), (found.value, exact)
 
 
+def test_a_gumbel_qs_exponential_term_whose_mass_lies_far_in_ps_tail_is_taken_exactly() -> None:
+    """Under Normal(0, 7), Gumbel(0, 0.2159)'s e^{−x/β} has its mass at the tilted mean
+    −σ²/β ≈ −227 (32σ out), which the cubature over p's quantiles never sampled: it returned
+    5e201 with an error estimate of 3.6e204 and accused torch. KL = −H(p) + log β + e^{σ²/2β²}
+    (E_p x = 0): mpmath at 50 digits."""
+    p, q = law("Normal", loc=0.0, scale=7.0), law("Gumbel", loc=0.0, scale=0.2159)
+    mpmath.mp.dps = 50
+    sigma, beta = mpmath.mpf(7.0), mpmath.mpf(0.2159)
+    exact = float(-mpmath.log(sigma * mpmath.sqrt(2 * mpmath.pi * mpmath.e)) + mpmath.log(beta) + mpmath.exp(sigma**2 / (2 * beta**2)))
+    found = kl_by_definition(p, q)[0]
+    assert abs(found.value - exact) <= found.bound, (found.value, exact, found.bound)
+    assert_holds(check_kl_closed_forms(D.kl_divergence, LawPair(p, q)))
+
+
 def test_poisson_definition_matches_the_closed_form_far_from_0() -> None:
     lam, mu = 5762.0664485848229, 1.2487149521618901
     mpmath.mp.dps = 40
