@@ -385,7 +385,8 @@ def registered_pairs() -> list[tuple[str, str]]:
 class Definition:
     """``E_p[log p − log q]`` for one pair of laws: its value, the error *estimate* of a
     quadrature (``error``, trusted only times QUADRATURE_SAFETY), a *bound* on the oracle's
-    own rounding (``rounding``), and the terms' scale (what a closed form rounds)."""
+    own rounding and truncation (``rounding``: its evaluations of L, a tail summed past a
+    window), and the terms' scale (what a closed form rounds)."""
 
     value: float
     error: float
@@ -667,7 +668,7 @@ def _quantile_definition(
         upper = _half_integral(lambda v: integrand_r(quantile(law_p_r, v)), cuts_r, atol=floor)
     value, error = lower.estimate[0] + upper.estimate[0], lower.error[0] + upper.error[0]
     scale = lower.estimate[1] + upper.estimate[1]
-    return Definition(float(value), float(error), float(scale), f"adaptive cubature over p's quantiles (error estimate {error:.1e})")
+    return Definition(float(value), float(error), float(scale), f"adaptive cubature over p's quantiles (error estimate {error:.1e})", DENSITY_OPERATIONS * U64 * float(scale))
 
 
 def quantile(law: Any, u: np.ndarray, *, upper: bool = False) -> np.ndarray:
@@ -778,10 +779,11 @@ def _finite_sum(log_p: np.ndarray, log_q: np.ndarray, how: str, terms: np.ndarra
     value = math.fsum(mass[charged] * ratio)
     sizes = (np.abs(log_p) + np.abs(log_q) if terms is None else terms)[charged]
     scale = math.fsum(mass[charged] * sizes)
-    # The oracle's own rounding: each log p_k is off by about u·(its terms), and so is the
-    # weight p_k = exp(log p_k) relatively; that moves Σ p_k L_k by Σ p_k |L_k| 2u·terms_k.
-    error = 2 * U64 * math.fsum(mass[charged] * np.abs(ratio) * sizes)
-    return Definition(value, error, scale, how)
+    # The oracle's own rounding: each log p_k is off by DENSITY_OPERATIONS·u·(its terms) at most,
+    # which moves each L_k by that much and each weight p_k = exp(log p_k) relatively by as much:
+    # Σ p_k L_k moves by at most Σ p_k (1 + |L_k|) DENSITY_OPERATIONS·u·terms_k (fsum adds nothing).
+    rounding = DENSITY_OPERATIONS * U64 * math.fsum(mass[charged] * (1.0 + np.abs(ratio)) * sizes)
+    return Definition(value, 0.0, scale, how, rounding)
 
 
 # The window of an infinite discrete support: WINDOW standard deviations past the mean
@@ -813,13 +815,21 @@ def _discrete_definition(p: Law, q: Law, law_p: Any, law_q: Any) -> Definition:
     if not math.isfinite(inside.value):
         return inside
     tail = _tail_bound(p, law_p, law_q, first, last)
-    return Definition(inside.value, inside.error + tail, inside.scale, f"the exact sum over k in [{first:.0f}, {last:.0f}] with the tails beyond bounded by {tail:.1e}")
+    return Definition(inside.value, inside.error, inside.scale, f"the exact sum over k in [{first:.0f}, {last:.0f}] with the tails beyond bounded by {tail:.1e}", inside.rounding + tail)
 
 
 def _pmf_terms(p: Law, q: Law, k: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
         return _terms(p, FAMILIES[p.family])(k) + _terms(q, FAMILIES[q.family])(k)
 
+
+# What the oracle's own evaluation of L rounds: each log-density (scipy's, or written out above)
+# and each quantile is within DENSITY_OPERATIONS·u of its value on the scale of its terms (a
+# handful of rounded operations and special functions within a couple of ulps each; a quantile
+# off by ε relatively moves L by |x L'(x)| ε, of the order of the terms): the integral of L is
+# then within DENSITY_OPERATIONS·u·E_p Σ|terms| of the exact one. Checked against 50-digit
+# values across the strategies' ranges in tests/test_kl_oracles_against_mpmath.py.
+DENSITY_OPERATIONS = 16
 
 # Rounded operations in the Geometric oracle: four logarithms within 1 ulp (2u) each, two
 # differences, the mean (1 − θ)/θ (two roundings), a product and a sum: 2·4 + 2 + 2 + 2 = 14 ≤ 16.
