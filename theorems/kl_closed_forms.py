@@ -10,16 +10,19 @@ a torch formula:
 
 * **finite discrete laws** (Bernoulli, Binomial, Categorical, OneHotCategorical): the
   exact sum over the support (``math.fsum``);
-* **Poisson and Geometric**: the sum over a window around the mass plus the tail beyond
-  it, bounded (Poisson: the pmf ratio ``λ/(k+1)`` is below ``r < 1`` past the window, a
-  geometric series) or summed in closed form (Geometric is memoryless); the log-ratio of
-  two laws of one of these families is affine in ``k`` (``log k!`` cancels);
+* **Poisson**: the sum over a window around the mass plus the tails beyond it, bounded
+  (the pmf ratio ``λ/(k+1)`` is below ``r < 1`` past the window, a geometric series; the
+  log-ratio of two Poisson laws is affine in ``k``, ``log k!`` cancels);
+* **Geometric**: ``L(k) = a + b k`` read off the pmfs ``θ(1−θ)^k`` and ``E_p k = (1−θ)/θ``
+  (no sum: a mean of 1e6 rounds a sum's terms 1e6 times);
 * **one-dimensional continuous laws**: adaptive cubature (``scipy.integrate.cubature``,
   vectorised, with its error estimate) of ``L(x) = log p(x) − log q(x)`` over p's
   *quantiles*: ``∫_0^{1/2} L(F⁻¹(u)) du + ∫_0^{1/2} L(F̄⁻¹(v)) dv``. In ``u`` every law
   has the unit interval as its support whatever its scale (1e-8 or 1e8), and the tails
   become endpoint singularities, integrated in ``s`` with ``u = c e^{−s}``; scipy's
-  quantiles are polished by Newton steps (:func:`quantile`);
+  quantiles are polished by Newton steps (:func:`quantile`). Against a Gumbel q, the term
+  ``E_p e^{−(x−μ)/β}`` comes from p's moment-generating function: its mass sits where
+  ``p·e^{−x/β}`` peaks, which for a Normal p can be 30σ out, beyond every region sampled;
 * **Gaussians** (MultivariateNormal, LowRankMultivariateNormal): the project's
   Gauss–Hermite oracle of T7 (exact for the quadratic log-ratio);
 * **Dirichlet and Wishart** (exponential families): ``L`` is affine in the sufficient
@@ -35,8 +38,9 @@ Infinities are decided, not integrated: p's support not inside q's (closures of
 intervals, or a mass point of p where q has none), or a Pareto p whose tail makes
 ``E_p log q`` diverge (``α ≤ m`` against a ``q`` with ``log q ~ −x^m``).
 
-The tolerance of each element: ``QUADRATURE_SAFETY ×`` the oracle's error estimate,
-plus the rounding of a closed form on the scale of the terms it combines,
+The tolerance of each element: the oracle's stated bar (``QUADRATURE_SAFETY ×`` its error
+estimate, plus a bound on its own rounding, ``DENSITY_OPERATIONS·u·(1 + E_p Σ|terms|)``,
+checked against 50-digit values by tests/test_kl_oracles_against_mpmath.py), plus the rounding of a closed form on the scale of the terms it combines,
 ``γ_K (1 + E_p Σ|terms of log p| + E_p Σ|terms of log q|)`` with ``K = 64`` (a closed form
 of a few dozen rounded operations and special functions, each within a few ulps; Higham
 §3.1), the terms counted as closed forms write them (each lgamma of a normaliser apart,
