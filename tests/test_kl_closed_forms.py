@@ -131,10 +131,13 @@ def test_a_geometric_definition_far_past_any_summable_window_is_exact_to_its_bar
 
 def test_the_continuous_bernoulli_normaliser_near_0_is_exact_so_torch_holds_there() -> None:
     """log C(λ) once came from z = 1 − 2λ, whose rounding near λ = 1e-6 moved it by 2e-12 and
-    made the oracle accuse torch (a finding, deleted). KL(CB(1e-6) ‖ CB(9.99999999e-7)) is
-    2.6e-21 (mpmath, 60 digits; torch's 0 is right) and KL(CB(1e-6) ‖ Normal(2^-7, ¼)) is
-    1.2337097084983613 (mpmath.quad at 60 digits; torch's is that double)."""
-    for q in (law("ContinuousBernoulli", probs=9.99999999e-7), law("Normal", loc=0.0078125, scale=0.25)):
+    made the oracle accuse torch (the finding torch-kl-continuous-bernoulli-extreme-probs,
+    deleted; its example is the second q). KL(CB(1e-6) ‖ CB(9.99999999e-7)) is 2.6e-21 and
+    against CB(9.999999993035358e-7) 1.3e-21 (mpmath, 60 digits; torch's 0 is right), and
+    KL(CB(1e-6) ‖ Normal(2^-7, ¼)) is 1.2337097084983613 (mpmath.quad at 60 digits; torch's
+    is that double)."""
+    qs = (law("ContinuousBernoulli", probs=9.99999999e-7), law("ContinuousBernoulli", probs=9.999999993035358e-07), law("Normal", loc=0.0078125, scale=0.25))
+    for q in qs:
         assert_holds(check_kl_closed_forms(D.kl_divergence, LawPair(law("ContinuousBernoulli", probs=1e-6), q)))
 
 
