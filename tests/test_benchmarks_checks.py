@@ -145,3 +145,14 @@ def test_central_finite_differences_of_a_conv1d_loss(benchmark: Any) -> None:
         return grads
 
     benchmark(differences)
+
+
+def test_benchmark_the_guard_around_one_call(benchmark: Any) -> None:
+    """What :mod:`theorems.guard` adds to each call of an implementation: reading and restoring
+    the settings, the oracles' functions and the generators (torch, NumPy and SciPy loaded)."""
+    import scipy.integrate  # noqa: F401  (the namespaces an oracle's process has loaded)
+    import scipy.special  # noqa: F401
+
+    from theorems.guard import guarded
+
+    benchmark(guarded, lambda: None)
