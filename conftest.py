@@ -79,6 +79,27 @@ def _keep_the_loaded_profile():
         settings.load_profile(name)
 
 
+# --- what a test costs, said by its markers and checked here ---------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _a_subprocess_is_marked(request, monkeypatch):
+    """A test that starts a process (a command, a server, a browser, a worker pool) says so with
+    ``e2e`` or ``cluster`` (the markers a faster tier will leave out); an unmarked one fails
+    here, so that the markers stay true as tests are added. Every way Python starts
+    a program (``subprocess``, multiprocessing's spawn) goes through ``fork_exec``; a bare
+    fork through ``os.fork``."""
+    if not any(request.node.get_closest_marker(name) for name in ("e2e", "cluster")):
+        import _posixsubprocess
+
+        def refuse(*arguments, **keywords):
+            pytest.fail(f"{request.node.nodeid} starts a process: mark it @pytest.mark.e2e (or cluster)", pytrace=False)
+
+        monkeypatch.setattr(_posixsubprocess, "fork_exec", refuse)
+        monkeypatch.setattr(os, "fork", refuse)
+    yield
+
+
 # --- order: the costly tests first ----------------------------------------------------------
 
 

@@ -177,6 +177,7 @@ def test_verify_fails_when_a_transcribed_claim_is_not_falsified(
 # and exits 0; the module form meets a usage error and exits 2 with one line and no
 # traceback. Everything else about the commands is tested in-process through ``main``.
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_the_installed_script_checks_from_another_folder(tmp_path: Path) -> None:
     argv = [str(THEOREMS_SCRIPT), "check", "fold-conv", "--impl", "torch.nn.utils.fusion:fuse_conv_bn_eval", "--examples", "3"]
     holds = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "HYPOTHESIS_PROFILE": "dev"}, timeout=120)
@@ -184,6 +185,7 @@ def test_the_installed_script_checks_from_another_folder(tmp_path: Path) -> None
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_the_module_form_answers_a_usage_error_in_one_line_without_traceback() -> None:
     argv = [sys.executable, "-m", "theorems", "check", "fold-conv", "--impl", "nowhere_xyz:f"]
     unknown = subprocess.run(argv, cwd=PROJECT, capture_output=True, text=True, env={**os.environ, "HYPOTHESIS_PROFILE": "dev"}, timeout=120)
@@ -236,6 +238,7 @@ def test_list_contracts_names_every_assumption_with_its_values(capsys: pytest.Ca
         assert line in out, line
 
 
+@pytest.mark.e2e
 def test_verify_in_worker_processes_gives_the_in_process_results(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     # Each check is independent and derandomized under ci: the same examples, verdicts and catalogue either way.
     found = {}

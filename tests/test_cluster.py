@@ -35,6 +35,9 @@ from theorems.database import SharedDatabase
 from theorems.engine import run_check, settle_examples
 from theorems.registry import get_theorem
 
+# Every test here starts Dask or Redis processes (or talks to one that is not there).
+pytestmark = pytest.mark.cluster
+
 PROJECT = Path(__file__).resolve().parent.parent
 THEOREMS_SCRIPT = Path(sys.executable).parent / "theorems"
 # One BLAS/OpenMP thread per process, as make exports it (a worker without a nanny does not set it).

@@ -153,6 +153,7 @@ def hostile_module(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_no_hostile_implementation_makes_the_command_exit_0(hostile_module: Path) -> None:
     """Each behaviour in a ``theorems check`` of its own, all at once (each is mostly torch's import)."""
     running = {
@@ -173,6 +174,7 @@ def test_no_hostile_implementation_makes_the_command_exit_0(hostile_module: Path
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_verify_is_falsified_when_a_check_ends_its_process(tmp_path: Path) -> None:
     """``theorems verify`` is supervised too: a reference that ends the process from C fails the run."""
     program = textwrap.dedent(
@@ -192,9 +194,11 @@ def test_verify_is_falsified_when_a_check_ends_its_process(tmp_path: Path) -> No
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_a_users_pytest_run_fails_whatever_the_implementation_does(tmp_path: Path) -> None:
-    """``assert_holds`` in a user's suite: ``os._exit(0)`` and ``sys.exit(0)`` fail their tests, and the
-    run exits 1 (not 0, as an unguarded ``os._exit(0)`` in a test would make it)."""
+    """``assert_holds`` in a user's suite: ``os._exit(0)``, ``sys.exit(0)``, a changed dtype and an
+    allocation without end fail their tests, and the run exits 1 (not 0, as an unguarded
+    ``os._exit(0)`` in a test would make it); a segfault ends pytest with its signal."""
     (tmp_path / "test_users.py").write_text(
         textwrap.dedent(
             """
@@ -214,18 +218,41 @@ def test_a_users_pytest_run_fails_whatever_the_implementation_does(tmp_path: Pat
                     return kl_divergence(p, q)
                 theorems.assert_holds("kl-nonnegativity", kl)
 
+            def test_allocates_without_end():
+                def kl(p, q):
+                    chunks = []
+                    while True:
+                        chunks.append(bytes(1 << 28))
+                theorems.assert_holds("kl-nonnegativity", kl)
+
             def test_the_process_is_as_it_was():
                 assert torch.get_default_dtype() == torch.float32
             """
         ),
         encoding="utf-8",
     )
-    finished = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "test_users.py"],
-        cwd=tmp_path, env=ENVIRONMENT, capture_output=True, text=True, timeout=300,
+    (tmp_path / "test_crash.py").write_text(
+        "import ctypes, theorems\n\ndef test_crashes():\n    theorems.assert_holds('kl-nonnegativity', lambda p, q: ctypes.string_at(0))\n",
+        encoding="utf-8",
     )
+
+    def pytest_run(path: str) -> subprocess.CompletedProcess[str]:
+        import resource
+
+        def bounded() -> None:  # the user's CI job with a memory limit of its own (ulimit -v)
+            resource.setrlimit(resource.RLIMIT_AS, (6 * 2**30, resource.RLIM_INFINITY))
+
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", path],
+            cwd=tmp_path, env=ENVIRONMENT, capture_output=True, text=True, timeout=300, preexec_fn=bounded,
+        )
+
+    finished = pytest_run("test_users.py")
     assert finished.returncode == 1, finished.stdout + finished.stderr
-    assert "3 failed, 1 passed" in finished.stdout, finished.stdout
+    assert "4 failed, 1 passed" in finished.stdout, finished.stdout
+    assert "raised MemoryError" in finished.stdout
+    crashed = pytest_run("test_crash.py")  # a crash in compiled code ends pytest itself: never status 0
+    assert crashed.returncode not in (0, 1), crashed.stdout + crashed.stderr
 
 
 # --- outputs: written whole, or one line ----------------------------------------------------------
@@ -268,6 +295,7 @@ def test_each_check_states_its_peak_memory() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_a_worker_process_that_dies_is_an_error_for_its_checks_not_a_traceback(hostile_module: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``verify --jobs``: a worker killed under a check (here by a segfault) leaves error results."""
     from theorems.engine import _run_tasks

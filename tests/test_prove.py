@@ -42,6 +42,9 @@ from theorems.prove import (
 from theorems.registry import all_claims, all_theorems
 from theorems.tolerance import U64, gamma
 
+# theorems.prove runs each proof in a process of its own (how its time budget is kept).
+pytestmark = pytest.mark.e2e
+
 
 def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))

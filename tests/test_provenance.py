@@ -226,6 +226,7 @@ def test_the_cluster_figures_hash_the_engine_the_cluster_and_each_check() -> Non
     assert None not in module_digests(modules).values()
 
 
+@pytest.mark.e2e
 def test_the_makefile_stamps_a_record_with_every_module_of_the_package_and_its_strategies(tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -29,6 +29,9 @@ from theorems.engine import check_implementation, verify_all
 from theorems.report import write_html
 from theorems.results import Verification
 
+# Every test here reads the report in a real chromium.
+pytestmark = pytest.mark.e2e
+
 PROJECT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("THEOREMS_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("THEOREMS_ARTIFACTS", PROJECT / "reports" / "browser"))

@@ -22,6 +22,9 @@ from typing import Any
 
 import pytest
 
+# Every test here runs the installed command, a user's pytest or a wheel build in processes of their own.
+pytestmark = pytest.mark.e2e
+
 BIN = Path(sys.executable).parent
 
 FOLDS = '''

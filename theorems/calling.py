@@ -263,6 +263,8 @@ def call_implementation(
     except Escaped as escaped:  # it tried to end the process, or left it changed
         return implementation_failure(theorem_id, example, escaped.failure)
     except Exception as error:  # the implementation under test may fail in any way
+        # Its frames go with it: a MemoryError's frames hold what filled the memory.
+        error.__traceback__ = None
         return implementation_failure(theorem_id, example, f"raised {first_line(error)}")
     for snapshot, argument, name in zip(before, arguments, names):
         changed = _modification(snapshot, argument, name)
