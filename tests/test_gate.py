@@ -323,3 +323,41 @@ def test_a_counterexample_found_on_a_covered_row_is_saved_and_replayed_first(tmp
     again = run_check(theorem, ratio_first, profile="ci", database=database)
     assert again.verdict == "falsified" and again.examples == 1, again.examples  # the saved one, first
     assert again.counterexample.example == first.counterexample.example
+
+
+# --- what is not checked is counted -----------------------------------------------------------
+
+
+def integers(**_: Any) -> Any:
+    """The examples of the toy theorem below: the integers 0 to 99."""
+    from hypothesis import strategies as st
+
+    return st.integers(0, 99)
+
+
+def check_even_only(implementation: Callable[[int], int], example: int) -> Any:
+    """The toy theorem's check: it rejects every odd example and holds on the even ones."""
+    from hypothesis import reject
+
+    from theorems.evidence import Evidence
+
+    if example % 2:
+        reject()
+    return Evidence(theorem_id="toy", example=str(example), expected="0", actual="0", error=0.0, tolerance=1.0, tolerance_reason="exact")
+
+
+def test_examples_a_check_rejects_are_counted_not_passed_over(tmp_path: Path) -> None:
+    from theorems.engine import run_check
+    from theorems.report.formats import theorem_json
+    from theorems.results import TheoremResult
+    from theorems.theorem import Theorem
+
+    toy = Theorem(
+        id="toy", title="toy", source="test", statement="", hypotheses=(), oracles=(), contract="(n) -> int", parameters=("n",),
+        reference_target="builtins:abs", check_target="test_gate:check_even_only", examples="test_gate:integers",
+    )
+    run = run_check(toy, abs, profile="ci", max_examples=30)
+    assert run.verdict == "holds" and run.examples == 30
+    assert run.rejected > 0 and all(int(evidence.example) % 2 == 0 for evidence in run.evidence)
+    found = theorem_json(TheoremResult("toy", "builtins:abs", run))
+    assert found["rejected"] == run.rejected and found["examples"] == 30

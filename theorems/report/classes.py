@@ -51,7 +51,8 @@ def class_rows(theorem_id: str, run: Run) -> list[dict[str, Any]]:
     for value, count in run.classes.get(name, {}).items():
         ratio = worst.get(value)
         verdict = "falsified" if value == falsified or (ratio is not None and ratio > 1) else "holds" if count else "not reached"
-        rows.append({"class": value, "examples": count, "worst_ratio": ratio, "verdict": verdict, "findings": findings.get(value, [])})
+        rejected = run.rejected_classes.get(name, {}).get(value, 0)
+        rows.append({"class": value, "examples": count, "rejected": rejected, "worst_ratio": ratio, "verdict": verdict, "findings": findings.get(value, [])})
     return rows
 
 
