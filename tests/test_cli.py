@@ -251,3 +251,11 @@ def test_verify_in_worker_processes_gives_the_in_process_results(capsys: pytest.
             [(w["name"], w["verdict"], w["examples"], w["counterexample"]) for w in result["power"]["catalogue"]["implementations"]],
         )
     assert found["1"] == found["2"] and len(found["1"][1]) >= 5
+
+
+def test_the_command_says_its_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from theorems import __version__
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0 and capsys.readouterr().out.strip() == f"theorems {__version__}"

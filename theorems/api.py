@@ -76,16 +76,16 @@ class Verdict:
             worst = run.worst
             detail = f"; worst error {worst.error:.3g} vs tolerance {worst.tolerance:.3g} (ratio {worst.ratio:.3g})" if worst else ""
             rejected = f", {run.rejected} more drawn and not checked" if run.rejected else ""
-            return f"{head} holds on all {run.examples} generated examples{rejected} ({run.seconds:.1f} s){detail}"
+            return f"{head} holds on all {run.examples} generated examples{rejected} ({self.profile} profile, {run.seconds:.1f} s){detail}"
         if run.verdict == "error":
             return f"{head} ERROR: the check itself failed, so nothing was learned about the implementation\n  {run.error}"
         evidence = run.counterexample
         hung = evidence is not None and "did not return" in (evidence.failure or "")
         recorded = run.representation == RECORDED_COUNTEREXAMPLE
         if recorded:  # every generated example held; a real library's recorded counterexample did not
-            lines = [f"{head} FALSIFIED on a counterexample recorded for this theorem, after all {run.examples} generated examples held ({run.seconds:.1f} s)"]
+            lines = [f"{head} FALSIFIED on a counterexample recorded for this theorem, after all {run.examples} generated examples held ({self.profile} profile, {run.seconds:.1f} s)"]
         else:
-            lines = [f"{head} FALSIFIED after {run.examples} generated examples ({run.seconds:.1f} s)"]
+            lines = [f"{head} FALSIFIED after {run.examples} generated examples ({self.profile} profile, {run.seconds:.1f} s)"]
         if evidence is not None and evidence.failure is not None:
             lines.append(f"  on a valid input, the implementation {evidence.failure}")
         if hung:

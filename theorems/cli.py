@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from theorems._version import __version__
 from theorems.calling import DEFAULT_TIMEOUT
 from theorems.profiles import PROFILES, default_profile_name, load_profile
 from theorems.registry import all_theorems, get_theorem
@@ -119,6 +120,7 @@ def _seed(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="theorems", description="Executable theorems for the mathematics of deep learning.")
+    parser.add_argument("--version", action="version", version=f"theorems {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
 
     listing = commands.add_parser("list", help="one line per theorem: id, source problem, statement")
