@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -220,3 +222,65 @@ def test_covering_rows_hold_every_pair_of_values_of_two_factors(sizes: list[int]
     for size in sizes:
         product *= size
     assert len(rows) <= (product if len(sizes) <= 2 else max(a * b for a, b in itertools.combinations(sizes, 2)) * 2)
+
+
+# --- replays that replay, for every kind of callable ---------------------------------------------
+
+
+def _replay_line(verdict: theorems.Verdict) -> str:
+    return next(line.removeprefix("replay: ") for line in verdict.explain().splitlines() if line.startswith("replay: "))
+
+
+def _scaled(p: Any, q: Any, factor: float) -> float:
+    from theorems.kl import kl_divergence
+
+    return kl_divergence(p, q) * factor
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["lambda", "closure", "partial", "bound method"],
+)
+def test_the_replay_of_an_anonymous_callable_is_the_python_call_that_reproduces_it(kind: str) -> None:
+    import functools
+
+    class Scaling:
+        def kl(self, p: Any, q: Any) -> float:
+            return _scaled(p, q, 1.01)
+
+    def closure() -> Any:
+        factor = 1.01
+        return lambda p, q: _scaled(p, q, factor)
+
+    implementation = {
+        "lambda": lambda p, q: _scaled(p, q, 1.01),
+        "closure": closure(),
+        "partial": functools.partial(_scaled, factor=1.01),
+        "bound method": Scaling().kl,
+    }[kind]
+    first = theorems.check("kl-nonnegativity", implementation, assume={"size": 2})
+    line = _replay_line(first)
+    assert line.startswith("theorems.check('kl-nonnegativity', <your callable>, profile='ci'") and "'size': " in line, line
+    again = eval(line.replace("<your callable>", "implementation"), {"theorems": theorems, "implementation": implementation})
+    assert not again.holds and again.examples == 1 and again.evidence.example == first.evidence.example
+
+
+def test_a_function_of_a_module_the_command_cannot_import_by_name_is_replayed_by_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A function of a test module (pytest imports ``tests/test_x.py`` as ``test_x`` from ``tests/``)."""
+    import importlib
+    import shlex
+
+    from theorems.cli import main
+
+    (tmp_path / "test_local_kl.py").write_text(
+        "from theorems.kl import kl_divergence\n\ndef too_large(p, q):\n    return kl_divergence(p, q) * 1.01\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("test_local_kl")
+    first = theorems.check("kl-nonnegativity", module.too_large)
+    words = shlex.split(_replay_line(first))
+    assert words[:4] == ["theorems", "check", "kl-nonnegativity", "--impl"] and words[4] == f"{tmp_path / 'test_local_kl.py'}:too_large", words
+    assert main(words[1:]) == 1
+    assert first.evidence.example in capsys.readouterr().out

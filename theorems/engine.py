@@ -203,16 +203,43 @@ def observing(callback: Callable[..., None]) -> Iterator[bool]:
 
 
 def implementation_target(implementation: Callable[..., Any]) -> str | None:
-    """``module:qualname`` naming ``implementation``, if importing it gives it back."""
+    """``module:qualname`` naming ``implementation``, if importing it gives it back; ``path/to/file.py:qualname``
+    where the module was imported from a folder that the command, run from this folder, would not
+    search (a test module that pytest imported from ``tests/``)."""
     module = getattr(implementation, "__module__", None)
     qualname = getattr(implementation, "__qualname__", None)
     if not module or not qualname or "<" in qualname:
         return None
     target = f"{module}:{qualname}"
     try:
-        return target if resolve(target) is implementation else None
+        if resolve(target) is not implementation:
+            return None
     except Exception:  # any import or attribute failure means it cannot be named
         return None
+    path = _file_of(module)
+    return target if path is None else f"{path}:{qualname}"
+
+
+def _file_of(module_name: str) -> str | None:
+    """The file of ``module_name`` (relative to this folder where it lies below it), when the command
+    run from this folder could not import it by name; None when it can (an installed package, the
+    standard library, a module below this folder)."""
+    import os
+    import sys
+    import sysconfig
+    from pathlib import Path
+
+    file = getattr(sys.modules.get(module_name), "__file__", None)
+    if not file:
+        return None
+    here = Path.cwd().resolve()
+    found = Path(file).resolve()
+    depth = module_name.count(".") + (1 if found.name == "__init__.py" else 0)
+    root = found.parents[depth]  # the folder the module was imported from
+    installed = {Path(path).resolve() for key, path in sysconfig.get_paths().items() if key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    if root == here or root in installed or "site-packages" in root.parts or "dist-packages" in root.parts:
+        return None
+    return os.path.relpath(found, here) if found.is_relative_to(here) else str(found)
 
 
 def replay_command(
@@ -225,9 +252,19 @@ def replay_command(
     assume: dict[str, Any] | None = None,
     timeout: float | None = None,
 ) -> str:
-    """The command that re-runs exactly these examples (``ci`` is derandomized; else the seed fixes them)."""
+    """The command that re-runs exactly these examples (``ci`` is derandomized; else the seed fixes them).
+
+    An implementation no import names (a lambda, a closure, a bound method, a
+    ``functools.partial``) is replayed by the Python call that checks it, with the callable
+    in place of ``<your callable>``.
+    """
     if target is None:
-        return f"theorems verify --profile {profile}" + (f" --seed {seed}" if seed is not None else "")
+        keywords = [f"profile={profile!r}"] + ([f"seed={seed}"] if seed is not None else []) + ([f"examples={examples}"] if examples is not None else [])
+        if assume:
+            keywords.append(f"assume={dict(assume)!r}")
+        if timeout is not None and timeout != DEFAULT_TIMEOUT:
+            keywords.append(f"timeout={timeout:g}")
+        return f"theorems.check({theorem_id!r}, <your callable>, {', '.join(keywords)})"
     words = ["theorems", "check", theorem_id, "--impl", target, "--profile", profile]
     if seed is not None:
         words += ["--seed", str(seed)]
@@ -340,8 +377,28 @@ def _narrowed(replay: Callable[[int | None], str] | None, theorem: Theorem, rest
     """The replay command of a run restricted to one covered row: the check's, with the row's ``--assume``."""
     if replay is None or not restriction:
         return replay
-    words = "".join(f" --assume {name}={theorem.assumption(name).spelled(value)}" for name, value in restriction.items())
-    return lambda used: replay(used) + words
+    spelled = {name: theorem.assumption(name).spelled(value) for name, value in restriction.items()}
+    words = "".join(f" --assume {name}={value}" for name, value in spelled.items())
+
+    def narrowed(used: int | None) -> str:
+        line = replay(used)
+        if not line.startswith("theorems.check("):
+            return line + words
+        # The Python call: the row's values join its assume={...} (the values as the API takes them).
+        values = {name: _api_value(value) for name, value in spelled.items()}
+        if ", assume={" in line:
+            head, _, tail = line.partition(", assume={")
+            return f"{head}, assume={{{tail[:tail.index('}')]}, {', '.join(f'{n!r}: {v!r}' for n, v in values.items())}}}{tail[tail.index('}') + 1:]}"
+        return f"{line[:-1]}, assume={values!r})"
+
+    return narrowed
+
+
+def _api_value(spelled: str) -> Any:
+    """An assumption's value as ``theorems.check(assume=...)`` takes it: ``2``, ``True``, ``'float32'``."""
+    if spelled in ("true", "false"):
+        return spelled == "true"
+    return int(spelled) if spelled.isdigit() else spelled
 
 
 def _saved(database: ExampleDatabase, theorem: Theorem, implementation: Callable[..., Any], assume: dict[str, Any] | None) -> bool:
