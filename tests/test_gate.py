@@ -361,3 +361,19 @@ def test_examples_a_check_rejects_are_counted_not_passed_over(tmp_path: Path) ->
     assert run.rejected > 0 and all(int(evidence.example) % 2 == 0 for evidence in run.evidence)
     found = theorem_json(TheoremResult("toy", "builtins:abs", run))
     assert found["rejected"] == run.rejected and found["examples"] == 30
+
+
+@pytest.mark.e2e
+def test_a_process_the_implementation_forks_still_ends_with_os_exit() -> None:
+    """``os._exit`` raises only in the checking process; a fork of the implementation's own exits."""
+
+    def forks(p: np.ndarray, q: np.ndarray) -> float:
+        child = os.fork()
+        if child == 0:
+            os._exit(7)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 7
+        return kl_divergence(p, q)
+
+    verdict = theorems.check(THEOREM, forks, examples=3, timeout=None)
+    assert verdict.holds, verdict.explain()

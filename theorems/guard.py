@@ -29,6 +29,7 @@ Reading and comparing all of it is timed by ``make bench``
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 import signal
 import sys
@@ -275,7 +276,11 @@ _SEEN = threading.local()  # the watched calls made by the guarded call running 
 
 
 def _watcher(module: str, name: str, kind: str, original: Any) -> Callable[..., Any]:
+    guarding = os.getpid()
+
     def watched(*arguments: Any, **keywords: Any) -> Any:
+        if os.getpid() != guarding:  # a process the implementation forked ends as it means to
+            return original(*arguments, **keywords)
         shown = ", ".join([*map(repr, arguments[:1]), *(f"{k}={v!r}" for k, v in keywords.items())])
         call = f"{module}.{name}({shown})"
         if kind == "exit":
