@@ -259,3 +259,11 @@ def test_the_command_says_its_version(capsys: pytest.CaptureFixture[str]) -> Non
     with pytest.raises(SystemExit) as exited:
         main(["--version"])
     assert exited.value.code == 0 and capsys.readouterr().out.strip() == f"theorems {__version__}"
+
+
+def test_contradictory_assumptions_are_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    words = ["check", "gaussian-kl", "--impl", "theorems.gaussian_kl:torch_kl_divergence", "--examples", "2"]
+    assert main([*words, "--assume", "dim=2", "--assume", "dimension=3+"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "--assume dimension=3+ contradicts dim=2: their examples have dimension=2" in error, error
+    assert main([*words, "--assume", "dim=4", "--assume", "dimension=3+"]) == 0

@@ -150,7 +150,7 @@ def check(
     for an unknown theorem or assumption, or an implementation that cannot take the
     contract's arguments, before any example runs.
     """
-    from theorems.engine import check_implementation, draw_seed, require_signature
+    from theorems.engine import check_implementation, draw_seed, require_consistent, require_signature
     from theorems.profiles import profile_settings
     from theorems.registry import get_theorem
 
@@ -162,6 +162,7 @@ def check(
     name = getattr(implementation, "__qualname__", None) or repr(implementation)
     require_signature(theorem, implementation, name)
     parsed = theorem.parse_assumptions(assume)
+    require_consistent(theorem, parsed)
     result = check_implementation(
         theorem, implementation, profile=profile, max_examples=examples,
         seed=seed if seed is not None else draw_seed(profile), assume=parsed, timeout=timeout,

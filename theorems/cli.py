@@ -478,9 +478,16 @@ def parse_assumptions(theorem: Theorem, pairs: Sequence[tuple[str, str]]) -> dic
     if repeated:
         raise UsageError(f"--assume {repeated[0]} is given twice; give each name once")
     try:
-        return theorem.parse_assumptions(dict(pairs))
+        parsed = theorem.parse_assumptions(dict(pairs))
     except InvalidInput as error:
         raise UsageError(f"--assume: {error}") from None
+    from theorems.engine import require_consistent
+
+    try:
+        require_consistent(theorem, parsed)
+    except InvalidInput as error:
+        raise UsageError(str(error)) from None
+    return parsed
 
 
 def command_check(arguments: argparse.Namespace) -> int:

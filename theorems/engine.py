@@ -697,6 +697,31 @@ def theorem_budget(theorem: Theorem, max_examples: int | None, profile: str | No
     return budget
 
 
+def require_consistent(theorem: Theorem, assume: dict[str, Any]) -> None:
+    """Raise InvalidInput (one line) if ``assume`` contradicts itself: a covered class that the other
+    assumptions leave no example of (``dim=2`` with ``dimension=3+``), decided from an example drawn
+    under all of them and classified, as the report classifies every example."""
+    given = [name for name in theorem.cover if name in assume]
+    if len(assume) < 2 or not given or not theorem.classify_target:
+        return
+    from hypothesis import find
+    from hypothesis.errors import InvalidArgument, NoSuchExample
+
+    try:
+        example = find(
+            theorem.example_strategy(**assume), lambda _: True,
+            settings=settings(database=None, derandomize=True, max_examples=10, phases=[Phase.generate], suppress_health_check=list(HealthCheck)),
+        )
+    except (InvalidArgument, NoSuchExample):
+        raise InvalidInput(f"--assume {', '.join(f'{n}={theorem.assumption(n).spelled(v)}' for n, v in assume.items())} leaves no example") from None
+    found = theorem.classify(example)
+    for name in given:
+        wanted, drawn = theorem.assumption(name).spelled(assume[name]), theorem.assumption(name).spelled(found.get(name))
+        if wanted != drawn:
+            others = ", ".join(f"{n}={theorem.assumption(n).spelled(v)}" for n, v in assume.items() if n != name)
+            raise InvalidInput(f"--assume {name}={wanted} contradicts {others}: their examples have {name}={drawn}")
+
+
 def require_signature(theorem: Theorem, implementation: Callable[..., Any], name: str) -> None:
     """Raise InvalidInput (one line) if ``implementation`` cannot be called with the contract's arguments.
 
