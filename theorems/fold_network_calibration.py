@@ -11,7 +11,7 @@ per network, the tolerance and the first-order worst case as fractions of the la
 output.
 
 Run it with ``python -m theorems.fold_network_calibration [--cases N] [--json PATH]``
-(``make fold-calibration``); about five seconds a case on one core. It writes
+(``make fold-calibration``); about five seconds a case on one core, ``--jobs`` to use more. It writes
 ``{"provenance": …, "cases": N, "worst_ratio": …, "per_network": {…}, "runs": [one per case]}``.
 """
 
@@ -68,6 +68,7 @@ def measure_case(index: int) -> dict[str, object]:
         ratios[fold_name] = float(torch.where(error == 0, torch.zeros_like(error), error / tolerance).max())
     gc.collect()
     return {
+        "index": index,
         "network": name,
         "seed": seed,
         "batch": batch,
@@ -98,22 +99,53 @@ def _summary(runs: list[dict[str, object]]) -> dict[str, object]:
     }
 
 
+def _load_ci_profile() -> None:
+    from theorems.profiles import load_profile
+
+    load_profile("ci")  # λ is the one the ci profile runs with
+
+
+def _printed_runs(path: Path) -> list[dict[str, object]]:
+    """The runs among a log's lines (one JSON object a case; an older line without ``index`` has it from its seed)."""
+    runs = []
+    for line in path.read_text().splitlines():
+        if line.startswith('{"'):
+            run = json.loads(line)
+            if "ratios" in run:
+                runs.append({"index": run["seed"] - 1000, **run})
+    return runs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m theorems.fold_network_calibration", description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=500, help="random float32 networks, each folded by both right folds (default 500)")
     parser.add_argument("--first", type=int, default=0, help="the first case's index (to split a run; default 0)")
     parser.add_argument("--json", type=Path, default=Path("reports/fold_network_calibration.json"), help="where to write the record")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes (each about 1.5 GB; default 1)")
+    parser.add_argument(
+        "--resume", type=Path, help="the printed lines of an interrupted run: the cases they hold are taken as measured, not rerun"
+    )
     arguments = parser.parse_args(argv)
     if arguments.cases < 1:
         parser.error(f"--cases must be at least 1, got {arguments.cases}")
-    from theorems.profiles import load_profile
+    if arguments.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {arguments.jobs}")
+    wanted = range(arguments.first, arguments.first + arguments.cases)
+    runs = [run for run in _printed_runs(arguments.resume) if run["index"] in wanted] if arguments.resume else []
+    missing = sorted(set(wanted) - {run["index"] for run in runs})
+    if arguments.jobs == 1:
+        _load_ci_profile()
+        measured = map(measure_case, missing)
+    else:
+        import multiprocessing
 
-    load_profile("ci")  # λ is the one the ci profile runs with
-    runs = []
-    for index in range(arguments.first, arguments.first + arguments.cases):
-        run = measure_case(index)
+        # spawn: a forked torch is not safe; one case per child at a time keeps each worker's memory to one network.
+        pool = multiprocessing.get_context("spawn").Pool(arguments.jobs, initializer=_load_ci_profile, maxtasksperchild=20)
+        measured = pool.imap_unordered(measure_case, missing)
+    for run in measured:
         runs.append(run)
         print(json.dumps(run), flush=True)
+    runs.sort(key=lambda run: run["index"])
     record = {"provenance": provenance(MEASURED_MODULES), **_summary(runs), "runs": runs}
     print(json.dumps({key: value for key, value in record.items() if key not in ("runs", "provenance")}, indent=2))
     try:
