@@ -266,6 +266,23 @@ def test_a_float32_fold_with_keras_eps_is_falsified_by_the_check(float32_network
     assert not evidence.holds and evidence.ratio > 1, evidence.explain()
 
 
+class Float32Only(nn.Module):
+    """A folded network that casts its input to float32: right numbers, but its parameters cannot be evaluated in float64."""
+
+    def __init__(self, folded: nn.Module) -> None:
+        super().__init__()
+        self.folded = folded
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.folded(x.float())
+
+
+def test_a_float32_fold_that_cannot_compute_in_float64_is_reported_as_such(tiny_network_case: NetworkCase) -> None:
+    case = NetworkCase(name=tiny_network_case.name, model=tiny_network_case.model.float(), x=tiny_network_case.x.float())
+    evidence = FOLD_NETWORK.check(lambda model: Float32Only(fold_network(model)), case)
+    assert evidence.failure is not None and "cannot be evaluated in float64" in evidence.failure, evidence.explain()
+
+
 def test_the_tolerance_is_the_forward_worst_case_plus_the_smaller_parameter_bound() -> None:
     forward = torch.tensor([[1e-9, 1e-9]])
     worst, probable = torch.tensor([[1e-3, 1e-6]]), torch.tensor([[1e-5, 1e-5]])
