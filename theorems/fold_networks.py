@@ -205,7 +205,7 @@ def fold_network(model: nn.Module) -> fx.GraphModule:
 # values, n = m+1 of mean|a|. ReLU, ReLU6, max pooling, dropout in eval, flatten and
 # reshapes are exact. The output error is at most (u₆₄+u₆₄)·Σ_j |∂N/∂v_j|·n_j·M_j, with ∂N/∂v
 # from autograd through the float64 network (one backward pass per output element):
-# 10⁻⁹ of the output or less on the three networks.
+# a few 10⁻⁹ of the largest output on the three networks.
 #
 # Parameter rounding, first order. Each folded parameter θ (a weight W'ᵢ = s·Wᵢ, a channel's
 # scale s, a channel's bias c' = β + s(c − μ)) may be off by k_θ roundings in the dtype it is
@@ -248,8 +248,8 @@ PARAMETER_ROUNDINGS = {"weight": 2, "scale": 4, "bias": 3}
 """Roundings allowed in a fold's parameters, in units of u: each W'ᵢ = s·Wᵢ (the product,
 and one for a formula that divides by the standard deviation instead); each channel's
 s = γ/sqrt(σ² + ε) (ε add, sqrt, divide, γ multiply); each c' = β + s(c − μ), relative to
-|β| + |s|(|c| + |μ|) (subtract, multiply, add). The unfused BatchNorm's own α = γ/sqrt(σ²+ε)
-and β − μα cost the same."""
+|β| + |s|(|c| + |μ|) (subtract, multiply, add). The unfused network's parameters cost
+nothing: stored in float32, they are exact in float64."""
 
 
 def _average_terms(node_input: torch.Tensor, output: torch.Tensor) -> tuple[int, torch.Tensor]:
