@@ -225,7 +225,7 @@ def float32_network_case(request) -> NetworkCase:
 def test_the_float32_worst_case_is_below_1_percent_of_the_output_and_the_tolerance_below_it(
     float32_network_case: NetworkCase, record_property
 ) -> None:
-    """The first-order worst case, (u64+u64)·Σ|∂N/∂v|·n·M + (u+u64)·Σ_θ k_θ|θ·∂N/∂θ|, is the widest
+    """The first-order worst case, (u₆₄+u₆₄)·Σ_j |∂N/∂v_j|·n_j·M_j + (u+u₆₄)·Σ_θ k_θ·|θ·∂N/∂θ|, is the widest
     the float32 tolerance can be; the tolerance is never wider (the Hoeffding term replaces the
     parameters' worst case only where it is smaller)."""
     case = float32_network_case
