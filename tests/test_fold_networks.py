@@ -260,6 +260,39 @@ def test_right_float32_folds_hold_on_24_random_networks() -> None:
     assert worst <= 1, f"a right fold reached {worst:.3g} times the tolerance: {max(runs, key=lambda run: max(run['ratios'].values()))}"
 
 
+def test_the_committed_calibration_ran_500_networks_and_every_right_fold_held() -> None:
+    """measurements/fold_network_calibration.json (`make fold-calibration`), whose numbers the README quotes."""
+    import json
+    from pathlib import Path
+
+    record = json.loads((Path(__file__).resolve().parents[1] / "measurements" / "fold_network_calibration.json").read_text())
+    assert record["cases"] >= 500 and record["right_folds"] == 2 * record["cases"] == 2 * len(record["runs"])
+    assert record["worst_ratio"] <= 1
+    assert all(network["worst_case_fraction_max"] < 0.01 for network in record["per_network"].values())
+    assert "theorems.fold_networks" in record["provenance"]["modules"]
+
+
+def test_the_calibration_summarises_its_cases_and_resumes_a_printed_run(tmp_path, monkeypatch) -> None:
+    import json
+
+    from theorems import fold_network_calibration
+
+    def measured(index: int) -> dict[str, object]:
+        return {"index": index, "network": ("small-net", "resnet18")[index % 2], "seed": 1000 + index, "batch": 1,
+                "ratios": {"reference": index / 10, "torch.fx fuse": 0.0}, "tolerance_fraction": 1e-6,
+                "worst_case_fraction": 1e-4 * (1 + index), "kinks_crossed": 0}
+
+    monkeypatch.setattr(fold_network_calibration, "measure_case", measured)
+    monkeypatch.setattr(fold_network_calibration, "_load_ci_profile", lambda: None)  # this run's profile stays loaded
+    printed = tmp_path / "printed.log"
+    printed.write_text(json.dumps(measured(0) | {"ratios": {"reference": 0.5, "torch.fx fuse": 0.0}}) + "\nnot a case\n")
+    assert fold_network_calibration.main(["--cases", "3", "--resume", str(printed), "--json", str(tmp_path / "record.json")]) == 0
+    record = json.loads((tmp_path / "record.json").read_text())
+    assert [run["index"] for run in record["runs"]] == [0, 1, 2] and record["runs"][0]["ratios"]["reference"] == 0.5  # kept, not rerun
+    assert record["worst_ratio"] == 0.5 and record["right_folds"] == 6
+    assert record["per_network"]["small-net"]["worst_case_fraction_max"] == pytest.approx(3e-4)
+
+
 def test_a_float32_fold_with_keras_eps_is_falsified_by_the_check(float32_network_case: NetworkCase) -> None:
     """ε = 1e-3 in every pair (a few parts in 10⁴ per layer), through the theorem's check."""
     evidence = FOLD_NETWORK.check(keras_eps, copy.deepcopy(float32_network_case))
