@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROFILE ?= ci
 
-.PHONY: verify test browser redis flakiness bench cluster-bench calibrate mutation record quadrature-record
+.PHONY: verify test browser redis flakiness bench cluster-bench calibrate fold-calibration mutation record quadrature-record
 
 # One BLAS/OpenMP thread per process: the suite's tensors are tiny, and pytest-xdist
 # gives each worker a core; more threads only contend (measured 50x slower fold checks).
@@ -89,6 +89,13 @@ cluster-bench: $(STAMP)
 CALIBRATION_RUNS ?= 200
 calibrate: $(STAMP)
 	$(BIN)/python -m theorems.calibration --runs $(CALIBRATION_RUNS)
+
+# fold-network's float32 tolerance measured: two right folds (the reference, torch.fx's fuse)
+# on FOLD_CALIBRATION_CASES random float32 networks, each fold's largest error-to-tolerance
+# ratio (theorems.fold_network_calibration; about five seconds a case on one core).
+FOLD_CALIBRATION_CASES ?= 500
+fold-calibration: $(STAMP)
+	$(BIN)/python -m theorems.fold_network_calibration --cases $(FOLD_CALIBRATION_CASES) --json reports/fold_network_calibration.json
 
 # The quadrature oracles' error estimates against the true error on integrals with known
 # values (theorems.quadrature_record, about 90 s of one core). QUADRATURE_SAFETY is derived

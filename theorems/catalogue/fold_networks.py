@@ -76,8 +76,9 @@ def first_pair_only(model: nn.Module) -> nn.Module:
 def keras_eps(model: nn.Module) -> nn.Module:
     """Every pair folded with ε = 1e-3 (Keras' default) instead of the BatchNorm's own ε (PyTorch's 1e-5).
 
-    A few parts in 10⁴ per layer: invisible to a worst-case float32 bound, which is a sizeable
-    fraction of the output, and what the probabilistic bound exists to catch.
+    A few parts in 10⁴ per layer: invisible to a bound on float32's forward rounding, which is
+    a sizeable fraction of the output, and far above what rounding the folded parameters
+    costs, which is all the float32 check allows (it evaluates them in float64).
     """
 
     def fold(layer: nn.Module, bn: nn.modules.batchnorm._BatchNorm) -> nn.Module:

@@ -20,8 +20,14 @@ FOLD_NETWORK = Theorem(
     source="Problem 1",  # smallNetTrain → smallNetTest; beyond the notes: resnet18, mobilenet_v2
     statement=r"N_{\mathrm{folded}}(x) = N(x)\ \text{ for all } x,\ \text{each pair } \mathrm{BN}\circ L \mapsto L'",
     hypotheses=HYPOTHESES + ("the network is in eval mode and traceable by torch.fx",),
-    oracles=("the unfused network evaluated in float64", "torch.fx.experimental.optimization.fuse as a second implementation"),
-    contract="(model: nn.Module in eval mode) -> nn.Module computing model(x) with no BatchNorm left; must not modify model",
+    oracles=(
+        "the unfused network evaluated in float64, against the folded network's parameters evaluated in float64",
+        "torch.fx.experimental.optimization.fuse as a second implementation",
+    ),
+    contract=(
+        "(model: nn.Module in eval mode) -> nn.Module computing model(x) with no BatchNorm left; must not modify model; "
+        "a copy cast with .double() must compute in float64"
+    ),
     parameters=("model",),
     reference_target="theorems.fold_networks:fold_network",
     check_target="theorems.fold_networks:check_fold_network",
