@@ -139,6 +139,11 @@ COMMAND_HOSTILE = {
     # bytes(n) is calloc: address space taken at once, pages touched only when written.
     "allocates": ("chunks = []\n    while True: chunks.append(bytes(1 << 28))", "MemoryError"),
     "atexit_zero": ("import atexit, os; atexit.register(lambda: os._exit(0)); return kl_divergence(p, q) + 1", "FALSIFIED"),
+    "dtype": ("import torch; torch.set_default_dtype(torch.float64)", "changed the default dtype from torch.float32 to torch.float64"),
+    "grad": ("import torch; torch.set_grad_enabled(False)", "changed grad mode from True to False"),
+    "seeds": ("import numpy; numpy.random.seed(0)", "reseeded a global random generator (numpy.random.seed(0))"),
+    "patches": ("import scipy.special; scipy.special.xlogy = lambda x, y: 0 * x", "replaced scipy.special.xlogy"),
+    "generator_exit": ("raise GeneratorExit", "raised GeneratorExit, a BaseException that is not an Exception"),
 }
 
 
@@ -206,6 +211,8 @@ def test_a_users_pytest_run_fails_whatever_the_implementation_does(tmp_path: Pat
             import theorems
             from theorems.kl import kl_divergence
 
+            SOFTPLUS = torch.nn.functional.softplus
+
             def test_exits():
                 theorems.assert_holds("kl-nonnegativity", lambda p, q: sys.exit(0))
 
@@ -218,6 +225,18 @@ def test_a_users_pytest_run_fails_whatever_the_implementation_does(tmp_path: Pat
                     return kl_divergence(p, q)
                 theorems.assert_holds("kl-nonnegativity", kl)
 
+            def test_reseeds():
+                def kl(p, q):
+                    torch.manual_seed(0)
+                    return kl_divergence(p, q)
+                theorems.assert_holds("kl-nonnegativity", kl)
+
+            def test_replaces_a_function_the_oracles_call():
+                def kl(p, q):
+                    torch.nn.functional.softplus = lambda x, *a, **k: x
+                    return kl_divergence(p, q)
+                theorems.assert_holds("kl-nonnegativity", kl)
+
             def test_allocates_without_end():
                 def kl(p, q):
                     chunks = []
@@ -227,6 +246,7 @@ def test_a_users_pytest_run_fails_whatever_the_implementation_does(tmp_path: Pat
 
             def test_the_process_is_as_it_was():
                 assert torch.get_default_dtype() == torch.float32
+                assert torch.nn.functional.softplus is SOFTPLUS
             """
         ),
         encoding="utf-8",
@@ -249,7 +269,7 @@ def test_a_users_pytest_run_fails_whatever_the_implementation_does(tmp_path: Pat
 
     finished = pytest_run("test_users.py")
     assert finished.returncode == 1, finished.stdout + finished.stderr
-    assert "4 failed, 1 passed" in finished.stdout, finished.stdout
+    assert "6 failed, 1 passed" in finished.stdout, finished.stdout
     assert "raised MemoryError" in finished.stdout
     crashed = pytest_run("test_crash.py")  # a crash in compiled code ends pytest itself: never status 0
     assert crashed.returncode not in (0, 1), crashed.stdout + crashed.stderr
