@@ -397,3 +397,23 @@ def test_a_process_the_implementation_forks_still_ends_with_os_exit() -> None:
 
     verdict = theorems.check(THEOREM, forks, examples=3, timeout=None)
     assert verdict.holds, verdict.explain()
+
+
+def test_a_call_abandoned_at_its_time_limit_puts_nothing_back_when_it_ends_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process moves on after the limit (here: a later patch); the late call must not undo it."""
+    import time
+
+    finished = threading.Event()
+
+    def slow(p: np.ndarray, q: np.ndarray) -> float:
+        time.sleep(1.0)
+        finished.set()
+        return kl_divergence(p, q)
+
+    verdict = theorems.check(THEOREM, slow, examples=1, timeout=0.2)
+    assert not verdict.holds and "did not return within 0.2 s" in verdict.evidence.failure
+    later = lambda x, *arguments, **keywords: x  # noqa: E731  (set after the abandoned call began)
+    monkeypatch.setattr(torch.nn.functional, "softplus", later)
+    assert finished.wait(10)
+    time.sleep(0.1)  # the guard's last step, after the call itself returned
+    assert torch.nn.functional.softplus is later

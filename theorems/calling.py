@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from theorems.evidence import Evidence, implementation_failure
-from theorems.guard import Escaped, guarded
+from theorems.guard import Escaped, abandon, guarded
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -123,6 +123,7 @@ def _within_time_limit(call: Callable[[], Any], *, theorem_id: str, example: str
     worker.join(seconds)
     _tell_watchdog("E\n")
     if worker.is_alive():
+        abandon(worker)  # whatever it does when it ends, it must not put back what it saw at its start
         raise DidNotReturn(seconds, example, theorem_id)
     if "error" in outcome:
         raise outcome["error"]

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["EndedProcess", "Escaped", "guarded", "terminal_interrupts", "user_interrupted"]
+__all__ = ["EndedProcess", "Escaped", "abandon", "guarded", "terminal_interrupts", "user_interrupted"]
 
 
 class EndedProcess(BaseException):
@@ -319,6 +319,27 @@ def _watching() -> Iterator[list[str]]:
                 _ORIGINALS.clear()
 
 
+_ABANDONED: set[int] = set()  # idents of threads whose guarded call the caller stopped waiting for
+
+
+def abandon(thread: threading.Thread) -> None:
+    """The caller stopped waiting for the guarded call running in ``thread`` (its time limit passed).
+
+    When that call ends, minutes later perhaps, the process has moved on: putting back the
+    settings and functions it saw at its start would undo whatever was set since (another
+    test's patches, a later check's state). Its guard then restores nothing.
+    """
+    if thread.ident is not None:
+        _ABANDONED.add(thread.ident)
+
+
+def _restore_unless_abandoned(before: _Before) -> list[str]:
+    if threading.get_ident() in _ABANDONED:
+        _ABANDONED.discard(threading.get_ident())
+        return []
+    return _restore(before)
+
+
 def guarded(call: Callable[[], Any], *, let_through: tuple[type[BaseException], ...] = ()) -> Any:
     """``call()``, with what it may not do turned into :class:`Escaped` (see the module's docstring).
 
@@ -331,14 +352,14 @@ def guarded(call: Callable[[], Any], *, let_through: tuple[type[BaseException], 
         with _watching() as seen:
             returned = call()
     except (Exception, *let_through):
-        _restore(before)
+        _restore_unless_abandoned(before)
         raise
     except BaseException as error:
-        _restore(before)
+        _restore_unless_abandoned(before)
         if isinstance(error, KeyboardInterrupt) and user_interrupted():
             raise
         raise Escaped(_escape(error)) from None
-    changed = list(dict.fromkeys([*seen, *_restore(before)]))  # once each, in the order they happened
+    changed = list(dict.fromkeys([*seen, *_restore_unless_abandoned(before)]))  # once each, in the order they happened
     if changed:
         raise Escaped("left the process changed: " + "; ".join(changed) + " (restored)")
     return returned
