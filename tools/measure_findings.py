@@ -1,0 +1,65 @@
+"""Measure each recorded torch finding over generated examples: how many fall in its domain, and
+on how many of those torch exceeds the check's normal tolerance (the defect's prevalence), pair
+by pair. A maintainer tool (``python tools/measure_findings.py [per-pair examples] [pair ...]``);
+its numbers are the ones quoted beside the domains in theorems/findings.py.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import defaultdict
+
+from hypothesis import HealthCheck, Phase, given, settings
+from torch import distributions as D
+
+from theorems.findings import KL_FINDINGS
+from theorems.kl_closed_forms import check_kl_closed_forms
+from theorems.statements.distributions import KL_PAIRS
+from theorems.strategies.distributions import law_pairs
+
+
+def _plain_torch(p, q):  # torch as an implementation, not the audited reference: no finding applied
+    return D.kl_divergence(p, q)
+
+
+def measure(pair: str, examples: int) -> list[tuple[list[str], float, bool]]:
+    found: list[tuple[list[str], float, bool]] = []
+
+    @settings(max_examples=examples, database=None, deadline=None, phases=[Phase.generate], derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(law_pairs(pair=pair))
+    def draw(law_pair) -> None:
+        inside = [finding.id for finding in KL_FINDINGS if finding.applies(law_pair)]
+        try:
+            evidence = check_kl_closed_forms(_plain_torch, law_pair)
+        except Exception:  # an oracle failure: not counted
+            return
+        found.append((inside, evidence.ratio, evidence.holds))
+
+    draw()
+    return found
+
+
+def main() -> None:
+    examples = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    pairs = sys.argv[2:] or list(KL_PAIRS)
+    table: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    outside_wrong: dict[str, list[int]] = {}
+    for pair in pairs:
+        start = time.time()
+        results = measure(pair, examples)
+        for inside, _ratio, holds in results:
+            for finding_id in inside:
+                counts = table[finding_id].setdefault(pair, [0, 0])
+                counts[0] += 1
+                counts[1] += not holds
+        outside = [holds for inside, _r, holds in results if not inside]
+        outside_wrong[pair] = [len(outside), outside.count(False)]
+        print(f"{pair}: {len(results)} examples, {time.time() - start:.0f} s", file=sys.stderr, flush=True)
+    print(json.dumps({"in_domain_wrong": table, "outside_wrong": outside_wrong}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
