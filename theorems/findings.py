@@ -350,9 +350,11 @@ def _poisson_zero_returns(pair: Any) -> list[tuple[float, ...]]:
 
 
 def _poisson_q_rate_zero_elements(pair: Any) -> np.ndarray:
+    """Bernoulli(0) ‖ Poisson(0): log 0 times 0 gives NaN (the KL is 0). With p's probability above 0 torch
+    returns +inf, which is right (Poisson(0) has no mass at 1): measured 6 wrong of 56 with any p before."""
     if not _families(pair, "Bernoulli", "Poisson"):
         return _none(pair)
-    return pair.q.parameters["rate"] == 0
+    return (pair.q.parameters["rate"] == 0) & (pair.p.parameters["probs"] == 0)
 
 
 # -- Binomial ‖ Binomial with n_q > n_p
@@ -643,11 +645,11 @@ KL_FINDINGS: tuple[Finding, ...] = (
         id="torch-kl-bernoulli-poisson-rate-zero",
         theorem_id="kl-closed-forms",
         library="torch.distributions.kl_divergence (torch 2.14.1)",
-        summary="KL(Bernoulli ‖ Poisson) with a Poisson rate of 0 returns NaN (log 0 times 0); KL(Bernoulli(0) ‖ Poisson(0)) is 0",
+        summary="KL(Bernoulli(0) ‖ Poisson(0)) returns NaN (log 0 times 0); the KL is 0",
         applies=_anywhere(_poisson_q_rate_zero_elements),
         example=_kl_pair(_kl_law("Bernoulli", probs=0.0), _kl_law("Poisson", rate=0.0)),
-        error_model=ErrorModel("NaN on the elements of rate 0", returns=_returning(_poisson_q_rate_zero_elements, math.nan)),
-        prevalence=Prevalence(11, 28, 0.2),
+        error_model=ErrorModel("NaN on the elements Bernoulli(0) ‖ Poisson(0)", returns=_returning(_poisson_q_rate_zero_elements, math.nan)),
+        prevalence=Prevalence(32, 32, 0.5),
     ),
     Finding(
         id="torch-kl-binomial-larger-q-count",
