@@ -187,7 +187,7 @@ FINDING_PAIRS = {
     "torch-kl-poisson-rate-zero": ("Poisson-Poisson", "Poisson-Bernoulli", "Poisson-Binomial"),
     "torch-kl-bernoulli-poisson-rate-zero": ("Bernoulli-Poisson",),
     "torch-kl-binomial-larger-q-count": ("Binomial-Binomial",),
-    "torch-kl-probabilities-near-0-or-1": ("Bernoulli-Bernoulli", "Binomial-Binomial", "Categorical-Categorical", "Geometric-Geometric"),
+    "torch-kl-probabilities-near-0-or-1": ("Bernoulli-Bernoulli", "Binomial-Binomial", "Categorical-Categorical", "Geometric-Geometric", "Bernoulli-Poisson"),
     "torch-kl-continuous-bernoulli-uniform-shared-end": ("ContinuousBernoulli-Uniform",),
     "torch-kl-uniform-continuous-bernoulli-shared-end": ("Uniform-ContinuousBernoulli",),
     "torch-kl-narrow-uniform-cancels": ("Uniform-Gamma", "Uniform-Pareto", "Uniform-Gumbel", "Uniform-Beta"),
