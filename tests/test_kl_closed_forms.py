@@ -195,7 +195,7 @@ FINDING_PAIRS = {
 }
 EXAMPLES_PER_PAIR = 60
 # A domain that takes a fifth of its pair's draws or less is drawn more (its pair's checks are cheap).
-MORE_EXAMPLES = {"torch-kl-bernoulli-poisson-rate-zero": 240, "torch-kl-binomial-larger-q-count": 240}
+MORE_EXAMPLES = {"torch-kl-bernoulli-poisson-rate-zero": 240, "torch-kl-binomial-larger-q-count": 240, "torch-kl-continuous-bernoulli-near-half": 120}
 
 
 @functools.cache
