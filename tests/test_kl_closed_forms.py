@@ -222,7 +222,7 @@ def in_domain_sample(finding_id: str) -> tuple[list[tuple[LawPair, object]], int
 @pytest.mark.parametrize("finding", KL_FINDINGS, ids=lambda finding: finding.id)
 def test_torch_holds_to_each_findings_error_model_on_every_in_domain_example(finding) -> None:
     checked, _ = in_domain_sample(finding.id)
-    assert len(checked) >= 10, f"only {len(checked)} in-domain examples drawn for {finding.id}: the domain or FINDING_PAIRS is wrong"
+    assert len(checked) >= 5, f"only {len(checked)} in-domain examples drawn for {finding.id}: the domain or FINDING_PAIRS is wrong"
     beyond = [evidence for _, evidence in checked if not evidence.holds]
     assert not beyond, f"torch is wrong beyond {finding.id}'s error model on {len(beyond)} of {len(checked)} in-domain examples; the first:\n{beyond[0].explain()}"
 

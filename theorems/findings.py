@@ -205,9 +205,17 @@ FINDINGS: tuple[Finding, ...] = (
 #
 # Each domain is a predicate per batch element (``_..._elements``, a boolean array over the
 # batch); the finding applies to a pair when it holds on some element, and its error model
-# widens only those elements. The prevalences were measured by tools/measure_findings.py
-# (300 examples a registered pair, the ci strategy); each floor is about half the measured
-# fraction, so that sampling noise over the tests' examples does not cross it but a fix does.
+# widens only those elements.
+#
+# The prevalences are those of tests/test_kl_closed_forms.py's sample under the ci profile (60
+# derandomized examples of each pair the domain reaches, FINDING_PAIRS, more for the small domains);
+# each floor is about half the measured fraction, so that a fix upstream (or a domain grown wider
+# than the defect) crosses it. The sample is not the same in every pytest session (Hypothesis's
+# generation depends on what ran before it in the process: the continuous Bernoulli's domain held
+# 30 examples, 5 wrong, in one session and 8, none wrong, in another), so the floors of the rare
+# rounding defects are set lower: the narrow Uniform's at 4 %, and the continuous Bernoulli's at 0
+# (its defect, about one in-domain example in six or fewer, is too rare for a floor over a sample
+# the tests can afford; its recorded example's test keeps it).
 
 U = 2.0**-53  # float64's unit roundoff
 NO_ALLOWANCE = 0.0
@@ -658,7 +666,7 @@ KL_FINDINGS: tuple[Finding, ...] = (
             "times their coefficients in the pair's closed form",
             allowance=_cb_near_half_allowance,
         ),
-        prevalence=Prevalence(5, 30, 0.08),
+        prevalence=Prevalence(5, 30, 0.0),
     ),
     Finding(
         id="torch-kl-poisson-rate-zero",
@@ -762,7 +770,7 @@ KL_FINDINGS: tuple[Finding, ...] = (
             "or 2(β/w)Σ e^{−z}(2u + u(|x| + |μ|)/β + u|z|) (Gumbel)",
             allowance=_narrow_uniform_allowance,
         ),
-        prevalence=Prevalence(9, 48, 0.09),
+        prevalence=Prevalence(9, 48, 0.04),
     ),
     Finding(
         id="torch-kl-batched-wishart",
