@@ -56,13 +56,26 @@ def test_every_ci_run_draws_every_transform_class_once() -> None:
     assert sorted(kind for kind, count in drawn.items() if count) == sorted(TRANSFORMS)
 
 
-# --- the reference: torch, outside its recorded findings ---------------------------------------
+# --- the reference: torch, with its recorded findings' error models ----------------------------
 
 
 @given(transform_cases())
 def test_torch_log_determinants_match_autograd_outside_the_recorded_findings(case: TransformCase) -> None:
     assume(recorded_finding("log-det-jacobian", case) is None)
     assert_holds(check_log_det_jacobian(torch_log_abs_det_jacobian, case))
+
+
+@given(st.sampled_from(("Sigmoid", "Softplus")).flatmap(lambda kind: transform_cases(transform=kind)))
+def test_inside_the_softplus_finding_torch_loses_no_more_than_the_dropped_tail(case: TransformCase) -> None:
+    """The reference run's check inside the finding: the normal tolerance plus log1p(e^{−|x|}) per dropped entry."""
+    assert_holds(LOG_DET_JACOBIAN.check_reference(case))
+
+
+def test_a_ten_percent_error_past_the_softplus_threshold_falsifies_the_reference_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    finding = TRANSFORM_FINDINGS[0]
+    original = T.SigmoidTransform.log_abs_det_jacobian
+    monkeypatch.setattr(T.SigmoidTransform, "log_abs_det_jacobian", lambda self, x, y: original(self, x, y) * 1.1)
+    assert not LOG_DET_JACOBIAN.check_reference(finding.example).holds
 
 
 @pytest.mark.parametrize("finding", TRANSFORM_FINDINGS, ids=lambda finding: finding.id)

@@ -94,6 +94,9 @@ def test_the_recorded_library_findings_are_shown(report: str) -> None:
 
     for finding in FINDINGS:
         assert f'data-finding-id="{finding.id}"' in report
+        if finding.prevalence is not None:  # a torch finding: its error model and prevalence in its row
+            row = report[report.index(f'data-finding-id="{finding.id}"') :].split("</tr>")[0]
+            assert "in-domain examples" in row and "floor" in row, row
 
 
 def test_the_report_names_the_environment(report: str) -> None:

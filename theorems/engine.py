@@ -305,8 +305,8 @@ def check_settings(
         database=database,
         deadline=None,
         report_multiple_bugs=False,
-        # filter_too_much: an audited library's reference run rejects the examples inside its
-        # recorded findings (theorems.kl_closed_forms.inside_finding), on some classes most of them.
+        # filter_too_much: a strategy restricted by --assume may filter most of its draws (the audited
+        # references no longer reject: inside a finding they are held to its error model).
         suppress_health_check=[*base.suppress_health_check, HealthCheck.too_slow, HealthCheck.filter_too_much],
         phases=without_explain(base.phases) if phases is None else tuple(phases),
     )

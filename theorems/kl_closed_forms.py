@@ -972,12 +972,14 @@ def _wishart_definition(p: Law, q: Law) -> Definition:
 
 
 def kl_divergence(p: D.Distribution, q: D.Distribution) -> torch.Tensor:
-    """The reference: ``torch.distributions.kl_divergence``, audited outside its recorded findings.
+    """The reference: ``torch.distributions.kl_divergence``, audited with its recorded findings.
 
     The theorem's reference is the library under audit. Its run (``verify``) checks it
-    outside the domains of its findings in :mod:`theorems.findings`; inside them the tests
-    check that it is still wrong (so a fix upstream turns them red), and checking
-    ``torch.distributions:kl_divergence`` itself (``theorems check``) meets them too.
+    everywhere: outside the domains of its findings in :mod:`theorems.findings` within the
+    normal tolerance, inside them against each finding's error model (the bound it may lose,
+    or the exact wrong value it returns), so that a regression larger than the recorded
+    defect is falsified. Checking ``torch.distributions:kl_divergence`` itself
+    (``theorems check``) is checking an implementation: it meets the findings, unexcused.
     """
     return D.kl_divergence(p, q)
 
@@ -995,46 +997,72 @@ def element_tolerance(definition: Definition) -> float:
 
 
 def check_kl_closed_forms(implementation: Callable[[D.Distribution, D.Distribution], torch.Tensor], pair: LawPair) -> Evidence:
-    """Compare ``implementation(p, q)`` with ``E_p[log p − log q]`` element by element of the batch."""
+    """Compare ``implementation(p, q)`` with ``E_p[log p − log q]`` element by element of the batch.
+
+    For the audited reference (:func:`kl_divergence`), inside a recorded finding's domain the
+    comparison is the finding's error model's: the normal tolerance plus its allowance, the
+    true value plus its offset, or its exact wrong value or refusal.
+    """
     pair = require_law_pair(pair)
     example = repr(pair)
+    recorded = None
     if implementation is kl_divergence:
-        from theorems.findings import left_to_the_findings
+        from theorems.findings import recorded_errors
 
-        inside = left_to_the_findings(THEOREM_ID, pair, example)
-        if inside is not None:
-            return inside
+        recorded = recorded_errors(THEOREM_ID, pair)
     actual = call_implementation(THEOREM_ID, example, implementation, pair.arguments(), ("p", "q"), expect=tensor())
     if isinstance(actual, Evidence):
-        return actual
+        refused = recorded.refusal(actual.failure or "") if recorded is not None else None
+        if refused is None:
+            return actual
+        return Evidence(THEOREM_ID, example, "a KL", f"refused ({actual.failure})", 0.0, 0.0, f"the refusal recorded by the finding {refused.id}")
     if tuple(actual.shape) != (pair.p.batch,):
         return implementation_failure(THEOREM_ID, example, f"returned shape {tuple(actual.shape)}, expected the batch shape ({pair.p.batch},)")
     definitions = kl_by_definition(pair.p, pair.q)
     for definition in definitions:  # T5 for the oracle itself: a negative definition past its error bar is an oracle to distrust
         if definition.value < -element_tolerance(definition):
             raise OracleError(f"the definition came out {definition.value:.3g}, below 0 by more than its allowance ({definition.how})")
-    return _worst_element(example, actual.detach().double().numpy(), definitions)
+    return _worst_element(example, actual.detach().double().numpy(), definitions, recorded)
 
 
-def _worst_element(example: str, actual: np.ndarray, definitions: list[Definition]) -> Evidence:
+def _worst_element(example: str, actual: np.ndarray, definitions: list[Definition], recorded: Any = None) -> Evidence:
     worst: Evidence | None = None
+    allowance = np.broadcast_to(recorded.allowance() if recorded is not None else 0.0, (len(definitions),))
+    offset = np.broadcast_to(recorded.offset() if recorded is not None else 0.0, (len(definitions),))
     for i, (value, definition) in enumerate(zip(actual, definitions)):
-        evidence = _element_evidence(example, i, float(value), definition)
+        wrong = recorded.wrong_value(i, float(value)) if recorded is not None else None
+        if wrong is not None:
+            evidence = Evidence(
+                THEOREM_ID, example, f"{definition.value:.17g} (at batch index {i}: {definition.how})", f"{float(value)!r}", 0.0, 0.0,
+                f"the wrong value recorded by the finding {wrong.id}: {wrong.error_model.statement}",
+            )
+        elif recorded is not None and (allowance[i] or offset[i]):
+            evidence = _element_evidence(example, i, float(value), definition, float(allowance[i]), float(offset[i]), recorded.reason())
+        else:
+            evidence = _element_evidence(example, i, float(value), definition)
         if worst is None or not evidence.ratio <= worst.ratio:
             worst = evidence
     return worst
 
 
-def _element_evidence(example: str, i: int, actual: float, definition: Definition) -> Evidence:
+def _element_evidence(
+    example: str, i: int, actual: float, definition: Definition, allowance: float = 0.0, offset: float = 0.0, recorded: str = ""
+) -> Evidence:
+    tolerance = element_tolerance(definition)
+    reason = (
+        f"{QUADRATURE_SAFETY:g} × the oracle's error estimate {definition.error:.1e} + its rounding {definition.rounding:.1e} + γ_{CLOSED_FORM_OPERATIONS}·u64 × "
+        f"(1 + E_p Σ|terms of log p and log q|) = {1 + definition.scale:.3g} (a closed form's rounding on the scale of the terms it combines)"
+    )
+    if allowance or offset:
+        reason += f"; + {allowance:.3g} and the expected value moved by {offset:.3g}, the recorded defect's error model ({recorded})"
+        if math.isinf(allowance):  # the model says nothing of this element: any value of torch's is its defect's
+            return Evidence(THEOREM_ID, example, f"{definition.value:.17g}", f"{actual!r}", 0.0, math.inf, reason)
     return compare_scalar(
         theorem_id=THEOREM_ID,
         example=example,
-        expected=definition.value,
-        expected_how=f"at batch index {i}: {definition.how}",
+        expected=definition.value + offset,
+        expected_how=f"at batch index {i}: {definition.how}" + (f", plus the recorded defect's offset {offset:.3g}" if offset else ""),
         actual=actual,
-        tolerance=element_tolerance(definition),
-        tolerance_reason=(
-            f"{QUADRATURE_SAFETY:g} × the oracle's error estimate {definition.error:.1e} + its rounding {definition.rounding:.1e} + γ_{CLOSED_FORM_OPERATIONS}·u64 × "
-            f"(1 + E_p Σ|terms of log p and log q|) = {1 + definition.scale:.3g} (a closed form's rounding on the scale of the terms it combines)"
-        ),
+        tolerance=tolerance + allowance,
+        tolerance_reason=reason,
     )

@@ -68,7 +68,7 @@ FIGURES = (
             "E_p[log p − log q] by exact sums, quadrature over p's quantiles or exponential-family identities) and of "
             "log-det-jacobian (log_abs_det_jacobian against log|det J| from autograd), at the batch element with the "
             "worst ratio. Below the diagonal holds; exact agreement is drawn at the floor; infinite KLs that agree "
-            "are not drawn. Examples inside a recorded finding are left to the findings' tests."
+            "are not drawn. Examples inside a recorded finding are checked against its error model."
         ),
         theorem_ids=("kl-closed-forms", "log-det-jacobian"),
         draw=draw_audit_error_against_tolerance,

@@ -84,7 +84,13 @@ def library_findings() -> list[dict[str, str]]:
     from theorems.findings import FINDINGS
 
     fields = ("id", "theorem_id", "library", "summary")
-    return [{name: str(getattr(finding, name, "")) for name in fields} for finding in FINDINGS]
+    rows = []
+    for finding in FINDINGS:
+        row = {name: str(getattr(finding, name, "")) for name in fields}
+        row["error_model"] = finding.error_model.statement if finding.error_model is not None else ""
+        row["prevalence"] = str(finding.prevalence) if finding.prevalence is not None else ""
+        rows.append(row)
+    return rows
 
 
 def format_seconds(value: float) -> str:
