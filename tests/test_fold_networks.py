@@ -250,12 +250,14 @@ def test_a_float32_fold_with_one_layer_off_by_5_parts_in_10_thousand_is_falsifie
 
 
 @pytest.mark.slow
-def test_right_float32_folds_hold_on_24_random_networks() -> None:
-    """A small run of `make fold-calibration` (500 networks there), on cases it does not draw:
-    the reference and torch.fx's fuse, each evaluated as the check evaluates it."""
+def test_right_float32_folds_hold_on_6_random_networks() -> None:
+    """A small run of `make fold-calibration` (500 networks there, its record tested below), on
+    cases it does not draw: the reference and torch.fx's fuse, each evaluated as the check
+    evaluates it. Six, not more: at 2.4 s a network this replay is a live spot check, and the
+    false-alarm rate is the record's to measure (24 networks cost 57 s of the test budget)."""
     from theorems.fold_network_calibration import measure_case
 
-    runs = [measure_case(index) for index in range(10_000, 10_024)]
+    runs = [measure_case(index) for index in range(10_000, 10_006)]
     worst = max(max(run["ratios"].values()) for run in runs)
     assert worst <= 1, f"a right fold reached {worst:.3g} times the tolerance: {max(runs, key=lambda run: max(run['ratios'].values()))}"
 
