@@ -27,7 +27,6 @@ before provenance was kept is the bare list of checks.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -35,7 +34,7 @@ from pathlib import Path
 
 from scipy import stats
 
-from theorems.provenance import provenance
+from theorems.provenance import provenance, write_record
 
 __all__ = ["CalibrationResult", "RandomCheck", "calibrate", "random_checks"]
 
@@ -161,11 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         "provenance": provenance(measured_modules(check for check in random_checks() if not arguments.only or check.name in arguments.only)),
         "checks": [asdict(result) | {"calibrated": result.calibrated} for result in results],
     }
-    try:
-        arguments.json.parent.mkdir(parents=True, exist_ok=True)
-        arguments.json.write_text(json.dumps(record, indent=2))
-    except OSError as error:
-        print(f"python -m theorems.calibration: error: cannot write {arguments.json}: {error.strerror}", file=sys.stderr)
+    if not write_record(arguments.json, record, "python -m theorems.calibration"):
         return 2
     return 0 if all(result.calibrated for result in results) else 1
 

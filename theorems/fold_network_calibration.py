@@ -27,7 +27,7 @@ from pathlib import Path
 
 import torch
 
-from theorems.provenance import provenance
+from theorems.provenance import provenance, write_record
 
 __all__ = ["measure_case", "main"]
 
@@ -148,11 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     runs.sort(key=lambda run: run["index"])
     record = {"provenance": provenance(MEASURED_MODULES), **_summary(runs), "runs": runs}
     print(json.dumps({key: value for key, value in record.items() if key not in ("runs", "provenance")}, indent=2))
-    try:
-        arguments.json.parent.mkdir(parents=True, exist_ok=True)
-        arguments.json.write_text(json.dumps(record, indent=2))
-    except OSError as error:
-        print(f"python -m theorems.fold_network_calibration: error: cannot write {arguments.json}: {error.strerror}", file=sys.stderr)
+    if not write_record(arguments.json, record, "python -m theorems.fold_network_calibration"):
         return 2
     return 0 if record["worst_ratio"] <= 1 else 1
 

@@ -39,6 +39,7 @@ from typing import Any
 
 __all__ = [
     "NO_PROVENANCE",
+    "write_record",
     "RecordOrigin",
     "module_digests",
     "module_sources",
@@ -190,6 +191,19 @@ def stamp(path: Path, modules: Sequence[str]) -> None:
         raise ValueError(f"{path} holds a JSON {type(record).__name__}, not an object: no place for its provenance")
     record["provenance"] = provenance(modules)
     path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+def write_record(path: Path, record: dict[str, Any], program: str) -> bool:
+    """Write a measurement record whole (atomically, as the report's outputs are); False after one
+    line on stderr saying why it could not be written."""
+    from theorems.report.files import write_atomically
+
+    try:
+        write_atomically(path, json.dumps(record, indent=2, allow_nan=False) + "\n")
+    except OSError as error:
+        print(f"{program}: error: cannot write {path}: {error.strerror or error}", file=sys.stderr)
+        return False
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -82,7 +82,6 @@ of the project's own modules into its draws, so an edit elsewhere moves some exa
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import time
@@ -95,7 +94,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from theorems.provenance import provenance
+from theorems.provenance import provenance, write_record
 
 __all__ = [
     "MARGIN",
@@ -736,11 +735,7 @@ def main(argv: list[str] | None = None) -> int:
             + (f"; worst: {summary['worst']['family']}" if summary["worst"] else "")
         )
     print(f"derived QUADRATURE_SAFETY = {record['derivation']['factor']} ({record['cpu_seconds']} s of CPU)")
-    try:
-        arguments.json.parent.mkdir(parents=True, exist_ok=True)
-        arguments.json.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    except OSError as error:
-        print(f"python -m theorems.quadrature_record: error: cannot write {arguments.json}: {error.strerror}", file=sys.stderr)
+    if not write_record(arguments.json, record, "python -m theorems.quadrature_record"):
         return 2
     return 0
 
