@@ -200,7 +200,12 @@ def test_a_covered_class_that_falsifies_stops_the_run_and_its_replay_names_the_c
                 folded.weight.mul_(2)
         return folded
 
-    run = run_check(covered, wrong_in_float64_only, profile="ci", replay=lambda seed: "theorems check fold-linear")
+    from theorems.engine import replay_command
+
+    def replay(seed: int | None, row: dict[str, str] | None = None) -> str:  # as check_implementation builds it
+        return replay_command("fold-linear", "mylib:fold", profile="ci", seed=seed, examples=None, assume=row)
+
+    run = run_check(covered, wrong_in_float64_only, profile="ci", replay=replay)
     assert run.verdict == "falsified"
     assert run.replay.endswith("--assume dtype=float64")
 

@@ -71,6 +71,9 @@ __all__ = [
 
 Progress = Callable[[str, str, Run], None]
 
+# A run's replay line from the seed it used and, for a covered row, that row's assumptions (spelled).
+Replay = Callable[..., str]
+
 # One check of verify_all, by name: (kind, label, key, options); kind is "theorem", "claim" or "wrong".
 Task = tuple[str, str, Any, dict[str, Any]]
 
@@ -249,10 +252,11 @@ def replay_command(
     profile: str,
     seed: int | None,
     examples: int | None,
-    assume: dict[str, Any] | None = None,
+    assume: dict[str, str] | None = None,
     timeout: float | None = None,
 ) -> str:
-    """The command that re-runs exactly these examples (``ci`` is derandomized; else the seed fixes them).
+    """The command that re-runs exactly these examples (``ci`` is derandomized; else the seed fixes them);
+    ``assume`` as the command spells it (:func:`spelled`).
 
     An implementation no import names (a lambda, a closure, a bound method, a
     ``functools.partial``) is replayed by the Python call that checks it, with the callable
@@ -261,7 +265,8 @@ def replay_command(
     if target is None:
         keywords = [f"profile={profile!r}"] + ([f"seed={seed}"] if seed is not None else []) + ([f"examples={examples}"] if examples is not None else [])
         if assume:
-            keywords.append(f"assume={dict(assume)!r}")
+            values = {name: _api_value(value) for name, value in assume.items()}
+            keywords.append(f"assume={values!r}")
         if timeout is not None and timeout != DEFAULT_TIMEOUT:
             keywords.append(f"timeout={timeout:g}")
         return f"theorems.check({theorem_id!r}, <your callable>, {', '.join(keywords)})"
@@ -271,7 +276,7 @@ def replay_command(
     if examples is not None:
         words += ["--examples", str(examples)]
     for name, value in (assume or {}).items():
-        words += ["--assume", f"{name}={str(value).lower() if isinstance(value, bool) else value}"]
+        words += ["--assume", f"{name}={value}"]
     if timeout is not None and timeout != DEFAULT_TIMEOUT:
         words += ["--timeout", f"{timeout:g}"]
     return shlex.join(words)
@@ -319,7 +324,7 @@ def run_check(
     profile: str | None = None,
     max_examples: int | None = None,
     seed: int | None = None,
-    replay: Callable[[int | None], str] | None = None,
+    replay: Replay | None = None,
     phases: Sequence[Phase] | None = None,
     assume: dict[str, Any] | None = None,
     timeout: float | None = None,
@@ -373,32 +378,23 @@ def run_check(
     return _merged(runs) if runs else Run(verdict="holds", examples=0, seconds=0.0)
 
 
-def _narrowed(replay: Callable[[int | None], str] | None, theorem: Theorem, restriction: dict[str, Any]) -> Callable[[int | None], str] | None:
-    """The replay command of a run restricted to one covered row: the check's, with the row's ``--assume``."""
+def _narrowed(replay: Replay | None, theorem: Theorem, restriction: dict[str, Any]) -> Replay | None:
+    """The replay of a run restricted to one covered row: the check's, with the row's values among its assumptions."""
     if replay is None or not restriction:
         return replay
-    spelled = {name: theorem.assumption(name).spelled(value) for name, value in restriction.items()}
-    words = "".join(f" --assume {name}={value}" for name, value in spelled.items())
-
-    def narrowed(used: int | None) -> str:
-        line = replay(used)
-        if not line.startswith("theorems.check("):
-            return line + words
-        # The Python call: the row's values join its assume={...} (the values as the API takes them).
-        values = {name: _api_value(value) for name, value in spelled.items()}
-        if ", assume={" in line:
-            head, _, tail = line.partition(", assume={")
-            return f"{head}, assume={{{tail[:tail.index('}')]}, {', '.join(f'{n!r}: {v!r}' for n, v in values.items())}}}{tail[tail.index('}') + 1:]}"
-        return f"{line[:-1]}, assume={values!r})"
-
-    return narrowed
+    return lambda used, row=None: replay(used, {**spelled(theorem, restriction), **(row or {})})
 
 
-def _api_value(spelled: str) -> Any:
+def spelled(theorem: Theorem, assume: dict[str, Any] | None) -> dict[str, str]:
+    """Assumptions as the command line spells them (``dims=2``, ``affine=true``, ``dtype=float32``)."""
+    return {name: theorem.assumption(name).spelled(value) for name, value in (assume or {}).items()}
+
+
+def _api_value(word: str) -> Any:
     """An assumption's value as ``theorems.check(assume=...)`` takes it: ``2``, ``True``, ``'float32'``."""
-    if spelled in ("true", "false"):
-        return spelled == "true"
-    return int(spelled) if spelled.isdigit() else spelled
+    if word in ("true", "false"):
+        return word == "true"
+    return int(word) if word.isdigit() else word
 
 
 def _saved(database: ExampleDatabase, theorem: Theorem, implementation: Callable[..., Any], assume: dict[str, Any] | None) -> bool:
@@ -472,7 +468,7 @@ def _run_once(
     profile: str | None,
     max_examples: int | None,
     seed: int | None,
-    replay: Callable[[int | None], str] | None,
+    replay: Replay | None,
     phases: Sequence[Phase] | None,
     assume: dict[str, Any] | None,
     timeout: float | None,
@@ -773,8 +769,8 @@ def check_implementation(
         profile=profile,
         max_examples=budget,
         seed=seed,
-        replay=lambda used: replay_command(
-            theorem.id, target, profile=profile, seed=used, examples=examples, assume=parsed, timeout=timeout
+        replay=lambda used, row=None: replay_command(
+            theorem.id, target, profile=profile, seed=used, examples=examples, assume={**spelled(theorem, parsed), **(row or {})}, timeout=timeout
         ),
         assume=parsed,
         timeout=timeout,
@@ -829,7 +825,7 @@ def check_claim(
         profile=profile,
         max_examples=budget,
         seed=seed,
-        replay=lambda used: replay_command(theorem.id, target, profile=profile, seed=used, examples=examples),
+        replay=lambda used, row=None: replay_command(theorem.id, target, profile=profile, seed=used, examples=examples, assume=row),
         database=database,
         part=part,
     )
@@ -865,7 +861,7 @@ def check_wrong_implementation(
         profile=profile,
         max_examples=budget,
         seed=seed,
-        replay=lambda used: replay_command(theorem.id, target, profile=profile, seed=used, examples=examples),
+        replay=lambda used, row=None: replay_command(theorem.id, target, profile=profile, seed=used, examples=examples, assume=row),
         database=database,
         part=part,
     )
