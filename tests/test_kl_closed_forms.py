@@ -227,7 +227,9 @@ def test_torch_holds_to_each_findings_error_model_on_every_in_domain_example(fin
     assert not beyond, f"torch is wrong beyond {finding.id}'s error model on {len(beyond)} of {len(checked)} in-domain examples; the first:\n{beyond[0].explain()}"
 
 
-@pytest.mark.parametrize("finding", KL_FINDINGS, ids=lambda finding: finding.id)
+# A floor of 0 could never fail: such a finding (continuous Bernoulli near ½, too rare in its
+# domain for a floor over an affordable sample) is kept honest by its recorded example instead.
+@pytest.mark.parametrize("finding", [finding for finding in KL_FINDINGS if finding.prevalence.floor > 0], ids=lambda finding: finding.id)
 def test_each_findings_defect_still_strikes_at_least_its_floor_of_its_domain(finding) -> None:
     """Fails when torch is fixed (update theorems/findings.py), or when the domain grows wider than the defect."""
     checked, wrong = in_domain_sample(finding.id)
