@@ -267,3 +267,12 @@ def test_contradictory_assumptions_are_a_usage_error(capsys: pytest.CaptureFixtu
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "--assume dimension=3+ contradicts dim=2: their examples have dimension=2" in error, error
     assert main([*words, "--assume", "dim=4", "--assume", "dimension=3+"]) == 0
+
+
+@pytest.mark.parametrize("argv", [[], ["verify"], ["check"], ["prove"], ["list"]], ids=lambda argv: " ".join(argv) or "theorems")
+def test_every_commands_help_is_printed_and_exits_0(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    """argparse %-formats help texts: a bare percent sign in one ("75% of memory") crashed --help with a traceback."""
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--help"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0 and out.startswith("usage:"), out

@@ -153,7 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
             help="replay --database's examples but save what this run finds only in .hypothesis/examples (pull requests)",
         )
         limit = default_memory_limit()
-        shown = "none" if limit is None else f"{limit / 2**30:.1f}G, {MEMORY_SHARE:.0%} of this machine's memory"
+        # argparse formats help with %-substitution: the percent sign is doubled ("75%%").
+        shown = "none" if limit is None else f"{limit / 2**30:.1f}G, {MEMORY_SHARE:.0%}% of this machine's memory"
         command.add_argument(
             "--memory-limit", type=_memory, default=limit, metavar="SIZE",
             help=f"the most address space the checking process may use (e.g. 8G, or none); an implementation that "
