@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROFILE ?= ci
 
-.PHONY: verify test browser redis flakiness bench cluster-bench calibrate fold-calibration mutation record quadrature-record
+.PHONY: verify test quick browser redis flakiness bench cluster-bench calibrate fold-calibration mutation record quadrature-record
 
 # One BLAS/OpenMP thread per process: the suite's tensors are tiny, and pytest-xdist
 # gives each worker a core; more threads only contend (measured 50x slower fold checks).
@@ -49,6 +49,13 @@ redis:
 # verified nothing, so it is reported as a failure in words, not passed over.
 test: $(STAMP) browser redis
 	@$(BIN)/python -m pytest -n 2 --dist worksteal --hypothesis-profile $(PROFILE); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "no tests were collected: the suite verified nothing" >&2; fi; exit $$rc
+
+# The inner loop (not the gate): every test that starts no process, no cluster, no browser and
+# is not marked slow, each property at the quick profile's handful of examples. conftest.py
+# fails a test of this tier that spends over 1 s of CPU in a phase (QUICK_CPU_SECONDS).
+quick: $(STAMP)
+	@$(BIN)/python -m pytest -n 2 --dist worksteal --hypothesis-profile quick -m "not e2e and not cluster and not slow"; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests were collected: the suite verified nothing" >&2; fi; exit $$rc
 
 # A record of the whole package hashes every module of it (theorems.provenance); the

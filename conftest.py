@@ -86,18 +86,79 @@ def _keep_the_loaded_profile():
 def _a_subprocess_is_marked(request, monkeypatch):
     """A test that starts a process (a command, a server, a browser, a worker pool) says so with
     ``e2e`` or ``cluster`` (the markers a faster tier will leave out); an unmarked one fails
-    here, so that the markers stay true as tests are added. Every way Python starts
-    a program (``subprocess``, multiprocessing's spawn) goes through ``fork_exec``; a bare
-    fork through ``os.fork``."""
-    if not any(request.node.get_closest_marker(name) for name in ("e2e", "cluster")):
-        import _posixsubprocess
+    here, so that the markers stay true as tests are added (tests/test_tiers.py proves it).
 
-        def refuse(*arguments, **keywords):
-            pytest.fail(f"{request.node.nodeid} starts a process: mark it @pytest.mark.e2e (or cluster)", pytrace=False)
+    Every door Python has for starting a program is closed: ``subprocess`` binds
+    ``_posixsubprocess.fork_exec`` at its import as ``subprocess._fork_exec`` (so patching the
+    module's attribute alone missed every ``subprocess.run``), multiprocessing's spawn calls
+    ``_posixsubprocess.fork_exec``, and ``os`` forks, spawns and runs shells of its own.
+    """
+    if any(request.node.get_closest_marker(name) for name in ("e2e", "cluster")):
+        yield
+        return
+    import _posixsubprocess
+    import subprocess
 
-        monkeypatch.setattr(_posixsubprocess, "fork_exec", refuse)
-        monkeypatch.setattr(os, "fork", refuse)
+    def refuse(*arguments, **keywords):
+        pytest.fail(f"{request.node.nodeid} starts a process: mark it @pytest.mark.e2e (or cluster)", pytrace=False)
+
+    monkeypatch.setattr(_posixsubprocess, "fork_exec", refuse)
+    monkeypatch.setattr(subprocess, "_fork_exec", refuse)
+    for door in ("fork", "forkpty", "posix_spawn", "posix_spawnp", "system"):
+        monkeypatch.setattr(os, door, refuse)
     yield
+
+
+# --- the quick tier: what a test costs, measured ------------------------------------------------
+
+# CPU seconds (this process's, so a loaded machine does not inflate it as it does wall time) that
+# one phase of a test may spend under the quick profile (``make quick``). A test over it fails
+# there with the figure: mark it ``slow`` (it then runs in ``make test`` only) or make it cheaper.
+# 1 s: the whole tier of about 1,100 tests must stay within 30 s on two cores.
+QUICK_CPU_SECONDS = 1.0
+
+
+class QuickTier:
+    """Registered by :func:`pytest_configure` under the quick profile only."""
+
+    # Imported on first use (by the package's function-level imports), not at collection: a process
+    # pays for them once, and the test that happens to come first must not be charged for them.
+    WARM = ("matplotlib.pyplot", "sympy", "mpmath")
+
+    def pytest_collection_finish(self, session):
+        import importlib
+        import pkgutil
+
+        import theorems
+
+        for name in self.WARM:
+            importlib.import_module(name)
+        for module in pkgutil.walk_packages(theorems.__path__, "theorems."):
+            if module.name != "theorems.__main__":
+                importlib.import_module(module.name)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item):
+        return (yield from measured(item, "setup"))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item):
+        return (yield from measured(item, "call"))
+
+
+def measured(item, phase: str, allowance: float | None = None):
+    """A hook wrapper's body: run the phase, then fail it if it spent more CPU than ``allowance``."""
+    allowance = QUICK_CPU_SECONDS if allowance is None else allowance
+    start = time.process_time()
+    result = yield
+    spent = time.process_time() - start
+    if spent > allowance:
+        pytest.fail(
+            f"{item.nodeid}: {phase} took {spent:.2f} s of CPU, over the quick tier's {allowance} s: "
+            "mark it @pytest.mark.slow (it then runs in make test only) or make it cheaper",
+            pytrace=False,
+        )
+    return result
 
 
 # --- order: the costly tests first ----------------------------------------------------------
@@ -150,6 +211,8 @@ def cheapest_first(item) -> int:
 
 def pytest_configure(config) -> None:
     pin_torch_to_one_thread(config)
+    if config.getoption("hypothesis_profile", default=None) == "quick":
+        config.pluginmanager.register(QuickTier(), "quick-tier")
     path = config.getoption("--property-figures", default=None)
     if path:  # absolute, so tests that change directory still write to the same file
         config.option.property_figures = str(Path(path).resolve())

@@ -54,6 +54,7 @@ def write_flakiness(folder: Path, record_provenance: dict | None) -> Path:
 # --- what is recorded --------------------------------------------------------------------------
 
 
+@pytest.mark.e2e  # asks git for the commit and the tree's state
 def test_provenance_names_the_commit_the_date_the_tree_and_hashes_each_measured_module(measured_module: Path) -> None:
     found = provenance(["measured_here", "theorems.provenance"], now=MOMENT)
     assert set(found) == {"commit", "dirty", "date", "modules", "sha256"}
@@ -77,6 +78,7 @@ def test_a_record_cannot_claim_a_module_it_cannot_hash() -> None:
         provenance(["theorems.no_such_module"])
 
 
+@pytest.mark.e2e  # asks git for the commit and the tree's state
 def test_stamping_adds_the_provenance_to_a_json_object_and_refuses_a_list(measured_module: Path, tmp_path: Path) -> None:
     record = tmp_path / "record.json"
     record.write_text(json.dumps({"runs": 1}))
@@ -90,6 +92,7 @@ def test_stamping_adds_the_provenance_to_a_json_object_and_refuses_a_list(measur
 # --- what the report shows --------------------------------------------------------------------------
 
 
+@pytest.mark.e2e  # asks git for the commit and the tree's state
 def test_a_record_whose_modules_changed_since_is_shown_stale_naming_them(measured_module: Path, tmp_path: Path) -> None:
     folder = write_flakiness(tmp_path / "reports", provenance(["measured_here"], now=MOMENT))
     measured_module.write_text("def f(x):\n    return 3 * x\n")  # the code the record measured, changed
@@ -100,6 +103,7 @@ def test_a_record_whose_modules_changed_since_is_shown_stale_naming_them(measure
     assert "stale: measured_here changed since (rerun the command that writes it)" in section and "2026-12-05 03:00:00 UTC" in section
 
 
+@pytest.mark.e2e  # asks git for the commit and the tree's state
 def test_a_record_whose_modules_are_unchanged_is_not_stale_and_shows_its_commit(measured_module: Path, tmp_path: Path) -> None:
     recorded = provenance(["measured_here"], now=MOMENT)
     folder = write_flakiness(tmp_path / "reports", recorded)
@@ -133,6 +137,7 @@ def test_an_old_benchmark_record_shows_the_commit_pytest_benchmark_noted_and_say
     assert "pytest-benchmark noted commit b33c9f12ef1c with uncommitted changes" in origin.note and "cannot be told" in origin.note
 
 
+@pytest.mark.e2e  # asks git for the commit and the tree's state
 def test_a_calibration_record_reads_in_both_its_shapes(measured_module: Path, tmp_path: Path) -> None:
     row = {"name": "c", "runs": 10, "false_alarms": 0, "detections": 10, "calibration_alpha": 0.01, "false_alarm_interval": [0, 0.4],
            "stated_alpha": 1e-8, "power_interval": [0.6, 1], "stated_power": 0.9, "calibrated": True}
@@ -188,6 +193,7 @@ def test_an_installation_without_records_says_so_in_words(tmp_path: Path, monkey
 # --- every command that writes a record writes its provenance ----------------------------------------
 
 
+@pytest.mark.e2e  # asks git for the commit and the tree's state
 def test_calibration_writes_its_checks_under_their_provenance(tmp_path: Path) -> None:
     from theorems.calibration import main
 
@@ -199,6 +205,7 @@ def test_calibration_writes_its_checks_under_their_provenance(tmp_path: Path) ->
     assert record_origin(record).stale is False
 
 
+@pytest.mark.e2e  # asks git for the commit and the tree's state
 def test_the_mutation_record_hashes_the_mutated_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from theorems import mutation
 
@@ -209,6 +216,7 @@ def test_the_mutation_record_hashes_the_mutated_modules(tmp_path: Path, monkeypa
     assert sorted(record["provenance"]["modules"]) == ["theorems.fold", "theorems.kl"] and record["killed"] == 2
 
 
+@pytest.mark.e2e  # asks git for the commit and the tree's state
 def test_the_quadrature_record_hashes_the_oracles_it_measured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from theorems import quadrature_record
 

@@ -40,6 +40,11 @@ INTERNAL: dict[str, settings] = {"ci-reseeded": settings(PROFILES["ci"], derando
 # Not offered as a verification profile.
 INTERNAL["mutation"] = settings(PROFILES["ci"], phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink])
 
+# The inner loop's examples (``make quick``): ci's settings at a handful of examples per
+# property, enough to run every line of a check and catch a broken edit, not to hunt for
+# rare counterexamples (``make test`` does that at ci's counts). Not a verification profile.
+INTERNAL["quick"] = settings(PROFILES["ci"], max_examples=5)
+
 # Registered with Hypothesis for the project's own pytest runs (--hypothesis-profile);
 # the engine never reads them back from Hypothesis's registry, where a host project may
 # have registered its own profile under the same name (profile_settings).
