@@ -35,6 +35,7 @@ from typing import Any, NoReturn
 
 from theorems._version import __version__
 from theorems.calling import DEFAULT_TIMEOUT
+from theorems.extras import MissingExtra, require
 from theorems.profiles import PROFILES, default_profile_name, load_profile
 from theorems.registry import all_theorems, get_theorem
 from theorems.theorem import InvalidInput, Theorem
@@ -396,6 +397,8 @@ def _check_output_paths(arguments: argparse.Namespace) -> None:
         path = getattr(arguments, option)
         if path is not None:
             require_writable(path, f"--{option}")
+    if arguments.report is not None:
+        require("report", f"the HTML report (--report {arguments.report})")
 
 
 def shared_database(arguments: argparse.Namespace) -> Any:
@@ -406,6 +409,8 @@ def shared_database(arguments: argparse.Namespace) -> Any:
         return None
     from theorems.database import SharedDatabase
 
+    if arguments.database.startswith("redis://"):
+        require("cluster", "a Redis example database (--database redis://…)")
     try:
         database = SharedDatabase(arguments.database, read_only=arguments.database_read_only)
         database.open()
@@ -420,6 +425,7 @@ def cluster_for(arguments: argparse.Namespace) -> Iterator[Any]:
     if arguments.scheduler is None and arguments.workers is None:
         yield None
         return
+    require("cluster", "a Dask cluster (--scheduler, --workers)")
     from theorems.cluster import connect
 
     progress = sys.stderr if sys.stderr.isatty() else None  # a line rewritten in place: terminals only
@@ -557,6 +563,7 @@ def command_prove(arguments: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     if arguments.json is not None:
         require_writable(arguments.json, "--json")
+    require("prove", "theorems prove")
     from theorems.prove import proofs_json, prove
 
     proofs = prove(ids, progress=lambda proof: print(_proof_line(proof), flush=True))
@@ -588,7 +595,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run_command(arguments: argparse.Namespace) -> int:
     try:
         return COMMANDS[arguments.command](arguments)
-    except UsageError as error:
+    except (UsageError, MissingExtra) as error:
         print(f"theorems: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

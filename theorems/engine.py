@@ -37,6 +37,7 @@ from hypothesis.database import ExampleDatabase
 from hypothesis.errors import UnsatisfiedAssumption
 
 from theorems.calling import DEFAULT_TIMEOUT, DidNotReturn, first_line, time_limit
+from theorems.extras import require
 from theorems.database import SharedDatabase, database_key
 from theorems.environment import environment
 from theorems.evidence import Evidence, implementation_failure
@@ -346,6 +347,7 @@ def run_check(
     run), stopping at the first that does not hold, then the free search with the rest of
     the budget (at least two examples where the budget has two); the runs are merged.
     """
+    require_extra(theorem)
     common = dict(profile=profile, replay=replay, phases=phases, timeout=timeout, database=database)
     classes = covered_rows(theorem, assume)
     if not classes and part is None:
@@ -691,6 +693,12 @@ def theorem_budget(theorem: Theorem, max_examples: int | None, profile: str | No
     if name == "thorough" and theorem.thorough_per_class:
         budget = max(budget, theorem.thorough_per_class * max(1, len(theorem.cover_classes())))
     return budget
+
+
+def require_extra(theorem: Theorem) -> None:
+    """The extra of the package ``theorem``'s examples need, or :class:`theorems.extras.MissingExtra` naming it."""
+    if theorem.extra is not None:
+        require(theorem.extra, f"the theorem {theorem.id}")
 
 
 def require_consistent(theorem: Theorem, assume: dict[str, Any]) -> None:
@@ -1097,6 +1105,10 @@ def verify_all(
     if seed is None:
         seed = draw_seed(profile)
     theorems = all_theorems() if theorem_ids is None else tuple(get_theorem(i) for i in theorem_ids)
+    for theorem in theorems:  # before any check runs, not in a worker minutes later
+        require_extra(theorem)
+    if prove:
+        require("prove", "the symbolic proofs (--prove)")
     wanted = {theorem.id for theorem in theorems}
     claims = tuple(claim for claim in all_claims() if claim.theorem_id in wanted)
     wrongs = tuple(wrong for wrong in all_wrong_implementations() if wrong.theorem_id in wanted) if power else ()

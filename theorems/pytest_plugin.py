@@ -86,6 +86,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _share_database(config)
     if not _enabled(config):
         return
+    _require(config, "report", f"the report ({OPTION})")
     if _is_worker(config):
         config._theorems_seed = config.workerinput.get("theorems_seed")  # type: ignore[attr-defined]
     else:
@@ -108,6 +109,8 @@ def _share_database(config: pytest.Config) -> None:
     from theorems.profiles import current_profile_name, profile_settings
     from theorems.theorem import InvalidInput
 
+    if location.startswith("redis://"):
+        _require(config, "cluster", "a Redis example database (--theorems-database redis://…)")
     try:
         shared = SharedDatabase(location, read_only=config.getoption("theorems_database_read_only", False))
         database = shared.open()
@@ -117,6 +120,16 @@ def _share_database(config: pytest.Config) -> None:
     name = current_profile_name()
     settings.register_profile(name, settings(profile_settings(name), database=database))
     settings.load_profile(name)
+
+
+def _require(config: pytest.Config, extra: str, feature: str) -> None:
+    """pytest's one-line usage error (exit status 4) when ``feature``'s extra is missing."""
+    from theorems.extras import MissingExtra, require
+
+    try:
+        require(extra, feature)
+    except MissingExtra as missing:
+        raise pytest.UsageError(str(missing)) from None
 
 
 class _XdistSeed:

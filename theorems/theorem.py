@@ -108,6 +108,8 @@ class Theorem:
     # Under the thorough profile, at least this many examples per covered class on average
     # (a theorem with many classes, as the registered KL pairs, is explored in each of them).
     thorough_per_class: int = 0
+    # The extra of the package its examples need (theorems.extras), asked for before a run starts.
+    extra: str | None = None
 
     def cover_classes(self, assume: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """The rows of a pairwise covering array over the ``cover`` assumptions ``assume`` leaves open.

@@ -36,6 +36,7 @@ FOLD_NETWORK = Theorem(
     # Each example builds and calibrates a whole network (seconds): every network in both
     # dtypes once, then 1 free example in ci, 20 in thorough.
     example_fraction=0.01,
+    extra="vision",  # resnet18 and mobilenet_v2 come from torchvision
     cover=("dtype", "network"),
     classify_target="theorems.fold_networks:classify_network_case",
 )
