@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROFILE ?= ci
 
-.PHONY: verify test quick browser redis flakiness bench cluster-bench calibrate fold-calibration mutation record quadrature-record
+.PHONY: verify test quick dist browser redis flakiness bench cluster-bench calibrate fold-calibration mutation record quadrature-record
 
 # One BLAS/OpenMP thread per process: the suite's tensors are tiny, and pytest-xdist
 # gives each worker a core; more threads only contend (measured 50x slower fold checks).
@@ -57,6 +57,13 @@ test: $(STAMP) browser redis
 quick: $(STAMP)
 	@$(BIN)/python -m pytest -n 2 --dist worksteal --hypothesis-profile quick -m "not e2e and not cluster and not slow"; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests were collected: the suite verified nothing" >&2; fi; exit $$rc
+
+# The distribution a user installs: the wheel and the source distribution in dist/ (PEP 517's
+# `build`, without isolation: the backend is the one installed with the tests).
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist
+	@ls -l dist
 
 # A record of the whole package hashes every module of it (theorems.provenance); the
 # strategies are named apart, since a source checkout installs them from properties/.
