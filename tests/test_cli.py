@@ -276,3 +276,12 @@ def test_every_commands_help_is_printed_and_exits_0(capsys: pytest.CaptureFixtur
         main([*argv, "--help"])
     out = capsys.readouterr().out
     assert exit_info.value.code == 0 and out.startswith("usage:"), out
+
+
+def test_the_command_checks_at_the_apis_profile_whatever_the_environment_says(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A "holds" on the command line is as strong as theorems.check's: ci, derandomized, its examples."""
+    monkeypatch.setenv("HYPOTHESIS_PROFILE", "dev")
+    monkeypatch.delenv("CI", raising=False)
+    code, out, _ = run_main(capsys, "check", "toeplitz-matrix", "--impl", "theorems.toeplitz:toeplitz_matrix")
+    theorem = get_theorem("toeplitz-matrix")
+    assert code == 0 and f"{examples_planned(theorem, 100)} generated examples (ci profile" in out, out

@@ -11,13 +11,15 @@
 
 Both ``verify`` and ``check`` run in a child process watched by a supervisor
 (:mod:`theorems.watchdog`): a child that ends without giving its verdict is falsified,
-exit 1, never a pass. Exit status: 0 when everything holds (for ``verify``, also: every transcribed claim of
+exit 1, never a pass. Both check at the ``ci`` profile unless ``--profile`` says otherwise,
+as :func:`theorems.check` does, and every verdict line names its profile. Exit status: 0 when everything holds (for ``verify``, also: every transcribed claim of
 the notes is falsified, and every wrong implementation of the catalogue is caught: the
 suite's power, measured unless ``--no-power``); 1 otherwise (for ``check``: falsified,
 including a call that did not return within ``--timeout``); 2 with one line on stderr
 for a usage error (unknown theorem or assumption, an implementation that cannot be
 imported, called, or called with the contract's arguments, an unwritable output path,
-an unknown profile, a malformed or unreachable ``--scheduler`` or ``--database``), before
+an unknown profile, a malformed or unreachable ``--scheduler`` or ``--database``, a
+feature whose extra is not installed: :mod:`theorems.extras`), before
 any example runs. ``prove`` exits 0 when every theorem with a
 symbolic statement is proved and every transcribed claim refuted, 1 otherwise (a proof past
 its time budget included), 2 for a usage error.
@@ -36,7 +38,7 @@ from typing import Any, NoReturn
 from theorems._version import __version__
 from theorems.calling import DEFAULT_TIMEOUT
 from theorems.extras import MissingExtra, require
-from theorems.profiles import PROFILES, default_profile_name, load_profile
+from theorems.profiles import PROFILES, load_profile
 from theorems.registry import all_theorems, get_theorem
 from theorems.theorem import InvalidInput, Theorem
 from theorems.watchdog import MEMORY_FLOOR, MEMORY_SHARE, default_memory_limit, report_verdict, supervise
@@ -131,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     def run_options(command: argparse.ArgumentParser, *, report_default: Path | None) -> None:
-        command.add_argument("--profile", choices=sorted(PROFILES), help="Hypothesis profile (default: $HYPOTHESIS_PROFILE, ci under $CI, else dev)")
+        command.add_argument("--profile", choices=sorted(PROFILES), help="Hypothesis profile (default: ci, as the API's: derandomized, 100 examples; dev is 20 for editing)")
         command.add_argument("--examples", type=_positive, metavar="N", help="generated examples per check (default: the profile's)")
         command.add_argument("--seed", type=_seed, metavar="S", help="fix the examples (ignored by the derandomized ci profile)")
         default_text = f" (default: {report_default})" if report_default else ""
@@ -275,9 +277,14 @@ def require_writable(path: Path, option: str) -> None:
         path.unlink()
 
 
+# The command checks at the API's strength (theorems.check's profile="ci"): a "holds" on the
+# command line means what it means in a user's test, whatever the environment says.
+DEFAULT_PROFILE = "ci"
+
+
 def choose_profile(name: str | None) -> str:
     try:
-        return load_profile(name or default_profile_name())
+        return load_profile(name or DEFAULT_PROFILE)
     except ValueError as error:
         raise UsageError(str(error)) from None
 

@@ -20,11 +20,21 @@ def _version(distribution: str) -> str:
         return "not installed"
 
 
+def platform_name() -> str:
+    """``Linux-6.1.0-x86_64``: the system, its release and the machine, from ``uname(2)``.
+
+    Not ``platform.platform()``: it asks for the processor too, which on Linux runs
+    ``uname -p`` in a subprocess, a process started by every check that names its environment.
+    """
+    uname = platform.uname()  # the processor is computed only when read
+    return f"{uname.system}-{uname.release}-{uname.machine}"
+
+
 def environment(*, profile: str, seed: int | None, max_examples: int | None = None, command: str | None = None) -> dict[str, str]:
     """Versions of the libraries that decide the results, and how examples were drawn."""
     found = {name: _version(name) for name in LIBRARIES}
     found["python"] = platform.python_version()
-    found["platform"] = platform.platform()
+    found["platform"] = platform_name()
     found["profile"] = profile
     chosen = profile_settings(profile)
     found["max_examples"] = str(max_examples or chosen.max_examples)
