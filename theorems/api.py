@@ -12,9 +12,13 @@ suite behaves as ``theorems check`` does on the command line.
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
+import os
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from theorems.calling import DEFAULT_TIMEOUT
@@ -37,6 +41,8 @@ class Verdict:
 
     result: TheoremResult
     profile: str
+    # The lines that load a saved counterexample and check an implementation on it (``save=``).
+    saved: str | None = None
 
     @property
     def theorem_id(self) -> str:
@@ -100,7 +106,37 @@ class Verdict:
             lines.append(f"replay: {run.replay}")
         if run.reproduction:
             lines.append(f"or, in a Hypothesis test @given({self._strategy()}), decorate it with: {run.reproduction}")
+        if self.saved:
+            lines.append("the exact counterexample, saved; in Python:")
+            lines += ["  " + line for line in self.saved.splitlines()]
         return "\n".join(lines)
+
+    def save(self, path: str | os.PathLike[str], implementation: str) -> Verdict:
+        """Write the counterexample, exactly as the check drew it, to ``path`` (``torch.save``).
+
+        Returns this verdict with :attr:`saved` set: three lines that load it and check
+        ``implementation`` (a name in the caller's namespace) on it again. Raises ``ValueError``
+        when there is no counterexample in this process (the verdict holds, or a worker of a
+        cluster found it) or it cannot be pickled, ``OSError`` when ``path`` cannot be written.
+        """
+        import torch
+
+        if self.holds or self.counterexample is None:
+            raise ValueError("there is no counterexample in this process to save (the theorem holds, or another process found it)")
+        path = Path(path)
+        staged = path.with_name(f".{path.name}.{os.getpid()}")
+        try:
+            torch.save(self.counterexample, staged)
+        except (pickle.PicklingError, AttributeError, TypeError) as error:
+            staged.unlink(missing_ok=True)
+            raise ValueError(f"the counterexample cannot be saved: {error}") from None
+        os.replace(staged, path)
+        snippet = (
+            "import theorems, torch\n"
+            f"example = torch.load({str(path)!r}, weights_only=False)  # a {type(self.counterexample).__name__}\n"
+            f"print(theorems.get_theorem({self.theorem_id!r}).check({implementation}, example).explain())"
+        )
+        return dataclasses.replace(self, saved=snippet)
 
     def __str__(self) -> str:
         return self.explain()
@@ -138,6 +174,7 @@ def check(
     assume: dict[str, Any] | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
     seed: int | None = None,
+    save: str | os.PathLike[str] | None = None,
 ) -> Verdict:
     """Check ``implementation`` against the theorem ``theorem_id`` (see ``theorems list --contracts``).
 
@@ -148,7 +185,9 @@ def check(
     is the most seconds one call may take (None: no limit); ``seed`` fixes the examples
     of a randomized profile. Raises ``ValueError`` (:class:`~theorems.theorem.InvalidInput`)
     for an unknown theorem or assumption, or an implementation that cannot take the
-    contract's arguments, before any example runs.
+    contract's arguments, before any example runs. ``save`` is a path where a falsified
+    verdict's counterexample is written (:meth:`Verdict.save`; ``explain()`` then says how
+    to load it).
     """
     from theorems.engine import check_implementation, draw_seed, require_consistent, require_signature
     from theorems.profiles import profile_settings
@@ -167,7 +206,10 @@ def check(
         theorem, implementation, profile=profile, max_examples=examples,
         seed=seed if seed is not None else draw_seed(profile), assume=parsed, timeout=timeout,
     )
-    return Verdict(result, profile)
+    verdict = Verdict(result, profile)
+    if save is not None and not verdict.holds and verdict.counterexample is not None:
+        verdict = verdict.save(save, getattr(implementation, "__name__", "implementation"))
+    return verdict
 
 
 def assert_holds(
@@ -179,6 +221,7 @@ def assert_holds(
     assume: dict[str, Any] | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
     seed: int | None = None,
+    save: str | os.PathLike[str] | None = None,
 ) -> Verdict:
     """:func:`check`, raising ``AssertionError`` with :meth:`Verdict.explain` unless the theorem holds.
 
@@ -188,7 +231,7 @@ def assert_holds(
             theorems.assert_holds("fold-conv", my_fold, assume={"dims": 2})
     """
     __tracebackhide__ = True  # pytest shows the caller's line and the explanation, not this frame
-    verdict = check(theorem_id, implementation, examples=examples, profile=profile, assume=assume, timeout=timeout, seed=seed)
+    verdict = check(theorem_id, implementation, examples=examples, profile=profile, assume=assume, timeout=timeout, seed=seed, save=save)
     if not verdict.holds:
         raise AssertionError(verdict.explain())
     return verdict

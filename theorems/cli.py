@@ -196,6 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the most one call of the implementation may take; past it the verdict is falsified (default {DEFAULT_TIMEOUT:g})",
     )
     run_options(check, report_default=None)
+    check.add_argument(
+        "--save-counterexample", type=Path, metavar="PATH",
+        help="when falsified, write the exact counterexample here (torch.save) and print three lines that load it and check an implementation on it",
+    )
 
     prove = commands.add_parser("prove", help="prove each theorem that is an identity at fixed sizes with SymPy; refute the transcribed claims")
     prove.add_argument("theorems", nargs="*", metavar="THEOREM", help="prove only these theorems and their claims (default: all)")
@@ -524,6 +528,8 @@ def command_check(arguments: argparse.Namespace) -> int:
     except InvalidInput as error:
         raise UsageError(str(error)) from None
     _check_output_paths(arguments)
+    if arguments.save_counterexample is not None:
+        require_writable(arguments.save_counterexample, "--save-counterexample")
     from theorems.api import Verdict
 
     seed = arguments.seed if arguments.seed is not None else draw_seed(profile)
@@ -537,7 +543,16 @@ def command_check(arguments: argparse.Namespace) -> int:
             task = ("user", arguments.impl, (theorem.id, *importable_target(arguments.impl)), options)
             result = next(iter(cluster.run([task], profile=profile, seed=seed, database=database)))
     verification = assemble((result,), scope="check", profile=profile, seed=seed, max_examples=arguments.examples, command=command_line())
-    print(Verdict(result, profile).explain())
+    verdict = Verdict(result, profile)
+    unsaved = None
+    if arguments.save_counterexample is not None and not verdict.holds:
+        try:
+            verdict = verdict.save(arguments.save_counterexample, arguments.impl.rpartition(":")[2])
+        except (ValueError, OSError) as error:
+            unsaved = f"--save-counterexample: nothing saved: {error}"
+    print(verdict.explain())
+    if unsaved:
+        print(unsaved)
     write_outputs(verification, arguments)
     return 0 if result.passed else 1
 
