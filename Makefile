@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROFILE ?= ci
 
-.PHONY: verify test quick dist browser redis flakiness bench cluster-bench calibrate fold-calibration mutation record quadrature-record
+.PHONY: verify test quick dist docs browser redis flakiness bench cluster-bench calibrate fold-calibration mutation record quadrature-record
 
 # One BLAS/OpenMP thread per process: the suite's tensors are tiny, and pytest-xdist
 # gives each worker a core; more threads only contend (measured 50x slower fold checks).
@@ -64,6 +64,14 @@ dist: $(STAMP)
 	rm -rf dist
 	$(BIN)/python -m build --no-isolation --outdir dist
 	@ls -l dist
+
+# The API reference from the docstrings (Sphinx autodoc, docs/), warnings as errors, then its
+# examples run as doctests; the HTML is in build/docs. tests/test_docs.py runs the same
+# examples in make test.
+docs: $(STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs build/docs
+	$(BIN)/python -m sphinx -W --keep-going -q -b doctest docs build/doctest
+	@echo "API reference: build/docs/index.html"
 
 # A record of the whole package hashes every module of it (theorems.provenance); the
 # strategies are named apart, since a source checkout installs them from properties/.

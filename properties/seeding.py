@@ -20,7 +20,7 @@ seeds = st.integers(min_value=0, max_value=2**32 - 1)
 
 
 def log_scales(*, min_exponent: float, max_exponent: float) -> st.SearchStrategy[float]:
-    """``10**e`` for ``e`` uniform-ish in ``[min_exponent, max_exponent]``, shrinking toward 10**min(|e|)."""
+    """``10**e`` for ``e`` uniform-ish in ``[min_exponent, max_exponent]``, shrinking toward ``10**min(|e|)``."""
     if not min_exponent <= max_exponent:
         raise ValueError(f"min_exponent={min_exponent} must not exceed max_exponent={max_exponent}")
     return st.floats(min_value=min_exponent, max_value=max_exponent).map(lambda e: 10.0**e)

@@ -2,7 +2,11 @@
 
     >>> import theorems
     >>> from torch.nn.utils.fusion import fuse_conv_bn_eval
-    >>> theorems.assert_holds("fold-conv", fuse_conv_bn_eval, assume={"dims": 2})
+    >>> verdict = theorems.check("fold-conv", fuse_conv_bn_eval, assume={"dims": 2}, examples=10)
+    >>> verdict.holds
+    True
+    >>> verdict  # doctest: +ELLIPSIS
+    <Verdict fold-conv on torch.nn.utils.fusion:fuse_conv_bn_eval on the restricted domain dims=2: holds on all ... generated examples (ci profile, ...>
 
 Both run the theorem's own check under one of the project's profiles (``ci`` by
 default: derandomized, no deadline, the theorem's share of examples), whatever
@@ -140,6 +144,10 @@ class Verdict:
 
     def __str__(self) -> str:
         return self.explain()
+
+    def __repr__(self) -> str:
+        """The verdict's first line (the dataclass's own repr would print every example's evidence)."""
+        return f"<Verdict {self.explain().splitlines()[0]}>"
 
     def _strategy(self) -> str:
         """The strategy call that drew the examples (the reproduction blob replays it)."""
