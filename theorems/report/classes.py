@@ -13,7 +13,7 @@ from typing import Any
 
 from theorems.results import Run
 
-__all__ = ["CLASS_TABLES", "class_rows"]
+__all__ = ["CLASS_TABLES", "class_rows", "excluded"]
 
 _PAIR = re.compile(r"^KL\((\w+)\(.*? ‖ (\w+)\(")
 _TRANSFORM = re.compile(r"^(\w+?)Transform\(|^(identity_transform)")
@@ -35,8 +35,17 @@ def _transform_of(example: str) -> str | None:
 CLASS_TABLES = {"kl-closed-forms": ("pair", _pair_of), "log-det-jacobian": ("transform", _transform_of)}
 
 
-def class_rows(theorem_id: str, run: Run) -> list[dict[str, Any]]:
-    """One row per class of ``theorem_id``'s covered assumption: examples, worst ratio, verdict, findings."""
+def excluded(name: str, value: str, assumptions: Any) -> bool:
+    """Whether the run's assumptions (``(name, value)`` pairs, as ``--assume`` spelled them) left the class ``name=value`` out."""
+    assumed = dict(assumptions or ())
+    return name in assumed and str(assumed[name]) != str(value)
+
+
+def class_rows(theorem_id: str, run: Run, assumptions: Any = ()) -> list[dict[str, Any]]:
+    """One row per class of ``theorem_id``'s covered assumption: examples, worst ratio, verdict, findings.
+
+    A class the run's ``assumptions`` left out is "excluded", not "not reached": nothing was asked of it.
+    """
     if theorem_id not in CLASS_TABLES or not run.classes:
         return []
     name, class_of = CLASS_TABLES[theorem_id]
@@ -50,7 +59,10 @@ def class_rows(theorem_id: str, run: Run) -> list[dict[str, Any]]:
     rows = []
     for value, count in run.classes.get(name, {}).items():
         ratio = worst.get(value)
-        verdict = "falsified" if value == falsified or (ratio is not None and ratio > 1) else "holds" if count else "not reached"
+        verdict = (
+            "falsified" if value == falsified or (ratio is not None and ratio > 1)
+            else "holds" if count else "excluded" if excluded(name, value, assumptions) else "not reached"
+        )
         rejected = run.rejected_classes.get(name, {}).get(value, 0)
         rows.append({"class": value, "examples": count, "rejected": rejected, "worst_ratio": ratio, "verdict": verdict, "findings": findings.get(value, [])})
     return rows

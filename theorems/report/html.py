@@ -76,7 +76,7 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-from theorems.report.classes import class_rows  # noqa: E402  (beside its use)
+from theorems.report.classes import class_rows, excluded  # noqa: E402  (beside its use)
 
 
 def library_findings() -> list[dict[str, str]]:
@@ -144,6 +144,7 @@ def render_html(
         findings=findings,
         figures_for=lambda theorem_id: [f for f in figures if theorem_id in f.theorem_ids],
         class_rows=class_rows,
+        excluded=excluded,
         escape=escape,
     )
 
