@@ -30,3 +30,24 @@ def test_a_kl_pair_left_out_by_the_assumptions_is_an_excluded_row() -> None:
     verdict = theorems.check("kl-closed-forms", D.kl_divergence, assume={"pair": "Normal-Normal"}, examples=2)
     rows = {row["class"]: row["verdict"] for row in class_rows("kl-closed-forms", verdict.result.run, verdict.result.assumptions)}
     assert rows.pop("Normal-Normal") == "holds" and set(rows.values()) == {"excluded"}, rows
+
+
+def test_the_error_against_tolerance_legend_lies_outside_the_points() -> None:
+    """Inside the axes it covered the falsifying point; below them it covers none."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    from theorems.evidence import Evidence
+    from theorems.report.figures import scatter_error_against_tolerance
+
+    evidence = tuple(Evidence("fold-conv", f"x{i}", "1", "1", 10.0**-i, 10.0 ** (1 - i), "why") for i in range(1, 8))
+    figure, axes = pyplot.subplots()
+    try:
+        scatter_error_against_tolerance(axes, {"fold-conv": evidence}, xlabel="t", ylabel="e", nothing="none")
+        figure.canvas.draw()
+        legend, inside = axes.get_legend().get_window_extent(), axes.get_window_extent()
+        assert legend.y1 <= inside.y0, f"the legend {legend} overlaps the axes {inside}"
+    finally:
+        pyplot.close(figure)

@@ -100,7 +100,8 @@ def scatter_error_against_tolerance(axes: Any, found: dict[str, tuple[Evidence, 
     axes.set_ylim(low, high)
     axes.set_xlabel(xlabel)
     axes.set_ylabel(f"{ylabel} (0 drawn at {floor:.0e})")
-    axes.legend(loc="upper left", fontsize="small")
+    # Below the axes, never over them: inside, it covered the very point a falsified run is about.
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize="small", frameon=False)
 
 
 def draw_fold_error_against_tolerance(context: FigureContext, axes: Any) -> None:
@@ -160,7 +161,7 @@ def render_figures(context: FigureContext, figures: tuple[FigureLike, ...] | Non
             axes.set_title(figure.title)
             canvas.tight_layout()
             buffer = io.BytesIO()
-            canvas.savefig(buffer, format="png", metadata={"Software": None})
+            canvas.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})  # the legend below the axes included
             rendered.append(
                 RenderedFigure(figure.id, figure.title, figure.caption, ids, base64.b64encode(buffer.getvalue()).decode("ascii"))
             )
