@@ -157,17 +157,26 @@ def hostile_module(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+# What acts on the process itself (ends it, crashes it, fills its memory, runs at its exit) is
+# checked in a ``theorems check`` process of its own, as is one plain Python exit (sys.exit(0),
+# the most direct try at status 0) through the supervisor's pass-through of a verdict. The
+# rest change state inside the process: the command's own code in this process, ``main``
+# with the same words, gives the status its program would exit with (``sys.exit(main())``).
+IN_A_PROCESS = ("sys_exit", "os_exit", "libc_exit", "segfault", "allocates", "atexit_zero")
+IN_THIS_PROCESS = tuple(name for name in COMMAND_HOSTILE if name not in IN_A_PROCESS)
+
+
 @pytest.mark.slow
 @pytest.mark.e2e
 def test_no_hostile_implementation_makes_the_command_exit_0(hostile_module: Path) -> None:
-    """Each behaviour in a ``theorems check`` of its own, all at once (each is mostly torch's import)."""
+    """Each behaviour that acts on the process in a ``theorems check`` of its own, all at once (each is mostly torch's import)."""
     running = {
         name: subprocess.Popen(
             [sys.executable, "-m", "theorems", "check", THEOREM, "--impl", f"hostile:{name}", "--profile", "ci", "--memory-limit", "6G",
              "--json", str(hostile_module / f"{name}.json")],
             cwd=hostile_module, env=ENVIRONMENT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
-        for name in COMMAND_HOSTILE
+        for name in IN_A_PROCESS
     }
     for name, process in running.items():
         out, err = process.communicate(timeout=300)
@@ -176,6 +185,30 @@ def test_no_hostile_implementation_makes_the_command_exit_0(hostile_module: Path
         assert "Traceback" not in out + err, f"{name}: {out}{err}"
         if "before a verdict was given" in out:
             assert "on: k=" in out and not (hostile_module / f"{name}.json").exists(), out  # the example it was running; no JSON
+
+
+@pytest.mark.parametrize("name", IN_THIS_PROCESS)
+def test_no_hostile_implementation_makes_the_command_return_0_and_this_process_is_left_as_it_was(
+    name: str, hostile_module: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same words as the command's, through ``main`` here (no supervisor: these behaviours leave the process running)."""
+    import scipy.special
+
+    monkeypatch.chdir(hostile_module)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the command puts the current folder first; undone after
+    before, xlogy = _state(), scipy.special.xlogy
+    imported = "hostile" in sys.modules
+    try:
+        code = main(["check", THEOREM, "--impl", f"hostile:{name}", "--profile", "ci", "--json", str(hostile_module / f"{name}.json")])
+    finally:
+        if not imported:
+            sys.modules.pop("hostile", None)
+    out, err = capsys.readouterr()
+    assert code == 1, f"{name}: returned {code}\n{out}{err}"
+    assert "FALSIFIED" in out and COMMAND_HOSTILE[name][1] in out, f"{name}: {out}{err}"
+    assert "Traceback" not in out + err, f"{name}: {out}{err}"
+    assert json.loads((hostile_module / f"{name}.json").read_text(encoding="utf-8"))["theorems"][0]["verdict"] == "falsified"
+    assert _state() == before and scipy.special.xlogy is xlogy, name
 
 
 @pytest.mark.slow
@@ -256,23 +289,25 @@ def test_a_users_pytest_run_fails_whatever_the_implementation_does(tmp_path: Pat
         encoding="utf-8",
     )
 
-    def pytest_run(path: str) -> subprocess.CompletedProcess[str]:
+    def pytest_run(path: str) -> subprocess.Popen[str]:
         import resource
 
         def bounded() -> None:  # the user's CI job with a memory limit of its own (ulimit -v)
             resource.setrlimit(resource.RLIMIT_AS, (6 * 2**30, resource.RLIM_INFINITY))
 
-        return subprocess.run(
+        return subprocess.Popen(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", path],
-            cwd=tmp_path, env=ENVIRONMENT, capture_output=True, text=True, timeout=300, preexec_fn=bounded,
+            cwd=tmp_path, env=ENVIRONMENT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=bounded,
         )
 
-    finished = pytest_run("test_users.py")
-    assert finished.returncode == 1, finished.stdout + finished.stderr
-    assert "6 failed, 1 passed" in finished.stdout, finished.stdout
-    assert "raised MemoryError" in finished.stdout
-    crashed = pytest_run("test_crash.py")  # a crash in compiled code ends pytest itself: never status 0
-    assert crashed.returncode not in (0, 1), crashed.stdout + crashed.stderr
+    # Both runs at once (two users' suites, each mostly its imports).
+    users, crash = pytest_run("test_users.py"), pytest_run("test_crash.py")
+    out, err = users.communicate(timeout=300)
+    assert users.returncode == 1, out + err
+    assert "6 failed, 1 passed" in out, out
+    assert "raised MemoryError" in out
+    crashed_out, crashed_err = crash.communicate(timeout=300)  # a crash in compiled code ends pytest itself: never status 0
+    assert crash.returncode not in (0, 1), crashed_out + crashed_err
 
 
 # --- outputs: written whole, or one line ----------------------------------------------------------

@@ -73,13 +73,32 @@ def keep_artifact(path: Path) -> None:
     os.replace(staged, ARTIFACTS / path.name)
 
 
+# The two theorems whose covered classes cost most of a whole run (kl-closed-forms draws one
+# example per registered pair of families, 88; fold-network whole float64 networks, about 30 s),
+# each checked on one restricted domain of its own. What the browser measures is the
+# page: each theorem's statement, laid out from the theorem itself, is the same markup
+# whichever examples ran; a restricted domain only adds its note beside the verdict.
+RESTRICTED = {"kl-closed-forms": {"pair": "Normal-Normal"}, "fold-network": {"network": "small-net", "dtype": "float32"}}
+
+
 def make_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A report over every theorem (one example each), every claim (searched in full), and one falsified check."""
-    found = verify_all(profile="ci", max_examples=1)
+    """A report (scope full) over every theorem (one example each, two on a restricted domain),
+    every claim (searched in full), and one falsified check."""
+    found = verify_all(profile="ci", max_examples=1, theorem_ids=tuple(t.id for t in all_theorems() if t.id not in RESTRICTED))
+    restricted = {
+        theorem.id: check_implementation(
+            theorem, theorem.reference, target=theorem.reference_target, profile="ci", max_examples=1,
+            assume=theorem.parse_assumptions(RESTRICTED[theorem.id]),
+        )
+        for theorem in all_theorems()
+        if theorem.id in RESTRICTED
+    }
+    checked = {result.theorem_id: result for result in found.theorems} | restricted
     from torch.nn.utils.fusion import fuse_linear_bn_eval
 
     falsified = check_implementation(FOLD_LINEAR, fuse_linear_bn_eval, profile="ci", max_examples=20)
-    verification = Verification((*found.theorems, falsified), found.claims, found.environment)
+    theorems = (*(checked[theorem.id] for theorem in all_theorems()), falsified)
+    verification = Verification(theorems, found.claims, found.environment)
     path = write_html(verification, tmp_path_factory.mktemp("report") / "index.html")
     keep_artifact(path)
     return path

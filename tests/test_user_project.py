@@ -1,10 +1,11 @@
 """A user's project outside this repository checks its own code, as a user would.
 
 The project (its own package ``mylib``, its own ``conftest.py`` loading a Hypothesis
-profile with the default 200 ms deadline) lives in a temporary folder; every command
-runs there in a fresh process: its own pytest run with ``theorems.assert_holds`` (with
+profile with a deadline no example can meet) lives in a temporary folder; the commands
+run there in fresh processes: its own pytest run with ``theorems.assert_holds`` (with
 the plugin's verification items beside its tests), and the console script with
-``--impl`` naming its module or its file.
+``--impl`` naming a module of that folder. An ``--impl`` naming a file is resolved by
+the command in this process, from that folder.
 """
 
 from __future__ import annotations
@@ -15,15 +16,11 @@ import shlex
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-# Every test here runs the installed command, a user's pytest or a wheel build in processes of their own.
-pytestmark = pytest.mark.e2e
 
 BIN = Path(sys.executable).parent
 
@@ -86,8 +83,10 @@ from datetime import timedelta
 
 from hypothesis import settings
 
-# The host project's own profile, with Hypothesis's default 200 ms deadline.
-settings.register_profile("host", deadline=timedelta(milliseconds=200), max_examples=50)
+# The host project's own profile, with a deadline that no example of any check can meet
+# (Hypothesis's default, 200 ms, is missed only by examples that take seconds, such as a
+# whole network's): were it applied to a check, the check would fail with DeadlineExceeded.
+settings.register_profile("host", deadline=timedelta(microseconds=1), max_examples=50)
 settings.load_profile("host")
 '''
 
@@ -102,10 +101,10 @@ def test_my_fold_is_right():
 
 
 def test_my_fold_of_a_whole_network_keeps_its_promise():
-    # whole networks take seconds per example: far past the host's 200 ms deadline
+    # a whole network's example takes far longer than the host's deadline
     from theorems.fold_networks import fold_network
 
-    theorems.assert_holds("fold-network", fold_network, assume={"network": "small-net"})
+    theorems.assert_holds("fold-network", fold_network, assume={"network": "small-net", "dtype": "float32"})
 
 
 def test_my_fold_without_eps_is_wrong():
@@ -133,15 +132,17 @@ def users_pytest_run(project: Path, once_per_run: Callable[[str, Callable[[], An
     """The user's pytest run: its own three tests, and the plugin's items for two theorems.
 
     One process for both (each pytest process pays seconds of torch imports before its
-    first test): the host's tests run under its 200 ms deadline profile, the plugin's
-    items under the project's own profile, whatever the host's. ``-rA`` names the outcome
-    of each test, so that each of the two tests below reads its own.
+    first test): the host's tests run under its deadline profile, the plugin's items
+    under the project's own profile, whatever the host's. Every example of every check
+    outlasts the host's deadline, so that any check the host's profile reached would
+    fail; two cheap theorems' items show it as well as a costly one's would.
+    ``-rA`` names the outcome of each test, so that each of the two tests below reads its own.
     """
 
     def run_pytest() -> dict[str, Any]:
         found = run(
             project, str(BIN / "pytest"), "-q", "-rA", "-p", "no:cacheprovider", "--theorems-report", "out/report.html",
-            "--theorems-examples", "1", "-k", "my_fold or fold-network or fold-linear",
+            "--theorems-examples", "1", "-k", "my_fold or fold-linear or toeplitz-matrix",
         )
         report = project / "out" / "report.html"
         return {
@@ -153,6 +154,7 @@ def users_pytest_run(project: Path, once_per_run: Callable[[str, Callable[[], An
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_the_users_own_pytest_run_checks_its_fold_under_its_own_deadline_profile(users_pytest_run: dict[str, Any]) -> None:
     out = users_pytest_run["stdout"]
     assert "1 failed, 4 passed" in out, out  # its three tests and the plugin's two items
@@ -162,13 +164,25 @@ def test_the_users_own_pytest_run_checks_its_fold_under_its_own_deadline_profile
     assert "Flaky" not in out and "DeadlineExceeded" not in out
 
 
-def test_a_file_path_names_the_implementation_too(project: Path) -> None:
-    # (a module from the current folder: the replay test below; a wrong signature: test_cli)
-    found = run(project, str(BIN / "theorems"), "check", "fold-conv", "--impl", "mylib/fuse.py:fold", "--examples", "3", "--assume", "dims=3")
-    assert found.returncode == 0, found.stdout + found.stderr
-    assert "on the restricted domain dims=3: holds" in found.stdout
+def test_a_file_path_names_the_implementation_too(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # (a module from the current folder, by the console script: the replay test below; a wrong signature: test_cli)
+    # The command in this process, from the project's folder: a relative file path resolved from there.
+    from theorems.cli import main
+
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the command puts the file's folder first; undone after
+    imported = "fuse" in sys.modules
+    try:
+        code = main(["check", "fold-conv", "--impl", "mylib/fuse.py:fold", "--examples", "3", "--assume", "dims=3"])
+    finally:
+        if not imported:
+            sys.modules.pop("fuse", None)  # the file's module, imported under its stem
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "on the restricted domain dims=3: holds" in out and "mylib/fuse.py:fold" in out
 
 
+@pytest.mark.e2e
 def test_the_printed_replay_command_replays_the_counterexample_in_the_same_folder(project: Path) -> None:
     first = run(project, str(BIN / "theorems"), "check", "fold-conv", "--impl", "mylib.fuse:fold_without_eps", "--profile", "ci")
     assert first.returncode == 1 and "FALSIFIED" in first.stdout
@@ -191,8 +205,12 @@ HANGS = {
 
 
 @pytest.mark.slow
-def test_a_call_that_does_not_return_is_falsified_within_seconds_of_the_limit(project: Path) -> None:
-    start = time.monotonic()
+@pytest.mark.e2e
+def test_a_call_that_does_not_return_is_falsified_at_its_limit(project: Path) -> None:
+    """Each kind ends in its verdict, naming the limit it outlived. No time of this machine is
+    asserted: the limit is the command's own clock (the in-process limit, or the supervisor's,
+    ``GRACE`` seconds later, for a call that holds the GIL), and a call that never returns
+    could only end in this verdict or in the 120 s timeout below."""
     running = {
         hang: subprocess.Popen(
             [str(BIN / "theorems"), "check", "fold-conv", "--impl", f"mylib.fuse:{hang}", "--timeout", "1"],
@@ -204,10 +222,9 @@ def test_a_call_that_does_not_return_is_falsified_within_seconds_of_the_limit(pr
         out, err = process.communicate(timeout=120)
         assert process.returncode == 1, f"{HANGS[hang]}: {out}{err}"
         assert "FALSIFIED" in out and "did not return within 1 s" in out, HANGS[hang]
-    elapsed = time.monotonic() - start
-    assert elapsed < 30, f"{elapsed:.1f} s"  # start-up (torch) plus the limit plus the supervisor's grace
 
 
+@pytest.mark.e2e
 def test_listing_the_theorems_imports_neither_torch_nor_scipy() -> None:
     code = "import sys; from theorems.cli import main; main(['list', '--contracts']); print(sorted({'torch', 'scipy'} & set(sys.modules)))"
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -228,6 +245,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
+@pytest.mark.e2e
 def test_the_wheel_holds_the_package_theorems_only_with_a_licence(wheel: Path) -> None:
     import zipfile
 
@@ -244,6 +262,7 @@ def test_the_wheel_holds_the_package_theorems_only_with_a_licence(wheel: Path) -
     assert "License-Expression: MIT" in metadata
 
 
+@pytest.mark.e2e
 def test_a_report_from_the_installed_wheel_shows_the_committed_records(wheel: Path, tmp_path: Path) -> None:
     # Installed apart from the checkout, run from a folder with no reports/: the records come from the wheel.
     target = tmp_path / "installed"
@@ -264,11 +283,12 @@ def test_a_report_from_the_installed_wheel_shows_the_committed_records(wheel: Pa
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_the_plugin_verifies_inside_the_users_project_whatever_its_profile(users_pytest_run: dict[str, Any]) -> None:
-    # The host's profile has a 200 ms deadline; one whole-network example takes seconds.
+    # The host's profile has a deadline that every example of every check outlasts.
     out = users_pytest_run["stdout"]
     # Exit status 1 from the one test that must fail, the user's fold without eps (exactly one failure).
     assert users_pytest_run["returncode"] == 1 and "1 failed, 4 passed" in out, out + users_pytest_run["stderr"]
-    assert "PASSED ::theorems-verification::theorem[fold-linear]" in out and "PASSED ::theorems-verification::theorem[fold-network]" in out, out
+    assert "PASSED ::theorems-verification::theorem[fold-linear]" in out and "PASSED ::theorems-verification::theorem[toeplitz-matrix]" in out, out
     assert "theorems report (passed: 2 theorems, 0 claims)" in out
     assert users_pytest_run["report"].startswith("<!DOCTYPE html>")
