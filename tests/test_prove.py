@@ -58,24 +58,30 @@ def statement_of(theorem_id: str) -> SymbolicStatement:
 
 # --- every theorem proved, every claim and wrong statement refuted ----------------------------
 
+# The tests ask whether each proof holds, not how fast it runs: a statement's own budget is wall
+# time, and on a loaded machine it failed proofs that hold (a timed assertion, issue 25). What a
+# budget does is tested below (a proof past it is stopped and never passes); the command prints
+# each proof's seconds against its budget.
+UNTIMED = 600.0
+
 
 @pytest.mark.parametrize("statement", SYMBOLIC_STATEMENTS, ids=lambda statement: statement.id)
-def test_each_symbolic_statement_of_a_theorem_is_proved_within_its_budget(statement: SymbolicStatement) -> None:
-    proof = run_with_budget(statement)
+def test_each_symbolic_statement_of_a_theorem_is_proved(statement: SymbolicStatement) -> None:
+    proof = run_with_budget(statement, UNTIMED)
     assert proof.status == PROVED, proof.reason
-    assert proof.seconds < statement.budget and proof.passed
+    assert proof.passed
 
 
 @pytest.mark.parametrize("statement", SYMBOLIC_CLAIMS, ids=lambda statement: statement.id)
 def test_each_transcribed_claim_is_refuted_with_a_substitution(statement: SymbolicStatement) -> None:
-    proof = run_with_budget(statement, kind="claim")
+    proof = run_with_budget(statement, UNTIMED, kind="claim")
     assert proof.status == REFUTED, proof.reason
     assert "≠" in proof.reason and "left − right = " in proof.reason
 
 
 @pytest.mark.parametrize("statement", WRONG_STATEMENTS, ids=lambda statement: statement.id)
 def test_each_wrong_symbolic_statement_of_the_catalogue_is_refuted(statement: SymbolicStatement) -> None:
-    proof = run_with_budget(statement, kind="wrong statement")
+    proof = run_with_budget(statement, UNTIMED, kind="wrong statement")
     assert proof.status == REFUTED, proof.reason
 
 
