@@ -243,7 +243,7 @@ def test_verify_in_worker_processes_gives_the_in_process_results(capsys: pytest.
     # Each check is independent and derandomized under ci: the same examples, verdicts and catalogue either way.
     found = {}
     for jobs in ("1", "2"):
-        code, out, _ = run_main(capsys, "verify", "--only", "toeplitz-matrix", "--profile", "ci", "--jobs", jobs, "--json", str(tmp_path / f"{jobs}.json"))
+        code, out, _ = run_main(capsys, "verify", "--only", "toeplitz-matrix", "--profile", "ci", "--examples", "20", "--jobs", jobs, "--json", str(tmp_path / f"{jobs}.json"))
         assert code == 0, out
         result = json.loads((tmp_path / f"{jobs}.json").read_text())
         found[jobs] = (
