@@ -35,6 +35,10 @@ def pin_torch_to_one_thread(config) -> None:
     import torch
 
     torch.set_num_threads(1)
+    # matplotlib runs `fc-list` in a subprocess when it first builds its font cache (a fresh
+    # machine, or a test that moves HOME, as pytester does): done here, before any test, so
+    # that no unmarked test is charged with that process (see _a_subprocess_is_marked).
+    import matplotlib.font_manager  # noqa: F401
 
 
 @pytest.fixture(scope="session")

@@ -176,6 +176,7 @@ def test_a_broken_check_is_an_error_not_a_falsification() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.e2e  # one xdist worker process
 def test_plain_pytest_writes_the_same_report(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_nothing="def test_nothing():\n    pass\n")
     report = pytester.path / "out" / "index.html"
@@ -184,7 +185,7 @@ def test_plain_pytest_writes_the_same_report(pytester: pytest.Pytester) -> None:
     # The controller runs in this process (its imports are already paid for).
     result = pytester.runpytest_inprocess(
         "-p", "no:cacheprovider", "-n", "1", "--hypothesis-profile", "ci", "--theorems-report", str(report),
-        "--theorems-examples", "2", "-k", "nothing or fold-linear or fold-conv", "--junitxml", str(pytester.path / "j.xml"),
+        "--theorems-verify", "--theorems-examples", "2", "-k", "nothing or fold-linear or fold-conv", "--junitxml", str(pytester.path / "j.xml"),
     )
     result.assert_outcomes(passed=4)
     text = report.read_text()
@@ -243,3 +244,21 @@ def test_the_report_counts_the_examples_on_each_structural_class(verification: V
     for name, counts in covered[0].run.classes.items():
         for value, count in counts.items():
             assert f'data-class="{name}={value}" data-count="{count}"' in report
+
+
+def test_the_users_report_holds_the_checks_its_tests_made_and_nothing_else(pytester: pytest.Pytester) -> None:
+    """No library verification unless --theorems-verify; -k narrows the report to the selected tests' checks."""
+    pytester.makepyfile(
+        test_mine=(
+            "import theorems\n"
+            "from theorems.toeplitz import toeplitz_matrix\n\n"
+            "def test_kept():\n    theorems.assert_holds('toeplitz-matrix', toeplitz_matrix, examples=2)\n\n"
+            "def test_left():\n    theorems.check('toeplitz-matrix', toeplitz_matrix, examples=2)\n"
+        )
+    )
+    report = pytester.path / "report.html"
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:benchmark", "--theorems-report", str(report), "-k", "kept")
+    result.assert_outcomes(passed=1, deselected=1)
+    text = report.read_text()
+    assert text.count('data-theorem-id="toeplitz-matrix"') == 1 and "in test_mine.py::test_kept" in text and "test_left" not in text
+    assert "theorems-verification" not in result.stdout.str() and "theorems report: 1 checks made by the tests (1 hold, 0 do not)" in result.stdout.str()

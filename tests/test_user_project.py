@@ -141,7 +141,7 @@ def users_pytest_run(project: Path, once_per_run: Callable[[str, Callable[[], An
 
     def run_pytest() -> dict[str, Any]:
         found = run(
-            project, str(BIN / "pytest"), "-q", "-rA", "-p", "no:cacheprovider", "--theorems-report", "out/report.html",
+            project, str(BIN / "pytest"), "-q", "-rA", "-p", "no:cacheprovider", "--theorems-report", "out/report.html", "--theorems-verify",
             "--theorems-examples", "1", "-k", "my_fold or fold-linear or toeplitz-matrix",
         )
         report = project / "out" / "report.html"
@@ -291,4 +291,8 @@ def test_the_plugin_verifies_inside_the_users_project_whatever_its_profile(users
     assert users_pytest_run["returncode"] == 1 and "1 failed, 4 passed" in out, out + users_pytest_run["stderr"]
     assert "PASSED ::theorems-verification::theorem[fold-linear]" in out and "PASSED ::theorems-verification::theorem[toeplitz-matrix]" in out, out
     assert "theorems report (passed: 2 theorems, 0 claims)" in out
-    assert users_pytest_run["report"].startswith("<!DOCTYPE html>")
+    assert "theorems report: 3 checks made by the tests (2 hold, 1 do not)" in out, out
+    report = users_pytest_run["report"]
+    assert report.startswith("<!DOCTYPE html>")
+    for test in ("test_my_fold_is_right", "test_my_fold_of_a_whole_network_keeps_its_promise", "test_my_fold_without_eps_is_wrong"):
+        assert f"in test_folds.py::{test}" in report, f"the report lacks the check {test} made"

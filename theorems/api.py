@@ -29,7 +29,10 @@ from theorems.calling import DEFAULT_TIMEOUT
 from theorems.evidence import Evidence
 from theorems.results import RECORDED_COUNTEREXAMPLE, TheoremResult
 
-__all__ = ["Verdict", "assert_holds", "check"]
+__all__ = ["LISTENERS", "Verdict", "assert_holds", "check"]
+
+# Told of every verdict :func:`check` returns (the pytest plugin's ``--theorems-report`` collects them).
+LISTENERS: list[Callable[[Verdict], None]] = []
 
 
 @dataclass(frozen=True)
@@ -217,6 +220,8 @@ def check(
     verdict = Verdict(result, profile)
     if save is not None and not verdict.holds and verdict.counterexample is not None:
         verdict = verdict.save(save, getattr(implementation, "__name__", "implementation"))
+    for listener in LISTENERS:
+        listener(verdict)
     return verdict
 
 

@@ -1,8 +1,11 @@
 """The project's pytest plugin (registered through the ``pytest11`` entry point).
 
-``pytest --theorems-report PATH`` adds one test per theorem (its reference
-implementation must hold) and one per transcribed claim of the notes (it must be
-falsified), run by the same engine as ``theorems verify`` under one of the project's
+``pytest --theorems-report PATH`` writes, at the end of the session, an HTML report of
+every check the session's tests made (:func:`theorems.check`, :func:`theorems.assert_holds`),
+each named with the test that made it: the user's own implementations, nothing else.
+``--theorems-verify`` adds the library's own verification: one test per theorem (its
+reference implementation must hold) and one per transcribed claim of the notes (it must
+be falsified), run by the same engine as ``theorems verify`` under one of the project's
 own profiles (``--theorems-profile``; default: ``--hypothesis-profile`` when it names
 one of them, else ``ci`` under ``CI`` and ``dev`` otherwise), never under a host
 project's Hypothesis profile (whose deadline would turn a slow example into an error),
@@ -30,6 +33,8 @@ __all__ = ["VerificationItem"]
 
 OPTION = "--theorems-report"
 RESULT_ATTRIBUTE = "theorems_result"
+# The user's checks made during one test phase, carried on its report (as the items' results are).
+CHECKS_ATTRIBUTE = "theorems_checks"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,7 +44,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="theorems_report",
         metavar="PATH",
         default=None,
-        help="also check every theorem and transcribed claim, and write the HTML verification report to PATH",
+        help="write an HTML report of every theorems.check and assert_holds made by the session's tests to PATH",
+    )
+    group.addoption(
+        "--theorems-verify",
+        dest="theorems_verify",
+        action="store_true",
+        help="also check every theorem of the library and every transcribed claim (one test each), and add them to the report",
     )
     group.addoption(
         "--theorems-profile",
@@ -77,6 +88,10 @@ def _enabled(config: pytest.Config) -> bool:
     return bool(config.getoption("theorems_report", None))
 
 
+def _verifying(config: pytest.Config) -> bool:
+    return bool(config.getoption("theorems_verify", False))
+
+
 def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
@@ -84,15 +99,18 @@ def _is_worker(config: pytest.Config) -> bool:
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     _share_database(config)
-    if not _enabled(config):
+    if not _enabled(config) and not _verifying(config):
         return
-    _require(config, "report", f"the report ({OPTION})")
+    if _enabled(config):
+        _require(config, "report", f"the report ({OPTION})")
+        config.pluginmanager.register(_UserChecks(), "theorems-user-checks")
     if _is_worker(config):
         config._theorems_seed = config.workerinput.get("theorems_seed")  # type: ignore[attr-defined]
     else:
         # One seed for the whole session, handed to xdist workers, so the report names it.
         config._theorems_seed = random.SystemRandom().randrange(2**32)  # type: ignore[attr-defined]
         config._theorems_results = {}  # type: ignore[attr-defined]
+        config._theorems_checks = []  # type: ignore[attr-defined]
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(_XdistSeed(config), "theorems-xdist-seed")
 
@@ -130,6 +148,33 @@ def _require(config: pytest.Config, extra: str, feature: str) -> None:
         require(extra, feature)
     except MissingExtra as missing:
         raise pytest.UsageError(str(missing)) from None
+
+
+class _UserChecks:
+    """Hears each :func:`theorems.check` of this process and carries it on the report of the test phase that made it."""
+
+    def __init__(self) -> None:
+        from theorems import api
+
+        self.heard: list[dict[str, Any]] = []
+        api.LISTENERS.append(self.hear)
+
+    def hear(self, verdict: Any) -> None:
+        self.heard.append({"result": verdict.result.to_dict(), "profile": verdict.profile})
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        from theorems import api
+
+        api.LISTENERS.remove(self.hear)  # a session run inside another (pytester) leaves nothing behind
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        outcome = yield
+        if self.heard:
+            for check in self.heard:
+                check["test"] = item.nodeid
+            setattr(outcome.get_result(), CHECKS_ATTRIBUTE, json.dumps(self.heard))
+            self.heard = []
 
 
 class _XdistSeed:
@@ -225,7 +270,7 @@ def _profile_name(config: pytest.Config) -> str:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not _enabled(config):
+    if not _verifying(config):
         return
     from theorems.registry import all_claims, all_theorems
 
@@ -245,11 +290,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    payload = getattr(report, RESULT_ATTRIBUTE, None)
     config = _CONTROLLER.get("config")
-    if payload is None or config is None:
+    if config is None:
         return
-    config._theorems_results[report.nodeid] = json.loads(payload)  # type: ignore[attr-defined]
+    payload = getattr(report, RESULT_ATTRIBUTE, None)
+    if payload is not None:
+        config._theorems_results[report.nodeid] = json.loads(payload)  # type: ignore[attr-defined]
+    checks = getattr(report, CHECKS_ATTRIBUTE, None)
+    if checks is not None:
+        config._theorems_checks.extend(json.loads(checks))  # type: ignore[attr-defined]
 
 
 _CONTROLLER: dict[str, pytest.Config] = {}
@@ -281,23 +330,41 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # Registry order, as `theorems verify` writes it; checks that did not run are left out.
     theorems = tuple(by_kind["theorem"][t.id] for t in all_theorems() if t.id in by_kind["theorem"])
     claims = tuple(by_kind["claim"][c.id] for c in all_claims() if c.id in by_kind["claim"])
-    profile = _profile_name(config)
+    checks = tuple(_named_by_its_test(check) for check in config._theorems_checks)  # type: ignore[attr-defined]
+    if _verifying(config):
+        profile = _profile_name(config)
+        everything = len(theorems) == len(all_theorems()) and len(claims) == len(all_claims())
+        scope = "full" if everything and not checks else "only"
+    else:  # the user's checks only: each ran under its own profile (theorems.check's, ci unless it said otherwise)
+        profiles = sorted({check["profile"] for check in config._theorems_checks})  # type: ignore[attr-defined]
+        profile, scope = (profiles[0] if len(profiles) == 1 else "ci"), "check"
     seed = None if profile_settings(profile).derandomize else getattr(config, "_theorems_seed", None)
-    everything = len(theorems) == len(all_theorems()) and len(claims) == len(all_claims())
     verification = assemble(
-        theorems, claims, scope="full" if everything else "only", profile=profile, seed=seed,
+        theorems + checks, claims, scope=scope, profile=profile, seed=seed,
         max_examples=config.getoption("theorems_examples", None), command=" ".join(["pytest", *config.invocation_params.args]),
     )
     path = write_html(verification, Path(config.getoption("theorems_report")))
-    config._theorems_written = (path, verification)  # type: ignore[attr-defined]
+    config._theorems_written = (path, theorems, claims, checks)  # type: ignore[attr-defined]
+
+
+def _named_by_its_test(check: dict[str, Any]) -> Any:
+    """The check's result, its implementation named with the test that made it (``fold_bn in tests/test_x.py::test_y``)."""
+    import dataclasses
+
+    from theorems.results import TheoremResult
+
+    result = TheoremResult.from_dict(check["result"])
+    return dataclasses.replace(result, implementation=f"{result.implementation} in {check['test']}")
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     written = getattr(config, "_theorems_written", None)
     if written is None:
         return
-    path, verification = written
-    verdict = "passed" if verification.passed else "FAILED"
-    terminalreporter.write_line(
-        f"theorems report ({verdict}: {len(verification.theorems)} theorems, {len(verification.claims)} claims): {path}"
-    )
+    path, theorems, claims, checks = written
+    if theorems or claims:  # the library's own verification (--theorems-verify)
+        verdict = "passed" if all(result.passed for result in (*theorems, *claims)) else "FAILED"
+        terminalreporter.write_line(f"theorems report ({verdict}: {len(theorems)} theorems, {len(claims)} claims): {path}")
+    # The user's checks: a falsified one may be just what its test expected, so they are counted, not judged.
+    holding = sum(result.passed for result in checks)
+    terminalreporter.write_line(f"theorems report: {len(checks)} checks made by the tests ({holding} hold, {len(checks) - holding} do not): {path}")
