@@ -250,14 +250,18 @@ def test_a_float32_fold_with_one_layer_off_by_5_parts_in_10_thousand_is_falsifie
 
 
 @pytest.mark.slow
-def test_right_float32_folds_hold_on_6_random_networks() -> None:
+def test_right_float32_folds_hold_on_3_random_networks() -> None:
     """A small run of `make fold-calibration` (500 networks there, its record tested below), on
     cases it does not draw: the reference and torch.fx's fuse, each evaluated as the check
-    evaluates it. Six, not more: at 2.4 s a network this replay is a live spot check, and the
-    false-alarm rate is the record's to measure (24 networks cost 57 s of the test budget)."""
+    evaluates it, once on each network (cases 10000 to 10002: resnet18, mobilenet_v2, small-net).
+    Three, not more: at 2 to 4 s a network this replay is a live spot check that the bound still
+    holds on right folds of every network, and the false-alarm rate is the record's to measure
+    (the reference's float32 folds of every network are also checked by
+    test_folded_network_matches_the_network; six networks here cost 12 s of the test budget)."""
     from theorems.fold_network_calibration import measure_case
 
-    runs = [measure_case(index) for index in range(10_000, 10_006)]
+    runs = [measure_case(index) for index in range(10_000, 10_003)]
+    assert sorted(run["network"] for run in runs) == ["mobilenet_v2", "resnet18", "small-net"]
     worst = max(max(run["ratios"].values()) for run in runs)
     assert worst <= 1, f"a right fold reached {worst:.3g} times the tolerance: {max(runs, key=lambda run: max(run['ratios'].values()))}"
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import itertools
 import math
 import operator
 from collections.abc import Callable, Iterable
@@ -546,6 +547,8 @@ def _weight_shares(pair: _FoldedParameters, at_layer_output: torch.Tensor) -> tu
             (at_layer_output.abs() * (x.abs() @ weight.abs().T).unsqueeze(1)).sum(2),
             (at_layer_output.square() * (x.square() @ weight.square().T).unsqueeze(1)).sum(2),
         )
+    if _unfoldable(pair.layer):
+        return _conv2d_weight_shares(pair.layer, x, at_layer_output)
     worst, spread = [], []
     for sample in range(x.shape[0]):
 
@@ -562,6 +565,44 @@ def _weight_shares(pair: _FoldedParameters, at_layer_output: torch.Tensor) -> tu
         worst.append(norms[0])
         spread.append(norms[1])
     return torch.stack(worst), torch.stack(spread)
+
+
+# Outputs whose weight gradients are computed in one product: a chunk's gradients stay within
+# 2²² numbers (32 MB in float64), resnet18's largest convolution one output at a time.
+GRADIENT_CHUNK_ELEMENTS = 2**22
+
+
+def _unfoldable(layer: nn.Module) -> bool:
+    """A Conv2d whose input ``unfold`` lays out as the convolution reads it: zero padding given in numbers."""
+    return type(layer) is nn.Conv2d and layer.padding_mode == "zeros" and not isinstance(layer.padding, str)
+
+
+def _conv2d_weight_shares(layer: nn.Conv2d, x: torch.Tensor, at_layer_output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`_weight_shares` of a Conv2d, its gradients for all outputs of a sample in one product.
+
+    A convolution's weight gradient is the output gradient times the unfolded input (im2col):
+    ∂N_o/∂W[c, i, k] = Σ_l g_o[c, l]·X[group(c)·i, k, l], with X the input's patches, one
+    column per output position l. The same numbers the layer's vector-Jacobian product gives,
+    without a backward pass per output.
+    """
+    weight = layer.weight.detach()
+    groups, outputs = layer.groups, at_layer_output.shape[1]
+    chunk = max(1, GRADIENT_CHUNK_ELEMENTS // weight.numel())
+    worst = torch.zeros(x.shape[0], outputs, dtype=torch.float64)
+    spread = torch.zeros_like(worst)
+    for sample in range(x.shape[0]):
+        patches = torch.nn.functional.unfold(
+            x[sample : sample + 1], layer.kernel_size, dilation=layer.dilation, padding=layer.padding, stride=layer.stride
+        )
+        patches = patches.reshape(groups, -1, patches.shape[-1])  # (groups, inputs per group · kernel, positions)
+        for first in range(0, outputs, chunk):
+            g = at_layer_output[sample, first : first + chunk]
+            g = g.reshape(g.shape[0], groups, -1, patches.shape[-1])  # (outputs, groups, channels per group, positions)
+            gradient = torch.einsum("ogcl,gkl->ogck", g, patches).reshape(g.shape[0], *weight.shape)
+            share = (weight * gradient).flatten(1)
+            worst[sample, first : first + chunk] = torch.linalg.vector_norm(share, ord=1, dim=1)
+            spread[sample, first : first + chunk] = torch.linalg.vector_norm(share, ord=2, dim=1).square()
+    return worst, spread
 
 
 def _over_positions(t: torch.Tensor) -> torch.Tensor:
@@ -611,11 +652,14 @@ def network_bounds(model: nn.Module, x: torch.Tensor) -> NetworkBounds:
             module.inplace = False  # in-place ReLU would overwrite the values we differentiate at
     traced = fx.symbolic_trace(copied)
     x64 = x.double()
-    with torch.no_grad():
-        exact = traced(x64)
-    alpha = model_false_alarm()
-    z = math.sqrt(2 * math.log(2 * exact.numel() / alpha))
-    sums = _first_order_sums(traced, x64, z=None if x.dtype == torch.float64 else z, margin_dtype=x.dtype)
+    try:
+        with torch.no_grad():
+            exact = traced(x64).clone()  # a clone: released below with the copy if the network returned a tensor of its own
+        alpha = model_false_alarm()
+        z = math.sqrt(2 * math.log(2 * exact.numel() / alpha))
+        sums = _first_order_sums(traced, x64, z=None if x.dtype == torch.float64 else z, margin_dtype=x.dtype)
+    finally:
+        _release(copied)
     unit = UNIT_ROUNDOFF[x.dtype] + U64  # the fold's parameters are computed elementwise
     return NetworkBounds(
         exact=exact,
@@ -627,6 +671,19 @@ def network_bounds(model: nn.Module, x: torch.Tensor) -> NetworkBounds:
         sites=sums.sites,
         kinks_crossed=sums.kinks_crossed,
     )
+
+
+def _release(copied: nn.Module) -> None:
+    """Free the tensors of a private copy now.
+
+    A traced network is a cycle (graph ↔ nodes ↔ module) that holds the copy's tensors until
+    the interpreter's next full collection, which costs a few tenths of a second in a large
+    process (more than the whole check of a small network); emptied here, the cycle holds
+    nothing large. Only for a copy made here: no one else sees its tensors.
+    """
+    with torch.no_grad():
+        for tensor in itertools.chain(copied.parameters(), copied.buffers()):
+            tensor.data = torch.empty(0, dtype=tensor.dtype)
 
 
 def network_tolerance(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, str]:
@@ -679,16 +736,31 @@ def _folded_in_float64(folded: nn.Module, x: torch.Tensor, own_output: torch.Ten
     """
     if x.dtype == torch.float64:
         return own_output
+    copied = None
     try:
         copied = copy.deepcopy(folded).double()
         with torch.no_grad():
             output = copied(x.double())
+        if isinstance(output, torch.Tensor):
+            output = output.clone()  # not a tensor of the copy, which is released below
     except Exception as error:  # noqa: BLE001 — whatever the returned module raises is the implementation's failure
         return f"returned a network that cannot be evaluated in float64 (.double() on a copy, then the float64 input): {type(error).__name__}: {error}"
+    finally:
+        if isinstance(copied, nn.Module):
+            _release(copied)
     if not isinstance(output, torch.Tensor) or output.dtype != torch.float64:
         got = output.dtype if isinstance(output, torch.Tensor) else type(output).__name__
         return f"returned a network that answers in {got} once cast with .double(): its parameters cannot be evaluated exactly"
     return output
+
+
+COLLECT_ABOVE_BYTES = 16 * 2**20
+"""A network whose tensors take this much (a million float64 parameters, or two million float32) is
+collected after each check: the three networks of the strategy are; a test's tiny network is not."""
+
+
+def _tensor_bytes(model: nn.Module) -> int:
+    return sum(t.numel() * t.element_size() for t in itertools.chain(model.parameters(), model.buffers()))
 
 
 def check_fold_network(implementation: Callable[[nn.Module], nn.Module], case: NetworkCase) -> Evidence:
@@ -712,12 +784,15 @@ def check_fold_network(implementation: Callable[[nn.Module], nn.Module], case: N
     del outcome  # the folded network, before the float64 copy of the unfused one is made (peak memory)
     if isinstance(actual, str):
         return implementation_failure(theorem_id, example, actual)
-    gc.collect()
+    # The folded network is the implementation's, and a traced one is a cycle (graph ↔ nodes ↔
+    # module): freed now, not at the interpreter's next full collection, a large one does not
+    # pile up over the examples (measured 0.3 GB an example of the notes' network). A full
+    # collection costs a few tenths of a second in a large process, more than the whole check
+    # of a small network, whose cycles are left to the interpreter. The float64 copies made
+    # here are released as soon as they are used (_release).
+    if _tensor_bytes(case.model) >= COLLECT_ABOVE_BYTES:
+        gc.collect()
     bounds = network_bounds(case.model, case.x)
-    # A traced network is a cycle (graph ↔ nodes ↔ module) holding its float64 copy; freed now,
-    # not at the interpreter's next full collection, it does not pile up over the examples
-    # (measured 0.3 GB an example of the notes' network).
-    gc.collect()
     tolerance, reason = _tolerance_and_reason(bounds, case.x)
     evidence = compare_elementwise(
         theorem_id=theorem_id, example=example, expected=bounds.exact, actual=actual, tolerance=tolerance, tolerance_reason=reason
