@@ -119,14 +119,6 @@ def test_an_argument_error_exits_2_with_one_line(capsys: pytest.CaptureFixture[s
     assert err.count("\n") == 1 and "error:" in err, err
 
 
-def test_an_unknown_profile_in_the_environment_is_a_usage_error(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("HYPOTHESIS_PROFILE", "fast")
-    code, _, err = run_main(capsys, "check", "fold-linear", "--impl", "theorems.fold:fold_linear")
-    assert code == 2 and "profile='fast' is unknown" in err
-
-
 def test_verify_writes_the_report_json_and_junit_xml(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     paths = {name: tmp_path / "out" / name for name in ("index.html", "results.json", "results.xml")}
     code, out, _ = run_main(

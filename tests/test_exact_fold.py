@@ -98,10 +98,11 @@ def test_fold_check_evidence_carries_the_theorem_the_example_and_the_tolerance()
     assert found.tolerance in tolerance.reshape(-1).tolist()
 
 
-def test_fold_case_repr_names_layer_batchnorm_statistics_input_and_seed() -> None:
+def test_fold_case_repr_names_layer_batchnorm_statistics_input_seed_and_every_value_of_the_formula() -> None:
     assert repr(linear_case()) == (
         "Linear(in_features=3, out_features=2, bias=True) → BatchNorm1d(2, affine=True, eps=2.5e-01, "
-        "running_var∈[7.50e-01, 3.75e+00]) on x(2, 3) float32, seed=7"
+        "running_var∈[7.50e-01, 3.75e+00]) on x(2, 3) float32, seed=7; "
+        "γ=[2, -4], β=[0.25, -0.5], μ=[1, -2], σ²=[0.75, 3.75], W=[1, -2, 0.5, 0, 3, -1], b=[0.5, -1.5], ε=0.25"
     )
 
 

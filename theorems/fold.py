@@ -205,8 +205,29 @@ class FoldCase:
         )
         return (
             f"{self.layer!r} → {type(self.bn).__name__}({self.bn.num_features}, affine={self.bn.affine}, {stats}) "
-            f"on x{tuple(self.x.shape)} {str(self.x.dtype).removeprefix('torch.')}, seed={self.seed}"
+            f"on x{tuple(self.x.shape)} {str(self.x.dtype).removeprefix('torch.')}, seed={self.seed}; {self.values()}"
         )
+
+    def values(self) -> str:
+        """The numbers that enter the fold: γ, β, μ, σ², ε, and the layer's W and b (each in full when
+        it has at most :data:`SHOWN_ENTRIES` entries, else its extremes); ``seed`` rebuilds them exactly."""
+        bn = self.bn
+        named = [("γ", bn.weight if bn.affine else None), ("β", bn.bias if bn.affine else None), ("μ", bn.running_mean), ("σ²", bn.running_var)]
+        named += [("W", self.layer.weight), ("b", self.layer.bias)]
+        shown = [f"{name}={_entries(tensor)}" for name, tensor in named if tensor is not None]
+        return ", ".join([*shown, f"ε={bn.eps:.6g}"])
+
+
+# A parameter with at most this many entries is printed in full in a counterexample; a larger one by
+# its extremes (a shrunk counterexample is small, so the values a person needs are all there).
+SHOWN_ENTRIES = 8
+
+
+def _entries(tensor: torch.Tensor) -> str:
+    values = tensor.detach().double().reshape(-1)
+    if values.numel() <= SHOWN_ENTRIES:
+        return "[" + ", ".join(f"{value:.6g}" for value in values.tolist()) + "]"
+    return f"[{values.min().item():.6g} … {values.max().item():.6g}] ({values.numel()} entries)"
 
 
 def terms_per_output(layer: nn.Module) -> int:

@@ -9,8 +9,10 @@ is missing (not Linux) or read-only, the peak is None: unknown, never a guess.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 __all__ = ["peak_of", "release_free_memory"]
 
@@ -54,13 +56,21 @@ def release_free_memory() -> None:
     A worker runs check after check; what one check freed otherwise stays resident in the
     C heap and counts into every later check's peak.
     """
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):  # not glibc: nothing to hand back this way
-        return
+    trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim`` from the symbols this process already has, or None.
+
+    Not ``ctypes.util.find_library("c")``: it runs ``ldconfig -p`` in a subprocess, a process
+    started by every check.
+    """
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to hand back this way
+        return None
