@@ -127,7 +127,7 @@ class QuickTier:
 
     # Imported on first use (by the package's function-level imports), not at collection: a process
     # pays for them once, and the test that happens to come first must not be charged for them.
-    WARM = ("matplotlib.pyplot", "sympy", "mpmath")
+    WARM = ("matplotlib.pyplot", "sympy", "mpmath", "torch._dynamo")  # torch._dynamo: a fold's first check, 1.8 s
 
     def pytest_collection_finish(self, session):
         import importlib
