@@ -195,7 +195,22 @@ FINDING_PAIRS = {
 }
 EXAMPLES_PER_PAIR = 60
 # A domain that takes a fifth of its pair's draws or less is drawn more (its pair's checks are cheap).
-MORE_EXAMPLES = {"torch-kl-bernoulli-poisson-rate-zero": 240, "torch-kl-binomial-larger-q-count": 240, "torch-kl-continuous-bernoulli-near-half": 120}
+# Where the defect strikes most of a wide domain, fewer are drawn: each still leaves its floor far
+# below the measured fraction and its error model a dozen examples or more (measured in one
+# process, in the order of KL_FINDINGS; in domain, past the normal tolerance):
+#   probabilities-near-0-or-1, 30 a pair of 5: 74, 32 (43 %; floor 14 %; 60 a pair: 155, 62);
+#   poisson-rate-zero, 30 a pair of 3: 34, 30 (88 %; floor 45 %; 60 a pair: 114, 111);
+#   bernoulli-poisson-rate-zero, 120: 15, 15 (100 %; floor 50 %; 240: 26, 26);
+#   binomial-larger-q-count, 120: 23, 23 (100 %; floor 50 %; 240: 60, 60).
+# The rare defects keep their samples: narrow-uniform-cancels (60 a pair: 74, 8, 11 % against a
+# floor of 4 %) and continuous-bernoulli-near-half (120: 26 in domain, its only test of the error model).
+EXAMPLES = {
+    "torch-kl-bernoulli-poisson-rate-zero": 120,
+    "torch-kl-binomial-larger-q-count": 120,
+    "torch-kl-continuous-bernoulli-near-half": 120,
+    "torch-kl-probabilities-near-0-or-1": 30,
+    "torch-kl-poisson-rate-zero": 30,
+}
 
 
 @functools.cache
@@ -207,7 +222,7 @@ def in_domain_sample(finding_id: str) -> tuple[list[tuple[LawPair, object]], int
 
     for pair_name in FINDING_PAIRS[finding_id]:
 
-        @settings(max_examples=MORE_EXAMPLES.get(finding_id, EXAMPLES_PER_PAIR), derandomize=True, database=None, deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(max_examples=EXAMPLES.get(finding_id, EXAMPLES_PER_PAIR), derandomize=True, database=None, deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck))
         @given(law_pairs(pair=pair_name))
         def draw(pair: LawPair) -> None:
             nonlocal wrong
