@@ -195,7 +195,22 @@ FINDING_PAIRS = {
 }
 EXAMPLES_PER_PAIR = 60
 # A domain that takes a fifth of its pair's draws or less is drawn more (its pair's checks are cheap).
-MORE_EXAMPLES = {"torch-kl-bernoulli-poisson-rate-zero": 240, "torch-kl-binomial-larger-q-count": 240, "torch-kl-continuous-bernoulli-near-half": 120}
+# Where the defect strikes most of a wide domain, fewer are drawn: each still leaves its floor far
+# below the measured fraction and its error model a dozen examples or more (measured in one
+# process, in the order of KL_FINDINGS; in domain, past the normal tolerance):
+#   probabilities-near-0-or-1, 30 a pair of 5: 74, 32 (43 %; floor 14 %; 60 a pair: 155, 62);
+#   poisson-rate-zero, 30 a pair of 3: 34, 30 (88 %; floor 45 %; 60 a pair: 114, 111);
+#   bernoulli-poisson-rate-zero, 120: 15, 15 (100 %; floor 50 %; 240: 26, 26);
+#   binomial-larger-q-count, 120: 23, 23 (100 %; floor 50 %; 240: 60, 60).
+# The rare defects keep their samples: narrow-uniform-cancels (60 a pair: 74, 8, 11 % against a
+# floor of 4 %) and continuous-bernoulli-near-half (120: 26 in domain, its only test of the error model).
+EXAMPLES = {
+    "torch-kl-bernoulli-poisson-rate-zero": 120,
+    "torch-kl-binomial-larger-q-count": 120,
+    "torch-kl-continuous-bernoulli-near-half": 120,
+    "torch-kl-probabilities-near-0-or-1": 30,
+    "torch-kl-poisson-rate-zero": 30,
+}
 
 
 @functools.cache
@@ -207,7 +222,7 @@ def in_domain_sample(finding_id: str) -> tuple[list[tuple[LawPair, object]], int
 
     for pair_name in FINDING_PAIRS[finding_id]:
 
-        @settings(max_examples=MORE_EXAMPLES.get(finding_id, EXAMPLES_PER_PAIR), derandomize=True, database=None, deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(max_examples=EXAMPLES.get(finding_id, EXAMPLES_PER_PAIR), derandomize=True, database=None, deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck))
         @given(law_pairs(pair=pair_name))
         def draw(pair: LawPair) -> None:
             nonlocal wrong
@@ -219,25 +234,27 @@ def in_domain_sample(finding_id: str) -> tuple[list[tuple[LawPair, object]], int
     return checked, wrong
 
 
+# One test per finding over its sample: the error model and the floor are judged on the same
+# examples, so the sample (the oracle's quadrature on each, most of the time) is drawn once, on
+# whichever worker runs the test, not once for each of two tests on two workers.
+# A floor of 0 could never fail: such a finding (continuous Bernoulli near ½, too rare in its
+# domain for a floor over an affordable sample) is held to its error model here and kept honest
+# by its recorded example instead.
 @pytest.mark.parametrize("finding", KL_FINDINGS, ids=lambda finding: finding.id)
-def test_torch_holds_to_each_findings_error_model_on_every_in_domain_example(finding) -> None:
-    checked, _ = in_domain_sample(finding.id)
+def test_torch_holds_to_each_findings_error_model_in_its_domain_and_the_defect_strikes_at_least_its_floor(finding) -> None:
+    """Fails when torch is wrong beyond the finding's error model on an in-domain example; and,
+    for a finding with a floor above 0, when the defect strikes less than its floor of the
+    in-domain examples: torch is fixed (update theorems/findings.py), or the domain grew wider than the defect."""
+    checked, wrong = in_domain_sample(finding.id)
     assert len(checked) >= 5, f"only {len(checked)} in-domain examples drawn for {finding.id}: the domain or FINDING_PAIRS is wrong"
     beyond = [evidence for _, evidence in checked if not evidence.holds]
     assert not beyond, f"torch is wrong beyond {finding.id}'s error model on {len(beyond)} of {len(checked)} in-domain examples; the first:\n{beyond[0].explain()}"
-
-
-# A floor of 0 could never fail: such a finding (continuous Bernoulli near ½, too rare in its
-# domain for a floor over an affordable sample) is kept honest by its recorded example instead.
-@pytest.mark.parametrize("finding", [finding for finding in KL_FINDINGS if finding.prevalence.floor > 0], ids=lambda finding: finding.id)
-def test_each_findings_defect_still_strikes_at_least_its_floor_of_its_domain(finding) -> None:
-    """Fails when torch is fixed (update theorems/findings.py), or when the domain grows wider than the defect."""
-    checked, wrong = in_domain_sample(finding.id)
-    fraction = wrong / len(checked)
-    assert fraction >= finding.prevalence.floor, (
-        f"{finding.id}: torch exceeds the normal tolerance on {wrong} of {len(checked)} in-domain examples ({fraction:.0%}), "
-        f"below the floor {finding.prevalence.floor:.0%} (recorded: {finding.prevalence}); fixed upstream, or the domain is too wide"
-    )
+    if finding.prevalence.floor > 0:
+        fraction = wrong / len(checked)
+        assert fraction >= finding.prevalence.floor, (
+            f"{finding.id}: torch exceeds the normal tolerance on {wrong} of {len(checked)} in-domain examples ({fraction:.0%}), "
+            f"below the floor {finding.prevalence.floor:.0%} (recorded: {finding.prevalence}); fixed upstream, or the domain is too wide"
+        )
 
 
 @pytest.mark.parametrize("finding", KL_FINDINGS, ids=lambda finding: finding.id)

@@ -385,3 +385,41 @@ def test_each_definition_is_within_its_bar_of_the_50_digit_closed_form(name: str
     """Continuous pairs by the quantile cubature (against a Gumbel, with p's moment-generating
     function); Geometric affine in k; Poisson a window with its tails bounded; Binomial the finite sum."""
     _compare_definition(name, data.draw(law_pairs(pair=name, batch=1), label="laws"))
+
+
+# --- the cubature's rule: scipy's, evaluated once a region -----------------------------------
+
+
+def _peaked(x: np.ndarray) -> np.ndarray:
+    """Two components: a smooth bump, and one with a kink and a logarithmic factor (many regions)."""
+    return np.stack([np.exp(-np.sum(x**2, axis=1)) * np.cos(3 * x[:, 0]), np.exp(-np.abs(x[:, 0] - 0.3) - np.sum(x[:, 1:] ** 2, axis=1)) * np.log1p(np.sum(x**2, axis=1))], axis=-1)
+
+
+@pytest.mark.parametrize(
+    ("lower", "upper", "rule", "points"),
+    [
+        ([-np.inf], [np.inf], "gk21", None),
+        ([0.0], [np.inf], "gk15", None),
+        ([-4.0], [5.0], "gk21", [np.array([0.3])]),
+        ([-np.inf, -np.inf], [np.inf, np.inf], "gk21", None),
+        ([-4.0, -3.0], [5.0, 2.0], "gk21", [np.array([0.3, 0.1]), np.array([1.0, -1.0])]),
+        ([-1.0, -2.0, -1.0], [2.0, 1.0, 1.5], "gk15", [np.array([0.3, 0.0, 0.0])]),
+    ],
+)
+def test_the_cubature_evaluating_each_region_once_gives_scipys_estimate_and_error_to_the_last_bit(lower, upper, rule, points) -> None:
+    """integrals_by_cubature evaluates the integrand once a region (Kronrod and Gauss nodes together);
+    scipy's own rule evaluates it twice. Same nodes, weights and sums: the same bits, and so every
+    oracle built on it keeps its values and error estimates (and QUADRATURE_SAFETY its measurement)."""
+    import warnings
+
+    from scipy import integrate
+
+    from theorems.quadrature import integrals_by_cubature
+
+    lower, upper = np.array(lower), np.array(upper)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        ours = integrals_by_cubature(_peaked, lower, upper, rtol=1e-6, atol=1e-9, rule=rule, points=points)
+        scipys = integrate.cubature(_peaked, lower, upper, rule=rule, rtol=1e-6, atol=1e-9, max_subdivisions=2000, points=points)
+    assert ours.subdivisions == scipys.subdivisions
+    assert np.array_equal(ours.estimate, scipys.estimate) and np.array_equal(ours.error, scipys.error), (ours.estimate - scipys.estimate, ours.error - scipys.error)

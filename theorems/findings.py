@@ -207,8 +207,10 @@ FINDINGS: tuple[Finding, ...] = (
 # batch); the finding applies to a pair when it holds on some element, and its error model
 # widens only those elements.
 #
-# The prevalences are those of tests/test_kl_closed_forms.py's sample under the ci profile (60
-# derandomized examples of each pair the domain reaches, FINDING_PAIRS, more for the small domains);
+# The prevalences are those of tests/test_kl_closed_forms.py's sample under the ci profile as it
+# was measured (60 derandomized examples of each pair the domain reaches, FINDING_PAIRS, more for
+# the small domains; the test now draws fewer for four wide domains, EXAMPLES, with the fractions
+# it measured there stated beside them, each still far above its floor);
 # each floor is about half the measured fraction, so that a fix upstream (or a domain grown wider
 # than the defect) crosses it. The sample is not the same in every pytest session (Hypothesis's
 # generation depends on what ran before it in the process: the continuous Bernoulli's domain held

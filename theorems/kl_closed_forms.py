@@ -50,7 +50,10 @@ formula that cancels terms much larger than those loses more than that, and is r
 
 from __future__ import annotations
 
+import collections
+import functools
 import math
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -445,7 +448,45 @@ def _scalars(law: Law) -> dict[str, float]:
     return {name: float(value[0]) for name, value in law.params}
 
 
+def _law_key(law: Law) -> tuple[Any, ...]:
+    """A hashable key that determines ``law`` exactly: its family, each parameter's name, shape
+    and bytes (so −0.0 and 0.0, or two NaN payloads, are different keys: never a wrong hit), its
+    base's key and its transform."""
+    return (
+        law.family,
+        tuple((name, value.shape, value.dtype.str, value.tobytes()) for name, value in law.params),
+        None if law.base is None else _law_key(law.base),
+        law.transform,
+    )
+
+
+# The definitions already computed in this process, by the two laws' keys: the oracle is a pure
+# function of the laws' parameters (its cubature is deterministic), and the same pair is asked
+# for again and again within a run (the audited reference and torch-as-an-implementation on the
+# same example, a planted error's exact value and then the check's, a shrink revisiting an
+# example, a batch element shared by several examples). A hit returns the very Definition the
+# first call computed; errors (OracleError) are not kept and are raised again.
+DEFINITION_CACHE_SIZE = 4096
+_DEFINITIONS: collections.OrderedDict[tuple[Any, Any], Definition] = collections.OrderedDict()
+_DEFINITIONS_LOCK = threading.Lock()  # a check may run in a worker thread (the engine's time limit)
+
+
 def _definition(p: Law, q: Law) -> Definition:
+    key = (_law_key(p), _law_key(q))
+    with _DEFINITIONS_LOCK:
+        found = _DEFINITIONS.get(key)
+        if found is not None:
+            _DEFINITIONS.move_to_end(key)
+            return found
+    found = _computed_definition(p, q)
+    with _DEFINITIONS_LOCK:
+        _DEFINITIONS[key] = found
+        if len(_DEFINITIONS) > DEFINITION_CACHE_SIZE:
+            _DEFINITIONS.popitem(last=False)
+    return found
+
+
+def _computed_definition(p: Law, q: Law) -> Definition:
     if p.family in ("MultivariateNormal", "LowRankMultivariateNormal"):
         return _gaussian_definition(p, q)
     if p.family == "Dirichlet":
@@ -695,13 +736,18 @@ def quantile(law: Any, u: np.ndarray, *, upper: bool = False) -> np.ndarray:
     target = np.log(u)
     log_tail = law.logsf if upper else law.logcdf
     sign = -1.0 if upper else 1.0
+    # Each log-tail value is computed once and carried along (the same values the steps would
+    # recompute: at x, and at a kept step's x, which is where the step moved).
+    with np.errstate(all="ignore"):
+        at_x = log_tail(x)
     for _ in range(2):
         with np.errstate(all="ignore"):
-            residual = log_tail(x) - target
-            slope = sign * np.exp(law.logpdf(x) + np.log(np.abs(x)) - log_tail(x))  # d log F / d log|x|
+            residual = at_x - target
+            slope = sign * np.exp(law.logpdf(x) + np.log(np.abs(x)) - at_x)  # d log F / d log|x|
             moved = x * np.exp(-np.sign(x) * residual / slope)
-            better = np.isfinite(moved) & (x != 0) & (np.abs(log_tail(moved) - target) < np.abs(residual))
-        x = np.where(better, moved, x)
+            at_moved = log_tail(moved)
+            better = np.isfinite(moved) & (x != 0) & (np.abs(at_moved - target) < np.abs(residual))
+        x, at_x = np.where(better, moved, x), np.where(better, at_moved, at_x)
     return x
 
 
@@ -920,8 +966,7 @@ def _dirichlet_definition(p: Law, q: Law) -> Definition:
     c = float(scipy.stats.dirichlet.logpdf(point, alpha) - scipy.stats.dirichlet.logpdf(point, beta)) - float(np.sum((alpha - beta) * np.log(point)))
     total, error, scale = c, 0.0, abs(c) + _lgammas(*alpha, alpha.sum()) + _lgammas(*beta, beta.sum())
     for a_i, b_i in zip(alpha, beta):
-        marginal = scipy.stats.beta(a_i, alpha.sum() - a_i)
-        mean_log = _quantile_expectation(marginal, np.log)
+        mean_log = _mean_log_beta(float(a_i), float(alpha.sum() - a_i))
         total += (a_i - b_i) * mean_log.value
         error += abs(a_i - b_i) * mean_log.error
         scale += abs(a_i - b_i) * abs(mean_log.value)
@@ -933,6 +978,21 @@ def _quantile_expectation(law: Any, function: Callable[[np.ndarray], np.ndarray]
     lower = _half_integral(lambda u: function(quantile(law, u))[:, None], [])
     upper = _half_integral(lambda v: function(quantile(law, v, upper=True))[:, None], [])
     return OracleValue(float(lower.estimate[0] + upper.estimate[0]), float(lower.error[0] + upper.error[0]), "")
+
+
+# E log X under one law, by its parameters: a pure function of them, kept for the process (a
+# Wishart's Bartlett terms recur across the elements and pairs that share a df, a Dirichlet's
+# Beta marginals across pairs that share p).
+@functools.lru_cache(maxsize=1024)
+def _mean_log_chi2(df: float) -> OracleValue:
+    """``E log X`` for ``X ~ χ²_df``, by quadrature over its quantiles."""
+    return _quantile_expectation(scipy.stats.chi2(df), np.log)
+
+
+@functools.lru_cache(maxsize=1024)
+def _mean_log_beta(a: float, b: float) -> OracleValue:
+    """``E log X`` for ``X ~ Beta(a, b)``, by quadrature over its quantiles."""
+    return _quantile_expectation(scipy.stats.beta(a, b), np.log)
 
 
 def _wishart_normaliser(df: float, covariance: np.ndarray) -> float:
@@ -954,7 +1014,7 @@ def _wishart_definition(p: Law, q: Law) -> Definition:
     c -= 0.5 * (n_p - n_q) * log_det_point - 0.5 * float(np.trace(precision_gap @ point))
     mean_log_det, error = float(np.linalg.slogdet(v_p)[1]), 0.0
     for i in range(d):
-        chi2 = _quantile_expectation(scipy.stats.chi2(n_p - i), np.log)
+        chi2 = _mean_log_chi2(n_p - i)
         mean_log_det += chi2.value
         error += chi2.error
     trace_term = float(np.trace(precision_gap @ (n_p * v_p)))
