@@ -22,8 +22,9 @@ from theorems.profiles import load_profile
 load_profile()
 
 
-def pin_torch_to_one_thread(config) -> None:
-    """In every process that runs tests (not an xdist controller, which only schedules).
+def prepare_a_test_process(config) -> None:
+    """In every process that runs tests (not an xdist controller, which only schedules): torch on one
+    thread, and the package imported (:func:`import_the_package`).
 
     The generated tensors are tiny: intra-op threads only add synchronisation (measured
     50x slower per fold check with 2 threads on a loaded 2-core machine), and pytest-xdist
@@ -35,10 +36,34 @@ def pin_torch_to_one_thread(config) -> None:
     import torch
 
     torch.set_num_threads(1)
-    # matplotlib runs `fc-list` in a subprocess when it first builds its font cache (a fresh
-    # machine, or a test that moves HOME, as pytester does): done here, before any test, so
-    # that no unmarked test is charged with that process (see _a_subprocess_is_marked).
-    import matplotlib.font_manager  # noqa: F401
+    import_the_package()
+
+
+def import_the_package() -> None:
+    """Every module of ``theorems`` (and matplotlib's pyplot), imported before any test runs.
+
+    Two reasons. pytester's in-process runs drop from ``sys.modules`` whatever was first
+    imported inside them; a module imported again after that is a second copy, which numpy's
+    C extensions refuse ("cannot load module more than once per process") and whose classes
+    the first copy's objects do not recognise (matplotlib's set_clip_path raised TypeError).
+    And matplotlib runs `fc-list` in a subprocess when it first builds its font cache (a fresh
+    machine, or a test that moves HOME, as pytester does): no unmarked test may be charged
+    with that process (:func:`_a_subprocess_is_marked`). The tests' own imports load most of
+    the package anyway; this adds the modules they load lazily.
+    """
+    import importlib
+    import pkgutil
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+
+    import theorems
+
+    for module in pkgutil.walk_packages(theorems.__path__, "theorems."):
+        if module.name != "theorems.__main__":
+            importlib.import_module(module.name)
 
 
 @pytest.fixture(scope="session")
@@ -125,21 +150,16 @@ QUICK_CPU_SECONDS = 1.0
 class QuickTier:
     """Registered by :func:`pytest_configure` under the quick profile only."""
 
-    # Imported on first use (by the package's function-level imports), not at collection: a process
-    # pays for them once, and the test that happens to come first must not be charged for them.
-    WARM = ("matplotlib.pyplot", "sympy", "mpmath", "torch._dynamo")  # torch._dynamo: a fold's first check, 1.8 s
+    # Imported on first use (by the package's function-level imports; the package itself is imported
+    # by import_the_package): a process pays for them once, and the test that happens to come first
+    # must not be charged for them. torch._dynamo: a fold's first check, 1.8 s.
+    WARM = ("sympy", "mpmath", "torch._dynamo")
 
     def pytest_collection_finish(self, session):
         import importlib
-        import pkgutil
-
-        import theorems
 
         for name in self.WARM:
             importlib.import_module(name)
-        for module in pkgutil.walk_packages(theorems.__path__, "theorems."):
-            if module.name != "theorems.__main__":
-                importlib.import_module(module.name)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item):
@@ -214,7 +234,7 @@ def cheapest_first(item) -> int:
 
 
 def pytest_configure(config) -> None:
-    pin_torch_to_one_thread(config)
+    prepare_a_test_process(config)
     if config.getoption("hypothesis_profile", default=None) == "quick":
         config.pluginmanager.register(QuickTier(), "quick-tier")
     path = config.getoption("--property-figures", default=None)

@@ -278,6 +278,7 @@ def test_the_committed_calibration_ran_500_networks_and_every_right_fold_held() 
     assert "theorems.fold_networks" in record["provenance"]["modules"]
 
 
+@pytest.mark.e2e  # the record's provenance asks git for the commit
 def test_the_calibration_summarises_its_cases_and_resumes_a_printed_run(tmp_path, monkeypatch) -> None:
     import json
 
