@@ -131,6 +131,7 @@ def test_a_library_finding_is_reproduced_by_checking_the_library_in_the_ci_profi
     assert not verdict.holds
 
 
+@pytest.mark.slow
 def test_a_recorded_counterexample_is_replayed_after_the_generated_examples_hold() -> None:
     """The clustered-eigenvalue defect of scipy is a rare rounding case (1600 random Σ = c²I
     never hit it): an implementation wrong only there holds on every generated example and is

@@ -119,6 +119,7 @@ def test_an_argument_error_exits_2_with_one_line(capsys: pytest.CaptureFixture[s
     assert err.count("\n") == 1 and "error:" in err, err
 
 
+@pytest.mark.slow
 def test_verify_writes_the_report_json_and_junit_xml(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     paths = {name: tmp_path / "out" / name for name in ("index.html", "results.json", "results.xml")}
     code, out, _ = run_main(
@@ -141,6 +142,7 @@ def test_verify_writes_the_report_json_and_junit_xml(capsys: pytest.CaptureFixtu
     assert paths["index.html"].read_text().startswith("<!DOCTYPE html>")
 
 
+@pytest.mark.slow
 def test_verify_fails_when_a_transcribed_claim_is_not_falsified(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

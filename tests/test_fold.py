@@ -124,6 +124,7 @@ def test_fold_equivalence_fails_without_its_hypotheses(breaker: str) -> None:
 FOLD_WRONG = [wrong for wrong in all_wrong_implementations() if wrong.theorem_id in FOLDS]
 
 
+@pytest.mark.slow  # the catalogue: 50 wrong folds, each shrunk to its minimal counterexample (about 0.5 s each)
 @pytest.mark.parametrize("wrong", FOLD_WRONG, ids=lambda wrong: f"{wrong.theorem_id}:{wrong.name}")
 def test_wrong_fold_is_falsified_with_a_small_counterexample(wrong) -> None:
     counterexample = find_counterexample(get_theorem(wrong.theorem_id), wrong.implementation, max_examples=300)

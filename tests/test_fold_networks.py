@@ -82,6 +82,7 @@ def cifar10_images(batch: int) -> torch.Tensor:
     return torch.stack([dataset[i][0] for i in range(batch)])
 
 
+@pytest.mark.slow
 def test_notes_small_net_folds_into_small_net_test(record_property) -> None:
     """The notes' experiment: smallNetTrain folded into smallNetTest (they saw 8.3e-09 on CIFAR-10).
 
@@ -222,6 +223,7 @@ def float32_network_case(request) -> NetworkCase:
     return NetworkCase(name=request.param, model=model.float().eval(), x=x.float())
 
 
+@pytest.mark.slow
 def test_the_float32_worst_case_is_below_1_percent_of_the_output_and_the_tolerance_below_it(
     float32_network_case: NetworkCase, record_property
 ) -> None:
@@ -238,6 +240,7 @@ def test_the_float32_worst_case_is_below_1_percent_of_the_output_and_the_toleran
     assert worst < 0.01, f"{case.name}: the float32 worst case is {worst:.3g} of the largest output"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", [0, -1], ids=["first folded layer", "last folded layer"])
 def test_a_float32_fold_with_one_layer_off_by_5_parts_in_10_thousand_is_falsified(
     float32_network_case: NetworkCase, which: int
@@ -300,6 +303,7 @@ def test_the_calibration_summarises_its_cases_and_resumes_a_printed_run(tmp_path
     assert record["per_network"]["small-net"]["worst_case_fraction_max"] == pytest.approx(3e-4)
 
 
+@pytest.mark.slow
 def test_a_float32_fold_with_keras_eps_is_falsified_by_the_check(float32_network_case: NetworkCase) -> None:
     """ε = 1e-3 in every pair (a few parts in 10⁴ per layer), through the theorem's check."""
     evidence = FOLD_NETWORK.check(keras_eps, copy.deepcopy(float32_network_case))
@@ -331,6 +335,7 @@ def test_the_tolerance_is_the_forward_worst_case_plus_the_smaller_parameter_boun
     assert torch.equal(bounds.worst, forward + worst)
 
 
+@pytest.mark.slow
 def test_a_fold_wrong_only_on_linear_pairs_holds_on_the_torchvision_networks_and_is_caught_in_its_class() -> None:
     # resnet18 and mobilenet_v2 have no Linear → BatchNorm1d pair: the mistake is invisible there,
     # and the covered class network=small-net is what catches it in every run.

@@ -434,6 +434,7 @@ def test_a_process_the_implementation_forks_still_ends_with_os_exit() -> None:
     assert verdict.holds, verdict.explain()
 
 
+@pytest.mark.slow  # waits out a time limit and the abandoned call (seconds of wall time, little CPU)
 def test_a_call_abandoned_at_its_time_limit_puts_nothing_back_when_it_ends_later(monkeypatch: pytest.MonkeyPatch) -> None:
     """The process moves on after the limit (here: a later patch); the late call must not undo it."""
     import time

@@ -240,6 +240,7 @@ def in_domain_sample(finding_id: str) -> tuple[list[tuple[LawPair, object]], int
 # A floor of 0 could never fail: such a finding (continuous Bernoulli near ½, too rare in its
 # domain for a floor over an affordable sample) is held to its error model here and kept honest
 # by its recorded example instead.
+@pytest.mark.slow
 @pytest.mark.parametrize("finding", KL_FINDINGS, ids=lambda finding: finding.id)
 def test_torch_holds_to_each_findings_error_model_in_its_domain_and_the_defect_strikes_at_least_its_floor(finding) -> None:
     """Fails when torch is wrong beyond the finding's error model on an in-domain example; and,
@@ -267,6 +268,7 @@ def test_recorded_torch_kl_finding_still_reproduces_on_its_example(finding) -> N
         assert finding.raises in (evidence.failure or ""), evidence.explain()
 
 
+@pytest.mark.slow
 def test_a_ci_run_on_torch_itself_draws_every_pair_and_meets_a_recorded_finding() -> None:
     """Every registered pair's covered row is drawn before the free search; checked everywhere
     (not as the audited reference), torch is then falsified by one of its recorded findings."""
@@ -321,6 +323,7 @@ def planted(monkeypatch: pytest.MonkeyPatch, finding, factor: float = 1.1) -> No
 PLANTED_PAIR = {"torch-kl-probabilities-near-0-or-1": "Bernoulli-Bernoulli"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("finding", KL_FINDINGS, ids=lambda finding: finding.id)
 def test_a_ten_percent_error_inside_each_findings_domain_falsifies_the_reference_run(finding, monkeypatch: pytest.MonkeyPatch) -> None:
     planted(monkeypatch, finding)
@@ -348,6 +351,7 @@ def test_a_ten_percent_error_on_narrow_uniforms_against_a_normal_falsifies_a_lon
 # --- the check can fail --------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # whole ci-budget runs of the oracle (quadrature per example)
 @pytest.mark.parametrize("wrong", WRONG_IMPLEMENTATIONS, ids=lambda wrong: wrong.implementation.__name__)
 def test_each_wrong_registry_is_caught_within_the_ci_budget_on_its_pair(wrong) -> None:
     run = check_wrong_implementation(wrong, profile="ci").run

@@ -57,6 +57,7 @@ class ResourceFinder(html.parser.HTMLParser):
                 self.fetches.append((tag, name, value))
 
 
+@pytest.mark.slow
 def test_the_report_fetches_nothing(report: str) -> None:
     finder = ResourceFinder()
     finder.feed(report)
@@ -66,6 +67,7 @@ def test_the_report_fetches_nothing(report: str) -> None:
     assert "default-src 'none'" in report
 
 
+@pytest.mark.slow
 def test_every_checked_theorem_has_a_section_with_its_statement_as_mathml(report: str, verification: Verification) -> None:
     for result in verification.theorems:
         start = report.index(f'data-theorem-id="{result.theorem_id}"')
@@ -74,6 +76,7 @@ def test_every_checked_theorem_has_a_section_with_its_statement_as_mathml(report
     assert 'class="math-error"' not in report
 
 
+@pytest.mark.slow
 def test_a_falsified_check_shows_its_minimal_counterexample_and_replay(report: str) -> None:
     assert 'data-verdict="falsified"' in report
     assert "the implementation raised TypeError" in report
@@ -81,6 +84,7 @@ def test_a_falsified_check_shows_its_minimal_counterexample_and_replay(report: s
     assert "@reproduce_failure(" in report
 
 
+@pytest.mark.slow
 def test_every_transcribed_claim_is_shown_beside_its_corrected_form(report: str, verification: Verification) -> None:
     assert len(verification.claims) == len([c for c in all_claims() if c.theorem_id in ("fold-linear", "fold-conv")])
     for result in verification.claims:
@@ -89,6 +93,7 @@ def test_every_transcribed_claim_is_shown_beside_its_corrected_form(report: str,
         assert "as transcribed" in section and "corrected" in section
 
 
+@pytest.mark.slow
 def test_the_recorded_library_findings_are_shown(report: str) -> None:
     from theorems.findings import FINDINGS
 
@@ -99,11 +104,13 @@ def test_the_recorded_library_findings_are_shown(report: str) -> None:
             assert "in-domain examples" in row and "floor" in row, row
 
 
+@pytest.mark.slow
 def test_the_report_names_the_environment(report: str) -> None:
     for name in ("torch", "numpy", "scipy", "hypothesis", "profile", "seed"):
         assert f"<th>{name}</th>" in report
 
 
+@pytest.mark.slow
 def test_the_fold_figure_is_an_inline_png(report: str) -> None:
     assert 'id="figure-fold-error-vs-tolerance"' in report
     assert '<img src="data:image/png;base64,' in report
@@ -137,6 +144,7 @@ def test_a_theorem_module_can_contribute_a_figure() -> None:
     assert rendered["line"].png_base64 and rendered["broken"].error == "RuntimeError: oops"
 
 
+@pytest.mark.slow
 def test_results_survive_the_trip_through_a_dict(verification: Verification) -> None:
     for result in verification.theorems:
         again = TheoremResult.from_dict(json.loads(json.dumps(result.to_dict())))
@@ -145,6 +153,7 @@ def test_results_survive_the_trip_through_a_dict(verification: Verification) -> 
         assert ClaimResult.from_dict(json.loads(json.dumps(claim.to_dict()))) == claim
 
 
+@pytest.mark.slow
 def test_counts_come_from_hypothesis_observability(verification: Verification) -> None:
     holding = [result for result in verification.theorems if result.passed]
     assert holding and all(r.run.counted_by == "observability" and r.run.examples == running.examples_planned(get_theorem(r.theorem_id), 4) for r in holding)
@@ -227,6 +236,7 @@ def test_a_check_runs_without_hypothesis_explain_phase() -> None:
     assert running.check_settings(None, 3).max_examples == 3 and running.check_settings(None, None).max_examples == settings.default.max_examples
 
 
+@pytest.mark.slow
 def test_the_report_states_the_quadrature_allowance_and_the_record_it_comes_from(report: str) -> None:
     import json
     from pathlib import Path
@@ -238,6 +248,7 @@ def test_the_report_states_the_quadrature_allowance_and_the_record_it_comes_from
     assert f"{record['methods']['quad']['n']} by quad" in report
 
 
+@pytest.mark.slow
 def test_the_report_counts_the_examples_on_each_structural_class(verification: Verification, report: str) -> None:
     covered = [result for result in verification.theorems if result.run.classes]
     assert covered, "a covered theorem shows its classes"

@@ -186,6 +186,7 @@ def run_verify(capsys: pytest.CaptureFixture[str], tmp_path: Path, *extra: str) 
     return code, out, json.loads((tmp_path / "r.json").read_text())
 
 
+@pytest.mark.slow
 def test_verify_runs_the_catalogue_and_every_wrong_implementation_is_caught(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, found = run_verify(capsys, tmp_path)
     assert code == 0, out
@@ -196,6 +197,7 @@ def test_verify_runs_the_catalogue_and_every_wrong_implementation_is_caught(caps
     assert 'id="power-catalogue"' in (tmp_path / "r.html").read_text()
 
 
+@pytest.mark.slow
 def test_verify_fails_when_a_wrong_implementation_is_not_caught(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
