@@ -296,3 +296,51 @@ def test_the_plugin_verifies_inside_the_users_project_whatever_its_profile(users
     assert report.startswith("<!DOCTYPE html>")
     for test in ("test_my_fold_is_right", "test_my_fold_of_a_whole_network_keeps_its_promise", "test_my_fold_without_eps_is_wrong"):
         assert f"in test_folds.py::{test}" in report, f"the report lacks the check {test} made"
+
+
+# --- the first hour: the wheel alone, without any extra ---------------------------------------
+
+FIRST_HOUR = '''
+import json, sys
+import theorems
+from theorems.cli import main
+
+assert theorems.__file__.startswith(sys.argv[1]), theorems.__file__  # the installed wheel, not the checkout
+found = {
+    "right": main(["check", "fold-conv", "--impl", "mylib.fuse:fold", "--examples", "5", "--assume", "dims=2"]),
+    "wrong": main(["check", "fold-conv", "--impl", "mylib.fuse:fold_without_eps"]),
+    "report": main(["check", "fold-conv", "--impl", "mylib.fuse:fold", "--examples", "2", "--report", "out/r.html"]),
+}
+from mylib.fuse import fold
+found["api"] = theorems.check("fold-conv", fold, assume={"dims": 1}, examples=5).holds
+print(json.dumps(found))
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_the_first_hour_from_the_wheel_without_extras_checks_by_command_api_and_pytest(wheel: Path, project: Path, tmp_path: Path) -> None:
+    """A user's first hour, issue 26: the wheel installed with no extra (their modules refused by a
+    sitecustomize, as if absent; torch's own SymPy and Jinja2 stay), a right and a wrong fold from the
+    user's folder by the command and the API, a report asked for without [report] (one line, exit 2),
+    and the user's pytest suite with the plugin."""
+    from importlib.metadata import requires
+
+    target = tmp_path / "installed"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)], check=True, capture_output=True, timeout=300)
+    absent = ["matplotlib", "latex2mathml", "distributed", "dask", "redis", "torchvision"]
+    (target / "sitecustomize.py").write_text(f"import sys\nsys.modules.update(dict.fromkeys({absent!r}))\n")
+    environment = {**os.environ, "PYTHONPATH": f"{target}{os.pathsep}{project}"}
+    done = subprocess.run([sys.executable, "-c", FIRST_HOUR, str(target)], cwd=project, env=environment, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found == {"right": 0, "wrong": 1, "report": 2, "api": True}, found
+    assert "theorems: error: the HTML report (--report out/r.html) needs the extra [report] (matplotlib is not installed)" in done.stderr
+    assert done.stderr.count("theorems: error:") == 1 and "Traceback" not in done.stderr
+    # The user's pytest suite (its own three tests: one must fail) with the wheel's plugin, no report.
+    suite = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-k", "my_fold_is_right or without_eps", "test_folds.py"],
+        cwd=project, env=environment, capture_output=True, text=True, timeout=300,
+    )
+    assert "1 failed, 1 passed" in suite.stdout and "FALSIFIED" in suite.stdout, suite.stdout[-3000:] + suite.stderr[-2000:]
+    assert not [r for r in requires("theorems") or () if "extra ==" not in r and r.split(">")[0].split("<")[0].strip() in absent]
