@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROFILE ?= ci
 
-.PHONY: verify test quick dist docs browser redis flakiness bench cluster-bench calibrate fold-calibration mutation record quadrature-record
+.PHONY: verify test quick dist docs user-journey browser redis flakiness bench cluster-bench calibrate fold-calibration mutation record quadrature-record
 
 # One BLAS/OpenMP thread per process: the suite's tensors are tiny, and pytest-xdist
 # gives each worker a core; more threads only contend (measured 50x slower fold checks).
@@ -72,6 +72,24 @@ docs: $(STAMP)
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs build/docs
 	$(BIN)/python -m sphinx -W --keep-going -q -b doctest docs build/doctest
 	@echo "API reference: build/docs/index.html"
+
+# A user's first hour from nothing: a fresh virtual environment, the wheel of `make dist` with
+# the core only (torch, numpy, SciPy, Hypothesis from the package index), a right and a wrong
+# fold checked, a report refused in one line, then the [report] extra and the report written.
+# Prints the installed size after each step. Not part of make test (it installs torch).
+JOURNEY := build/user-journey
+user-journey: dist
+	rm -rf $(JOURNEY) && mkdir -p $(JOURNEY)/mylib
+	$(PYTHON) -m venv $(JOURNEY)/venv
+	$(JOURNEY)/venv/bin/python -m pip install --quiet "$$(ls dist/theorems-*.whl)"
+	@echo "core installed: $$(du -sh $(JOURNEY)/venv | cut -f1)"
+	printf 'import torch\n\ndef fold(conv, bn):\n    return torch.nn.utils.fusion.fuse_conv_bn_eval(conv, bn)\n\ndef wrong(conv, bn):\n    return conv\n' > $(JOURNEY)/mylib/fuse.py
+	cd $(JOURNEY) && venv/bin/theorems check fold-conv --impl mylib/fuse.py:fold --assume dims=2
+	cd $(JOURNEY) && ! venv/bin/theorems check fold-conv --impl mylib/fuse.py:wrong
+	cd $(JOURNEY) && venv/bin/theorems check fold-conv --impl mylib/fuse.py:fold --report r.html; test $$? -eq 2
+	$(JOURNEY)/venv/bin/python -m pip install --quiet "$$(ls dist/theorems-*.whl)[report]"
+	@echo "with [report]: $$(du -sh $(JOURNEY)/venv | cut -f1)"
+	cd $(JOURNEY) && venv/bin/theorems check fold-conv --impl mylib/fuse.py:fold --assume dims=2 --report r.html
 
 # A record of the whole package hashes every module of it (theorems.provenance); the
 # strategies are named apart, since a source checkout installs them from properties/.
