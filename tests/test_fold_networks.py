@@ -347,3 +347,20 @@ def test_a_fold_wrong_only_on_linear_pairs_holds_on_the_torchvision_networks_and
         assert run.verdict == "holds", run
     caught = run_check(FOLD_NETWORK, linear_pairs_dropped, profile="ci")
     assert caught.verdict == "falsified" and "small-net" in caught.counterexample.example
+
+
+def test_a_falsified_network_fold_is_reported_on_the_first_failing_example_without_shrinking() -> None:
+    """fold-network does not shrink (Theorem.shrinks): each attempt would check another whole network,
+    and no seed is smaller than another. The wrong fold is checked on exactly the one example that fails."""
+    from theorems.catalogue.fold_networks import eps_dropped
+    from theorems.engine import check_implementation
+
+    calls: list[object] = []
+
+    def counted(model):
+        calls.append(model)
+        return eps_dropped(model)
+
+    result = check_implementation(FOLD_NETWORK, counted, profile="ci", max_examples=1)
+    assert result.run.verdict == "falsified" and not FOLD_NETWORK.shrinks
+    assert len(calls) == 2, f"{len(calls)} calls: the failing example and Hypothesis's one replay of it, no shrinking"

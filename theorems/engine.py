@@ -511,6 +511,8 @@ def _run_once(
     if reuse_only:
         phases = (Phase.reuse, Phase.shrink)
     run_settings = check_settings(profile, max_examples, phases=phases, database=database)
+    if not theorem.shrinks:
+        run_settings = settings(run_settings, phases=[phase for phase in run_settings.phases if phase is not Phase.shrink])
     replay_line = replay(seed if not run_settings.derandomize else None) if replay else None
 
     start = time.perf_counter()

@@ -110,6 +110,9 @@ class Theorem:
     thorough_per_class: int = 0
     # The extra of the package its examples need (theorems.extras), asked for before a run starts.
     extra: str | None = None
+    # False where a falsifying example cannot be made smaller by shrinking: the run reports the
+    # first one it found (each attempt would rebuild a whole network, seconds, for nothing).
+    shrinks: bool = True
 
     def cover_classes(self, assume: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """The rows of a pairwise covering array over the ``cover`` assumptions ``assume`` leaves open.
