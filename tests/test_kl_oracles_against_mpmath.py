@@ -349,6 +349,57 @@ def _binomial_sum(n: int, m: int, tp: Any, tq: Any) -> Any:
     return total
 
 
+def _exponential_exponential(p: dict[str, float], q: dict[str, float]) -> Any:
+    r0, r1 = mpf(p["rate"]), mpf(q["rate"])
+    return mpmath.log(r0 / r1) + r1 / r0 - 1
+
+
+def _half_normal_half_normal(p: dict[str, float], q: dict[str, float]) -> Any:
+    s0, s1 = mpf(p["scale"]), mpf(q["scale"])
+    return mpmath.log(s1 / s0) + s0**2 / (2 * s1**2) - mpmath.mpf(1) / 2
+
+
+def _laplace_laplace(p: dict[str, float], q: dict[str, float]) -> Any:
+    """E_p|x − μ_q| = |Δ| + b_p e^{−|Δ|/b_p} for Δ = μ_p − μ_q."""
+    b0, b1, shift = mpf(p["scale"]), mpf(q["scale"]), abs(mpf(p["loc"]) - mpf(q["loc"]))
+    return mpmath.log(b1 / b0) + (shift + b0 * mpmath.exp(-shift / b0)) / b1 - 1
+
+
+def _cauchy_cauchy(p: dict[str, float], q: dict[str, float]) -> Any:
+    g0, g1, shift = mpf(p["scale"]), mpf(q["scale"]), mpf(p["loc"]) - mpf(q["loc"])
+    return mpmath.log(((g0 + g1) ** 2 + shift**2) / (4 * g0 * g1))
+
+
+def _pareto_pareto(p: dict[str, float], q: dict[str, float]) -> Any:
+    """log(α_p/α_q) + α_q log(x_p/x_q) + (α_q − α_p)/α_p where x_p ≥ x_q (E_p log x = log x_p + 1/α_p); else ∞."""
+    x0, a0, x1, a1 = mpf(p["scale"]), mpf(p["alpha"]), mpf(q["scale"]), mpf(q["alpha"])
+    if x0 < x1:
+        return mpmath.inf
+    return mpmath.log(a0 / a1) + a1 * mpmath.log(x0 / x1) + (a1 - a0) / a0
+
+
+def _uniform_uniform(p: dict[str, float], q: dict[str, float]) -> Any:
+    lo0, hi0, lo1, hi1 = mpf(p["low"]), mpf(p["high"]), mpf(q["low"]), mpf(q["high"])
+    if lo0 < lo1 or hi0 > hi1:
+        return mpmath.inf
+    return mpmath.log((hi1 - lo1) / (hi0 - lo0))
+
+
+def _laplace_normal(p: dict[str, float], q: dict[str, float]) -> Any:
+    """−H(p) − E_p log q, with E_p(x − μ_q)² = 2b² + (μ_p − μ_q)²."""
+    b, m, s = mpf(p["scale"]), mpf(q["loc"]), mpf(q["scale"])
+    second_moment = 2 * b**2 + (mpf(p["loc"]) - m) ** 2
+    return -(1 + mpmath.log(2 * b)) + mpmath.log(s * mpmath.sqrt(2 * mpmath.pi)) + second_moment / (2 * s**2)
+
+
+def _normal_laplace(p: dict[str, float], q: dict[str, float]) -> Any:
+    """−H(p) + log 2b + E_p|x − μ_q|/b, with E|X − c| = σ√(2/π) e^{−Δ²/2σ²} + Δ erf(Δ/σ√2), Δ = μ − c."""
+    m, s, b = mpf(p["loc"]), mpf(p["scale"]), mpf(q["scale"])
+    shift = m - mpf(q["loc"])
+    absolute = s * mpmath.sqrt(2 / mpmath.pi) * mpmath.exp(-(shift**2) / (2 * s**2)) + shift * mpmath.erf(shift / (s * mpmath.sqrt(2)))
+    return -mpmath.log(s * mpmath.sqrt(2 * mpmath.pi * mpmath.e)) + mpmath.log(2 * b) + absolute / b
+
+
 # Each pair's KL at the working precision, from textbook moments.
 CLOSED_FORMS: dict[str, Callable[[dict[str, float], dict[str, float]], Any]] = {
     "Normal-Normal": _normal_normal,
@@ -362,6 +413,14 @@ CLOSED_FORMS: dict[str, Callable[[dict[str, float], dict[str, float]], Any]] = {
     "Geometric-Geometric": _geometric_geometric,
     "Poisson-Poisson": _poisson_poisson,
     "Binomial-Binomial": _binomial_binomial,
+    "Exponential-Exponential": _exponential_exponential,
+    "HalfNormal-HalfNormal": _half_normal_half_normal,
+    "Laplace-Laplace": _laplace_laplace,
+    "Cauchy-Cauchy": _cauchy_cauchy,
+    "Pareto-Pareto": _pareto_pareto,
+    "Uniform-Uniform": _uniform_uniform,
+    "Laplace-Normal": _laplace_normal,
+    "Normal-Laplace": _normal_laplace,
 }
 # Binomial counts up to 1e5 are drawn; the term-by-term mpmath sum is kept to counts this small
 # when the two counts differ (the same counts have the closed form above).
