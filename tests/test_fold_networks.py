@@ -349,6 +349,7 @@ def test_a_fold_wrong_only_on_linear_pairs_holds_on_the_torchvision_networks_and
     assert caught.verdict == "falsified" and "small-net" in caught.counterexample.example
 
 
+@pytest.mark.slow  # a whole network checked twice
 def test_a_falsified_network_fold_is_reported_on_the_first_failing_example_without_shrinking() -> None:
     """fold-network does not shrink (Theorem.shrinks): each attempt would check another whole network,
     and no seed is smaller than another. The wrong fold is checked on exactly the one example that fails."""
