@@ -82,11 +82,14 @@ docs: $(STAMP)
 # the core only (torch, numpy, SciPy, Hypothesis from the package index), a right and a wrong
 # fold checked, a report refused in one line, then the [report] extra and the report written.
 # Prints the installed size after each step. Not part of make test (it installs torch).
+# JOURNEY_PIP_ARGS picks the torch build, e.g. JOURNEY_PIP_ARGS='torch==2.13.0+cpu' for the
+# CPU-only wheel in /opt/wheels (the index's default build carries CUDA: gigabytes).
 JOURNEY := build/user-journey
+JOURNEY_PIP_ARGS ?=
 user-journey: dist
 	rm -rf $(JOURNEY) && mkdir -p $(JOURNEY)/mylib
 	$(PYTHON) -m venv $(JOURNEY)/venv
-	$(JOURNEY)/venv/bin/python -m pip install --quiet "$$(ls dist/theorems-*.whl)"
+	$(JOURNEY)/venv/bin/python -m pip install --quiet "$$(ls dist/theorems-*.whl)" $(JOURNEY_PIP_ARGS)
 	@echo "core installed: $$(du -sh $(JOURNEY)/venv | cut -f1)"
 	printf 'import torch\n\ndef fold(conv, bn):\n    return torch.nn.utils.fusion.fuse_conv_bn_eval(conv, bn)\n\ndef wrong(conv, bn):\n    return conv\n' > $(JOURNEY)/mylib/fuse.py
 	cd $(JOURNEY) && venv/bin/theorems check fold-conv --impl mylib/fuse.py:fold --assume dims=2
