@@ -451,8 +451,8 @@ def test_each_definition_is_within_its_bar_of_the_50_digit_closed_form(name: str
 
 
 def vectors(law: Law) -> dict[str, Any]:
-    """Each parameter of a batch-of-one law, without its batch dimension, as mpmath numbers."""
-    return {name: mpmath.matrix(np.asarray(value, dtype=float)[0].tolist()) for name, value in law.params}
+    """Each parameter of a batch-of-one law, without its batch dimension, as mpmath numbers (a scalar as a 1-vector)."""
+    return {name: mpmath.matrix(np.atleast_1d(np.asarray(value, dtype=float)[0]).tolist()) for name, value in law.params}
 
 
 def _dirichlet_dirichlet(p: dict[str, Any], q: dict[str, Any]) -> Any:
@@ -476,9 +476,32 @@ def _mvn_mvn(p: dict[str, Any], q: dict[str, Any]) -> Any:
     return (trace + quadratic - k + mpmath.log(mpmath.det(sq)) - mpmath.log(mpmath.det(sp))) / 2
 
 
+def _log_multigamma(a: Any, d: int) -> Any:
+    return d * (d - 1) / mpmath.mpf(4) * mpmath.log(mpmath.pi) + mpmath.fsum(mpmath.loggamma(a + mpmath.mpf(1 - j) / 2) for j in range(1, d + 1))
+
+
+def _multidigamma(a: Any, d: int) -> Any:
+    return mpmath.fsum(mpmath.digamma(a + mpmath.mpf(1 - j) / 2) for j in range(1, d + 1))
+
+
+def _wishart_wishart(p: dict[str, Any], q: dict[str, Any]) -> Any:
+    """−(n_q/2) log det(V_q⁻¹V_p) + (n_p/2)(tr(V_q⁻¹V_p) − d) + log Γ_d(n_q/2) − log Γ_d(n_p/2) + ((n_p − n_q)/2) ψ_d(n_p/2)."""
+    n_p, n_q = p["df"][0], q["df"][0]
+    v_p, v_q = p["covariance_matrix"], q["covariance_matrix"]
+    d = v_p.rows
+    ratio = mpmath.inverse(v_q) * v_p
+    trace = mpmath.fsum(ratio[i, i] for i in range(d))
+    return (
+        -n_q / 2 * mpmath.log(mpmath.det(ratio)) + n_p / 2 * (trace - d)
+        + _log_multigamma(n_q / 2, d) - _log_multigamma(n_p / 2, d) + (n_p - n_q) / 2 * _multidigamma(n_p / 2, d)
+    )
+
+
 VECTOR_FORMS: dict[str, Callable[[dict[str, Any], dict[str, Any]], Any]] = {
     "Dirichlet-Dirichlet": _dirichlet_dirichlet,
     "MultivariateNormal-MultivariateNormal": _mvn_mvn,
+    # torch routes Wishart to its generic exponential-family KL; the strategy names the pair so.
+    "ExponentialFamily-ExponentialFamily": _wishart_wishart,
 }
 
 
