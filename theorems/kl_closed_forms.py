@@ -50,10 +50,8 @@ formula that cancels terms much larger than those loses more than that, and is r
 
 from __future__ import annotations
 
-import collections
 import functools
 import math
-import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -460,30 +458,33 @@ def _law_key(law: Law) -> tuple[Any, ...]:
     )
 
 
-# The definitions already computed in this process, by the two laws' keys: the oracle is a pure
-# function of the laws' parameters (its cubature is deterministic), and the same pair is asked
-# for again and again within a run (the audited reference and torch-as-an-implementation on the
-# same example, a planted error's exact value and then the check's, a shrink revisiting an
-# example, a batch element shared by several examples). A hit returns the very Definition the
-# first call computed; errors (OracleError) are not kept and are raised again.
-DEFINITION_CACHE_SIZE = 4096
-_DEFINITIONS: collections.OrderedDict[tuple[Any, Any], Definition] = collections.OrderedDict()
-_DEFINITIONS_LOCK = threading.Lock()  # a check may run in a worker thread (the engine's time limit)
+@dataclass(frozen=True, eq=False)
+class _Keyed:
+    """A law that hashes and compares by :func:`_law_key`, so that ``functools.lru_cache`` can keep its definitions."""
+
+    law: Law
+
+    def __hash__(self) -> int:
+        return hash(_law_key(self.law))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Keyed) and _law_key(self.law) == _law_key(other.law)
 
 
 def _definition(p: Law, q: Law) -> Definition:
-    key = (_law_key(p), _law_key(q))
-    with _DEFINITIONS_LOCK:
-        found = _DEFINITIONS.get(key)
-        if found is not None:
-            _DEFINITIONS.move_to_end(key)
-            return found
-    found = _computed_definition(p, q)
-    with _DEFINITIONS_LOCK:
-        _DEFINITIONS[key] = found
-        if len(_DEFINITIONS) > DEFINITION_CACHE_SIZE:
-            _DEFINITIONS.popitem(last=False)
-    return found
+    return _kept_definition(_Keyed(p), _Keyed(q))
+
+
+# The definitions already computed in this process: the oracle is a pure function of the laws'
+# parameters (its cubature is deterministic), and the same pair is asked for again and again
+# within a run (the audited reference and torch-as-an-implementation on the same example, a
+# planted error's exact value and then the check's, a shrink revisiting an example, a batch
+# element shared by several examples). A hit returns the very Definition the first call computed;
+# an OracleError is not kept (lru_cache keeps only returned values) and is raised again.
+# lru_cache is thread-safe: a check may run in a worker thread (the engine's time limit).
+@functools.lru_cache(maxsize=4096)
+def _kept_definition(p: _Keyed, q: _Keyed) -> Definition:
+    return _computed_definition(p.law, q.law)
 
 
 def _computed_definition(p: Law, q: Law) -> Definition:
@@ -977,8 +978,15 @@ def _dirichlet_definition(p: Law, q: Law) -> Definition:
     # densities' is, DENSITY_OPERATIONS·u per term, plus the sum's γ_{2n+2}, on 1 + the terms: with
     # concentrations near 1 every lgamma is near 0 and the terms' scale alone (1e-5) allowed
     # 5e-20 where the oracle was 3.1e-16 off (p and q one ulp apart, KL 3.7e-25).
-    rounding = (DENSITY_OPERATIONS + 2 * len(alpha) + 2) * U64 * (1.0 + scale)
+    rounding = _closed_form_rounding(len(alpha), scale)
     return Definition(total, error, scale, "L affine in log x; E log x_i by quadrature of the Beta marginal over its quantiles", rounding)
+
+
+def _closed_form_rounding(dimension: int, terms: float) -> float:
+    """The rounding of an exponential family's definition (Dirichlet, Wishart) that adds ``2·dimension + 2``
+    terms of total magnitude ``terms``: DENSITY_OPERATIONS·u per term as the densities', plus the sum's
+    γ_{2d+2}, on 1 + the terms (near p = q they cancel, and a logarithm near 1 is within u absolutely)."""
+    return (DENSITY_OPERATIONS + 2 * dimension + 2) * U64 * (1.0 + terms)
 
 
 def _quantile_expectation(law: Any, function: Callable[[np.ndarray], np.ndarray]) -> OracleValue:
@@ -1041,7 +1049,7 @@ def _wishart_definition(p: Law, q: Law) -> Definition:
     # V with κ = 1e4 put the oracle 3.0e-13 off where the unconditioned bar allowed 5.9e-14.
     own_terms = abs(c) + 0.5 * abs(n_p - n_q) * abs(mean_log_det) + 0.5 * abs(trace_term) + _wishart_normaliser(n_p, v_p) + _wishart_normaliser(n_q, v_q)
     condition = max(float(np.linalg.cond(v_p)), float(np.linalg.cond(v_q)))
-    rounding = (DENSITY_OPERATIONS + 2 * d + 2) * U64 * (1.0 + own_terms) * condition
+    rounding = _closed_form_rounding(d, own_terms) * condition
     return Definition(value, 0.5 * abs(n_p - n_q) * error, scale, "L affine in (log det X, X); E log det X by Bartlett's decomposition and quadrature", rounding)
 
 
