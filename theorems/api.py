@@ -22,7 +22,6 @@ import os
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from theorems.calling import DEFAULT_TIMEOUT
@@ -126,18 +125,20 @@ class Verdict:
         when there is no counterexample in this process (the verdict holds, or a worker of a
         cluster found it) or it cannot be pickled, ``OSError`` when ``path`` cannot be written.
         """
+        import io
+
         import torch
+
+        from theorems.report.files import write_atomically
 
         if self.holds or self.counterexample is None:
             raise ValueError("there is no counterexample in this process to save (the theorem holds, or another process found it)")
-        path = Path(path)
-        staged = path.with_name(f".{path.name}.{os.getpid()}")
+        serialised = io.BytesIO()
         try:
-            torch.save(self.counterexample, staged)
+            torch.save(self.counterexample, serialised)
         except (pickle.PicklingError, AttributeError, TypeError) as error:
-            staged.unlink(missing_ok=True)
             raise ValueError(f"the counterexample cannot be saved: {error}") from None
-        os.replace(staged, path)
+        path = write_atomically(path, serialised.getvalue())  # whole or not at all, as the report
         snippet = (
             "import theorems, torch\n"
             f"example = torch.load({str(path)!r}, weights_only=False)  # a {type(self.counterexample).__name__}\n"
