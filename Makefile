@@ -130,27 +130,27 @@ bench: $(STAMP)
 # local Dask cluster of 1 and of 2 workers, under ci and thorough, with the machine's load,
 # and the model of larger clusters fitted to them. Writes reports/cluster_bench.json.
 cluster-bench: $(STAMP)
-	$(BIN)/python -m theorems.cluster_bench --json reports/cluster_bench.json
+	$(BIN)/python -m tools.cluster_bench --json reports/cluster_bench.json
 
 # Each random check run many times on correct and on wrong input: measured false-alarm
 # rate and power beside the stated ones (reports/calibration.json, shown in the report).
 CALIBRATION_RUNS ?= 200
 calibrate: $(STAMP)
-	$(BIN)/python -m theorems.calibration --runs $(CALIBRATION_RUNS)
+	$(BIN)/python -m tools.calibration --runs $(CALIBRATION_RUNS)
 
 # fold-network's float32 tolerance measured: two right folds (the reference, torch.fx's fuse)
 # on FOLD_CALIBRATION_CASES random float32 networks, each fold's largest error-to-tolerance
-# ratio (theorems.fold_network_calibration; about five seconds a case on one core).
+# ratio (tools.fold_network_calibration; about five seconds a case on one core).
 FOLD_CALIBRATION_CASES ?= 500
 fold-calibration: $(STAMP)
-	$(BIN)/python -m theorems.fold_network_calibration --cases $(FOLD_CALIBRATION_CASES) --json reports/fold_network_calibration.json
+	$(BIN)/python -m tools.fold_network_calibration --cases $(FOLD_CALIBRATION_CASES) --json reports/fold_network_calibration.json
 
 # The quadrature oracles' error estimates against the true error on integrals with known
-# values (theorems.quadrature_record, about 90 s of one core). QUADRATURE_SAFETY is derived
+# values (tools.quadrature_record, about 90 s of one core). QUADRATURE_SAFETY is derived
 # from this record, so it is written straight into measurements/ and committed with the
 # constant (tests/test_quadrature_record.py checks the one against the other).
 quadrature-record: $(STAMP)
-	$(BIN)/python -m theorems.quadrature_record --json measurements/quadrature.json
+	$(BIN)/python -m tools.quadrature_record --json measurements/quadrature.json
 
 # Copy this machine's measurements (reports/) into measurements/, the record committed
 # with the code: a fresh clone's report shows it, marked by its path, until rerun there.
@@ -174,4 +174,4 @@ record:
 mutation: $(STAMP)
 	@mkdir -p reports
 	$(BIN)/mutmut run
-	$(BIN)/python -m theorems.mutation
+	$(BIN)/python -m tools.mutation

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from theorems.kl_closed_forms import FAMILIES, Law, LawPair
-from theorems.statements.distributions import KL_PAIRS
+from theorems.kl_closed_forms.check import FAMILIES, Law, LawPair
+from theorems.kl_closed_forms.statement import KL_PAIRS
 from theorems.strategies._domain import one_of_values
 
 __all__ = ["classify_law_pair", "law_pairs", "laws"]

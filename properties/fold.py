@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from torch import nn
 
-from theorems.fold import BATCHNORM_FOR_DIMS, FoldCase
+from theorems.fold.check import BATCHNORM_FOR_DIMS, FoldCase
 from theorems.strategies._domain import one_of_values
 from theorems.strategies.seeding import log_scales, seeds, torch_seeded
-from theorems.fold_networks import NetworkCase, SmallNetTrain, calibrate
+from theorems.fold_networks.check import NetworkCase, SmallNetTrain, calibrate
 
 __all__ = [
     "batchnorms",

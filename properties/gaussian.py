@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.extra.numpy import arrays
 
-from theorems.gaussian_density import AffineGaussianCase
-from theorems.gaussian_kl import GaussianPair
+from theorems.gaussian_density.check import AffineGaussianCase
+from theorems.gaussian_kl.check import GaussianPair
 from theorems.strategies._domain import one_of_values, require_size
 
 __all__ = [

@@ -9,7 +9,7 @@ the others at subnormal scale). Regular weights are ``10**e`` with ``e`` in ``[-
 near point masses have one weight 1 and the others ``10**e`` with ``e`` in
 ``[-320, -308]``. :func:`classify_pmf_pair` and :func:`classify_independent_pmfs` map an
 example onto its classes. Density pairs are drawn from families only in combinations
-whose KL is finite (:func:`theorems.densities.finite_kl_expected`).
+whose KL is finite (:func:`theorems.oracles.densities.finite_kl_expected`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from hypothesis.extra.numpy import arrays
 
 from theorems.strategies._domain import one_of_values, require_size
 
-from theorems.densities import (
+from theorems.oracles.densities import (
     Density1D,
     beta_density,
     finite_kl_expected,
@@ -35,7 +35,7 @@ from theorems.densities import (
     student_t_density,
     uniform_density,
 )
-from theorems.kl import IndependentPmfs, PmfPair
+from theorems.kl.check import IndependentPmfs, PmfPair
 
 __all__ = ["classify_independent_pmfs", "classify_pmf_pair", "density_pairs", "densities", "independent_pmfs", "pmf_pairs", "pmfs"]
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from theorems.strategies._domain import chosen_values
 from theorems.strategies.seeding import seeds, torch_seeded
-from theorems.toeplitz import ToeplitzCase, output_length
+from theorems.toeplitz.check import ToeplitzCase, output_length
 
 __all__ = ["classify_toeplitz_case", "general_cases", "gradient_cases"]
 

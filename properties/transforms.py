@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from theorems.log_det_jacobian import TransformCase
-from theorems.statements.distributions import TRANSFORMS
+from theorems.log_det_jacobian.check import TransformCase
+from theorems.log_det_jacobian.statement import TRANSFORMS
 from theorems.strategies._domain import one_of_values
 
 __all__ = ["classify_transform_case", "transform_cases"]

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from torch import nn
 
 import theorems
-from theorems.fold import FoldCase, fold_conv, fold_linear
-from theorems.registry import get_theorem
+from theorems.fold.check import FoldCase, fold_conv, fold_linear
+from theorems._engine.registry import get_theorem
 from theorems.theorem import InvalidInput
-from theorems.variance import variance_by_recursion
+from theorems.variance.check import variance_by_recursion
 
 
 def eps_forgotten(linear: nn.Linear, bn: nn.BatchNorm1d) -> nn.Linear:
@@ -139,8 +139,8 @@ def test_a_recorded_counterexample_is_replayed_after_the_generated_examples_hold
     import numpy as np
     import scipy.stats
 
-    from theorems.findings import CLUSTERED_EXAMPLE
-    from theorems.gaussian_density import affine_gaussian_log_density
+    from theorems.gaussian_density.findings import CLUSTERED_EXAMPLE
+    from theorems.gaussian_density.check import affine_gaussian_log_density
 
     recorded_cov = CLUSTERED_EXAMPLE.covariance()
 
@@ -164,8 +164,8 @@ def linear_classes(case: FoldCase) -> dict:
 def test_a_covered_theorem_draws_every_class_once_and_then_searches_freely() -> None:
     import dataclasses
 
-    from theorems.engine import run_check
-    from theorems.statements.fold import FOLD_LINEAR
+    from theorems._engine.engine import run_check
+    from theorems.fold.statement import FOLD_LINEAR
 
     covered = dataclasses.replace(FOLD_LINEAR, cover=("dtype", "affine", "bias"), classify_target="test_api:linear_classes")
     seen = []
@@ -189,8 +189,8 @@ def test_a_covered_theorem_draws_every_class_once_and_then_searches_freely() -> 
 def test_a_covered_class_that_falsifies_stops_the_run_and_its_replay_names_the_class() -> None:
     import dataclasses
 
-    from theorems.engine import run_check
-    from theorems.statements.fold import FOLD_LINEAR
+    from theorems._engine.engine import run_check
+    from theorems.fold.statement import FOLD_LINEAR
 
     covered = dataclasses.replace(FOLD_LINEAR, cover=("dtype",))
 
@@ -201,7 +201,7 @@ def test_a_covered_class_that_falsifies_stops_the_run_and_its_replay_names_the_c
                 folded.weight.mul_(2)
         return folded
 
-    from theorems.engine import replay_command
+    from theorems._engine.engine import replay_command
 
     def replay(seed: int | None, row: dict[str, str] | None = None) -> str:  # as check_implementation builds it
         return replay_command("fold-linear", "mylib:fold", profile="ci", seed=seed, examples=None, assume=row)
@@ -238,7 +238,7 @@ def _replay_line(verdict: theorems.Verdict) -> str:
 
 
 def _scaled(p: Any, q: Any, factor: float) -> float:
-    from theorems.kl import kl_divergence
+    from theorems.kl.check import kl_divergence
 
     return kl_divergence(p, q) * factor
 
@@ -281,7 +281,7 @@ def test_a_function_of_a_module_the_command_cannot_import_by_name_is_replayed_by
     from theorems.cli import main
 
     (tmp_path / "test_local_kl.py").write_text(
-        "from theorems.kl import kl_divergence\n\ndef too_large(p, q):\n    return kl_divergence(p, q) * 1.01\n", encoding="utf-8"
+        "from theorems.kl.check import kl_divergence\n\ndef too_large(p, q):\n    return kl_divergence(p, q) * 1.01\n", encoding="utf-8"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     module = importlib.import_module("test_local_kl")

@@ -16,19 +16,19 @@ import torch
 from hypothesis import HealthCheck, Phase, given, settings
 from scipy import stats
 
-from theorems.gaussian_density import gaussian_log_density_by_cholesky
-from theorems.gaussian_kl import GaussianPair, kl_by_median_of_means, torch_kl_divergence
-from theorems.densities import (
+from theorems.gaussian_density.check import gaussian_log_density_by_cholesky
+from theorems.gaussian_kl.check import GaussianPair, kl_by_median_of_means, torch_kl_divergence
+from theorems.oracles.densities import (
     Axis,
     joint_kl_by_cubature,
     kl_by_quadrature,
     normal_density,
     normal_mixture_density,
 )
-from theorems.registry import all_theorems
-from theorems.statistics import largest_projection_ks_distance
+from theorems._engine.registry import all_theorems
+from theorems.oracles.statistics import largest_projection_ks_distance
 from theorems.theorem import Theorem
-from theorems.variance import monte_carlo_estimate
+from theorems.variance.check import monte_carlo_estimate
 
 EXAMPLES = 10
 

@@ -12,12 +12,12 @@ import math
 import numpy as np
 from scipy import integrate
 
-from theorems.gaussian_density import AffineGaussianCase, gaussian_log_density_by_cholesky
-from theorems.statements.gaussian_density import AFFINE_GAUSSIAN_DENSITY
-from theorems.gaussian_kl import GaussianPair, gaussian_kl_by_gauss_hermite
-from theorems.statements.gaussian_kl import GAUSSIAN_KL
-from theorems.kl import IndependentPmfs, PmfPair
-from theorems.statements.kl import KL_ADDITIVITY, KL_NONNEGATIVITY
+from theorems.gaussian_density.check import AffineGaussianCase, gaussian_log_density_by_cholesky
+from theorems.gaussian_density.statement import AFFINE_GAUSSIAN_DENSITY
+from theorems.gaussian_kl.check import GaussianPair, gaussian_kl_by_gauss_hermite
+from theorems.gaussian_kl.statement import GAUSSIAN_KL
+from theorems.kl.check import IndependentPmfs, PmfPair
+from theorems.kl.statement import KL_ADDITIVITY, KL_NONNEGATIVITY
 
 MU0, MU1 = np.array([0.3, -0.2]), np.array([1.0, 0.5])
 COV0 = np.array([[1.0, 0.4], [0.4, 0.8]])

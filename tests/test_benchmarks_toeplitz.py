@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from theorems.toeplitz import superdiagonal_sums
+from theorems.toeplitz.check import superdiagonal_sums
 
 N, KERNEL = 512, 9
 

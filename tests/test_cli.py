@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from theorems.cli import main
-from theorems.engine import examples_planned
-from theorems.registry import all_theorems, get_theorem
+from theorems._engine.engine import examples_planned
+from theorems._engine.registry import all_theorems, get_theorem
 from theorems.theorem import Claim
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -48,7 +48,7 @@ def test_list_contracts_prints_every_contract(capsys: pytest.CaptureFixture[str]
 
 
 def test_check_of_the_reference_implementation_holds(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_main(capsys, "check", "fold-linear", "--impl", "theorems.fold:fold_linear", "--examples", "5", "--profile", "dev")
+    code, out, _ = run_main(capsys, "check", "fold-linear", "--impl", "theorems.fold.check:fold_linear", "--examples", "5", "--profile", "dev")
     assert code == 0, out
     assert f"holds on all {examples_planned(get_theorem('fold-linear'), 5)} generated examples" in out  # the covered classes, then free
 
@@ -87,12 +87,12 @@ def test_the_replay_line_reproduces_the_same_counterexample(capsys: pytest.Captu
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["check", "fold-lineer", "--impl", "theorems.fold:fold_linear"], "did you mean 'fold-linear'?"),
+        (["check", "fold-lineer", "--impl", "theorems.fold.check:fold_linear"], "did you mean 'fold-linear'?"),
         (["check", "fold-linear", "--impl", "no_such_module_xyz:f"], "cannot import module 'no_such_module_xyz'"),
-        (["check", "fold-linear", "--impl", "theorems.fold:no_such_function"], "has no attribute 'no_such_function'"),
-        (["check", "fold-linear", "--impl", "theorems.statements.fold:THEOREMS"], "is not callable"),
-        (["check", "fold-linear", "--impl", "theorems.fold"], "--impl must be MODULE:ATTR"),
-        (["check", "fold-linear", "--impl", "theorems.fold:fold_linear", "--report", "/etc/hostname/report.html"], "cannot write --report"),
+        (["check", "fold-linear", "--impl", "theorems.fold.check:no_such_function"], "has no attribute 'no_such_function'"),
+        (["check", "fold-linear", "--impl", "theorems.fold.statement:THEOREMS"], "is not callable"),
+        (["check", "fold-linear", "--impl", "theorems.fold.check"], "--impl must be MODULE:ATTR"),
+        (["check", "fold-linear", "--impl", "theorems.fold.check:fold_linear", "--report", "/etc/hostname/report.html"], "cannot write --report"),
         (["verify", "--json", "/etc/hostname/out.json"], "cannot write --json"),
         (["verify", "--only", "gausian-kl"], "unknown theorem id"),
     ],
@@ -146,11 +146,11 @@ def test_verify_writes_the_report_json_and_junit_xml(capsys: pytest.CaptureFixtu
 def test_verify_fails_when_a_transcribed_claim_is_not_falsified(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from theorems import engine as running
+    from theorems._engine import engine as running
 
     right_after_all = Claim(
         id="fold-linear-as-written", theorem_id="fold-linear", source="test", transcribed="W' = s W",
-        corrected="W' = s W", what_is_wrong="nothing", implementation_target="theorems.fold:fold_linear",
+        corrected="W' = s W", what_is_wrong="nothing", implementation_target="theorems.fold.check:fold_linear",
     )
     monkeypatch.setattr(running, "all_claims", lambda: (right_after_all,))
     monkeypatch.setattr(running, "CLAIM_SEARCH_EXAMPLES", 5)  # dev's 20 examples are enough to see it hold
@@ -211,7 +211,7 @@ def test_checks_report_and_json_describe_the_users_implementation_only(capsys: p
         (["--assume", "dims=2", "--assume", "dims=3"], "--assume dims is given twice; give each name once"),
         (["--assume", "dims"], "expected NAME=VALUE (e.g. dims=2), got 'dims'"),
         (["--timeout", "0"], "expected a positive, finite number of seconds, got 0"),
-        (["--impl", "theorems.fold_networks:fold_network"], "fold_network(model: 'nn.Module') -> 'fx.GraphModule' cannot be called as fold-conv's contract calls it, with (conv, bn)"),
+        (["--impl", "theorems.fold_networks.check:fold_network"], "fold_network(model: 'nn.Module') -> 'fx.GraphModule' cannot be called as fold-conv's contract calls it, with (conv, bn)"),
     ],
 )
 def test_an_impossible_assumption_or_signature_is_a_usage_error(capsys: pytest.CaptureFixture[str], words: list[str], said: str) -> None:
@@ -256,7 +256,7 @@ def test_the_command_says_its_version(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_contradictory_assumptions_are_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    words = ["check", "gaussian-kl", "--impl", "theorems.gaussian_kl:torch_kl_divergence", "--examples", "2"]
+    words = ["check", "gaussian-kl", "--impl", "theorems.gaussian_kl.check:torch_kl_divergence", "--examples", "2"]
     assert main([*words, "--assume", "dim=2", "--assume", "dimension=3+"]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "--assume dimension=3+ contradicts dim=2: their examples have dimension=2" in error, error
@@ -276,6 +276,22 @@ def test_the_command_checks_at_the_apis_profile_whatever_the_environment_says(ca
     """A "holds" on the command line is as strong as theorems.check's: ci, derandomized, its examples."""
     monkeypatch.setenv("HYPOTHESIS_PROFILE", "dev")
     monkeypatch.delenv("CI", raising=False)
-    code, out, _ = run_main(capsys, "check", "toeplitz-matrix", "--impl", "theorems.toeplitz:toeplitz_matrix", "--examples", "3")
+    code, out, _ = run_main(capsys, "check", "toeplitz-matrix", "--impl", "theorems.toeplitz.check:toeplitz_matrix", "--examples", "3")
     planned = examples_planned(get_theorem("toeplitz-matrix"), 3)  # its covered rows, then the free search
     assert code == 0 and f"all {planned} generated examples (ci profile" in out, out
+
+
+def test_a_fault_in_theorems_itself_is_an_internal_error_not_a_verdict_on_the_implementation(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # thorough, seed 1: writing the JSON raised (an infinite tolerance) after every verdict was printed, and
+    # the supervisor said "the implementation ended the process". Exit 3, named as the suite's own fault.
+    from theorems.report import formats
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("Out of range float values are not JSON compliant: inf")
+
+    monkeypatch.setattr(formats, "write_json", broken)
+    code, out, err = run_main(capsys, "verify", "--only", "toeplitz-matrix", "--examples", "2", "--no-power", "--json", str(tmp_path / "r.json"))
+    assert code == 3 and "toeplitz-matrix" in out
+    assert "internal error, in theorems and not in the implementation under test: ValueError" in err.splitlines()[-1]

@@ -29,11 +29,11 @@ from typing import Any
 
 import pytest
 
-from theorems.catalogue.kl import ratio_first
+from theorems.kl.catalogue import ratio_first
 from theorems.cli import main
-from theorems.database import SharedDatabase
-from theorems.engine import run_check, settle_examples
-from theorems.registry import get_theorem
+from theorems._engine.database import SharedDatabase
+from theorems._engine.engine import run_check, settle_examples
+from theorems._engine.registry import get_theorem
 
 # Every test here starts Dask or Redis processes (or talks to one that is not there).
 pytestmark = pytest.mark.cluster
@@ -185,7 +185,7 @@ def test_a_dask_cluster_run_has_the_in_process_verdicts_loses_nothing_to_a_dead_
     assert on_cluster == in_process
 
     report = tmp_path / "first.json"
-    words = ["check", THEOREM, "--impl", "theorems.catalogue.kl:ratio_first", "--profile", "ci", "--scheduler", address, "--database", redis_url, "--json", str(report)]
+    words = ["check", THEOREM, "--impl", "theorems.kl.catalogue:ratio_first", "--profile", "ci", "--scheduler", address, "--database", redis_url, "--json", str(report)]
     assert main(words) == 1, capsys.readouterr().out
     searched = json.loads(report.read_text(encoding="utf-8"))["theorems"][0]
     assert searched["verdict"] == "falsified" and searched["examples"] > 2  # found after some search
@@ -240,7 +240,7 @@ def test_a_malformed_scheduler_or_database_is_one_line_and_exit_status_2(
 
 
 def test_an_unreachable_redis_is_one_line_and_exit_status_2(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["check", THEOREM, "--impl", "theorems.kl:kl_divergence", "--database", f"redis://127.0.0.1:{_free_port()}/0"])
+    code = main(["check", THEOREM, "--impl", "theorems.kl.check:kl_divergence", "--database", f"redis://127.0.0.1:{_free_port()}/0"])
     error = capsys.readouterr().err
     assert code == 2 and "cannot reach Redis" in error and error.count("\n") == 1, error
 
@@ -250,7 +250,7 @@ def test_redis_lost_mid_run_falls_back_to_the_local_folder_and_the_run_completes
 ) -> None:
     import redis
 
-    from theorems import database as shared
+    from theorems._engine import database as shared
 
     monkeypatch.chdir(tmp_path)  # the local fallback, .hypothesis/examples, lands here
     opened = SharedDatabase(redis_url).open()

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import theorems
-from theorems.catalogue.fold import scale_left_outside
+from theorems.fold.catalogue import scale_left_outside
 from theorems.cli import main
 
 
@@ -40,7 +40,7 @@ def test_a_verdict_that_holds_saves_nothing(tmp_path) -> None:
 
 def test_the_command_saves_the_counterexample_and_prints_the_lines(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "counterexample.pt"
-    code = main(["check", "fold-linear", "--impl", "theorems.catalogue.fold:scale_left_outside", "--examples", "20", "--save-counterexample", str(path)])
+    code = main(["check", "fold-linear", "--impl", "theorems.fold.catalogue:scale_left_outside", "--examples", "20", "--save-counterexample", str(path)])
     out = capsys.readouterr().out
     assert code == 1 and path.is_file(), out
     snippet = [line.strip() for line in out[out.index("import theorems, torch") :].splitlines()[:3]]
@@ -49,6 +49,6 @@ def test_the_command_saves_the_counterexample_and_prints_the_lines(tmp_path, cap
 
 
 def test_an_unwritable_save_path_is_a_usage_error_before_any_example(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["check", "fold-linear", "--impl", "theorems.catalogue.fold:scale_left_outside", "--save-counterexample", "/etc/hostname/x.pt"])
+    code = main(["check", "fold-linear", "--impl", "theorems.fold.catalogue:scale_left_outside", "--save-counterexample", "/etc/hostname/x.pt"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "--save-counterexample" in err, err

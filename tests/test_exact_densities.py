@@ -1,4 +1,4 @@
-"""Exact tests of ``theorems.densities``, the oracle for the KL of continuous densities.
+"""Exact tests of ``theorems.oracles.densities``, the oracle for the KL of continuous densities.
 
 What they pin: every field of each density family (name, support, centre, scale, tail
 class, kinks) and its log-density against scipy's, when a KL is expected finite, the
@@ -25,8 +25,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from theorems import densities
-from theorems.densities import (
+from theorems.oracles import densities
+from theorems.oracles.densities import (
     Axis,
     beta_density,
     finite_kl_expected,
@@ -44,8 +44,8 @@ from theorems.densities import (
     to_real_line,
     uniform_density,
 )
-from theorems.quadrature import OracleError, OracleValue
-from theorems.tolerance import U64, gamma
+from theorems.oracles.quadrature import OracleError, OracleValue
+from theorems.oracles.tolerance import U64, gamma
 
 
 # --- densities and the cubature substitution -------------------------------------------------

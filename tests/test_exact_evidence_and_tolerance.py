@@ -1,4 +1,4 @@
-"""Exact tests of ``theorems.tolerance`` and ``theorems.evidence``: the rounding units and what every verdict says.
+"""Exact tests of ``theorems.oracles.tolerance`` and ``theorems.evidence``: the rounding units and what every verdict says.
 
 What they pin: ``γ_k = k·u/(1 − k·u)`` and where it stops existing, the unit roundoff of
 each dtype (TF32 exactly where torch allows it), an Evidence's ratio and its verdict at
@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from theorems.evidence import Evidence, compare_elementwise, implementation_failure, observing_evidence
-from theorems.tolerance import TF32_UNIT_ROUNDOFF, UNIT_ROUNDOFF, gamma, unit_roundoff
+from theorems.oracles.tolerance import TF32_UNIT_ROUNDOFF, UNIT_ROUNDOFF, gamma, unit_roundoff
 
 
 # --- tolerance.py ----------------------------------------------------------------------------
@@ -199,7 +199,7 @@ def test_a_layers_roundoff_follows_the_flag_of_the_operation_it_runs() -> None:
     # tolerance of a Linear took the convolution flag and was 2¹³ too loose there.
     from torch import nn
 
-    from theorems.tolerance import layer_roundoff
+    from theorems.oracles.tolerance import layer_roundoff
 
     conv, matmul = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
     try:

@@ -1,4 +1,4 @@
-"""Exact tests of ``theorems.fold`` (T1, fold equivalence): the check's tolerance, records and refusals.
+"""Exact tests of ``theorems.fold.check`` (T1, fold equivalence): the check's tolerance, records and refusals.
 
 What they pin: the derived tolerance ``(k + 8)(u + u₆₄)·T`` with the term magnitude
 ``T`` and the term count ``k`` of each layer kind (grouped, without affine, without
@@ -22,7 +22,7 @@ from torch import nn
 
 from theorems.calling import call_implementation
 from theorems.evidence import implementation_failure
-from theorems.fold import (
+from theorems.fold.check import (
     FoldCase,
     _unfused_in_float64,
     fold_conv,
@@ -34,7 +34,7 @@ from theorems.fold import (
     term_magnitude,
     terms_per_output,
 )
-from theorems.statements.fold import FOLD_CONV, FOLD_LINEAR, HYPOTHESES, ORACLES, STATEMENT
+from theorems.fold.statement import FOLD_CONV, FOLD_LINEAR, HYPOTHESES, ORACLES, STATEMENT
 from theorems.theorem import InvalidInput
 
 
@@ -256,7 +256,7 @@ def test_a_grouped_convs_tolerance_counts_in_channels_over_groups_times_kernel_t
 def test_the_fold_tolerance_asks_for_the_roundoff_of_the_cases_own_layer_and_device(monkeypatch) -> None:
     # On CUDA, float32 may run in TF32, by a flag per operation (matmul for Linear, cuDNN for
     # convolutions); the layer and the device are what tell (no GPU needed to check the call).
-    import theorems.fold as fold
+    import theorems.fold.check as fold
 
     asked: list[tuple] = []
     monkeypatch.setattr(fold, "layer_roundoff", lambda *arguments, **options: asked.append((arguments, options)) or 2.0**-24)

@@ -1,4 +1,4 @@
-"""Exact tests of ``theorems.gaussian_density`` (T4, the density of ``AY + b``).
+"""Exact tests of ``theorems.gaussian_density.check`` (T4, the density of ``AY + b``).
 
 What they pin: the Evidence the check records at every point and the one it returns
 (the worst; the first on a tie), how a case and a point are shown, each refusal's text
@@ -28,8 +28,8 @@ from scipy import integrate, stats
 
 from records import recorded
 from theorems.evidence import Evidence, implementation_failure
-from theorems.false_alarms import per_check_false_alarm
-from theorems.gaussian_density import (
+from theorems.oracles.false_alarms import per_check_false_alarm
+from theorems.gaussian_density.check import (
     GOODNESS_OF_FIT_PROJECTIONS,
     GOODNESS_OF_FIT_SAMPLES,
     LOG_2PI,
@@ -48,10 +48,10 @@ from theorems.gaussian_density import (
     notes_normaliser_log_density,
     notes_signed_jacobian_log_density,
 )
-from theorems.gaussian_density import _calibration_checks as density_calibration_checks
-from theorems.quadrature import compare_scalar
+from theorems.gaussian_density.check import _calibration_checks as density_calibration_checks
+from theorems.oracles.quadrature import compare_scalar
 from theorems.theorem import InvalidInput
-from theorems.tolerance import U64, gamma
+from theorems.oracles.tolerance import U64, gamma
 
 
 DENSITY_ID = "affine-gaussian-density"

@@ -1,4 +1,4 @@
-"""Exact tests of ``theorems.gaussian_kl`` (T7, the Gaussian KL formula).
+"""Exact tests of ``theorems.gaussian_kl.check`` (T7, the Gaussian KL formula).
 
 What they pin: the transcribed claim of the notes in one dimension, the documented
 tolerance for diagonal covariances, the check's comparison with the two-point
@@ -28,9 +28,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats
 
-from theorems.false_alarms import per_check_false_alarm
-from theorems.gaussian_density import AffineGaussianCase, gaussian_log_density_by_cholesky, log_density_tolerance
-from theorems.gaussian_kl import (
+from theorems.oracles.false_alarms import per_check_false_alarm
+from theorems.gaussian_density.check import AffineGaussianCase, gaussian_log_density_by_cholesky, log_density_tolerance
+from theorems.gaussian_kl.check import (
     MONTE_CARLO_BLOCK,
     GaussianPair,
     _monte_carlo_alarm,
@@ -44,11 +44,11 @@ from theorems.gaussian_kl import (
     notes_gaussian_kl,
     torch_kl_divergence,
 )
-from theorems.gaussian_kl import RANDOM_CHECKS as KL_RANDOM_CHECKS
-from theorems.gaussian_kl import _calibration_checks as kl_calibration_checks
+from theorems.gaussian_kl.check import RANDOM_CHECKS as KL_RANDOM_CHECKS
+from theorems.gaussian_kl.check import _calibration_checks as kl_calibration_checks
 from theorems.strategies.gaussian import gaussian_pairs
 from theorems.theorem import InvalidInput
-from theorems.tolerance import U64, gamma
+from theorems.oracles.tolerance import U64, gamma
 
 
 # --- the transcribed claim -------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Exact tests of ``theorems.kl`` (T5 KL nonnegativity and T6 KL additivity, on pmfs).
+"""Exact tests of ``theorems.kl.check`` (T5 KL nonnegativity and T6 KL additivity, on pmfs).
 
 What they pin: the full Evidence each check records (what a person reads when a check
 fails: the definition, the floor ``D ≥ 0`` and, for additivity, the sum over the
@@ -25,7 +25,7 @@ import pytest
 
 from records import recorded
 from theorems.evidence import Evidence, implementation_failure
-from theorems.kl import (
+from theorems.kl.check import (
     IndependentPmfs,
     PmfPair,
     check_kl_additivity,
@@ -35,9 +35,9 @@ from theorems.kl import (
     kl_rounding_tolerance,
     product_pmf,
 )
-from theorems.quadrature import compare_scalar
+from theorems.oracles.quadrature import compare_scalar
 from theorems.theorem import InvalidInput
-from theorems.tolerance import U64
+from theorems.oracles.tolerance import U64
 
 
 P = np.array([0.25, 0.75])
@@ -257,7 +257,7 @@ def test_pmfs_of_different_lengths_are_refused_with_both_shapes() -> None:
 
 
 def test_the_product_allowance_counts_only_subnormal_products_by_the_underflow_floor() -> None:
-    from theorems.kl import UNDERFLOW, product_rounding_allowance
+    from theorems.kl.check import UNDERFLOW, product_rounding_allowance
 
     assert UNDERFLOW == 5e-324 and UNDERFLOW > 0  # 2**-1075 would round to 0
     normal = product_pmf((np.array([0.25, 0.75]), np.array([0.5, 0.5])))

@@ -1,4 +1,4 @@
-"""Exact tests of ``theorems.statistics``: the tests behind every random check.
+"""Exact tests of ``theorems.oracles.statistics``: the tests behind every random check.
 
 What they pin: each critical value is the documented quantile (``z_{α/2}`` and ``z_β``,
 the exact Kolmogorov–Smirnov value, the DKW–Massart threshold), each record carries the
@@ -25,7 +25,7 @@ import pytest
 import torch
 from scipy import stats
 
-from theorems.statistics import (
+from theorems.oracles.statistics import (
     KsTest,
     ZeroMeanTest,
     dkw_detectable_distance,
@@ -42,8 +42,8 @@ from theorems.statistics import (
     z_critical_values,
     z_test_of_zero_mean,
 )
-from theorems.tolerance import U64, UNIT_ROUNDOFF, gamma
-from theorems.variance import POWER
+from theorems.oracles.tolerance import U64, UNIT_ROUNDOFF, gamma
+from theorems.variance.check import POWER
 
 U = UNIT_ROUNDOFF[torch.float64]
 
@@ -232,7 +232,7 @@ def test_the_half_width_is_twice_sigma_over_root_block_and_the_detectable_error_
 def test_the_shares_of_the_false_alarm_budget_sum_to_the_family_wise_rate() -> None:
     import math
 
-    from theorems.false_alarms import FAMILY_WISE_FALSE_ALARM, SHARES
+    from theorems.oracles.false_alarms import FAMILY_WISE_FALSE_ALARM, SHARES
 
     # Each literal and 1e-6 round once, the sum n − 1 times more: γ_{n+1} of the total.
     assert math.isclose(sum(SHARES.values()), FAMILY_WISE_FALSE_ALARM, rel_tol=gamma(len(SHARES) + 1, U64))
@@ -244,7 +244,7 @@ SPENT: list[float] = []
 def spending_check(implementation, example):  # noqa: ANN001, ANN201 - a stand-in check_target (see below)
     """Spend what the variance check spends per example (its in-check tests' α), and hold."""
     from theorems.evidence import Evidence
-    from theorems.variance import IN_THE_CHECK, false_alarm
+    from theorems.variance.check import IN_THE_CHECK, false_alarm
 
     SPENT.extend(false_alarm("variance-recursion", check) for check in IN_THE_CHECK)
     return Evidence(theorem_id="variance-recursion", example="e", expected="0", actual="0", error=0.0, tolerance=1.0, tolerance_reason="r")
@@ -257,9 +257,9 @@ def test_a_run_at_ten_times_the_profiles_examples_stays_within_its_share_of_the_
     # within the theorem's share. (The check is a stand-in that spends what the real one does.)
     import dataclasses
 
-    from theorems import engine
-    from theorems.false_alarms import SHARES
-    from theorems.statements.variance import VARIANCE_RECURSION
+    from theorems._engine import engine
+    from theorems.oracles.false_alarms import SHARES
+    from theorems.variance.statement import VARIANCE_RECURSION
 
     spending = dataclasses.replace(VARIANCE_RECURSION, check_target="test_exact_statistics:spending_check")
     examples = 10 * engine.theorem_budget(VARIANCE_RECURSION, None, "ci")
@@ -275,8 +275,8 @@ def test_a_run_at_ten_times_the_profiles_examples_stays_within_its_share_of_the_
 def test_every_random_check_of_the_suite_joins_the_calibration() -> None:
     # The variance theorem's random checks are its SUB_SHARES: each must be a calibration
     # experiment, as must each other theorem's sampling check (nine in all).
-    from theorems.calibration import random_checks
-    from theorems.variance import SUB_SHARES
+    from tools.calibration import random_checks
+    from theorems.variance.check import SUB_SHARES
 
     names = [check.name for check in random_checks()]
     assert len(names) == len(set(names)) == 9, names
@@ -286,7 +286,7 @@ def test_every_random_check_of_the_suite_joins_the_calibration() -> None:
 
 
 def test_a_measured_power_below_the_stated_one_is_not_calibrated_even_inside_the_interval() -> None:
-    from theorems.calibration import CalibrationResult
+    from tools.calibration import CalibrationResult
 
     result = CalibrationResult(
         name="c", theorem_id="t", runs=1000, calibration_alpha=0.01, false_alarms=7, false_alarm_interval=(0.002, 0.017),
@@ -300,7 +300,7 @@ def test_the_committed_calibration_record_covers_every_random_check_and_each_is_
     import json
     from pathlib import Path
 
-    from theorems.calibration import random_checks
+    from tools.calibration import random_checks
     from theorems.report.power import parse_calibration
 
     # parse_calibration reads both shapes: the bare list of old records, {"provenance", "checks"} since.

@@ -1,4 +1,4 @@
-"""Exact tests of ``theorems.toeplitz`` (T3, convolution as a Toeplitz matrix, and its filter gradient).
+"""Exact tests of ``theorems.toeplitz.check`` (T3, convolution as a Toeplitz matrix, and its filter gradient).
 
 What they pin: the matrix check's allowance ``2γ_n Σ|w||x|`` and the gradient check's
 ``2γ_{m+1}`` times the superdiagonal sums of ``|∂L/∂A|``, exactly (an error of one in the
@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from theorems.strategies.toeplitz import general_cases
 from theorems.theorem import InvalidInput
-from theorems.toeplitz import (
+from theorems.toeplitz.check import (
     ToeplitzCase,
     block_toeplitz_matrix,
     check_toeplitz_gradient,
@@ -44,7 +44,7 @@ from theorems.toeplitz import (
     superdiagonal_sums,
     toeplitz_matrix,
 )
-from theorems.tolerance import U64, gamma
+from theorems.oracles.tolerance import U64, gamma
 
 
 # --- the matrix check ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Exact tests of ``theorems.variance`` (T2, the variance recursion and its ReLU variant).
+"""Exact tests of ``theorems.variance.check`` (T2, the variance recursion and its ReLU variant).
 
 The statistical properties of ``test_variance.py`` compare sampled means with wide,
 false-alarm-controlled bands, so they cannot see a sign flipped on a symmetric law, a
@@ -26,17 +26,17 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from theorems import variance
+from theorems.variance import check as variance
 from theorems.evidence import implementation_failure
-from theorems.false_alarms import SHARES, per_check_false_alarm
+from theorems.oracles.false_alarms import SHARES, per_check_false_alarm
 from theorems.profiles import loaded_profile_examples, scaled
-from theorems.statements.variance import VARIANCE_RECURSION, VARIANCE_RECURSION_RELU
-from theorems.statistics import MonteCarloEstimate, z_critical_values
+from theorems.variance.statement import VARIANCE_RECURSION, VARIANCE_RECURSION_RELU
+from theorems.oracles.statistics import MonteCarloEstimate, z_critical_values
 from theorems.strategies.seeding import seeds, torch_seeded
 from theorems.strategies.variance import depth_capped_widths
 from theorems.theorem import InvalidInput
-from theorems.tolerance import UNIT_ROUNDOFF, gamma
-from theorems.variance import (
+from theorems.oracles.tolerance import UNIT_ROUNDOFF, gamma
+from theorems.variance.check import (
     CALIBRATION_WIDTHS,
     CHECKS_PER_EXAMPLE,
     CHUNK_WORK,
@@ -574,7 +574,7 @@ def test_a_check_given_no_case_names_its_theorem(theorem) -> None:
 
 def test_a_check_run_on_a_fraction_of_too_few_examples_still_counts_one(monkeypatch) -> None:
     # Under a 5-example profile the "check" share (a tenth) rounds up to one example, not two.
-    import theorems.variance as variance
+    import theorems.variance.check as variance
 
     monkeypatch.setattr(variance, "loaded_profile_examples", lambda: 5)
     expected = per_check_false_alarm("variance-recursion", checks_per_example=CHECKS_PER_EXAMPLE.get("check", 1), examples=1)

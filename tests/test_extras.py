@@ -50,13 +50,13 @@ def test_an_installed_extra_is_required_silently() -> None:
 @pytest.mark.parametrize(
     ("argv", "module", "extra"),
     [
-        (["check", "fold-linear", "--impl", "theorems.fold:fold_linear", "--examples", "1", "--report", "{tmp}/r.html"], "jinja2", "report"),
+        (["check", "fold-linear", "--impl", "theorems.fold.check:fold_linear", "--examples", "1", "--report", "{tmp}/r.html"], "jinja2", "report"),
         (["verify", "--only", "toeplitz-matrix", "--examples", "1", "--report", "{tmp}/r.html"], "matplotlib", "report"),
-        (["check", "fold-network", "--impl", "theorems.fold_networks:fold_network", "--examples", "1"], "torchvision", "vision"),
+        (["check", "fold-network", "--impl", "theorems.fold_networks.check:fold_network", "--examples", "1"], "torchvision", "vision"),
         (["prove", "gaussian-kl"], "sympy", "prove"),
         (["verify", "--only", "toeplitz-matrix", "--examples", "1", "--json", "{tmp}/r.json", "--report", "{tmp}/r.html", "--prove"], "sympy", "prove"),
         (["verify", "--only", "toeplitz-matrix", "--examples", "1", "--workers", "2"], "distributed", "cluster"),
-        (["check", "fold-linear", "--impl", "theorems.fold:fold_linear", "--database", "redis://127.0.0.1:1/0"], "redis", "cluster"),
+        (["check", "fold-linear", "--impl", "theorems.fold.check:fold_linear", "--database", "redis://127.0.0.1:1/0"], "redis", "cluster"),
     ],
     ids=["check --report", "verify's report", "fold-network", "prove", "verify --prove", "verify --workers", "redis database"],
 )
@@ -72,7 +72,7 @@ def test_a_feature_whose_extra_is_missing_exits_2_with_one_line_naming_it(
 
 def test_the_api_raises_the_one_line_error_for_a_theorem_whose_extra_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     import theorems
-    from theorems.fold_networks import fold_network
+    from theorems.fold_networks.check import fold_network
 
     missing(monkeypatch, "torchvision")
     with pytest.raises(MissingExtra, match=r"the theorem fold-network needs the extra \[vision\]"):
@@ -88,7 +88,7 @@ def test_the_core_imports_and_checks_without_any_extra(tmp_path) -> None:
 import sys
 sys.modules.update(dict.fromkeys({EVERY_EXTRA_MODULE!r}))
 import theorems, theorems.api, theorems.cli, theorems.pytest_plugin
-result = theorems.check("fold-linear", __import__("theorems.fold", fromlist=["fold_linear"]).fold_linear, examples=3)
+result = theorems.check("fold-linear", __import__("theorems.fold.check", fromlist=["fold_linear"]).fold_linear, examples=3)
 assert result.holds, result
 leaked = sorted(name for name in sys.modules if name.split(".")[0] in {EVERY_EXTRA_MODULE!r} and sys.modules[name] is not None)
 assert not leaked, leaked

@@ -12,8 +12,8 @@ from torch import nn
 
 from theorems.strategies.fold import conv_cases, conv_transpose_cases, linear_cases
 from theorems.evidence import Evidence
-from theorems.findings import FINDINGS, LIBRARY_IMPLEMENTATIONS
-from theorems.fold import (
+from theorems.fold.findings import FINDINGS, LIBRARY_IMPLEMENTATIONS
+from theorems.fold.check import (
     FoldCase,
     fold_conv,
     fold_linear,
@@ -21,10 +21,10 @@ from theorems.fold import (
     normalize_folded_into_conv,
     terms_per_output,
 )
-from theorems.statements.fold import FOLD_CONV, FOLD_CONV_TRANSPOSE, FOLD_LINEAR
-from theorems.tolerance import U64, gamma
-from theorems.registry import all_wrong_implementations, get_theorem
-from theorems.engine import check_settings, check_wrong_implementation, find_counterexample, run_check
+from theorems.fold.statement import FOLD_CONV, FOLD_CONV_TRANSPOSE, FOLD_LINEAR
+from theorems.oracles.tolerance import U64, gamma
+from theorems._engine.registry import all_wrong_implementations, get_theorem
+from theorems._engine.engine import check_settings, check_wrong_implementation, find_counterexample, run_check
 from theorems.theorem import InvalidInput
 
 CASES = {"fold-linear": linear_cases, "fold-conv": conv_cases, "fold-conv-transpose": conv_transpose_cases}
@@ -71,7 +71,7 @@ def test_fusion_utility_matches_the_theorem_outside_its_recorded_findings(theore
 
 @pytest.mark.parametrize("finding", [finding for finding in FINDINGS if finding.theorem_id in FOLDS], ids=lambda finding: finding.id)
 def test_recorded_fusion_finding_still_reproduces_on_every_example_in_its_domain(finding) -> None:
-    """If torch fixes the defect, this fails: update theorems/findings.py (the record must stay true)."""
+    """If torch fixes the defect, this fails: update theorems/fold/findings.py (the record must stay true)."""
     _, implementation = LIBRARY_IMPLEMENTATIONS[finding.theorem_id]
 
     @given(CASES[finding.theorem_id]())
@@ -144,7 +144,7 @@ def test_a_fold_that_scales_the_input_features_of_a_square_weight_is_caught_unde
     assert caught.verdict == "falsified", caught.error
     assert FOLD_LINEAR.classify(caught.example)["channels"] == "equal"
     outside = run_check(FOLD_LINEAR, wrong.implementation, profile="ci", max_examples=20, assume={"channels": "different"})
-    assert outside.verdict == "holds", "the mistake is meant to hide outside its class; see theorems/catalogue/fold.py"
+    assert outside.verdict == "holds", "the mistake is meant to hide outside its class; see theorems/fold/catalogue.py"
 
 
 # --- bad input gets a one-line answer -----------------------------------------------------------

@@ -14,8 +14,8 @@ from torch.fx.experimental.optimization import fuse
 
 from theorems.strategies.fold import NETWORKS, network_cases, normalised_images, randomise_batchnorm_affine
 from theorems.strategies.seeding import seeds, torch_seeded
-from theorems.catalogue.fold_networks import keras_eps
-from theorems.fold_networks import (
+from theorems.fold_networks.catalogue import keras_eps
+from theorems.fold_networks.check import (
     NetworkBounds,
     NetworkCase,
     SmallNetTrain,
@@ -26,9 +26,9 @@ from theorems.fold_networks import (
     network_tolerance,
     small_net_test_from,
 )
-from theorems.statements.fold_networks import FOLD_NETWORK
+from theorems.fold_networks.statement import FOLD_NETWORK
 from theorems.profiles import scaled
-from theorems.registry import all_wrong_implementations
+from theorems._engine.registry import all_wrong_implementations
 from theorems.theorem import InvalidInput
 
 # Each example builds and calibrates a whole network (seconds on two cores): one per
@@ -261,7 +261,7 @@ def test_right_float32_folds_hold_on_3_random_networks() -> None:
     holds on right folds of every network, and the false-alarm rate is the record's to measure
     (the reference's float32 folds of every network are also checked by
     test_folded_network_matches_the_network; six networks here cost 12 s of the test budget)."""
-    from theorems.fold_network_calibration import measure_case
+    from tools.fold_network_calibration import measure_case
 
     runs = [measure_case(index) for index in range(10_000, 10_003)]
     assert sorted(run["network"] for run in runs) == ["mobilenet_v2", "resnet18", "small-net"]
@@ -278,14 +278,14 @@ def test_the_committed_calibration_ran_500_networks_and_every_right_fold_held() 
     assert record["cases"] >= 500 and record["right_folds"] == 2 * record["cases"] == 2 * len(record["runs"])
     assert record["worst_ratio"] <= 1
     assert all(network["worst_case_fraction_max"] < 0.01 for network in record["per_network"].values())
-    assert "theorems.fold_networks" in record["provenance"]["modules"]
+    assert "theorems.fold_networks.check" in record["provenance"]["modules"]
 
 
 @pytest.mark.e2e  # the record's provenance asks git for the commit
 def test_the_calibration_summarises_its_cases_and_resumes_a_printed_run(tmp_path, monkeypatch) -> None:
     import json
 
-    from theorems import fold_network_calibration
+    from tools import fold_network_calibration
 
     def measured(index: int) -> dict[str, object]:
         return {"index": index, "network": ("small-net", "resnet18")[index % 2], "seed": 1000 + index, "batch": 1,
@@ -339,8 +339,8 @@ def test_the_tolerance_is_the_forward_worst_case_plus_the_smaller_parameter_boun
 def test_a_fold_wrong_only_on_linear_pairs_holds_on_the_torchvision_networks_and_is_caught_in_its_class() -> None:
     # resnet18 and mobilenet_v2 have no Linear → BatchNorm1d pair: the mistake is invisible there,
     # and the covered class network=small-net is what catches it in every run.
-    from theorems.catalogue.fold_networks import linear_pairs_dropped
-    from theorems.engine import run_check
+    from theorems.fold_networks.catalogue import linear_pairs_dropped
+    from theorems._engine.engine import run_check
 
     for name in ("resnet18", "mobilenet_v2"):
         run = run_check(FOLD_NETWORK, linear_pairs_dropped, profile="ci", max_examples=1, assume={"network": name, "dtype": "float64"})
@@ -353,8 +353,8 @@ def test_a_fold_wrong_only_on_linear_pairs_holds_on_the_torchvision_networks_and
 def test_a_falsified_network_fold_is_reported_on_the_first_failing_example_without_shrinking() -> None:
     """fold-network does not shrink (Theorem.shrinks): each attempt would check another whole network,
     and no seed is smaller than another. The wrong fold is checked on exactly the one example that fails."""
-    from theorems.catalogue.fold_networks import eps_dropped
-    from theorems.engine import check_implementation
+    from theorems.fold_networks.catalogue import eps_dropped
+    from theorems._engine.engine import check_implementation
 
     calls: list[object] = []
 

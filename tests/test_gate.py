@@ -27,7 +27,7 @@ import torch
 
 import theorems
 from theorems.cli import main
-from theorems.kl import kl_divergence
+from theorems.kl.check import kl_divergence
 
 THEOREM = "kl-nonnegativity"
 ENVIRONMENT = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -150,7 +150,7 @@ COMMAND_HOSTILE = {
 @pytest.fixture(scope="module")
 def hostile_module(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("hostile")
-    body = "from theorems.kl import kl_divergence\n\n"
+    body = "from theorems.kl.check import kl_divergence\n\n"
     for name, (code, _) in COMMAND_HOSTILE.items():
         body += f"\ndef {name}(p, q):\n    {code}\n    return kl_divergence(p, q)\n"
     (folder / "hostile.py").write_text(body, encoding="utf-8")
@@ -218,8 +218,8 @@ def test_verify_is_falsified_when_a_check_ends_its_process(tmp_path: Path) -> No
     program = textwrap.dedent(
         f"""
         import ctypes, sys
-        import theorems.kl
-        theorems.kl.kl_divergence = lambda p, q: ctypes.CDLL(None)._exit(0)
+        import theorems.kl.check
+        theorems.kl.check.kl_divergence = lambda p, q: ctypes.CDLL(None)._exit(0)
         from theorems.cli import main
         sys.argv = ["theorems", "verify", "--only", "{THEOREM}", "--no-power", "--profile", "ci", "--report", "{tmp_path / 'report.html'}"]
         sys.exit(main())
@@ -242,7 +242,7 @@ def test_a_users_pytest_run_fails_whatever_the_implementation_does(tmp_path: Pat
             """
             import os, sys, torch
             import theorems
-            from theorems.kl import kl_divergence
+            from theorems.kl.check import kl_divergence
 
             SOFTPLUS = torch.nn.functional.softplus
 
@@ -321,7 +321,7 @@ def test_a_full_disk_is_one_line_and_leaves_the_old_file_whole(tmp_path: Path, m
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr("theorems.report.files.os.fsync", full)
-    code = main(["check", THEOREM, "--impl", "theorems.kl:kl_divergence", "--examples", "2", "--json", str(report)])
+    code = main(["check", THEOREM, "--impl", "theorems.kl.check:kl_divergence", "--examples", "2", "--json", str(report)])
     error = capsys.readouterr().err
     assert code == 2 and error.count("\n") == 1 and "No space left on device" in error, error
     assert json.loads(report.read_text(encoding="utf-8")) == {"old": True}
@@ -343,7 +343,7 @@ def test_two_writers_of_one_path_leave_one_complete_file(tmp_path: Path) -> None
 
 
 def test_each_check_states_its_peak_memory() -> None:
-    from theorems.engine import run_task
+    from theorems._engine.engine import run_task
 
     result = run_task("theorem", THEOREM, {"max_examples": 5}, "ci", None)
     assert result.run.peak_memory is not None and result.run.peak_memory > 2**20
@@ -353,7 +353,7 @@ def test_each_check_states_its_peak_memory() -> None:
 @pytest.mark.e2e
 def test_a_worker_process_that_dies_is_an_error_for_its_checks_not_a_traceback(hostile_module: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``verify --jobs``: a worker killed under a check (here by a segfault) leaves error results."""
-    from theorems.engine import _run_tasks
+    from theorems._engine.engine import _run_tasks
 
     monkeypatch.syspath_prepend(str(hostile_module))  # the spawned workers start with this sys.path
     tasks = [("user", f"hostile:{name}", (THEOREM, f"hostile:{name}", str(hostile_module)), {"max_examples": 3}) for name in ("segfault", "segfault")]
@@ -366,10 +366,10 @@ def test_a_worker_process_that_dies_is_an_error_for_its_checks_not_a_traceback(h
 
 
 def test_a_counterexample_found_on_a_covered_row_is_saved_and_replayed_first(tmp_path: Path) -> None:
-    from theorems.catalogue.kl import ratio_first
-    from theorems.database import SharedDatabase
-    from theorems.engine import run_check
-    from theorems.registry import get_theorem
+    from theorems.kl.catalogue import ratio_first
+    from theorems._engine.database import SharedDatabase
+    from theorems._engine.engine import run_check
+    from theorems._engine.registry import get_theorem
 
     theorem, database = get_theorem(THEOREM), SharedDatabase(str(tmp_path / "examples")).open()
     first = run_check(theorem, ratio_first, profile="ci", database=database)
@@ -402,7 +402,7 @@ def check_even_only(implementation: Callable[[int], int], example: int) -> Any:
 
 
 def test_examples_a_check_rejects_are_counted_not_passed_over(tmp_path: Path) -> None:
-    from theorems.engine import run_check
+    from theorems._engine.engine import run_check
     from theorems.report.formats import theorem_json
     from theorems.results import TheoremResult
     from theorems.theorem import Theorem

@@ -11,10 +11,10 @@ from hypothesis import Phase, assume, find, given, settings
 from hypothesis import strategies as st
 
 from theorems.strategies.gaussian import STRUCTURES, affine_gaussian_cases, classify_affine_gaussian_case, rotations
-from theorems.catalogue.gaussian import WRONG_IMPLEMENTATIONS
-from theorems.false_alarms import per_check_false_alarm
-from theorems.findings import FINDINGS
-from theorems.gaussian_density import (
+from theorems.gaussian_density.catalogue import WRONG_IMPLEMENTATIONS
+from theorems.oracles.false_alarms import per_check_false_alarm
+from theorems.gaussian_density.findings import FINDINGS
+from theorems.gaussian_density.check import (
     GOODNESS_OF_FIT_PROJECTIONS,
     GOODNESS_OF_FIT_SAMPLES,
     AffineGaussianCase,
@@ -26,10 +26,10 @@ from theorems.gaussian_density import (
     moment_tolerance,
     log_density_tolerance,
 )
-from theorems.statements.gaussian_density import AFFINE_GAUSSIAN_DENSITY, CLAIMS
-from theorems.statistics import dkw_threshold, largest_projection_ks_distance
-from theorems.quadrature import QUADRATURE_SAFETY, integrals_by_cubature
-from theorems.engine import find_counterexample
+from theorems.gaussian_density.statement import AFFINE_GAUSSIAN_DENSITY, CLAIMS
+from theorems.oracles.statistics import dkw_threshold, largest_projection_ks_distance
+from theorems.oracles.quadrature import QUADRATURE_SAFETY, integrals_by_cubature
+from theorems._engine.engine import find_counterexample
 from theorems.profiles import scaled
 from theorems.theorem import InvalidInput
 
@@ -61,7 +61,7 @@ def test_scipy_multivariate_normal_logpdf_matches_the_change_of_variables_outsid
 
 @pytest.mark.parametrize("finding", SCIPY_FINDINGS, ids=lambda finding: finding.id)
 def test_recorded_scipy_finding_still_reproduces_on_its_example(finding) -> None:
-    """If scipy fixes the defect, this fails: update theorems/findings.py (the record must stay true)."""
+    """If scipy fixes the defect, this fails: update theorems/gaussian_density/findings.py (the record must stay true)."""
     assert finding.applies(finding.example), "the recorded example must lie in the finding's domain"
     evidence = AFFINE_GAUSSIAN_DENSITY.check(scipy.stats.multivariate_normal.logpdf, finding.example)
     assert not evidence.holds, f"finding {finding.id} no longer reproduces: {evidence.explain()}"

@@ -10,22 +10,22 @@ from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
 from theorems.strategies.gaussian import STRUCTURES, classify_gaussian_pair, diagonal_gaussian_pairs, gaussian_pairs
-from theorems.catalogue.gaussian import WRONG_IMPLEMENTATIONS
-from theorems.false_alarms import per_check_false_alarm
-from theorems.gaussian_density import gaussian_log_density_by_cholesky
-from theorems.gaussian_kl import (
+from theorems.gaussian_kl.catalogue import WRONG_IMPLEMENTATIONS
+from theorems.oracles.false_alarms import per_check_false_alarm
+from theorems.gaussian_density.check import gaussian_log_density_by_cholesky
+from theorems.gaussian_kl.check import (
     GaussianPair,
     gaussian_kl,
     gaussian_kl_tolerance,
     kl_by_median_of_means,
     torch_kl_divergence,
 )
-from theorems.statements.gaussian_kl import CLAIMS, GAUSSIAN_KL
-from theorems.quadrature import QUADRATURE_SAFETY, integral_by_quad
-from theorems.engine import find_counterexample
+from theorems.gaussian_kl.statement import CLAIMS, GAUSSIAN_KL
+from theorems.oracles.quadrature import QUADRATURE_SAFETY, integral_by_quad
+from theorems._engine.engine import find_counterexample
 from theorems.profiles import scaled
 from theorems.theorem import InvalidInput
-from theorems.tolerance import gamma
+from theorems.oracles.tolerance import gamma
 
 U64 = 2.0**-53
 

@@ -12,9 +12,9 @@ from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
 from theorems.strategies.kl import classify_independent_pmfs, classify_pmf_pair, densities, density_pairs, independent_pmfs, pmf_pairs
-from theorems.catalogue.kl import WRONG_IMPLEMENTATIONS
-from theorems.gaussian_density import gaussian_log_density_by_cholesky
-from theorems.densities import (
+from theorems.kl.catalogue import WRONG_IMPLEMENTATIONS
+from theorems.gaussian_density.check import gaussian_log_density_by_cholesky
+from theorems.oracles.densities import (
     Axis,
     Density1D,
     joint_kl_by_cubature,
@@ -29,13 +29,13 @@ from theorems.densities import (
     student_t_density,
     uniform_density,
 )
-from theorems.kl import IndependentPmfs, PmfPair, kl_divergence
-from theorems.statements.kl import KL_ADDITIVITY, KL_NONNEGATIVITY
+from theorems.kl.check import IndependentPmfs, PmfPair, kl_divergence
+from theorems.kl.statement import KL_ADDITIVITY, KL_NONNEGATIVITY
 from theorems.profiles import scaled
-from theorems.quadrature import QUADRATURE_SAFETY
-from theorems.engine import find_counterexample, run_check
+from theorems.oracles.quadrature import QUADRATURE_SAFETY
+from theorems._engine.engine import find_counterexample, run_check
 from theorems.theorem import InvalidInput
-from theorems.tolerance import U64, gamma
+from theorems.oracles.tolerance import U64, gamma
 
 
 def assert_holds(evidence) -> None:

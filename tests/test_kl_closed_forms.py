@@ -12,15 +12,16 @@ import torch
 from hypothesis import HealthCheck, Phase, given, settings
 from torch import distributions as D
 
-from theorems.catalogue.distributions import WRONG_IMPLEMENTATIONS
-from theorems.engine import check_wrong_implementation, run_check
-from theorems.findings import KL_FINDINGS, recorded_finding
-from theorems.kl_closed_forms import Law, LawPair, check_kl_closed_forms, kl_by_definition, registered_pairs
-from theorems.registry import get_theorem
-from theorems.statements.distributions import KL_PAIRS
+from theorems.kl_closed_forms.catalogue import WRONG_IMPLEMENTATIONS
+from theorems._engine.engine import check_wrong_implementation, run_check
+from theorems.finding import recorded_finding
+from theorems.kl_closed_forms.findings import FINDINGS as KL_FINDINGS
+from theorems.kl_closed_forms.check import Law, LawPair, check_kl_closed_forms, kl_by_definition, registered_pairs
+from theorems._engine.registry import get_theorem
+from theorems.kl_closed_forms.statement import KL_PAIRS
 from theorems.strategies.distributions import TYPICAL, law_pairs, typical_law
 from theorems.theorem import InvalidInput
-from theorems.tolerance import U64, gamma
+from theorems.oracles.tolerance import U64, gamma
 
 KL_CLOSED_FORMS = get_theorem("kl-closed-forms")
 
@@ -42,7 +43,7 @@ def assert_holds(evidence) -> None:
 
 def test_the_suite_covers_exactly_the_pairs_the_installed_torch_registers() -> None:
     """Fails when torch registers a pair the suite does not cover (or drops one): update KL_PAIRS,
-    and give the new families an oracle in theorems/kl_closed_forms.py and a strategy."""
+    and give the new families an oracle in theorems/kl_closed_forms/check.py and a strategy."""
     installed = ["-".join(pair) for pair in registered_pairs()]
     assert sorted(KL_PAIRS) == installed, f"new: {sorted(set(installed) - set(KL_PAIRS))}, gone: {sorted(set(KL_PAIRS) - set(installed))}"
 
@@ -245,7 +246,7 @@ def in_domain_sample(finding_id: str) -> tuple[list[tuple[LawPair, object]], int
 def test_torch_holds_to_each_findings_error_model_in_its_domain_and_the_defect_strikes_at_least_its_floor(finding) -> None:
     """Fails when torch is wrong beyond the finding's error model on an in-domain example; and,
     for a finding with a floor above 0, when the defect strikes less than its floor of the
-    in-domain examples: torch is fixed (update theorems/findings.py), or the domain grew wider than the defect."""
+    in-domain examples: torch is fixed (update theorems/kl_closed_forms/findings.py), or the domain grew wider than the defect."""
     checked, wrong = in_domain_sample(finding.id)
     assert len(checked) >= 5, f"only {len(checked)} in-domain examples drawn for {finding.id}: the domain or FINDING_PAIRS is wrong"
     beyond = [evidence for _, evidence in checked if not evidence.holds]
@@ -260,7 +261,7 @@ def test_torch_holds_to_each_findings_error_model_in_its_domain_and_the_defect_s
 
 @pytest.mark.parametrize("finding", KL_FINDINGS, ids=lambda finding: finding.id)
 def test_recorded_torch_kl_finding_still_reproduces_on_its_example(finding) -> None:
-    """If torch fixes the defect, this fails: update theorems/findings.py (the record must stay true)."""
+    """If torch fixes the defect, this fails: update theorems/kl_closed_forms/findings.py (the record must stay true)."""
     assert finding.applies(finding.example), "the recorded example must lie in the finding's domain"
     evidence = check_kl_closed_forms(torch_as_an_implementation, finding.example)
     assert not evidence.holds, f"finding {finding.id} no longer reproduces: {evidence.explain()}"
@@ -275,7 +276,7 @@ def test_a_ci_run_on_torch_itself_draws_every_pair_and_meets_a_recorded_finding(
     run = run_check(KL_CLOSED_FORMS, D.kl_divergence, profile="ci")
     drawn = run.classes["pair"]
     assert sorted(pair for pair, count in drawn.items() if count) == sorted(KL_PAIRS)
-    assert run.verdict == "falsified" and recorded_finding("kl-closed-forms", run.example) is not None
+    assert run.verdict == "falsified" and recorded_finding(KL_FINDINGS, "kl-closed-forms", run.example) is not None
 
 
 def test_the_reference_check_names_the_error_model_it_applied() -> None:
@@ -291,7 +292,7 @@ def planted(monkeypatch: pytest.MonkeyPatch, finding, factor: float = 1.1) -> No
     """Make torch's kl_divergence, as the audited reference calls it, wrong by ``factor`` on the pairs
     inside ``finding``'s domain; where torch returns a recorded NaN or infinity, or refuses, a
     finite value (the definition times ``factor``) instead: a different wrong value than the record."""
-    import theorems.kl_closed_forms as module
+    import theorems.kl_closed_forms.check as module
 
     original, require = module.D.kl_divergence, module.require_law_pair
     current: list[LawPair] = []
@@ -338,7 +339,7 @@ def test_a_ten_percent_error_on_narrow_uniforms_against_a_normal_falsifies_a_lon
     Normal are outside every finding now (torch is right there), so the error meets the normal
     tolerance, under the thorough profile restricted to the pair (falsified within its first few
     narrow examples: about 80 s here, most of it the session's start and the oracle's cubature)."""
-    from theorems.findings import Finding
+    from theorems.finding import Finding
 
     narrow = Finding("narrow", "kl-closed-forms", "", "", applies=lambda pair: pair.p.family == "Uniform" and bool(np.any(
         (pair.p.parameters["high"] - pair.p.parameters["low"]) < 1e-2 * np.maximum(np.abs(pair.p.parameters["low"]), np.abs(pair.p.parameters["high"]))
@@ -356,7 +357,7 @@ def test_a_ten_percent_error_on_narrow_uniforms_against_a_normal_falsifies_a_lon
 def test_each_wrong_registry_is_caught_within_the_ci_budget_on_its_pair(wrong) -> None:
     run = check_wrong_implementation(wrong, profile="ci").run
     assert run.verdict == "falsified", run.error
-    assert recorded_finding("kl-closed-forms", run.example) is None, "caught by one of torch's own defects, not by the mistake"
+    assert recorded_finding(KL_FINDINGS, "kl-closed-forms", run.example) is None, "caught by one of torch's own defects, not by the mistake"
 
 
 def test_a_nan_an_infinity_and_a_wrong_shape_are_falsified() -> None:
@@ -378,7 +379,7 @@ def test_a_pair_of_different_batch_sizes_is_refused_in_one_line() -> None:
 def test_a_definition_below_0_past_its_allowance_is_an_oracle_failure(monkeypatch: pytest.MonkeyPatch) -> None:
     """T5 for the oracle itself, on every example of every run: the check refuses to judge
     against a negative definition (an inconclusive error, never a verdict)."""
-    import theorems.kl_closed_forms as module
+    import theorems.kl_closed_forms.check as module
 
     negative = module.Definition(-1.0, 0.0, 1.0, "a broken oracle")
     monkeypatch.setattr(module, "kl_by_definition", lambda p, q: [negative])

@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import distributions as D
 
-from theorems.findings import KL_FINDINGS
-from theorems.kl_closed_forms import check_kl_closed_forms
+from theorems.kl_closed_forms.findings import FINDINGS as KL_FINDINGS
+from theorems.kl_closed_forms.check import check_kl_closed_forms
 from theorems.profiles import scaled
 from theorems.strategies.distributions import law_pairs
 

@@ -35,10 +35,10 @@ from mpmath.libmp import NoConvergence
 from hypothesis import assume, given, reject, settings
 from hypothesis import strategies as st
 
-from theorems.kl_closed_forms import DENSITY_OPERATIONS, FAMILIES, REFLECTED, ContinuousBernoulliLaw, Law, kl_by_definition, quantile
+from theorems.kl_closed_forms.check import DENSITY_OPERATIONS, FAMILIES, REFLECTED, ContinuousBernoulliLaw, Law, kl_by_definition, quantile
 from theorems.profiles import scaled
 from theorems.strategies.distributions import law_pairs, laws
-from theorems.tolerance import U64
+from theorems.oracles.tolerance import U64
 
 DIGITS = 50
 SMALLEST_NORMAL = float(np.finfo(np.float64).tiny)
@@ -543,7 +543,7 @@ def test_the_cubature_evaluating_each_region_once_gives_scipys_estimate_and_erro
 
     from scipy import integrate
 
-    from theorems.quadrature import integrals_by_cubature
+    from theorems.oracles.quadrature import integrals_by_cubature
 
     lower, upper = np.array(lower), np.array(upper)
     with warnings.catch_warnings(), np.errstate(all="ignore"):

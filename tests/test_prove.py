@@ -1,6 +1,6 @@
 """``theorems prove``: the symbolic statements, their proofs, the claims and wrong statements refuted, the command.
 
-Each proof runs as the command runs it (:func:`theorems.prove.run_with_budget`: a child
+Each proof runs as the command runs it (:func:`theorems._engine.prove.run_with_budget`: a child
 process under the statement's budget), one test per statement so that they spread over
 workers; the command itself runs on a few cheap theorems. ``theorems prove`` as a whole
 takes about 30 s here; the symbolic definitions (a conv written out as sums, the
@@ -25,7 +25,7 @@ import torch
 
 from theorems.catalogue.symbolic import WRONG_STATEMENTS
 from theorems.cli import main
-from theorems.prove import (
+from theorems._engine.prove import (
     NOT_AN_IDENTITY,
     NOT_ATTEMPTED,
     PROVED,
@@ -39,10 +39,10 @@ from theorems.prove import (
     prove,
     run_with_budget,
 )
-from theorems.registry import all_claims, all_theorems
-from theorems.tolerance import U64, gamma
+from theorems._engine.registry import all_claims, all_theorems
+from theorems.oracles.tolerance import U64, gamma
 
-# theorems.prove runs each proof in a process of its own (how its time budget is kept).
+# theorems._engine.prove runs each proof in a process of its own (how its time budget is kept).
 pytestmark = pytest.mark.e2e
 
 
@@ -209,7 +209,7 @@ def test_prove_exits_0_and_writes_the_documented_json(capsys: pytest.CaptureFixt
 def test_prove_exits_1_when_a_statement_is_refuted(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     wrong = next(statement for statement in WRONG_STATEMENTS if statement.theorem_id == "fold-linear")
     as_theorem = dataclasses.replace(wrong, id="fold-linear", expected=PROVED)
-    monkeypatch.setattr("theorems.prove.SYMBOLIC_STATEMENTS", (as_theorem,))
+    monkeypatch.setattr("theorems._engine.prove.SYMBOLIC_STATEMENTS", (as_theorem,))
     code, out, _ = run_main(capsys, "prove", "fold-linear")
     assert code == 1
     assert "fold-linear: refuted for Linear 2→1" in out and "(must be proved)" in out and out.rstrip().endswith("not refuted")
@@ -217,7 +217,7 @@ def test_prove_exits_1_when_a_statement_is_refuted(capsys: pytest.CaptureFixture
 
 def test_prove_exits_1_when_a_proof_runs_past_its_budget(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     slow = dataclasses.replace(statement_of("toeplitz-matrix"), target=f"{__name__}:statement_that_never_ends", budget=0.3)
-    monkeypatch.setattr("theorems.prove.SYMBOLIC_STATEMENTS", (slow,))
+    monkeypatch.setattr("theorems._engine.prove.SYMBOLIC_STATEMENTS", (slow,))
     code, out, _ = run_main(capsys, "prove", "toeplitz-matrix")
     assert code == 1
     assert "toeplitz-matrix: not attempted" in out and "ran past its budget of 0.3 s" in out
@@ -227,7 +227,7 @@ def test_prove_reports_an_empty_statement_as_not_attempted_in_its_line_and_json(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     empty = dataclasses.replace(statement_of("toeplitz-matrix"), target=f"{__name__}:identities_up_to", cases=({"count": 0},))
-    monkeypatch.setattr("theorems.prove.SYMBOLIC_STATEMENTS", (empty,))
+    monkeypatch.setattr("theorems._engine.prove.SYMBOLIC_STATEMENTS", (empty,))
     code, out, _ = run_main(capsys, "prove", "toeplitz-matrix", "--json", str(tmp_path / "proofs.json"))
     assert code == 1, out  # a theorem's statement must come out proved; an empty one does not
     assert "toeplitz-matrix: not attempted for" in out and "(must be proved)" in out and ": proved" not in out
@@ -312,7 +312,7 @@ def assert_within(actual: np.ndarray, expected: np.ndarray, allowed: np.ndarray)
 
 @pytest.mark.parametrize("case", statement_of("fold-conv").cases, ids=lambda case: f"conv{case['dims']}d-{case.get('padding_mode', 'zeros')}")
 def test_the_convolution_written_out_is_torchs(case: dict) -> None:
-    from theorems.fold import symbolic_conv
+    from theorems.fold.check import symbolic_conv
 
     dims = case["dims"]
     options = {"stride": case.get("stride", (1,) * dims), "padding": case.get("padding", (0,) * dims), "dilation": case.get("dilation", (1,) * dims)}
@@ -331,7 +331,7 @@ def test_the_convolution_written_out_is_torchs(case: dict) -> None:
 
 @pytest.mark.parametrize("case", statement_of("fold-conv-transpose").cases, ids=lambda case: f"conv_transpose{case['dims']}d")
 def test_the_transposed_convolution_written_out_is_torchs(case: dict) -> None:
-    from theorems.fold import symbolic_conv_transpose
+    from theorems.fold.check import symbolic_conv_transpose
 
     dims = case["dims"]
     options = {
@@ -352,7 +352,7 @@ def test_the_transposed_convolution_written_out_is_torchs(case: dict) -> None:
 
 @pytest.mark.parametrize("transpose", [False, True])
 def test_the_symbolic_fold_is_the_numeric_fold_at_numbers(transpose: bool) -> None:
-    from theorems.fold import batchnorm_scale, folded_bias, folded_weight, symbolic_folded_parameters
+    from theorems.fold.check import batchnorm_scale, folded_bias, folded_weight, symbolic_folded_parameters
 
     generator = np.random.default_rng(2)
     groups, weight = 2, numbers(generator, (4, 3, 2) if transpose else (6, 2, 2))
@@ -375,7 +375,7 @@ def test_the_symbolic_fold_is_the_numeric_fold_at_numbers(transpose: bool) -> No
 
 @pytest.mark.parametrize(("n", "f", "stride", "dilation"), [(5, 2, 1, 1), (8, 3, 2, 2), (7, 4, 3, 1), (1, 1, 1, 1)])
 def test_the_symbolic_toeplitz_matrix_is_the_numeric_one_and_conv1d(n: int, f: int, stride: int, dilation: int) -> None:
-    from theorems.toeplitz import symbolic_conv1d, symbolic_toeplitz, toeplitz_matrix
+    from theorems.toeplitz.check import symbolic_conv1d, symbolic_toeplitz, toeplitz_matrix
 
     generator = np.random.default_rng(3)
     w, x = numbers(generator, (f,)), numbers(generator, (n,))
@@ -391,7 +391,7 @@ def test_the_symbolic_toeplitz_matrix_is_the_numeric_one_and_conv1d(n: int, f: i
 
 @pytest.mark.parametrize("widths", [(1, 1), (3, 2), (2, 3, 2, 3), (5, 4, 3, 2, 1)])
 def test_the_exact_recursion_is_the_modules_recursion_and_closed_form(widths: tuple[int, ...]) -> None:
-    from theorems.variance import symbolic_variance_by_recursion, variance_by_recursion, variance_closed_form
+    from theorems.variance.check import symbolic_variance_by_recursion, variance_by_recursion, variance_closed_form
 
     exact = symbolic_variance_by_recursion(widths)
     assert isinstance(exact, sympy.Rational)
@@ -400,11 +400,11 @@ def test_the_exact_recursion_is_the_modules_recursion_and_closed_form(widths: tu
 
 
 def test_the_symbolic_gaussian_formulas_are_the_numeric_ones_at_numbers() -> None:
-    from theorems.gaussian_density import (
+    from theorems.gaussian_density.check import (
         AffineGaussianCase, gaussian_log_density_by_cholesky, log_density_tolerance, symbolic_density_by_change_of_variables,
         symbolic_gaussian_density,
     )
-    from theorems.gaussian_kl import (
+    from theorems.gaussian_kl.check import (
         GaussianPair, gaussian_kl_closed_form, gaussian_kl_tolerance, notes_gaussian_kl, symbolic_gaussian_kl_closed_form,
         symbolic_notes_gaussian_kl,
     )
@@ -446,7 +446,7 @@ def test_verify_with_prove_shows_an_empty_statement_as_not_attempted_in_its_repo
     from theorems.cli import main
 
     empty = dataclasses.replace(statement_of("kl-additivity"), target=f"{__name__}:identities_up_to", cases=({"count": 0},))
-    monkeypatch.setattr("theorems.prove.SYMBOLIC_STATEMENTS", (empty,))
+    monkeypatch.setattr("theorems._engine.prove.SYMBOLIC_STATEMENTS", (empty,))
     main(["verify", "--only", "kl-additivity", "--profile", "ci", "--examples", "3", "--no-power", "--prove",
           "--json", str(tmp_path / "r.json"), "--report", str(tmp_path / "r.html")])
     found = json.loads((tmp_path / "r.json").read_text())

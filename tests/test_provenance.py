@@ -195,30 +195,30 @@ def test_an_installation_without_records_says_so_in_words(tmp_path: Path, monkey
 
 @pytest.mark.e2e  # asks git for the commit and the tree's state
 def test_calibration_writes_its_checks_under_their_provenance(tmp_path: Path) -> None:
-    from theorems.calibration import main
+    from tools.calibration import main
 
     path = tmp_path / "calibration.json"
     main(["--runs", "1", "--only", "gaussian-kl: median-of-means Monte Carlo bound (blocks of 100)", "--json", str(path)])
     record = json.loads(path.read_text())
     assert [check["name"] for check in record["checks"]] == ["gaussian-kl: median-of-means Monte Carlo bound (blocks of 100)"]
-    assert {"theorems.calibration", "theorems.statistics", "theorems.gaussian_kl"} <= set(record["provenance"]["modules"])
+    assert {"tools.calibration", "theorems.oracles.statistics", "theorems.gaussian_kl.check"} <= set(record["provenance"]["modules"])
     assert record_origin(record).stale is False
 
 
 @pytest.mark.e2e  # asks git for the commit and the tree's state
 def test_the_mutation_record_hashes_the_mutated_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from theorems import mutation
+    from tools import mutation
 
-    monkeypatch.setattr(mutation, "mutmut_results", lambda: "    theorems.kl.x_f__mutmut_1: killed\n    theorems.fold.x_g__mutmut_1: killed\n")
+    monkeypatch.setattr(mutation, "mutmut_results", lambda: "    theorems.kl.check.x_f__mutmut_1: killed\n    theorems.fold.check.x_g__mutmut_1: killed\n")
     monkeypatch.setattr(mutation, "version", lambda name: "3.8.1")  # mutmut itself need not be installed here
     assert mutation.main(["--equivalents", str(tmp_path / "none.json"), "--output", str(tmp_path / "mutation.json")]) == 0
     record = json.loads((tmp_path / "mutation.json").read_text())
-    assert sorted(record["provenance"]["modules"]) == ["theorems.fold", "theorems.kl"] and record["killed"] == 2
+    assert sorted(record["provenance"]["modules"]) == ["theorems.fold.check", "theorems.kl.check"] and record["killed"] == 2
 
 
 @pytest.mark.e2e  # asks git for the commit and the tree's state
 def test_the_quadrature_record_hashes_the_oracles_it_measured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from theorems import quadrature_record
+    from tools import quadrature_record
 
     monkeypatch.setattr(quadrature_record, "measure", lambda scale: ([], None))  # the 90-s measurement itself is not the point
     assert quadrature_record.main(["--json", str(tmp_path / "quadrature.json")]) == 0
@@ -227,10 +227,10 @@ def test_the_quadrature_record_hashes_the_oracles_it_measured(tmp_path: Path, mo
 
 
 def test_the_cluster_figures_hash_the_engine_the_cluster_and_each_check() -> None:
-    from theorems.cluster_bench import SUBSET, measured_modules
+    from tools.cluster_bench import SUBSET, measured_modules
 
     modules = measured_modules(SUBSET)
-    assert {"theorems.cluster", "theorems.engine", "theorems.toeplitz"} <= set(modules)
+    assert {"theorems._engine.cluster", "theorems._engine.engine", "theorems.toeplitz.check"} <= set(modules)
     assert None not in module_digests(modules).values()
 
 
@@ -246,6 +246,6 @@ def test_the_makefile_stamps_a_record_with_every_module_of_the_package_and_its_s
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     modules = json.loads(record.read_text())["provenance"]["modules"]
-    assert {"theorems.engine", "theorems.fold", "theorems.report.html", "theorems.strategies.fold"} <= set(modules)
+    assert {"theorems._engine.engine", "theorems.fold.check", "theorems.report.html", "theorems.strategies.fold"} <= set(modules)
     done = subprocess.run([sys.executable, "-m", "theorems.provenance", str(record)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "name the modules the record measured" in done.stderr

@@ -1,8 +1,8 @@
 """QUADRATURE_SAFETY against its record (measurements/quadrature.json), and the record's own rules.
 
-The constant is literal in ``theorems/quadrature.py`` (nothing is read at import time);
+The constant is literal in ``theorems/oracles/quadrature.py`` (nothing is read at import time);
 these tests tie it to the committed measurement: the factor the record's numbers give
-by :func:`theorems.quadrature_record.derived_safety`, under the oracle settings the
+by :func:`tools.quadrature_record.derived_safety`, under the oracle settings the
 record was measured with. The rest pin the rules the record is made by (the classes of
 an integral, the factor's rule) and the known values it compares with, on cases whose
 answer is known by hand. Cheap: the record is read, never remade.
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from theorems.densities import laplace_density, normal_density, student_t_density, uniform_density
-from theorems.quadrature import QUADRATURE_SAFETY
-from theorems.quadrature_record import (
+from theorems.oracles.densities import laplace_density, normal_density, student_t_density, uniform_density
+from theorems.oracles.quadrature import QUADRATURE_SAFETY
+from tools.quadrature_record import (
     MARGIN,
     Observation,
     current_settings,
@@ -26,7 +26,7 @@ from theorems.quadrature_record import (
     integral_by_mpmath,
     kl_closed_form,
 )
-from theorems.tolerance import U64, gamma
+from theorems.oracles.tolerance import U64, gamma
 
 RECORD = Path(__file__).resolve().parents[1] / "measurements" / "quadrature.json"
 

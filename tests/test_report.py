@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 from hypothesis import settings
-from theorems.fold import fold_linear
-from theorems.statements.fold import FOLD_CONV, FOLD_LINEAR
-from theorems.registry import all_claims, get_theorem
-from theorems.engine import check_implementation, verify_all
+from theorems.fold.check import fold_linear
+from theorems.fold.statement import FOLD_CONV, FOLD_LINEAR
+from theorems._engine.registry import all_claims, get_theorem
+from theorems._engine.engine import check_implementation, verify_all
 from theorems.profiles import profile_settings
 from theorems.report import Figure, FigureContext, render_html
 from theorems.results import Verification
-from theorems import engine as running
+from theorems._engine import engine as running
 from theorems.report.figures import NothingToDraw, render_figures
 from theorems.report.html import render_math
 from theorems.results import ClaimResult, TheoremResult
@@ -95,9 +95,9 @@ def test_every_transcribed_claim_is_shown_beside_its_corrected_form(report: str,
 
 @pytest.mark.slow
 def test_the_recorded_library_findings_are_shown(report: str) -> None:
-    from theorems.findings import FINDINGS
+    from theorems._engine.registry import all_findings
 
-    for finding in FINDINGS:
+    for finding in all_findings():
         assert f'data-finding-id="{finding.id}"' in report
         if finding.prevalence is not None:  # a torch finding: its error model and prevalence in its row
             row = report[report.index(f'data-finding-id="{finding.id}"') :].split("</tr>")[0]
@@ -241,7 +241,7 @@ def test_the_report_states_the_quadrature_allowance_and_the_record_it_comes_from
     import json
     from pathlib import Path
 
-    from theorems.quadrature import QUADRATURE_SAFETY
+    from theorems.oracles.quadrature import QUADRATURE_SAFETY
 
     record = json.loads((Path(__file__).parents[1] / "measurements" / "quadrature.json").read_text())
     assert f"QUADRATURE_SAFETY = {QUADRATURE_SAFETY:g}" in report and "measurements/quadrature.json" in report
@@ -262,7 +262,7 @@ def test_the_users_report_holds_the_checks_its_tests_made_and_nothing_else(pytes
     pytester.makepyfile(
         test_mine=(
             "import theorems\n"
-            "from theorems.toeplitz import toeplitz_matrix\n\n"
+            "from theorems.toeplitz.check import toeplitz_matrix\n\n"
             "def test_kept():\n    theorems.assert_holds('toeplitz-matrix', toeplitz_matrix, examples=2)\n\n"
             "def test_left():\n    theorems.check('toeplitz-matrix', toeplitz_matrix, examples=2)\n"
         )
@@ -273,3 +273,17 @@ def test_the_users_report_holds_the_checks_its_tests_made_and_nothing_else(pytes
     text = report.read_text()
     assert text.count('data-theorem-id="toeplitz-matrix"') == 1 and "in test_mine.py::test_kept" in text and "test_left" not in text
     assert "theorems-verification" not in result.stdout.str() and "theorems report: 1 checks made by the tests (1 hold, 0 do not)" in result.stdout.str()
+
+
+def test_a_counterexample_with_an_infinite_tolerance_is_written_as_json() -> None:
+    # thorough, seed 1: an oracle's infinite bar reached the JSON writer, which refuses inf (allow_nan=False).
+    import math
+
+    from theorems.evidence import Evidence
+    from theorems.report.formats import counterexample_json
+    from theorems.results import Run
+
+    evidence = Evidence("log-det-jacobian", "x", "-inf", "-35.78", math.inf, math.inf, "κ up to inf")
+    found = counterexample_json(Run("falsified", 1, 0.1, (evidence,), counterexample=evidence))
+    assert found is not None and found["error"] is None and found["tolerance"] is None
+    json.dumps(found, allow_nan=False)

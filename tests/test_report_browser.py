@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
-from theorems.statements.fold import FOLD_LINEAR
-from theorems.registry import all_claims, all_theorems
-from theorems.engine import check_implementation, verify_all
+from theorems.fold.statement import FOLD_LINEAR
+from theorems._engine.registry import all_claims, all_theorems
+from theorems._engine.engine import check_implementation, verify_all
 from theorems.report import write_html
 from theorems.results import Verification
 

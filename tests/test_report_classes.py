@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import theorems
-from theorems.engine import assemble
+from theorems._engine.engine import assemble
 from theorems.report.classes import class_rows, excluded
 from theorems.report.html import render_html
 
@@ -40,7 +40,7 @@ def test_the_error_against_tolerance_legend_lies_outside_the_points() -> None:
     from matplotlib import pyplot
 
     from theorems.evidence import Evidence
-    from theorems.report.figures import scatter_error_against_tolerance
+    from theorems.figure import scatter_error_against_tolerance
 
     evidence = tuple(Evidence("fold-conv", f"x{i}", "1", "1", 10.0**-i, 10.0 ** (1 - i), "why") for i in range(1, 8))
     figure, axes = pyplot.subplots()

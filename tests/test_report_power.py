@@ -16,23 +16,23 @@ from typing import Any
 
 import pytest
 
-from theorems.calibration import CalibrationResult
+from tools.calibration import CalibrationResult
 from theorems.cli import main
 from theorems.evidence import Evidence
-from theorems.quadrature import QUADRATURE_SAFETY
+from theorems.oracles.quadrature import QUADRATURE_SAFETY
 from theorems.report import render_html
 from theorems.results import Verification
-from theorems import engine as running
+from theorems._engine import engine as running
 from theorems.report.figures import FigureContext, render_figures
-from theorems.report.figures_kl import FIGURES as KL_FIGURES
-from theorems.report.figures_kl import kl_closed_form_against_quadrature
-from theorems.report.figures_variance import variance_against_depth
+from theorems.gaussian_kl.figures import FIGURES as KL_FIGURES
+from theorems.gaussian_kl.figures import kl_closed_form_against_quadrature
+from theorems.variance.figures import variance_against_depth
 from theorems.report.formats import to_json
-from theorems.toeplitz import superdiagonal_sums
+from theorems.toeplitz.check import superdiagonal_sums
 from theorems.report.power import catalogue_summary, read_measurements
 from theorems.results import Run, WrongResult
 from theorems.theorem import WrongImplementation
-from theorems.variance import recursion_tolerance, variance_by_recursion
+from theorems.variance.check import recursion_tolerance, variance_by_recursion
 
 
 def falsified_run(example: str) -> Run:
@@ -63,8 +63,8 @@ def write_measurements(folder: Path) -> Path:
              "stats": {"min": 0.02, "median": 0.025, "mean": 0.03, "rounds": 3}}
     (folder / "benchmarks.json").write_text(json.dumps({"machine_info": {"cpu": {"count": 2}}, "benchmarks": [benchmark, batch], "datetime": "2025-01-01"}))
     mutation = {"tool": "mutmut", "killed": 96, "timed_out": 7, "survived": 4, "total": 100, "score": 0.96,
-                "survivors": [{"mutant": "theorems/fold.py:42 eps + 0", "explanation": "equivalent: adds zero"}],
-                "by_module": {"theorems.fold": {"killed": 46, "survived": 4, "total": 50}, "theorems.kl": {"killed": 50, "survived": 0, "total": 50}}}
+                "survivors": [{"mutant": "theorems/fold/check.py:42 eps + 0", "explanation": "equivalent: adds zero"}],
+                "by_module": {"theorems.fold.check": {"killed": 46, "survived": 4, "total": 50}, "theorems.kl.check": {"killed": 50, "survived": 0, "total": 50}}}
     (folder / "mutation.json").write_text(json.dumps(mutation))
     quadrature = {"methods": {"quad": {"n": 12}}, "derivation": {"rule": "a power of two", "largest_required": 1.5, "largest_required_drawn": 1.25}}
     (folder / "quadrature.json").write_text(json.dumps(quadrature))
@@ -76,7 +76,7 @@ def power_section(report: str) -> str:
 
 
 def test_every_theorem_has_at_least_five_wrong_implementations_in_the_catalogue() -> None:
-    from theorems.registry import all_theorems, all_wrong_implementations
+    from theorems._engine.registry import all_theorems, all_wrong_implementations
 
     counts = {theorem.id: 0 for theorem in all_theorems()}
     for wrong in all_wrong_implementations():
@@ -112,23 +112,23 @@ def test_the_power_section_shows_the_catalogue_and_every_measurement(tmp_path: P
     assert "2.5 ms per example (10 a round)" in section  # a batch benchmark's median divided by its size
     assert "12 by quad" in section and "largest factor any of them needed beyond rounding was 1.5" in section
     assert "96.0 %" in section and "equivalent: adds zero" in section
-    assert "(7 of them by the time limit)" in section and "<td><code>theorems.fold</code></td><td>46</td><td>4</td><td>92.0 %</td>" in section
+    assert "(7 of them by the time limit)" in section and "<td><code>theorems.fold.check</code></td><td>46</td><td>4</td><td>92.0 %</td>" in section
     assert "FAILED" in report  # the missed one fails the report's verdict
 
 
 def test_the_mutation_score_counts_timeouts_as_kills_and_splits_by_module() -> None:
-    from theorems.mutation import parse_results, score
+    from tools.mutation import parse_results, score
 
     verdicts = parse_results(
-        "    theorems.kl.x_f__mutmut_1: killed\n    theorems.kl.x_f__mutmut_2: timeout\n"
-        "    theorems.fold.x_g__mutmut_1: survived\n    theorems.fold.x_g__mutmut_2: not checked\n"
+        "    theorems.kl.check.x_f__mutmut_1: killed\n    theorems.kl.check.x_f__mutmut_2: timeout\n"
+        "    theorems.fold.check.x_g__mutmut_1: survived\n    theorems.fold.check.x_g__mutmut_2: not checked\n"
     )
-    result = score(verdicts, {"theorems.fold.x_g__mutmut_1": "Equivalent: adds zero."}, tool="mutmut")
+    result = score(verdicts, {"theorems.fold.check.x_g__mutmut_1": "Equivalent: adds zero."}, tool="mutmut")
     report = result.as_json()
     assert (report["killed"], report["timed_out"], report["survived"], report["not_run"], report["score"]) == (2, 1, 1, 1, 0.6667)
-    assert report["by_module"] == {"theorems.fold": {"killed": 0, "survived": 1, "total": 1}, "theorems.kl": {"killed": 2, "survived": 0, "total": 2}}
+    assert report["by_module"] == {"theorems.fold.check": {"killed": 0, "survived": 1, "total": 1}, "theorems.kl.check": {"killed": 2, "survived": 0, "total": 2}}
     assert result.unexplained == []
-    assert score(verdicts, {}, tool="mutmut").unexplained == ["theorems.fold.x_g__mutmut_1"]
+    assert score(verdicts, {}, tool="mutmut").unexplained == ["theorems.fold.check.x_g__mutmut_1"]
 
 
 def test_missing_measurements_say_which_command_makes_them(tmp_path: Path) -> None:

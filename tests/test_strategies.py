@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument, NonInteractiveExampleWarning
 
-from theorems.registry import all_theorems
+from theorems._engine.registry import all_theorems
 
 # What each assumption observes on a generated example: the value the example has.
 OBSERVED: dict[str, Callable[[Any], Any]] = {
@@ -136,8 +136,8 @@ def _observe_as_well(name: str, kind: type, observe: Callable[[Any], Any]) -> No
 
 
 def _register_class_observations() -> None:
-    from theorems.toeplitz import ToeplitzCase
-    from theorems.variance import VarianceCase
+    from theorems.toeplitz.check import ToeplitzCase
+    from theorems.variance.check import VarianceCase
 
     _observe_as_well("filter", ToeplitzCase, lambda case: "n" if case.kernel_size == case.n else "1" if case.kernel_size == 1 else "between")
     _observe_as_well("depth_class", VarianceCase, lambda case: "1" if len(case.widths) == 2 else "deep")
@@ -195,15 +195,15 @@ def test_the_wide_and_rectangular_classes_reach_the_capped_extremes() -> None:
 
 
 def _gaussian_classes(case: Any) -> dict[str, str]:
-    from theorems.gaussian_kl import GaussianPair
+    from theorems.gaussian_kl.check import GaussianPair
     from theorems.strategies.gaussian import classify_affine_gaussian_case, classify_gaussian_pair
 
     return (classify_gaussian_pair if isinstance(case, GaussianPair) else classify_affine_gaussian_case)(case)
 
 
 def _register_gaussian_class_observations() -> None:
-    from theorems.gaussian_density import AffineGaussianCase
-    from theorems.gaussian_kl import GaussianPair
+    from theorems.gaussian_density.check import AffineGaussianCase
+    from theorems.gaussian_kl.check import GaussianPair
 
     for name in ("dimension", "structure"):
         _observe_as_well(name, (AffineGaussianCase, GaussianPair), lambda case, name=name: _gaussian_classes(case)[name])
@@ -284,8 +284,8 @@ def test_a_gaussian_structure_the_other_arguments_exclude_is_refused_naming_them
 def test_the_gaussian_classifier_reads_dimension_condition_and_correlation() -> None:
     import numpy as np
 
-    from theorems.gaussian_density import AffineGaussianCase
-    from theorems.gaussian_kl import GaussianPair
+    from theorems.gaussian_density.check import AffineGaussianCase
+    from theorems.gaussian_kl.check import GaussianPair
 
     def case(matrix: list) -> dict[str, str]:
         matrix = np.array(matrix, dtype=float)

@@ -1,4 +1,4 @@
-"""Properties of T3, the Toeplitz gradient (``theorems.toeplitz``). Exact algebra in float64."""
+"""Properties of T3, the Toeplitz gradient (``theorems.toeplitz.check``). Exact algebra in float64."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import torch
 from hypothesis import given
 
 from theorems.strategies.toeplitz import general_cases, gradient_cases
-from theorems.catalogue.toeplitz import WRONG_IMPLEMENTATIONS
+from theorems.toeplitz.catalogue import WRONG_IMPLEMENTATIONS
 from theorems.evidence import compare_elementwise
-from theorems.engine import find_counterexample, run_check
+from theorems._engine.engine import find_counterexample, run_check
 from theorems.theorem import InvalidInput
-from theorems.toeplitz import (
+from theorems.toeplitz.check import (
     ToeplitzCase,
     block_toeplitz_matrix,
     filter_gradient_from_matrix_gradient,
@@ -23,8 +23,8 @@ from theorems.toeplitz import (
     superdiagonal_sums,
     toeplitz_matrix,
 )
-from theorems.statements.toeplitz import FILTER, TOEPLITZ_GRADIENT, TOEPLITZ_MATRIX
-from theorems.tolerance import U64, gamma
+from theorems.toeplitz.statement import FILTER, TOEPLITZ_GRADIENT, TOEPLITZ_MATRIX
+from theorems.oracles.tolerance import U64, gamma
 
 
 @given(gradient_cases())

@@ -102,7 +102,7 @@ def test_my_fold_is_right():
 
 def test_my_fold_of_a_whole_network_keeps_its_promise():
     # a whole network's example takes far longer than the host's deadline
-    from theorems.fold_networks import fold_network
+    from theorems.fold_networks.check import fold_network
 
     theorems.assert_holds("fold-network", fold_network, assume={"network": "small-net", "dtype": "float32"})
 
@@ -253,7 +253,7 @@ def test_the_wheel_holds_the_package_theorems_only_with_a_licence(wheel: Path) -
     packages = {name.split("/")[0] for name in names}
     assert {package for package in packages if not package.endswith(".dist-info")} == {"theorems"}
     assert not [name for name in names if Path(name).name.startswith("test_") or "conftest" in name]
-    assert "theorems/strategies/fold.py" in names and "theorems/catalogue/fold.py" in names
+    assert "theorems/strategies/fold.py" in names and "theorems/fold/catalogue.py" in names
     assert "theorems/report/templates/report.html.j2" in names  # package data, not a package
     committed = sorted(path.name for path in (Path(__file__).resolve().parents[1] / "measurements").glob("*.json"))
     assert committed and all(f"theorems/measurements/{name}" in names for name in committed)  # the records, as package data

@@ -1,7 +1,7 @@
-"""Properties of T2, the variance recursion, and its ReLU variant (``theorems.variance``).
+"""Properties of T2, the variance recursion, and its ReLU variant (``theorems.variance.check``).
 
 The statistical design (false alarms, power, sample sizes) is in the module docstring
-of :mod:`theorems.variance`; each random property here runs the number of examples its
+of :mod:`theorems.variance.check`; each random property here runs the number of examples its
 false-alarm share was divided by (``EXAMPLE_FRACTIONS``).
 """
 
@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from theorems.strategies.seeding import seeds
 from theorems.strategies.variance import depth_capped_widths, relu_cases, variance_cases
-from theorems.catalogue.variance import WRONG_IMPLEMENTATIONS, output_layer_peeled_off, relu_output_layer_peeled_off
+from theorems.variance.catalogue import WRONG_IMPLEMENTATIONS, output_layer_peeled_off, relu_output_layer_peeled_off
 from theorems.profiles import scaled
-from theorems.engine import find_counterexample
+from theorems._engine.engine import find_counterexample
 from theorems.theorem import InvalidInput
-from theorems.variance import (
+from theorems.variance.check import (
     DETECTABLE_RELATIVE_ERROR,
     EXAMPLE_FRACTIONS,
     VarianceCase,
@@ -38,7 +38,7 @@ from theorems.variance import (
     uncorrelated_evidence,
     zero_mean_evidence,
 )
-from theorems.statements.variance import VARIANCE_RECURSION, VARIANCE_RECURSION_RELU
+from theorems.variance.statement import VARIANCE_RECURSION, VARIANCE_RECURSION_RELU
 
 THEOREMS = {theorem.id: theorem for theorem in (VARIANCE_RECURSION, VARIANCE_RECURSION_RELU)}
 LINEAR_MODULE_NETWORKS = 3000
@@ -182,7 +182,7 @@ def test_a_change_of_pytorchs_default_init_falsifies_the_theorems_own_check(monk
     """``verify`` runs the theorem's check, whose oracle is a batched sampler of the law this
     project states for nn.Linear; the check tests that law against the live library in the
     same run, so a changed default (here He-uniform, kaiming_uniform with a=0) makes it fail."""
-    from theorems.engine import check_implementation
+    from theorems._engine.engine import check_implementation
 
     def he_uniform(self: torch.nn.Linear) -> None:
         torch.nn.init.kaiming_uniform_(self.weight, a=0)

@@ -103,7 +103,7 @@ class Verdict:
         if hung:
             lines.append("the example it did not return on (not shrunk: each smaller one could hang as long):")
         elif recorded:
-            lines.append("the recorded counterexample (theorems.findings):")
+            lines.append("the recorded counterexample (the theorem's findings):")
         else:
             lines.append("minimal counterexample (shrunk by Hypothesis):")
         if evidence is not None:
@@ -155,7 +155,7 @@ class Verdict:
 
     def _strategy(self) -> str:
         """The strategy call that drew the examples (the reproduction blob replays it)."""
-        from theorems.registry import get_theorem
+        from theorems._engine.registry import get_theorem
 
         module, _, name = get_theorem(self.theorem_id).examples.partition(":")
         keywords = ", ".join(f"{n}={_literal(v)}" for n, v in self.result.assumptions)
@@ -201,9 +201,9 @@ def check(
     verdict's counterexample is written (:meth:`Verdict.save`; ``explain()`` then says how
     to load it).
     """
-    from theorems.engine import check_implementation, draw_seed, require_consistent, require_signature
+    from theorems._engine.engine import check_implementation, draw_seed, require_consistent, require_signature
     from theorems.profiles import profile_settings
-    from theorems.registry import get_theorem
+    from theorems._engine.registry import get_theorem
 
     theorem = get_theorem(theorem_id)
     profile_settings(profile)  # an unknown profile is refused here, by name

@@ -11,7 +11,7 @@ line) runs the call in a daemon thread and stops waiting after the limit: a Pyth
 loop, ``time.sleep`` or a C extension that releases the GIL (torch, numpy, ctypes) ends
 the check within the limit. The abandoned call is left to finish on its own; code that
 holds the GIL forever cannot be interrupted from inside the process, so the command
-line also runs a supervisor process (:mod:`theorems.watchdog`) told of every call. Without a limit
+line also runs a supervisor process (:mod:`theorems._engine.watchdog`) told of every call. Without a limit
 (the property tests) the call runs in the caller's thread, with no overhead at all.
 """
 
@@ -50,7 +50,7 @@ DEFAULT_TIMEOUT = 60.0
 # Seconds one call of an implementation may take in the current run (None: no limit).
 _TIME_LIMIT: contextvars.ContextVar[float | None] = contextvars.ContextVar("theorems_time_limit", default=None)
 
-# A pipe to the command line's supervisor (theorems.watchdog), told of each timed call.
+# A pipe to the command line's supervisor (theorems._engine.watchdog), told of each timed call.
 _WATCHDOG: dict[str, int] = {}
 
 

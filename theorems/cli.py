@@ -10,7 +10,7 @@
     theorems prove [THEOREM]… [--json PATH]
 
 Both ``verify`` and ``check`` run in a child process watched by a supervisor
-(:mod:`theorems.watchdog`): a child that ends without giving its verdict is falsified,
+(:mod:`theorems._engine.watchdog`): a child that ends without giving its verdict is falsified,
 exit 1, never a pass. Both check at the ``ci`` profile unless ``--profile`` says otherwise,
 as :func:`theorems.check` does, and every verdict line names its profile. Exit status: 0 when everything holds (for ``verify``, also: every transcribed claim of
 the notes is falsified, and every wrong implementation of the catalogue is caught: the
@@ -39,9 +39,9 @@ from theorems._version import __version__
 from theorems.calling import DEFAULT_TIMEOUT
 from theorems.extras import MissingExtra, require
 from theorems.profiles import PROFILES, load_profile
-from theorems.registry import all_theorems, get_theorem
+from theorems._engine.registry import all_theorems, get_theorem
 from theorems.theorem import InvalidInput, Theorem
-from theorems.watchdog import MEMORY_FLOOR, MEMORY_SHARE, default_memory_limit, report_verdict, supervise
+from theorems._engine.watchdog import MEMORY_FLOOR, MEMORY_SHARE, default_memory_limit, report_verdict, supervise
 
 __all__ = ["main"]
 
@@ -413,12 +413,12 @@ def _check_output_paths(arguments: argparse.Namespace) -> None:
 
 
 def shared_database(arguments: argparse.Namespace) -> Any:
-    """The ``--database`` setting (a :class:`theorems.database.SharedDatabase`), reached once now; None without it."""
+    """The ``--database`` setting (a :class:`theorems._engine.database.SharedDatabase`), reached once now; None without it."""
     if arguments.database is None:
         if arguments.database_read_only:
             raise UsageError("--database-read-only needs --database LOCATION")
         return None
-    from theorems.database import SharedDatabase
+    from theorems._engine.database import SharedDatabase
 
     if arguments.database.startswith("redis://"):
         require("cluster", "a Redis example database (--database redis://…)")
@@ -432,12 +432,12 @@ def shared_database(arguments: argparse.Namespace) -> Any:
 
 @contextlib.contextmanager
 def cluster_for(arguments: argparse.Namespace) -> Iterator[Any]:
-    """The Dask cluster of ``--scheduler`` or ``--workers`` (:func:`theorems.cluster.connect`), or None: this process."""
+    """The Dask cluster of ``--scheduler`` or ``--workers`` (:func:`theorems._engine.cluster.connect`), or None: this process."""
     if arguments.scheduler is None and arguments.workers is None:
         yield None
         return
     require("cluster", "a Dask cluster (--scheduler, --workers)")
-    from theorems.cluster import connect
+    from theorems._engine.cluster import connect
 
     progress = sys.stderr if sys.stderr.isatty() else None  # a line rewritten in place: terminals only
     with contextlib.ExitStack() as stack:
@@ -447,7 +447,7 @@ def cluster_for(arguments: argparse.Namespace) -> Iterator[Any]:
             raise UsageError(str(error)) from None
         try:
             yield cluster
-        except InvalidInput as error:  # the scheduler lost mid-run (theorems.cluster.SchedulerLost)
+        except InvalidInput as error:  # the scheduler lost mid-run (theorems._engine.cluster.SchedulerLost)
             raise UsageError(str(error)) from None
 
 
@@ -465,7 +465,7 @@ def command_verify(arguments: argparse.Namespace) -> int:
     database = shared_database(arguments)
     if arguments.as_program:
         supervise("theorems verify", memory_limit=arguments.memory_limit)
-    from theorems.engine import verify_all
+    from theorems._engine.engine import verify_all
 
     with cluster_for(arguments) as cluster:
         verification = verify_all(
@@ -499,7 +499,7 @@ def parse_assumptions(theorem: Theorem, pairs: Sequence[tuple[str, str]]) -> dic
         parsed = theorem.parse_assumptions(dict(pairs))
     except InvalidInput as error:
         raise UsageError(f"--assume: {error}") from None
-    from theorems.engine import require_consistent
+    from theorems._engine.engine import require_consistent
 
     try:
         require_consistent(theorem, parsed)
@@ -519,7 +519,7 @@ def command_check(arguments: argparse.Namespace) -> int:
     if arguments.as_program:  # a process of its own: a supervisor may fork it (never a caller's process)
         supervise(f"{theorem.id} on {arguments.impl}", memory_limit=arguments.memory_limit)  # before torch: the parent stays small
     implementation = import_implementation(arguments.impl)
-    from theorems.engine import assemble, check_implementation, draw_seed, require_signature, settle_examples
+    from theorems._engine.engine import assemble, check_implementation, draw_seed, require_signature, settle_examples
 
     settle_examples()  # the examples a cluster's worker draws, and the printed replay command reproduces
 
@@ -586,7 +586,7 @@ def command_prove(arguments: argparse.Namespace) -> int:
     if arguments.json is not None:
         require_writable(arguments.json, "--json")
     require("prove", "theorems prove")
-    from theorems.prove import proofs_json, prove
+    from theorems._engine.prove import proofs_json, prove
 
     proofs = prove(ids, progress=lambda proof: print(_proof_line(proof), flush=True))
     if arguments.json is not None:
@@ -610,7 +610,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
     arguments.as_program = argv is None
     status = _run_command(arguments)
-    report_verdict(status)  # the supervisor's sign that this status is a verdict (theorems.watchdog)
+    report_verdict(status)  # the supervisor's sign that this status is a verdict (theorems._engine.watchdog)
     return status
 
 
@@ -626,6 +626,27 @@ def _run_command(arguments: argparse.Namespace) -> int:
     except BrokenPipeError:  # `theorems list | head`: the reader left, nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as error:  # noqa: BLE001  (the implementation's own errors are caught in its checks)
+        return _internal_error(error)
+
+
+# Exit status of a fault in theorems itself (an exception that escaped the command's own code, not
+# an implementation's, which its check catches): neither a pass (0), nor a verdict on the
+# implementation (1), nor a mistake in the call (2). Said to the supervisor as the child's verdict,
+# so that it is never reported as the implementation ending the process.
+INTERNAL_ERROR = 3
+
+
+def _internal_error(error: Exception) -> int:
+    import traceback
+
+    traceback.print_exception(error, file=sys.stderr)
+    print(
+        f"theorems: internal error, in theorems and not in the implementation under test: {type(error).__name__}: {error}; "
+        "the verdicts printed above stand, what was not printed was not decided (please report this with the traceback above)",
+        file=sys.stderr,
+    )
+    return INTERNAL_ERROR
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ instead of a silent pass:
   ``GeneratorExit``, a ``KeyboardInterrupt`` that no terminal sent and any other
   ``BaseException`` become :class:`Escaped`, which the caller reports. An exit from C
   (``libc._exit`` through ctypes) or a crash is beyond any in-process guard: the
-  command's supervisor (:mod:`theorems.watchdog`) reports it.
+  command's supervisor (:mod:`theorems._engine.watchdog`) reports it.
 - **changing what a verdict depends on.** Before the call, the settings below are read;
   after it, each one that changed is put back and named in the falsification ("changed
   the default dtype from torch.float64 to torch.float32"). Code that needs another

@@ -5,7 +5,7 @@ Every record the project's maintainer commands write (``make calibrate``, ``flak
 ``"provenance"``::
 
     {"commit": "<40 hex digits>" | null, "dirty": bool | null, "date": "YYYY-MM-DD HH:MM:SS UTC",
-     "modules": {"theorems.fold": "<sha256 of its source>", …}, "sha256": "<sha256 over all of them>"}
+     "modules": {"theorems.fold.check": "<sha256 of its source>", …}, "sha256": "<sha256 over all of them>"}
 
 ``commit`` and ``dirty`` come from git in the folder the package was imported from (null
 when that is not a git checkout: an installed wheel); ``dirty`` counts tracked files only,

@@ -123,7 +123,7 @@ def _share_database(config: pytest.Config) -> None:
         return
     from hypothesis import settings
 
-    from theorems.database import SharedDatabase
+    from theorems._engine.database import SharedDatabase
     from theorems.profiles import current_profile_name, profile_settings
     from theorems.theorem import InvalidInput
 
@@ -206,9 +206,9 @@ class VerificationItem(pytest.Item):
         self.result: Any = None
 
     def runtest(self) -> None:
-        from theorems.engine import check_claim, check_implementation
+        from theorems._engine.engine import check_claim, check_implementation
         from theorems.profiles import profile_settings
-        from theorems.registry import all_claims, get_theorem
+        from theorems._engine.registry import all_claims, get_theorem
 
         profile = _profile_name(self.config)
         examples = self.config.getoption("theorems_examples", None)
@@ -272,7 +272,7 @@ def _profile_name(config: pytest.Config) -> str:
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     if not _verifying(config):
         return
-    from theorems.registry import all_claims, all_theorems
+    from theorems._engine.registry import all_claims, all_theorems
 
     parent = VerificationCollector.from_parent(session, name="theorems-verification")
     for theorem in all_theorems():
@@ -315,9 +315,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not _enabled(config) or _is_worker(config):
         return
     _CONTROLLER.pop("config", None)
-    from theorems.engine import assemble
+    from theorems._engine.engine import assemble
     from theorems.profiles import profile_settings
-    from theorems.registry import all_claims, all_theorems
+    from theorems._engine.registry import all_claims, all_theorems
     from theorems.report.html import write_html
     from theorems.results import ClaimResult, TheoremResult
 

@@ -23,7 +23,7 @@ __all__ = ["RECORDED_COUNTEREXAMPLE", "ClaimResult", "Run", "TheoremResult", "Ve
 
 Verdict = Literal["holds", "falsified", "error"]
 
-# A run's representation when its counterexample is one recorded in theorems.findings,
+# A run's representation when its counterexample is one recorded in a theorem's findings,
 # replayed after every generated example held (not one Hypothesis generated and shrank).
 RECORDED_COUNTEREXAMPLE = "a counterexample recorded in theorems.findings"
 VERDICTS: tuple[Verdict, ...] = ("holds", "falsified", "error")
@@ -188,7 +188,7 @@ class Verification:
     environment: dict[str, str] = field(default_factory=dict)
     power: tuple[WrongResult, ...] | None = None
     scope: str = "full"
-    # The symbolic proofs (theorems.prove.Proof) when this run asked for them (``verify --prove``).
+    # The symbolic proofs (theorems._engine.prove.Proof) when this run asked for them (``verify --prove``).
     proofs: tuple[Any, ...] | None = None
 
     @property

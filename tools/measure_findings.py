@@ -1,7 +1,7 @@
 """Measure each recorded torch finding over generated examples: how many fall in its domain, and
 on how many of those torch exceeds the check's normal tolerance (the defect's prevalence), pair
 by pair. A maintainer tool (``python tools/measure_findings.py [per-pair examples] [pair ...]``);
-its numbers are the ones quoted beside the domains in theorems/findings.py.
+its numbers are the ones quoted beside the domains in theorems/kl_closed_forms/findings.py.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from collections import defaultdict
 from hypothesis import HealthCheck, Phase, given, settings
 from torch import distributions as D
 
-from theorems.findings import KL_FINDINGS
-from theorems.kl_closed_forms import check_kl_closed_forms
-from theorems.statements.distributions import KL_PAIRS
+from theorems.kl_closed_forms.findings import FINDINGS as KL_FINDINGS
+from theorems.kl_closed_forms.check import check_kl_closed_forms
+from theorems.kl_closed_forms.statement import KL_PAIRS
 from theorems.strategies.distributions import law_pairs
 
 
@@ -27,10 +27,10 @@ def _plain_torch(p, q):  # torch as an implementation, not the audited reference
 def _beyond_the_error_model(law_pair) -> bool:
     """Whether the audited reference (torch with its findings' error models) is falsified; False where
     this version of the suite has no error models (it rejected those examples instead)."""
-    from theorems.kl_closed_forms import kl_divergence
+    from theorems.kl_closed_forms.check import kl_divergence
 
     try:
-        from theorems.findings import recorded_errors  # noqa: F401  (present once findings have error models)
+        from theorems.finding import recorded_errors  # noqa: F401  (present once findings have error models)
     except ImportError:
         return False
     return not check_kl_closed_forms(kl_divergence, law_pair).holds

@@ -3,7 +3,7 @@
 Each is a theorem's own symbolic statement (``symbolic_<theorem>`` in its module) with
 one formula replaced by a wrong one, at sizes small enough to refute in a second or
 two. Refuted means: the residual does not reduce to 0 and a substitution that satisfies
-the hypotheses makes it nonzero (:func:`theorems.prove.establish`). One that came out
+the hypotheses makes it nonzero (:func:`theorems._engine.prove.establish`). One that came out
 proved would mean the symbolic statements have lost their power (``tests/test_prove.py``).
 
 No symbolic statement here is a ``WRONG_IMPLEMENTATIONS`` entry: the catalogue's checks
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from theorems.prove import REFUTED, Ref, SymbolicStatement
+from theorems._engine.prove import REFUTED, Ref, SymbolicStatement
 
 __all__ = [
     "WRONG_STATEMENTS",
@@ -38,21 +38,21 @@ __all__ = [
 
 def fold_without_eps(weight: Any, bias: Any, *, mean: Any, var: Any, eps: Any, gamma: Any, beta: Any, **layout: Any) -> tuple[Any, Any]:
     """``s = γ/√σ²``: ε forgotten (right only as ε → 0)."""
-    from theorems.fold import symbolic_folded_parameters
+    from theorems.fold.check import symbolic_folded_parameters
 
     return symbolic_folded_parameters(weight, bias, mean=mean, var=var, eps=0, gamma=gamma, beta=beta, **layout)
 
 
 def fold_without_mean_shift(weight: Any, bias: Any, *, mean: Any, var: Any, eps: Any, gamma: Any, beta: Any, **layout: Any) -> tuple[Any, Any]:
     """``c' = s·c + β``: the running mean forgotten."""
-    from theorems.fold import symbolic_folded_parameters
+    from theorems.fold.check import symbolic_folded_parameters
 
     return symbolic_folded_parameters(weight, bias, mean=0 * mean, var=var, eps=eps, gamma=gamma, beta=beta, **layout)
 
 
 def fold_without_beta(weight: Any, bias: Any, *, mean: Any, var: Any, eps: Any, gamma: Any, beta: Any, **layout: Any) -> tuple[Any, Any]:
     """``c' = s·(c − μ)``: β forgotten in the folded bias."""
-    from theorems.fold import symbolic_folded_parameters
+    from theorems.fold.check import symbolic_folded_parameters
 
     return symbolic_folded_parameters(weight, bias, mean=mean, var=var, eps=eps, gamma=gamma, beta=0 * beta, **layout)
 
@@ -64,21 +64,21 @@ def transpose_fold_without_group_offset(
 
     The recorded defect of ``torch.nn.utils.fusion`` for grouped ``ConvTranspose``.
     """
-    from theorems.fold import symbolic_folded_parameters
+    from theorems.fold.check import symbolic_folded_parameters
 
     return symbolic_folded_parameters(weight, bias, mean=mean, var=var, eps=eps, gamma=gamma, beta=beta, transpose=transpose, groups=1)
 
 
 def toeplitz_rule_flipped(grad_A: Any, kernel_size: int, *, stride: int = 1, dilation: int = 1) -> list[Any]:
     """True convolution's convention: ``w_k`` meets the diagonal of ``w_{f−k+1}``."""
-    from theorems.toeplitz import symbolic_superdiagonal_sums
+    from theorems.toeplitz.check import symbolic_superdiagonal_sums
 
     return symbolic_superdiagonal_sums(grad_A, kernel_size, stride=stride, dilation=dilation)[::-1]
 
 
 def toeplitz_true_convolution(w: Any, n: int, *, stride: int = 1, dilation: int = 1) -> Any:
     """``A_{i,j} = w_{f−(j−i)}``: the matrix of a true (flipped) convolution, not of ``conv1d``."""
-    from theorems.toeplitz import symbolic_toeplitz
+    from theorems.toeplitz.check import symbolic_toeplitz
 
     return symbolic_toeplitz(list(w)[::-1], n, stride=stride, dilation=dilation)
 
@@ -90,14 +90,14 @@ def covariance_transposed(matrix: Any) -> Any:
 
 def kl_without_half(mu0: Any, cov0: Any, mu1: Any, cov1: Any) -> Any:
     """The bracket of the closed form without its ½."""
-    from theorems.gaussian_kl import symbolic_gaussian_kl_closed_form
+    from theorems.gaussian_kl.check import symbolic_gaussian_kl_closed_form
 
     return 2 * symbolic_gaussian_kl_closed_form(mu0, cov0, mu1, cov1)
 
 
 def kl_mean_term_dropped(mu0: Any, cov0: Any, mu1: Any, cov1: Any) -> Any:
     """The closed form with ``μ1 = μ0``: the mean term ``(μ1−μ0)ᵀΣ1⁻¹(μ1−μ0)`` dropped."""
-    from theorems.gaussian_kl import symbolic_gaussian_kl_closed_form
+    from theorems.gaussian_kl.check import symbolic_gaussian_kl_closed_form
 
     return symbolic_gaussian_kl_closed_form(mu0, cov0, mu0, cov1)
 
@@ -152,7 +152,7 @@ def _wrong(theorem_id: str, name: str, target: str, case: dict[str, Any], sizes:
     )
 
 
-_FOLD = "theorems.fold:"
+_FOLD = "theorems.fold.check:"
 _CONV1D = {"dims": 1, "in_channels": 2, "out_channels": 2, "kernel_size": (2,), "input_size": (3,)}
 _CONV_TRANSPOSE1D = {"dims": 1, "in_channels": 4, "out_channels": 4, "kernel_size": (2,), "input_size": (2,), "stride": (2,), "groups": 2}
 
@@ -183,42 +183,42 @@ WRONG_STATEMENTS: tuple[SymbolicStatement, ...] = (
         "conv_transpose1d 4→4 k2 s2 groups2 L2", _mistake(transpose_fold_without_group_offset),
     ),
     _wrong(
-        "toeplitz-gradient", "toeplitz-gradient/filter-flipped", "theorems.toeplitz:symbolic_toeplitz_gradient",
+        "toeplitz-gradient", "toeplitz-gradient/filter-flipped", "theorems.toeplitz.check:symbolic_toeplitz_gradient",
         {"geometries": ((3, 2, 1, 1), (5, 2, 2, 2)), "layers": (), "rule": Ref("theorems.catalogue.symbolic:toeplitz_rule_flipped")},
         "n=3 f=2; n=5 f=2 stride 2 dilation 2", _mistake(toeplitz_rule_flipped),
     ),
     _wrong(
-        "toeplitz-matrix", "toeplitz-matrix/true-convolution", "theorems.toeplitz:symbolic_toeplitz_matrix",
+        "toeplitz-matrix", "toeplitz-matrix/true-convolution", "theorems.toeplitz.check:symbolic_toeplitz_matrix",
         {"geometries": ((3, 2, 1, 1), (6, 3, 1, 2)), "matrix": Ref("theorems.catalogue.symbolic:toeplitz_true_convolution")},
         "n=3 f=2; n=6 f=3 dilation 2", _mistake(toeplitz_true_convolution),
     ),
     _wrong(
-        "affine-gaussian-density", "affine-gaussian-density/covariance-transposed", "theorems.gaussian_density:symbolic_affine_gaussian_density",
+        "affine-gaussian-density", "affine-gaussian-density/covariance-transposed", "theorems.gaussian_density.check:symbolic_affine_gaussian_density",
         {"dims": (2,), "covariance": Ref("theorems.catalogue.symbolic:covariance_transposed"), "integrals": False},
         "symbolic 2×2 A", _mistake(covariance_transposed),
     ),
     _wrong(
-        "gaussian-kl", "gaussian-kl/half-forgotten", "theorems.gaussian_kl:symbolic_gaussian_kl",
+        "gaussian-kl", "gaussian-kl/half-forgotten", "theorems.gaussian_kl.check:symbolic_gaussian_kl",
         {"closed_form": Ref("theorems.catalogue.symbolic:kl_without_half"), "dense": False},
         "d = 1", _mistake(kl_without_half),
     ),
     _wrong(
-        "gaussian-kl", "gaussian-kl/mean-term-dropped", "theorems.gaussian_kl:symbolic_gaussian_kl",
+        "gaussian-kl", "gaussian-kl/mean-term-dropped", "theorems.gaussian_kl.check:symbolic_gaussian_kl",
         {"closed_form": Ref("theorems.catalogue.symbolic:kl_mean_term_dropped"), "dense": False},
         "d = 1", _mistake(kl_mean_term_dropped),
     ),
     _wrong(
-        "kl-additivity", "kl-additivity/without-independence", "theorems.kl:symbolic_kl_additivity",
+        "kl-additivity", "kl-additivity/without-independence", "theorems.kl.check:symbolic_kl_additivity",
         {"supports": ((2, 2),), "joint": Ref("theorems.catalogue.symbolic:dependent_joint")},
         "supports 2×2, coupled", _mistake(dependent_joint),
     ),
     _wrong(
-        "variance-recursion", "variance-recursion/bias-term-forgotten", "theorems.variance:symbolic_variance_recursion",
+        "variance-recursion", "variance-recursion/bias-term-forgotten", "theorems.variance.check:symbolic_variance_recursion",
         {"widths": ((2, 2),), "recursion": Ref("theorems.catalogue.symbolic:variance_without_bias_term")},
         "widths [2, 2]", _mistake(variance_without_bias_term),
     ),
     _wrong(
-        "variance-recursion", "variance-recursion/fan-out-for-fan-in", "theorems.variance:symbolic_variance_recursion",
+        "variance-recursion", "variance-recursion/fan-out-for-fan-in", "theorems.variance.check:symbolic_variance_recursion",
         {"widths": ((2, 3),), "recursion": Ref("theorems.catalogue.symbolic:variance_fan_out")},
         "widths [2, 3]", _mistake(variance_fan_out),
     ),

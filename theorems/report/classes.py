@@ -69,10 +69,10 @@ def class_rows(theorem_id: str, run: Run, assumptions: Any = ()) -> list[dict[st
 
 
 def _findings_by_class(theorem_id: str, class_of: Any) -> dict[str, list[str]]:
-    from theorems.findings import FINDINGS
+    from theorems._engine.registry import all_findings
 
     found: dict[str, list[str]] = {}
-    for finding in FINDINGS:
+    for finding in all_findings():
         if finding.theorem_id == theorem_id and finding.example is not None:
             found.setdefault(class_of(repr(finding.example)) or "", []).append(finding.id)
     return found

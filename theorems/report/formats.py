@@ -11,7 +11,7 @@ JSON::
 ``verdict`` is one of ``holds``, ``falsified``, ``error``; ``worst_ratio`` is the worst
 error-to-tolerance ratio, ``null`` when it is infinite (JSON has no infinity: an
 implementation that failed outright) or when no example ran; ``counterexample`` is
-``null`` or the minimal example with both sides, the error, the tolerance and a replay
+``null`` or the minimal example with both sides, the error and the tolerance (each ``null`` when infinite) and a replay
 command. ``power`` is the power of this suite: ``catalogue`` is ``null`` when the run
 did not measure it, else the wrong implementations run through the same checks
 (``caught``/``total`` overall and per theorem, the smallest counterexample's size, and
@@ -45,7 +45,7 @@ def counterexample_json(run: Run) -> dict[str, Any] | None:
         "expected": evidence.expected,
         "actual": evidence.actual,
         "error": finite_or_none(evidence.error),
-        "tolerance": evidence.tolerance,
+        "tolerance": finite_or_none(evidence.tolerance),
         "tolerance_reason": evidence.tolerance_reason,
         "failure": evidence.failure,
         "explanation": evidence.explain(),
@@ -151,7 +151,7 @@ def to_json(verification: Verification, *, measurements: SuiteMeasurements | Non
     elif verification.power is not None:
         found["power"] = {"catalogue": catalogue_json(verification)}
     if verification.proofs is not None:
-        from theorems.prove import proofs_json
+        from theorems._engine.prove import proofs_json
 
         found.update(proofs_json(verification.proofs))
     return found

@@ -19,7 +19,7 @@ import jinja2
 from latex2mathml.converter import convert
 from markupsafe import Markup, escape
 
-from theorems.registry import all_claims, all_theorems
+from theorems._engine.registry import all_claims, all_theorems
 from theorems.report.files import write_atomically
 from theorems.report.figures import FigureContext, render_figures
 from theorems.report.power import SuiteMeasurements, catalogue_summary, read_measurements
@@ -80,12 +80,12 @@ from theorems.report.classes import class_rows, excluded  # noqa: E402  (beside 
 
 
 def library_findings() -> list[dict[str, str]]:
-    """Defects of real libraries recorded in :mod:`theorems.findings`."""
-    from theorems.findings import FINDINGS
+    """Defects of real libraries recorded by the theorems (``theorems/<theorem>/findings.py``)."""
+    from theorems._engine.registry import all_findings
 
     fields = ("id", "theorem_id", "library", "summary")
     rows = []
-    for finding in FINDINGS:
+    for finding in all_findings():
         row = {name: str(getattr(finding, name, "")) for name in fields}
         row["error_model"] = finding.error_model.statement if finding.error_model is not None else ""
         row["prevalence"] = str(finding.prevalence) if finding.prevalence is not None else ""

@@ -4,7 +4,7 @@ Two kinds of evidence meet in the report's "power of this suite" section:
 
 - measured in the run itself: the catalogue of wrong implementations
   (``properties/wrong_*.py``), each run through its theorem's ``check``
-  (:func:`theorems.engine.run_catalogue`); :func:`catalogue_summary` reduces it
+  (:func:`theorems._engine.engine.run_catalogue`); :func:`catalogue_summary` reduces it
   to one row per theorem: how many were caught, and the smallest counterexample;
 - measured by their own, slower commands and read here from the files they write
   (each read defensively: a missing file says which command makes it, a malformed one
@@ -176,7 +176,7 @@ def _interval(value: Any, name: str) -> list[float]:
 
 
 def parse_calibration(raw: Any) -> list[dict[str, Any]]:
-    """Rows of ``reports/calibration.json`` (:mod:`theorems.calibration`): measured rates beside the stated ones.
+    """Rows of ``reports/calibration.json`` (:mod:`tools.calibration`): measured rates beside the stated ones.
 
     The record is ``{"provenance", "checks": [...]}``, or the bare list of checks it was before provenance was kept.
     """
@@ -315,8 +315,8 @@ def parse_mutation(raw: Any) -> dict[str, Any]:
 
 
 def parse_quadrature(raw: Any) -> dict[str, Any]:
-    """``measurements/quadrature.json`` (:mod:`theorems.quadrature_record`): the numbers QUADRATURE_SAFETY rests on."""
-    from theorems.quadrature import QUADRATURE_SAFETY
+    """``measurements/quadrature.json`` (:mod:`tools.quadrature_record`): the numbers QUADRATURE_SAFETY rests on."""
+    from theorems.oracles.quadrature import QUADRATURE_SAFETY
 
     if not isinstance(raw, dict):
         raise ValueError("expected an object with methods and derivation")

@@ -1,0 +1,6 @@
+"""T1 · Fold equivalence (Problem 1): eval-mode BatchNorm folded into the Linear, Conv or ConvTranspose before it.
+
+The theorem's own place (found by location, :mod:`theorems._engine.registry`): ``statement`` (the
+declaration, no torch), ``check`` (the mathematics, the reference and the check), and where it has
+them ``catalogue`` (wrong implementations), ``findings`` (defects of real libraries) and ``figures``.
+"""

@@ -1,0 +1,6 @@
+"""T5, T6 · KL nonnegativity and KL additivity over independent components (Problem 5).
+
+The theorem's own place (found by location, :mod:`theorems._engine.registry`): ``statement`` (the
+declaration, no torch), ``check`` (the mathematics, the reference and the check), and where it has
+them ``catalogue`` (wrong implementations), ``findings`` (defects of real libraries) and ``figures``.
+"""
