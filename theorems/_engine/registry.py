@@ -24,9 +24,9 @@ import functools
 import importlib
 import importlib.util
 import pkgutil
+import sys
 from typing import Any
 
-import theorems
 from theorems.finding import Finding
 from theorems.theorem import Claim, InvalidInput, Theorem, WrongImplementation
 
@@ -44,9 +44,12 @@ __all__ = [
 @functools.cache
 def theorem_packages() -> tuple[str, ...]:
     """The packages ``theorems.<name>`` that hold a theorem (a ``statement`` module), alphabetically."""
+    # The parent package is imported before any of its modules; importing it by name here would make
+    # the engine depend on the package's face (theorems/__init__.py imports the API, a door above it).
+    root = sys.modules["theorems"]
     return tuple(
         f"theorems.{info.name}"
-        for info in sorted(pkgutil.iter_modules(theorems.__path__), key=lambda info: info.name)
+        for info in sorted(pkgutil.iter_modules(root.__path__), key=lambda info: info.name)
         if info.ispkg and not info.name.startswith("_") and importlib.util.find_spec(f"theorems.{info.name}.statement") is not None
     )
 
