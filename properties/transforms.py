@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from theorems.log_det_jacobian.check import TransformCase
+from theorems.log_det_jacobian.case import TransformCase
 from theorems.log_det_jacobian.statement import TRANSFORMS
 from theorems.strategies._domain import one_of_values
 

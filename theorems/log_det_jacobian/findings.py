@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from theorems.finding import ErrorModel, Finding
+from theorems.log_det_jacobian.case import TransformCase
 
 __all__ = ["FINDINGS"]
 
@@ -31,9 +32,7 @@ def _softplus_linear_branch(case: Any) -> bool:
     return bool(np.any(_dropped_softplus_tail(case) > 0))
 
 
-def _transform_case(kind: str, x: list[float]) -> Any:
-    from theorems.log_det_jacobian.check import TransformCase
-
+def _transform_case(kind: str, x: list[float]) -> TransformCase:
     return TransformCase(kind, np.asarray(x, dtype=float))
 
 
