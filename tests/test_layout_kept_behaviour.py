@@ -1,0 +1,48 @@
+"""The layout refactor (issue 24) changed where code lives, not what it does.
+
+``tests/data/verify_before_layout.json`` was written by the code before the move (commit bc62500):
+``theorems verify --only toeplitz-matrix --only gaussian-kl --profile ci --examples 10 --json …``.
+The same command now must give the same verdicts, example counts, worst ratios and minimal
+counterexamples for every theorem, claim and wrong implementation it ran (ci is derandomized:
+the examples are fixed). A change that is meant to alter examples (a new strategy, a new
+constant in the source, which Hypothesis mines for values) rewrites the file with that command,
+and says why in its commit.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from theorems.cli import main
+
+BEFORE = Path(__file__).parent / "data" / "verify_before_layout.json"
+COMMAND = ("verify", "--only", "toeplitz-matrix", "--only", "gaussian-kl", "--profile", "ci", "--examples", "10")
+
+
+def outcomes(found: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+    """Per theorem, claim and wrong implementation: its verdict, examples, worst ratio and counterexample."""
+    rows: dict[str, tuple[Any, ...]] = {}
+    for theorem in found["theorems"]:
+        shown = theorem["counterexample"] and theorem["counterexample"]["example"]
+        rows[f"theorem {theorem['id']}"] = (theorem["verdict"], theorem["examples"], theorem["worst_ratio"], shown)
+    for claim in found["claims"]:
+        rows[f"claim {claim['id']}"] = (claim["verdict"], claim["examples"], claim["counterexample"] and claim["counterexample"]["example"])
+    for wrong in found["power"]["catalogue"]["implementations"]:
+        shown = wrong["counterexample"] and wrong["counterexample"]["example"]
+        rows[f"wrong {wrong['theorem']} {wrong['name']}"] = (wrong["verdict"], wrong["examples"], shown)
+    return rows
+
+
+@pytest.mark.slow  # a verification with its catalogue and report: about 8 s of CPU
+def test_verify_gives_what_it_gave_before_the_layout_moved(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the report goes to its default place, reports/index.html, here
+    now = tmp_path / "now.json"
+    assert main([*COMMAND, "--json", str(now)]) == 0, capsys.readouterr().out
+    before, after = outcomes(json.loads(BEFORE.read_text())), outcomes(json.loads(now.read_text()))
+    assert len(before) >= 20
+    changed = {key: (before.get(key), after.get(key)) for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+    assert not changed, "\n".join(f"{key}:\n  before {old}\n  now    {new}" for key, (old, new) in sorted(changed.items()))
