@@ -38,6 +38,14 @@ def dispatched_operators(call: Callable[[], T]) -> tuple[T, collections.Counter[
     seen: collections.Counter[str] = collections.Counter()
 
     class Recording(TorchDispatchMode):
+        # TorchDispatchMode wraps a subclass's __torch_dispatch__ in torch._disable_dynamo, which
+        # imports torch._dynamo on its first call: 1.5 s of CPU in every process that checks a fold,
+        # for a guard against torch.compile tracing into the mode. Nothing here compiles; PyTorch's
+        # documented switch for that wrapping is this classmethod (torch/utils/_python_dispatch.py).
+        @classmethod
+        def _should_skip_dynamo(cls) -> bool:
+            return False
+
         def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
             seen[func.overloadpacket.__name__] += 1
             return func(*args, **(kwargs or {}))
