@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 
 from theorems.provenance import NO_PROVENANCE, module_digests, provenance, record_origin, source_digest, stamp
-from theorems.report import render_html
+from theorems._engine import report_context
+from theorems._engine.report_context import recorded_folder, suite_measurements
+from theorems.report import ReportContext, render_html
 from theorems.report import power
-from theorems.report.power import read_measurements, recorded_folder
+from theorems.report.power import read_measurements
 from theorems.results import Verification
 
 MOMENT = datetime.datetime(2026, 12, 5, 3, 0, tzinfo=datetime.timezone.utc)
@@ -98,7 +100,7 @@ def test_a_record_whose_modules_changed_since_is_shown_stale_naming_them(measure
     measured_module.write_text("def f(x):\n    return 3 * x\n")  # the code the record measured, changed
     origin = read_measurements(folder).flakiness.origin
     assert origin is not None and origin.stale and origin.changed == ("measured_here",)
-    section = power_section(render_html(fake_verification(), measurements=read_measurements(folder)))
+    section = power_section(render_html(fake_verification(), ReportContext(measurements=read_measurements(folder))))
     assert 'data-stale="yes"' in section and '<span class="verdict bad">stale</span>' in section
     assert "stale: measured_here changed since (rerun the command that writes it)" in section and "2026-12-05 03:00:00 UTC" in section
 
@@ -107,7 +109,7 @@ def test_a_record_whose_modules_changed_since_is_shown_stale_naming_them(measure
 def test_a_record_whose_modules_are_unchanged_is_not_stale_and_shows_its_commit(measured_module: Path, tmp_path: Path) -> None:
     recorded = provenance(["measured_here"], now=MOMENT)
     folder = write_flakiness(tmp_path / "reports", recorded)
-    section = power_section(render_html(fake_verification(), measurements=read_measurements(folder)))
+    section = power_section(render_html(fake_verification(), ReportContext(measurements=read_measurements(folder))))
     assert 'data-stale="no"' in section and "stale" not in section.replace('data-stale="no"', "")
     assert "the 1 module(s) it measured are unchanged since" in section
     if recorded["commit"]:
@@ -124,7 +126,7 @@ def test_an_old_record_without_provenance_is_shown_as_such_never_hidden(tmp_path
     folder = write_flakiness(tmp_path / "reports", None)
     measurement = read_measurements(folder).flakiness
     assert measurement.measured and measurement.origin is not None and measurement.origin.stale is None
-    section = power_section(render_html(fake_verification(), measurements=read_measurements(folder)))
+    section = power_section(render_html(fake_verification(), ReportContext(measurements=read_measurements(folder))))
     assert "0 of 20" in section and f"{NO_PROVENANCE}." in section and 'data-stale="unknown"' in section
 
 
@@ -171,21 +173,21 @@ def test_the_report_finds_the_records_through_the_installed_package_not_the_sour
     (installed / "__init__.py").write_text("")
     write_flakiness(installed, None)
     monkeypatch.syspath_prepend(str(tmp_path / "site-packages"))
-    monkeypatch.setattr(power, "RECORDS_PACKAGE", "installed_records")
+    monkeypatch.setattr(report_context, "RECORDS_PACKAGE", "installed_records")
     monkeypatch.chdir(tmp_path)
     assert recorded_folder() == installed
-    measurements = read_measurements()
+    measurements = suite_measurements()
     assert measurements.flakiness.path == str(installed / "flakiness.json") and measurements.records_note is None
-    section = power_section(render_html(fake_verification(), measurements=measurements))
+    section = power_section(render_html(fake_verification(), ReportContext(measurements=measurements)))
     assert "0 of 20" in section and str(installed / "flakiness.json") in section
 
 
 def test_an_installation_without_records_says_so_in_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(power, "RECORDS_PACKAGE", "theorems.no_records_here")
+    monkeypatch.setattr(report_context, "RECORDS_PACKAGE", "theorems.no_records_here")
     monkeypatch.chdir(tmp_path)
-    measurements = read_measurements()
-    assert recorded_folder() is None and measurements.records_note == power.NO_RECORDS
-    section = power_section(render_html(fake_verification(), measurements=measurements))
+    measurements = suite_measurements()
+    assert recorded_folder() is None and measurements.records_note == report_context.NO_RECORDS
+    section = power_section(render_html(fake_verification(), ReportContext(measurements=measurements)))
     assert 'id="no-records"' in section and "This installation has no recorded measurements" in section
     assert "not measured yet: run make mutation" in section  # each section still says what would make it
 

@@ -18,6 +18,7 @@ from theorems._engine.registry import all_claims, get_theorem
 from theorems._engine.engine import check_implementation, verify_all
 from theorems.profiles import profile_settings
 from theorems.report import Figure, FigureContext, render_html
+from theorems._engine.report_context import report_context
 from theorems.results import Verification
 from theorems._engine import engine as running
 from theorems.report.figures import NothingToDraw, render_figures
@@ -39,7 +40,7 @@ def verification() -> Verification:
 
 @pytest.fixture(scope="session")
 def report(verification: Verification) -> str:
-    return render_html(verification)
+    return render_html(verification, report_context(verification))
 
 
 class ResourceFinder(html.parser.HTMLParser):
@@ -287,3 +288,39 @@ def test_a_counterexample_with_an_infinite_tolerance_is_written_as_json() -> Non
     found = counterexample_json(Run("falsified", 1, 0.1, (evidence,), counterexample=evidence))
     assert found is not None and found["error"] is None and found["tolerance"] is None
     json.dumps(found, allow_nan=False)
+
+
+def test_the_report_imports_no_theorem_package_no_oracle_and_not_the_engine() -> None:
+    """It renders what it is handed: the registry, the findings, the figures and the measurements come from its callers."""
+    import ast
+    from pathlib import Path
+
+    import theorems.report
+    from theorems._engine.registry import theorem_packages
+
+    below = ("theorems._engine", "theorems.oracles", *theorem_packages())
+    for source in Path(theorems.report.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                assert not name.startswith(below), f"{source.name} imports {name}"
+
+
+def test_a_report_of_the_whole_suite_is_refused_without_its_measurements() -> None:
+    from theorems.report import ReportContext
+    from theorems.report.formats import to_json
+
+    whole = Verification((), (), {"profile": "ci"})
+    with pytest.raises(ValueError, match="measurements"):
+        render_html(whole, ReportContext())
+    with pytest.raises(ValueError, match="measurements"):
+        to_json(whole)
+
+
+def test_the_json_of_a_verification_lists_its_proofs_as_theorems_prove_does() -> None:
+    from theorems._engine.prove import Proof, proofs_json
+    from theorems.report.formats import to_json
+
+    proofs = (Proof("fold-linear", "proved", "Linear 3→2", 0.12345, "simplified to 0"), Proof("claim-x", "refuted", None, 1.0, "counterexample"))
+    found = to_json(Verification((), (), {"profile": "ci"}, scope="only", proofs=proofs))
+    assert found["proofs"] == proofs_json(proofs)["proofs"]

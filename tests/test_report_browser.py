@@ -26,6 +26,7 @@ import pytest
 from theorems.fold.statement import FOLD_LINEAR
 from theorems._engine.registry import all_claims, all_theorems
 from theorems._engine.engine import check_implementation, verify_all
+from theorems._engine.report_context import report_context
 from theorems.report import write_html
 from theorems.results import Verification
 
@@ -99,7 +100,7 @@ def make_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     falsified = check_implementation(FOLD_LINEAR, fuse_linear_bn_eval, profile="ci", max_examples=20)
     theorems = (*(checked[theorem.id] for theorem in all_theorems()), falsified)
     verification = Verification(theorems, found.claims, found.environment)
-    path = write_html(verification, tmp_path_factory.mktemp("report") / "index.html")
+    path = write_html(verification, tmp_path_factory.mktemp("report") / "index.html", report_context(verification))
     keep_artifact(path)
     return path
 

@@ -7,6 +7,7 @@ import re
 import theorems
 from theorems._engine.engine import assemble
 from theorems.report.classes import class_rows, excluded
+from theorems._engine.report_context import report_context
 from theorems.report.html import render_html
 
 
@@ -17,7 +18,8 @@ def test_a_class_left_out_by_an_assumption_is_excluded_and_one_the_run_missed_is
 
 def test_the_report_of_a_restricted_check_strikes_the_excluded_classes_through() -> None:
     verdict = theorems.check("fold-conv", theorems.get_theorem("fold-conv").reference, assume={"dims": 2}, examples=5)
-    html = render_html(assemble((verdict.result,), scope="check", profile="ci", seed=None))
+    verification = assemble((verdict.result,), scope="check", profile="ci", seed=None)
+    html = render_html(verification, report_context(verification))
     for value in ("1", "3"):
         span = re.search(rf'<span class="(\w+)" data-class="dims={value}" data-count="0"', html)
         assert span and span.group(1) == "excluded", f"dims={value}: {span and span.group(0)}"
@@ -51,3 +53,51 @@ def test_the_error_against_tolerance_legend_lies_outside_the_points() -> None:
         assert legend.y1 <= inside.y0, f"the legend {legend} overlaps the axes {inside}"
     finally:
         pyplot.close(figure)
+
+
+def test_each_examples_evidence_names_the_class_its_run_counted_it_in() -> None:
+    from collections import Counter
+
+    verdict = theorems.check("fold-conv", theorems.get_theorem("fold-conv").reference, examples=8)
+    run = verdict.result.run
+    assert run.classes and len(run.evidence) == run.examples
+    for name, counts in run.classes.items():
+        named = Counter(dict(evidence.example_class)[name] for evidence in run.evidence)
+        assert named == {value: count for value, count in counts.items() if count}, name
+
+
+def test_a_counterexample_names_the_class_of_the_minimal_example_it_was_found_on() -> None:
+    from torch.nn.utils.fusion import fuse_linear_bn_eval
+
+    from theorems._engine.engine import example_class
+    from theorems.fold.statement import FOLD_LINEAR
+
+    verdict = theorems.check(FOLD_LINEAR.id, fuse_linear_bn_eval, examples=20)
+    run = verdict.result.run
+    assert run.verdict == "falsified" and run.counterexample is not None and run.example is not None
+    assert dict(run.counterexample.example_class) == example_class(FOLD_LINEAR, run.example) != {}
+
+
+def test_a_recorded_findings_class_is_its_examples_class_as_the_theorem_classifies_it() -> None:
+    from theorems._engine.registry import all_findings
+    from theorems._engine.report_context import finding_classes
+    from theorems.report.classes import findings_by_class
+
+    by_class = findings_by_class(all_findings(), finding_classes(all_findings()))
+    assert by_class["log-det-jacobian"] == {"Sigmoid": ["torch-softplus-threshold-in-log-det"]}
+    assert by_class["kl-closed-forms"]["ExponentialFamily-ExponentialFamily"] == ["torch-kl-batched-wishart"]  # Wishart's stand-in
+
+
+def test_an_evidence_given_its_class_is_the_same_evidence_to_its_observers() -> None:
+    import json
+
+    from theorems.evidence import Evidence, observing_evidence, with_class
+    from theorems.results import Run
+
+    seen: list[Evidence] = []
+    with observing_evidence(seen.append):
+        made = Evidence("kl-closed-forms", "KL(Normal(…) ‖ Normal(…))", "1", "1", 0.0, 1.0, "why")
+        classed = with_class(made, {"pair": "Normal-Normal"})
+    assert seen == [made] and classed.example_class == (("pair", "Normal-Normal"),) and with_class(classed, {"pair": "Normal-Normal"}) is classed
+    run = Run("holds", 1, 0.0, (classed,))
+    assert Run.from_dict(json.loads(json.dumps(run.to_dict()))) == run

@@ -20,7 +20,7 @@ from tools.calibration import CalibrationResult
 from theorems.cli import main
 from theorems.evidence import Evidence
 from theorems.oracles.quadrature import QUADRATURE_SAFETY
-from theorems.report import render_html
+from theorems.report import ReportContext, render_html
 from theorems.results import Verification
 from theorems._engine import engine as running
 from theorems.report.figures import FigureContext, render_figures
@@ -101,7 +101,7 @@ def test_a_wrong_implementation_that_is_not_caught_fails_the_verification() -> N
 
 def test_the_power_section_shows_the_catalogue_and_every_measurement(tmp_path: Path) -> None:
     measurements = read_measurements(write_measurements(tmp_path))
-    report = render_html(fake_verification((CAUGHT_SMALL, CAUGHT_LARGE, MISSED)), measurements=measurements)
+    report = render_html(fake_verification((CAUGHT_SMALL, CAUGHT_LARGE, MISSED)), ReportContext(measurements=measurements))
     section = power_section(report)
     assert 'data-theorem-id="gaussian-kl" data-caught="2" data-total="2"' in section
     assert 'data-theorem-id="kl-nonnegativity" data-caught="0" data-total="1"' in section and "missed: twice" in section
@@ -132,7 +132,7 @@ def test_the_mutation_score_counts_timeouts_as_kills_and_splits_by_module() -> N
 
 
 def test_missing_measurements_say_which_command_makes_them(tmp_path: Path) -> None:
-    report = render_html(fake_verification(None), measurements=read_measurements(tmp_path))
+    report = render_html(fake_verification(None), ReportContext(measurements=read_measurements(tmp_path)))
     section = power_section(report)
     assert "not measured yet: run make calibrate" in section
     assert "not measured yet: run make flakiness" in section and "not measured yet: run make bench" in section
@@ -164,7 +164,7 @@ def test_a_malformed_measurement_is_reported_not_raised(tmp_path: Path) -> None:
     measurements = read_measurements(tmp_path)
     assert not measurements.mutation.measured and "killed='many' is not an integer" in (measurements.mutation.note or "")
     assert not measurements.benchmarks.measured and "could not be read" in (measurements.benchmarks.note or "")
-    assert "could not be read" in power_section(render_html(fake_verification(None), measurements=measurements))
+    assert "could not be read" in power_section(render_html(fake_verification(None), ReportContext(measurements=measurements)))
 
 
 def test_the_json_has_a_power_key_beside_the_unchanged_ones(tmp_path: Path) -> None:

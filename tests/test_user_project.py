@@ -269,8 +269,9 @@ def test_a_report_from_the_installed_wheel_shows_the_committed_records(wheel: Pa
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)], check=True, capture_output=True, timeout=300)
     code = textwrap.dedent("""
         import json, theorems
-        from theorems.report.power import SOURCES, read_measurements, recorded_folder
-        found = read_measurements()
+        from theorems._engine.report_context import recorded_folder, suite_measurements
+        from theorems.report.power import SOURCES
+        found = suite_measurements()
         print(json.dumps({"package": theorems.__file__, "records": str(recorded_folder()), "note": found.records_note,
                           "read": {name: [getattr(found, name).measured, getattr(found, name).origin is not None] for name in SOURCES}}))
     """)

@@ -389,14 +389,17 @@ def write_outputs(verification: Any, arguments: argparse.Namespace) -> None:
 
 def _write_outputs(verification: Any, arguments: argparse.Namespace) -> None:
     """The HTML machinery (Jinja2, figures) is imported only for a report."""
+    from theorems._engine.report_context import report_context, suite_measurements
+
+    measurements = suite_measurements() if verification.scope == "full" and (arguments.report or arguments.json) else None
     if arguments.report:
         from theorems.report.html import write_html
 
-        print(f"report: {write_html(verification, arguments.report)}")
+        print(f"report: {write_html(verification, arguments.report, report_context(verification, measurements=measurements))}")
     if arguments.json:
         from theorems.report.formats import write_json
 
-        print(f"json: {write_json(verification, arguments.json)}")
+        print(f"json: {write_json(verification, arguments.json, measurements=measurements)}")
     if arguments.junitxml:
         from theorems.report.formats import write_junitxml
 

@@ -8,18 +8,22 @@ there, and what was allowed and why.
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import dataclasses
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # torch is imported where a tensor is compared: `import theorems` stays light
     import torch
 
-__all__ = ["Evidence", "compare_elementwise", "implementation_failure", "observing_evidence"]
+__all__ = ["Evidence", "compare_elementwise", "implementation_failure", "observing_evidence", "with_class"]
 
 # Callbacks told of every Evidence made (the per-property figures of a test run).
 _EVIDENCE_OBSERVERS: list[Callable[["Evidence"], None]] = []
+# False while :func:`with_class` copies an evidence: its observers were told of it when it was made.
+_TELLING: contextvars.ContextVar[bool] = contextvars.ContextVar("telling", default=True)
 
 
 @contextlib.contextmanager
@@ -50,10 +54,12 @@ class Evidence:
     tolerance_reason: str
     mismatches: str = ""
     failure: str | None = None
+    example_class: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
-        for observer in _EVIDENCE_OBSERVERS:
-            observer(self)
+        if _TELLING.get():
+            for observer in _EVIDENCE_OBSERVERS:
+                observer(self)
 
     @property
     def ratio(self) -> float:
@@ -84,6 +90,19 @@ class Evidence:
         if self.mismatches:
             lines.append(f"  {self.mismatches}")
         return "\n".join(lines)
+
+
+def with_class(evidence: Evidence, example_class: Mapping[str, str]) -> Evidence:
+    """``evidence`` with its example's class (covered assumption → its value, spelled); the same
+    evidence to its observers, who are not told of it a second time."""
+    pairs = tuple((str(name), str(value)) for name, value in example_class.items())
+    if pairs == evidence.example_class:  # a theorem without classes: nothing to add
+        return evidence
+    token = _TELLING.set(False)
+    try:
+        return dataclasses.replace(evidence, example_class=pairs)
+    finally:
+        _TELLING.reset(token)
 
 
 def implementation_failure(theorem_id: str, example: str, failure: str) -> Evidence:

@@ -318,6 +318,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from theorems._engine.engine import assemble
     from theorems.profiles import profile_settings
     from theorems._engine.registry import all_claims, all_theorems
+    from theorems._engine.report_context import report_context
     from theorems.report.html import write_html
     from theorems.results import ClaimResult, TheoremResult
 
@@ -343,7 +344,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         theorems + checks, claims, scope=scope, profile=profile, seed=seed,
         max_examples=config.getoption("theorems_examples", None), command=" ".join(["pytest", *config.invocation_params.args]),
     )
-    path = write_html(verification, Path(config.getoption("theorems_report")))
+    path = write_html(verification, Path(config.getoption("theorems_report")), report_context(verification))
     config._theorems_written = (path, theorems, claims, checks)  # type: ignore[attr-defined]
 
 

@@ -34,7 +34,8 @@ class Run:
     """One implementation checked over generated examples.
 
     ``examples`` counts generated examples (not shrinking); ``evidence`` holds one
-    :class:`Evidence` per generated example, in order; ``counterexample`` is the evidence
+    :class:`Evidence` per generated example, in order, each naming its example's class
+    (``Evidence.example_class``, counted per class in ``classes``); ``counterexample`` is the evidence
     on the minimal (shrunk) falsifying example, ``representation`` Hypothesis's own
     rendering of it, ``reproduction`` its ``@reproduce_failure`` decorator when
     Hypothesis supplied one, and ``replay`` a command that replays the run.
@@ -84,10 +85,15 @@ class Run:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Run:
         values = dict(data)
-        values["evidence"] = tuple(Evidence(**item) for item in values.get("evidence", ()))
+        values["evidence"] = tuple(_evidence(item) for item in values.get("evidence", ()))
         if values.get("counterexample") is not None:
-            values["counterexample"] = Evidence(**values["counterexample"])
+            values["counterexample"] = _evidence(values["counterexample"])
         return cls(**values)
+
+
+def _evidence(item: dict[str, Any]) -> Evidence:
+    """Evidence from its plain dict; JSON made the example's class (pairs in a tuple) lists of lists."""
+    return Evidence(**{**item, "example_class": tuple(tuple(pair) for pair in item.get("example_class", ()))})
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ import dataclasses
 import gc
 import hashlib
 import inspect
+import itertools
 import math
 import random
 import shlex
@@ -40,7 +41,7 @@ from theorems.calling import DEFAULT_TIMEOUT, DidNotReturn, first_line, time_lim
 from theorems.extras import require
 from theorems._engine.database import SharedDatabase, database_key
 from theorems._engine.environment import environment
-from theorems.evidence import Evidence, implementation_failure
+from theorems.evidence import Evidence, implementation_failure, with_class
 from theorems.guard import terminal_interrupts, user_interrupted
 from theorems.oracles.false_alarms import examples_in_run
 from theorems._engine.memory import peak_of, release_free_memory
@@ -57,6 +58,7 @@ __all__ = [
     "check_implementation",
     "check_settings",
     "check_wrong_implementation",
+    "example_class",
     "find_counterexample",
     "implementation_target",
     "merged_slices",
@@ -539,10 +541,10 @@ def _run_once(
             if replayed is not None:
                 verdict, counterexample = "falsified", replayed.evidence
                 tally.failing_example, tally.failing_representation = replayed.example, RECORDED_COUNTEREXAMPLE
-        except Falsified as falsified:
-            verdict, counterexample = "falsified", falsified.evidence
+        except Falsified as falsified:  # raised by the body's last call (the minimal example), whose class was noted last
+            verdict, counterexample = "falsified", with_class(falsified.evidence, spelled_class(theorem, tally.body_classes[-1]))
         except DidNotReturn as hang:  # no shrinking: every smaller example might hang as long
-            verdict, counterexample = "falsified", hang.evidence()
+            verdict, counterexample = "falsified", with_class(hang.evidence(), spelled_class(theorem, (tally.body_classes or [None])[-1]))
             if tally.generated and tally.generated[-1] is None:  # observed already, without evidence
                 tally.generated[-1] = counterexample
             else:
@@ -555,7 +557,7 @@ def _run_once(
     seconds = time.perf_counter() - start
 
     if observed and tally.observed:
-        generated = [evidence for evidence in tally.generated if evidence is not None]
+        generated = _classed(theorem, tally.generated, tally.generated_classes)
         examples, counted_by = len(tally.generated), "observability"
         classes = tally.generated_classes
     else:
@@ -564,6 +566,7 @@ def _run_once(
         generated = tally.body_evidence if first_failure is None else tally.body_evidence[: first_failure + 1]
         examples, counted_by = len(generated), "test body"
         classes = tally.body_classes[: len(generated)]
+        generated = _classed(theorem, generated, classes)
     return Run(
         verdict=verdict,
         examples=examples,
@@ -615,16 +618,35 @@ def _class_of(theorem: Theorem, example: Any) -> dict[str, Any] | None:
         return None
 
 
+def spelled_class(theorem: Theorem, found: dict[str, Any] | None) -> dict[str, str]:
+    """An example's class (:func:`_class_of`) as the counts and the report spell it: each covered assumption's value."""
+    return {name: theorem.assumption(name).spelled(value) for name, value in (found or {}).items() if name in theorem.cover}
+
+
+def example_class(theorem: Theorem, example: Any) -> dict[str, str]:
+    """The class of ``example`` (one of ``theorem``'s structured examples), spelled; {} where it has none."""
+    return spelled_class(theorem, _class_of(theorem, example))
+
+
+def _classed(theorem: Theorem, evidence: Sequence[Evidence | None], classes: Sequence[dict[str, Any] | None]) -> list[Evidence]:
+    """The evidence of the generated examples, each with its example's class (noted beside it, test
+    case by test case), for the report's per-class tables. Set here, not in the test body: Hypothesis
+    derives a derandomized run's examples from the body's source."""
+    return [
+        found if example is None else with_class(found, spelled_class(theorem, example))
+        for found, example in itertools.zip_longest(evidence, classes)
+        if found is not None
+    ]
+
+
 def _class_counts(theorem: Theorem, classes: list[dict[str, Any] | None]) -> dict[str, dict[str, int]]:
     """Per covered assumption, the examples that fell on each of its values (every value listed, 0 a gap)."""
     if not theorem.cover or not theorem.classify_target:
         return {}
     counts = {name: {theorem.assumption(name).spelled(value): 0 for value in theorem.assumption(name).values} for name in theorem.cover}
     for found in classes:
-        for name, value in (found or {}).items():
-            if name in counts:
-                spelled = theorem.assumption(name).spelled(value)
-                counts[name][spelled] = counts[name].get(spelled, 0) + 1
+        for name, spelled in spelled_class(theorem, found).items():
+            counts[name][spelled] = counts[name].get(spelled, 0) + 1
     return counts
 
 
@@ -644,7 +666,7 @@ def _recorded_counterexample(theorem: Theorem, implementation: Callable[..., Any
             except Exception as error:  # the check machinery itself failed on a recorded example
                 raise OracleFailure(f"the check of {theorem.id} raised {type(error).__name__} on the recorded example of {finding.id}: {error}") from error
             if not evidence.holds:
-                return Counterexample(finding.example, evidence)
+                return Counterexample(finding.example, with_class(evidence, example_class(theorem, finding.example)))
     return None
 
 

@@ -2,37 +2,23 @@
 
 A run counts its examples per class (``Run.classes``); these tables add, per class, the
 worst error-to-tolerance ratio of the examples in it and the library findings recorded
-there (a finding's own example, classified). The evidence of one example names its class
-in its first words (``KL(Gamma(…) ‖ Normal(…))``, ``TanhTransform() at …``).
+there. Each example's class is the one the engine gave the structured example it checked
+(``Evidence.example_class``); a finding's is the class of its recorded example, handed in
+(``ReportContext.finding_classes``). Nothing is read back from an example's rendering.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from theorems.evidence import Evidence
 from theorems.results import Run
 
-__all__ = ["CLASS_TABLES", "class_rows", "excluded"]
+__all__ = ["CLASS_TABLES", "class_rows", "excluded", "findings_by_class"]
 
-_PAIR = re.compile(r"^KL\((\w+)\(.*? ‖ (\w+)\(")
-_TRANSFORM = re.compile(r"^(\w+?)Transform\(|^(identity_transform)")
-# torch routes only Wishart to its generic exponential-family KL.
-_STAND_IN = {"Wishart": "ExponentialFamily"}
-
-
-def _pair_of(example: str) -> str | None:
-    found = _PAIR.match(example)
-    return None if not found else "-".join(_STAND_IN.get(family, family) for family in found.groups())
-
-
-def _transform_of(example: str) -> str | None:
-    found = _TRANSFORM.match(example)
-    return None if not found else ("Identity" if found.group(2) else found.group(1))
-
-
-# theorem id → (the covered assumption, how an example's text names its class)
-CLASS_TABLES = {"kl-closed-forms": ("pair", _pair_of), "log-det-jacobian": ("transform", _transform_of)}
+# theorem id → the covered assumption its table has a row for each value of
+CLASS_TABLES = {"kl-closed-forms": "pair", "log-det-jacobian": "transform"}
 
 
 def excluded(name: str, value: str, assumptions: Any) -> bool:
@@ -41,21 +27,28 @@ def excluded(name: str, value: str, assumptions: Any) -> bool:
     return name in assumed and str(assumed[name]) != str(value)
 
 
-def class_rows(theorem_id: str, run: Run, assumptions: Any = ()) -> list[dict[str, Any]]:
+def _class_of(evidence: Evidence, name: str) -> str | None:
+    return dict(evidence.example_class).get(name)
+
+
+def class_rows(
+    theorem_id: str, run: Run, assumptions: Any = (), findings: Mapping[str, Mapping[str, list[str]]] | None = None
+) -> list[dict[str, Any]]:
     """One row per class of ``theorem_id``'s covered assumption: examples, worst ratio, verdict, findings.
 
-    A class the run's ``assumptions`` left out is "excluded", not "not reached": nothing was asked of it.
+    ``findings`` is :func:`findings_by_class`'s (none when not given). A class the run's
+    ``assumptions`` left out is "excluded", not "not reached": nothing was asked of it.
     """
     if theorem_id not in CLASS_TABLES or not run.classes:
         return []
-    name, class_of = CLASS_TABLES[theorem_id]
+    name = CLASS_TABLES[theorem_id]
     worst: dict[str, float] = {}
     for evidence in run.evidence:
-        value = class_of(evidence.example)
+        value = _class_of(evidence, name)
         if value is not None:
             worst[value] = max(worst.get(value, 0.0), evidence.ratio)
-    falsified = class_of(run.counterexample.example) if run.counterexample is not None else None
-    findings = _findings_by_class(theorem_id, class_of)
+    falsified = _class_of(run.counterexample, name) if run.counterexample is not None else None
+    recorded = (findings or {}).get(theorem_id, {})
     rows = []
     for value, count in run.classes.get(name, {}).items():
         ratio = worst.get(value)
@@ -64,15 +57,19 @@ def class_rows(theorem_id: str, run: Run, assumptions: Any = ()) -> list[dict[st
             else "holds" if count else "excluded" if excluded(name, value, assumptions) else "not reached"
         )
         rejected = run.rejected_classes.get(name, {}).get(value, 0)
-        rows.append({"class": value, "examples": count, "rejected": rejected, "worst_ratio": ratio, "verdict": verdict, "findings": findings.get(value, [])})
+        rows.append({"class": value, "examples": count, "rejected": rejected, "worst_ratio": ratio, "verdict": verdict, "findings": recorded.get(value, [])})
     return rows
 
 
-def _findings_by_class(theorem_id: str, class_of: Any) -> dict[str, list[str]]:
-    from theorems._engine.registry import all_findings
+def findings_by_class(findings: Iterable[Any], classes: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, list[str]]]:
+    """Per theorem with a class table, per class, the ids of the findings whose recorded example lies in it.
 
-    found: dict[str, list[str]] = {}
-    for finding in all_findings():
-        if finding.theorem_id == theorem_id and finding.example is not None:
-            found.setdefault(class_of(repr(finding.example)) or "", []).append(finding.id)
+    ``classes`` maps a finding's id to its example's class (``ReportContext.finding_classes``).
+    """
+    found: dict[str, dict[str, list[str]]] = {}
+    for finding in findings:
+        name = CLASS_TABLES.get(finding.theorem_id)
+        value = classes.get(finding.id, {}).get(name or "")
+        if value is not None:
+            found.setdefault(finding.theorem_id, {}).setdefault(value, []).append(finding.id)
     return found

@@ -1,8 +1,8 @@
 """Drawing the figures of a run: each theorem's pictures (:mod:`theorems.figure`) as inline PNGs.
 
-The figures themselves live with their theorems (``theorems/<theorem>/figures.py``); this
-module draws those it is handed, each into a base64 PNG, so the report stays one
-self-contained file. A figure that fails is replaced by its error, so a broken figure never
+The figures themselves live with their theorems (``theorems/<theorem>/figures.py``) and are
+handed in (``ReportContext.figures``); this module draws those it is handed, each into a
+base64 PNG, so the report stays one self-contained file. A figure that fails is replaced by its error, so a broken figure never
 costs the report.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from theorems.figure import Figure, FigureContext, FigureLike, NothingToDraw
 
-__all__ = ["Figure", "FigureContext", "NothingToDraw", "RenderedFigure", "all_figures", "render_figures"]
+__all__ = ["Figure", "FigureContext", "NothingToDraw", "RenderedFigure", "render_figures"]
 
 
 @dataclass(frozen=True)
@@ -27,22 +27,15 @@ class RenderedFigure:
     error: str | None = None
 
 
-def all_figures() -> tuple[FigureLike, ...]:
-    """Every theorem package's ``FIGURES``."""
-    from theorems._engine.registry import from_theorem_packages
-
-    return from_theorem_packages("figures", "FIGURES")
-
-
-def render_figures(context: FigureContext, figures: tuple[FigureLike, ...] | None = None) -> list[RenderedFigure]:
-    """Draw each figure relevant to this run into an inline PNG (base64)."""
+def render_figures(context: FigureContext, figures: tuple[FigureLike, ...]) -> list[RenderedFigure]:
+    """Draw each of ``figures`` relevant to this run into an inline PNG (base64)."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
     rendered = []
-    for figure in all_figures() if figures is None else figures:
+    for figure in figures:
         ids = tuple(getattr(figure, "theorem_ids", ()))
         if ids and not any(theorem_id in context.evidence for theorem_id in ids):
             continue

@@ -15,10 +15,11 @@ implementation that failed outright) or when no example ran; ``counterexample`` 
 command. ``power`` is the power of this suite: ``catalogue`` is ``null`` when the run
 did not measure it, else the wrong implementations run through the same checks
 (``caught``/``total`` overall and per theorem, the smallest counterexample's size, and
-every implementation's verdict); the other four are read from the files their own
-commands write under ``reports/`` (:mod:`theorems.report.power`), or
-``{"not_measured": why, "path"}``. JUnit XML has one test case per theorem and per
-claim, with the same fields as ``<property>`` elements.
+every implementation's verdict); the other four are the measurements handed in, as read
+from the files their own commands write under ``reports/`` (:mod:`theorems.report.power`),
+or ``{"not_measured": why, "path"}``. ``proofs`` (``verify --prove``) lists each symbolic
+proof: ``{"id", "status", "sizes", "seconds", "reason"}``. JUnit XML has one test case per
+theorem and per claim, with the same fields as ``<property>`` elements.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from theorems.report.files import write_atomically
-from theorems.report.power import SuiteMeasurements, catalogue_summary, read_measurements
+from theorems.report.power import SuiteMeasurements, catalogue_summary
 from theorems.results import ClaimResult, Run, TheoremResult, Verification, WrongResult, finite_or_none
 
 __all__ = ["to_json", "write_json", "write_junitxml"]
@@ -125,19 +126,26 @@ def catalogue_json(verification: Verification) -> dict[str, Any] | None:
     }
 
 
-def power_json(verification: Verification, measurements: SuiteMeasurements | None = None) -> dict[str, Any]:
-    measurements = read_measurements() if measurements is None else measurements
+def power_json(verification: Verification, measurements: SuiteMeasurements) -> dict[str, Any]:
     return {"catalogue": catalogue_json(verification), **measurements.to_json()}
+
+
+def proof_json(proof: Any) -> dict[str, Any]:
+    """One symbolic proof (``theorems._engine.prove.Proof``), in the shape ``theorems prove --json`` writes."""
+    return {"id": proof.id, "status": proof.status, "sizes": proof.sizes, "seconds": round(proof.seconds, 3), "reason": proof.reason}
 
 
 def to_json(verification: Verification, *, measurements: SuiteMeasurements | None = None) -> dict[str, Any]:
     """The verification as plain data.
 
     A run of the whole suite (``scope`` ``"full"``) carries the suite's own measurements
-    under ``power``; ``verify --only`` carries only what it ran (its claims, the
-    catalogue if measured); ``check`` describes the user's implementation alone
-    (``theorems`` and ``environment``, which lists any ``assumptions``).
+    under ``power``, handed in as ``measurements`` (ValueError without them: nothing is read
+    here); ``verify --only`` carries only what it ran (its claims, the catalogue if
+    measured); ``check`` describes the user's implementation alone (``theorems`` and
+    ``environment``, which lists any ``assumptions``).
     """
+    if verification.scope == "full" and measurements is None:
+        raise ValueError("the JSON of the whole suite carries the suite's measurements: hand them as measurements=")
     found: dict[str, Any] = {
         "passed": verification.passed,
         "scope": verification.scope,
@@ -146,14 +154,12 @@ def to_json(verification: Verification, *, measurements: SuiteMeasurements | Non
     if verification.scope != "check":
         found["claims"] = [claim_json(result) for result in verification.claims]
     found["environment"] = dict(verification.environment)
-    if verification.scope == "full":
+    if verification.scope == "full" and measurements is not None:  # always, past the check above
         found["power"] = power_json(verification, measurements)
     elif verification.power is not None:
         found["power"] = {"catalogue": catalogue_json(verification)}
     if verification.proofs is not None:
-        from theorems._engine.prove import proofs_json
-
-        found.update(proofs_json(verification.proofs))
+        found["proofs"] = [proof_json(proof) for proof in verification.proofs]
     return found
 
 

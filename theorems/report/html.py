@@ -13,17 +13,21 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from latex2mathml.converter import convert
 from markupsafe import Markup, escape
 
-from theorems._engine.registry import all_claims, all_theorems
+from theorems.report.classes import class_rows, excluded, findings_by_class
+from theorems.report.context import ReportContext
 from theorems.report.files import write_atomically
 from theorems.report.figures import FigureContext, render_figures
-from theorems.report.power import SuiteMeasurements, catalogue_summary, read_measurements
+from theorems.report.power import catalogue_summary
 from theorems.results import Verification
+
+if TYPE_CHECKING:
+    from theorems.finding import Finding
 
 __all__ = ["render_html", "render_math", "write_html"]
 
@@ -76,16 +80,11 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-from theorems.report.classes import class_rows, excluded  # noqa: E402  (beside its use)
-
-
-def library_findings() -> list[dict[str, str]]:
-    """Defects of real libraries recorded by the theorems (``theorems/<theorem>/findings.py``)."""
-    from theorems._engine.registry import all_findings
-
+def finding_rows(findings: tuple[Finding, ...]) -> list[dict[str, str]]:
+    """The findings' table: defects of real libraries recorded by the theorems (``theorems/<theorem>/findings.py``)."""
     fields = ("id", "theorem_id", "library", "summary")
     rows = []
-    for finding in all_findings():
+    for finding in findings:
         row = {name: str(getattr(finding, name, "")) for name in fields}
         row["error_model"] = finding.error_model.statement if finding.error_model is not None else ""
         row["prevalence"] = str(finding.prevalence) if finding.prevalence is not None else ""
@@ -101,54 +100,52 @@ def format_seconds(value: float) -> str:
     return f"{value / 1e-9:.3g} ns"
 
 
-def render_html(
-    verification: Verification, *, title: str = "Verification report", measurements: SuiteMeasurements | None = None
-) -> str:
-    """The report as one HTML string.
+def render_html(verification: Verification, context: ReportContext, *, title: str = "Verification report") -> str:
+    """The report as one HTML string: ``verification``'s results beside what ``context`` hands in.
 
-    ``measurements`` are the suite's own measurements for the "power of this suite"
-    section (default: read from ``reports/``, see :mod:`theorems.report.power`).
+    A report of the whole suite (``scope`` ``"full"``) shows the suite's own measurements,
+    which ``context`` must carry (ValueError otherwise: the report reads no folder itself).
     """
-    theorems = {theorem.id: theorem for theorem in all_theorems()}
-    claims = {claim.id: claim for claim in all_claims()}
-    findings = library_findings()
+    if verification.scope == "full" and context.measurements is None:
+        raise ValueError("a report of the whole suite shows the suite's measurements: hand them in ReportContext.measurements")
     evidence: dict[str, tuple] = {}
     for result in verification.theorems:  # every implementation checked against a theorem
         evidence[result.theorem_id] = evidence.get(result.theorem_id, ()) + result.run.evidence
-    context = FigureContext(
-        evidence=evidence,
-        profile=verification.environment.get("profile", ""),
-    )
-    figures = render_figures(context)
-    # The first check of a theorem gets the anchor #theorem-ID (claims link there); more
-    # checks of the same theorem (a user's implementation beside the reference) get -2, -3…
-    anchors, seen = [], {}
-    for result in verification.theorems:
-        seen[result.theorem_id] = seen.get(result.theorem_id, 0) + 1
-        suffix = "" if seen[result.theorem_id] == 1 else f"-{seen[result.theorem_id]}"
-        anchors.append(f"theorem-{_slug(result.theorem_id)}{suffix}")
+    figures = render_figures(FigureContext(evidence=evidence, profile=verification.environment.get("profile", "")), context.figures)
     order = tuple(result.theorem_id for result in verification.theorems)
-    catalogue = None if verification.power is None else catalogue_summary(verification.power, order)
+    by_class = findings_by_class(context.findings, context.finding_classes)
     template = _environment().get_template("report.html.j2")
     return template.render(
-        catalogue=catalogue,
+        catalogue=None if verification.power is None else catalogue_summary(verification.power, order),
         profile=verification.environment.get("profile", ""),
         proofs={proof.id: proof for proof in verification.proofs or ()},
-        measurements=read_measurements() if measurements is None else measurements,
+        measurements=context.measurements,
+        quadrature_safety=context.quadrature_safety,
         title=title,
         verification=verification,
-        theorems=theorems,
-        claims=claims,
+        theorems={theorem.id: theorem for theorem in context.theorems},
+        claims={claim.id: claim for claim in context.claims},
         figures=figures,
-        anchors=anchors,
-        findings=findings,
+        anchors=_anchors(verification),
+        findings=finding_rows(context.findings),
         figures_for=lambda theorem_id: [f for f in figures if theorem_id in f.theorem_ids],
-        class_rows=class_rows,
+        class_rows=lambda theorem_id, run, assumptions: class_rows(theorem_id, run, assumptions, by_class),
         excluded=excluded,
         escape=escape,
     )
 
 
-def write_html(verification: Verification, path: str | os.PathLike[str], **options: Any) -> Path:
-    """Write the report to ``path`` (creating its folder) and return the path."""
-    return write_atomically(path, render_html(verification, **options))
+def _anchors(verification: Verification) -> list[str]:
+    """The first check of a theorem gets the anchor #theorem-ID (claims link there); more checks
+    of the same theorem (a user's implementation beside the reference) get -2, -3…"""
+    anchors, seen = [], {}
+    for result in verification.theorems:
+        seen[result.theorem_id] = seen.get(result.theorem_id, 0) + 1
+        suffix = "" if seen[result.theorem_id] == 1 else f"-{seen[result.theorem_id]}"
+        anchors.append(f"theorem-{_slug(result.theorem_id)}{suffix}")
+    return anchors
+
+
+def write_html(verification: Verification, path: str | os.PathLike[str], context: ReportContext, **options: Any) -> Path:
+    """Write the report (:func:`render_html`) to ``path`` (creating its folder) and return the path."""
+    return write_atomically(path, render_html(verification, context, **options))

@@ -22,9 +22,14 @@ Two kinds of evidence meet in the report's "power of this suite" section:
   ``make record`` copies them into ``measurements/``, committed with the code, which
   the report falls back to (and names) for any measurement not yet made on this machine;
   ``quadrature.json`` (``make quadrature-record``) is written there directly. The
-  committed records install as the package data of ``theorems.measurements``
-  (:func:`recorded_folder`), so that a report built from an installed wheel finds them;
-  where an installation has none, the section says so in words.
+  committed records install as the package data of ``theorems.measurements``, so that a
+  report built from an installed wheel finds them; where an installation has none, the
+  section says so in words.
+
+This module reads the folders it is given (:func:`read_measurements`); which folders those
+are (``reports/`` of the working directory, the installed records) is decided by whoever
+assembles the report (:mod:`theorems._engine.report_context`), never by a path of the
+source tree.
 
 Each record shows where it came from (:mod:`theorems.provenance`): its commit and date,
 and *stale* when the modules it measured have changed since; a record written before
@@ -33,7 +38,6 @@ provenance was kept is shown as such, never hidden.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 from dataclasses import dataclass
@@ -44,38 +48,12 @@ from theorems.provenance import NO_PROVENANCE, RecordOrigin, record_origin
 from theorems.results import WrongResult
 
 __all__ = [
-    "DEFAULT_MEASUREMENTS",
     "Measurement",
     "SuiteMeasurements",
     "TheoremPower",
     "catalogue_summary",
     "read_measurements",
-    "recorded_folder",
 ]
-
-DEFAULT_MEASUREMENTS = Path("reports")
-# The project's own last measurements, committed with the code (``make record``) in
-# measurements/, installed as this package's data: a fresh clone's report, or an installed
-# one, shows them, marked as recorded, until the commands are rerun here.
-RECORDS_PACKAGE = "theorems.measurements"
-NO_RECORDS = (
-    "This installation has no recorded measurements (the package theorems.measurements is missing): "
-    "only measurements made here, under reports/, can be shown"
-)
-
-
-def recorded_folder() -> Path | None:
-    """The folder of the committed records as this installation has them, or None where it has none.
-
-    Found through the import system, not relative to this file: in a source checkout it is
-    measurements/, in an installed wheel ``theorems/measurements/``.
-    """
-    try:
-        spec = importlib.util.find_spec(RECORDS_PACKAGE)
-    except (ImportError, ValueError):
-        return None
-    locations = [] if spec is None else list(spec.submodule_search_locations or ())
-    return next((Path(location) for location in locations if Path(location).is_dir()), None)
 
 
 @dataclass(frozen=True)
@@ -315,13 +293,11 @@ def parse_mutation(raw: Any) -> dict[str, Any]:
 
 
 def parse_quadrature(raw: Any) -> dict[str, Any]:
-    """``measurements/quadrature.json`` (:mod:`tools.quadrature_record`): the numbers QUADRATURE_SAFETY rests on."""
-    from theorems.oracles.quadrature import QUADRATURE_SAFETY
-
+    """``measurements/quadrature.json`` (:mod:`tools.quadrature_record`): the numbers QUADRATURE_SAFETY rests on
+    (the factor itself is the oracles', handed in ``ReportContext.quadrature_safety``)."""
     if not isinstance(raw, dict):
         raise ValueError("expected an object with methods and derivation")
     return {
-        "factor": QUADRATURE_SAFETY,
         "rule": str(raw["derivation"]["rule"]),
         "largest": raw["derivation"]["largest_required"],
         "largest_drawn": raw["derivation"]["largest_required_drawn"],
@@ -374,15 +350,10 @@ def read_measurement(folder: Path, name: str, recorded: Path | None = None) -> M
     return Measurement(shown, command, data=data, origin=origin_of(raw))
 
 
-def read_measurements(folder: Path | str | None = None, recorded: Path | None = None) -> SuiteMeasurements:
-    """The measurements under ``folder`` (default ``reports/`` of the working directory).
+def read_measurements(folder: Path | str, recorded: Path | None = None, *, records_note: str | None = None) -> SuiteMeasurements:
+    """The measurements under ``folder``, each not made there yet read from ``recorded`` when given.
 
-    With the default folder, a measurement not made here yet falls back to the project's
-    recorded one (:func:`recorded_folder`, unless ``recorded`` names another folder); the
-    report names the file it read, and says so when this installation has no records.
+    The report names the file each was read from; ``records_note`` says, in words, why no
+    recorded measurement could be looked up (an installation without records).
     """
-    note = None
-    if folder is None:
-        folder, recorded = DEFAULT_MEASUREMENTS, recorded or recorded_folder()
-        note = NO_RECORDS if recorded is None else None
-    return SuiteMeasurements(**{name: read_measurement(Path(folder), name, recorded) for name in SOURCES}, records_note=note)
+    return SuiteMeasurements(**{name: read_measurement(Path(folder), name, recorded) for name in SOURCES}, records_note=records_note)
