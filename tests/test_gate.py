@@ -320,7 +320,7 @@ def test_a_full_disk_is_one_line_and_leaves_the_old_file_whole(tmp_path: Path, m
     def full(descriptor: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("theorems.report.files.os.fsync", full)
+    monkeypatch.setattr("theorems.files.os.fsync", full)
     code = main(["check", THEOREM, "--impl", "theorems.kl.check:kl_divergence", "--examples", "2", "--json", str(report)])
     error = capsys.readouterr().err
     assert code == 2 and error.count("\n") == 1 and "No space left on device" in error, error
@@ -329,7 +329,7 @@ def test_a_full_disk_is_one_line_and_leaves_the_old_file_whole(tmp_path: Path, m
 
 
 def test_two_writers_of_one_path_leave_one_complete_file(tmp_path: Path) -> None:
-    from theorems.report.files import write_atomically
+    from theorems.files import write_atomically
 
     target = tmp_path / "report.json"
     contents = [json.dumps({"writer": writer, "rows": list(range(20_000))}) for writer in range(2)]

@@ -129,7 +129,7 @@ class Verdict:
 
         import torch
 
-        from theorems.report.files import write_atomically
+        from theorems.files import write_atomically
 
         if self.holds or self.counterexample is None:
             raise ValueError("there is no counterexample in this process to save (the theorem holds, or another process found it)")

@@ -196,7 +196,7 @@ def stamp(path: Path, modules: Sequence[str]) -> None:
 def write_record(path: Path, record: dict[str, Any], program: str) -> bool:
     """Write a measurement record whole (atomically, as the report's outputs are); False after one
     line on stderr saying why it could not be written."""
-    from theorems.report.files import write_atomically
+    from theorems.files import write_atomically
 
     try:
         write_atomically(path, json.dumps(record, indent=2, allow_nan=False) + "\n")

@@ -30,7 +30,7 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Any
 
-from theorems.report.files import write_atomically
+from theorems.files import write_atomically
 from theorems.report.power import SuiteMeasurements, catalogue_summary
 from theorems.results import ClaimResult, Run, TheoremResult, Verification, WrongResult, finite_or_none
 

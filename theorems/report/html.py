@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from theorems.report.classes import class_rows, excluded, findings_by_class
 from theorems.report.context import ReportContext
-from theorems.report.files import write_atomically
+from theorems.files import write_atomically
 from theorems.report.figures import FigureContext, render_figures
 from theorems.report.power import catalogue_summary
 from theorems.results import Verification
