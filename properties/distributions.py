@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from theorems.kl_closed_forms.check import FAMILIES, Law, LawPair
+from theorems.kl_closed_forms.families import FAMILIES
+from theorems.kl_closed_forms.laws import Law, LawPair
 from theorems.kl_closed_forms.statement import KL_PAIRS
 from theorems.strategies._domain import one_of_values
 

@@ -22,7 +22,8 @@ from torch import nn
 from theorems.fold.check import BATCHNORM_FOR_DIMS, FoldCase
 from theorems.strategies._domain import one_of_values
 from theorems.strategies.seeding import log_scales, seeds, torch_seeded
-from theorems.fold_networks.check import NetworkCase, SmallNetTrain, calibrate
+from theorems.fold_networks.check import NetworkCase
+from theorems.fold_networks.networks import SmallNetTrain, calibrate
 
 __all__ = [
     "batchnorms",

@@ -15,17 +15,10 @@ from torch.fx.experimental.optimization import fuse
 from theorems.strategies.fold import NETWORKS, network_cases, normalised_images, randomise_batchnorm_affine
 from theorems.strategies.seeding import seeds, torch_seeded
 from theorems.fold_networks.catalogue import keras_eps
-from theorems.fold_networks.check import (
-    NetworkBounds,
-    NetworkCase,
-    SmallNetTrain,
-    calibrate,
-    fold_network,
-    folded_pairs,
-    network_bounds,
-    network_tolerance,
-    small_net_test_from,
-)
+from theorems.fold_networks.bounds import NetworkBounds, network_bounds, network_tolerance
+from theorems.fold_networks.check import NetworkCase, fold_network
+from theorems.fold_networks.folding import folded_pairs
+from theorems.fold_networks.networks import SmallNetTrain, calibrate, small_net_test_from
 from theorems.fold_networks.statement import FOLD_NETWORK
 from theorems.profiles import scaled
 from theorems._engine.registry import all_wrong_implementations

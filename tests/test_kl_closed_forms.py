@@ -16,7 +16,9 @@ from theorems.kl_closed_forms.catalogue import WRONG_IMPLEMENTATIONS
 from theorems._engine.engine import check_wrong_implementation, run_check
 from theorems.finding import recorded_finding
 from theorems.kl_closed_forms.findings import FINDINGS as KL_FINDINGS
-from theorems.kl_closed_forms.check import Law, LawPair, check_kl_closed_forms, kl_by_definition, registered_pairs
+from theorems.kl_closed_forms.check import check_kl_closed_forms
+from theorems.kl_closed_forms.laws import Law, LawPair, registered_pairs
+from theorems.kl_closed_forms.oracle import kl_by_definition
 from theorems._engine.registry import get_theorem
 from theorems.kl_closed_forms.statement import KL_PAIRS
 from theorems.strategies.distributions import TYPICAL, law_pairs, typical_law

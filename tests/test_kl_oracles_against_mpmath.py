@@ -35,7 +35,12 @@ from mpmath.libmp import NoConvergence
 from hypothesis import assume, given, reject, settings
 from hypothesis import strategies as st
 
-from theorems.kl_closed_forms.check import DENSITY_OPERATIONS, FAMILIES, REFLECTED, ContinuousBernoulliLaw, Law, kl_by_definition, quantile
+from theorems.kl_closed_forms.continuous import REFLECTED
+from theorems.kl_closed_forms.definition import DENSITY_OPERATIONS
+from theorems.kl_closed_forms.families import FAMILIES, ContinuousBernoulliLaw
+from theorems.kl_closed_forms.laws import Law
+from theorems.kl_closed_forms.oracle import kl_by_definition
+from theorems.kl_closed_forms.quantiles import quantile
 from theorems.profiles import scaled
 from theorems.strategies.distributions import law_pairs, laws
 from theorems.oracles.tolerance import U64

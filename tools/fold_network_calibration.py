@@ -1,6 +1,6 @@
 """The float32 tolerance of ``fold-network``, measured: right folds on random float32 networks.
 
-The tolerance (:func:`theorems.fold_networks.check.network_bounds`) takes the folded parameters'
+The tolerance (:func:`theorems.fold_networks.bounds.network_bounds`) takes the folded parameters'
 rounding from an independent-rounding model. A model is trusted once measured: this runs
 two right folds, the reference (:func:`theorems.fold_networks.check.fold_network`) and
 ``torch.fx.experimental.optimization.fuse``, on ``cases`` random float32 networks (the
@@ -31,7 +31,16 @@ from theorems.provenance import provenance, write_record
 
 __all__ = ["measure_case", "main"]
 
-MEASURED_MODULES = ["theorems.fold.check", "theorems.fold_networks.check", "tools.fold_network_calibration", "theorems.strategies.fold"]
+MEASURED_MODULES = [
+    "theorems.fold.check",
+    "theorems.fold_networks.check",
+    "theorems.fold_networks.bounds",
+    "theorems.fold_networks.rounding_sites",
+    "theorems.fold_networks.folding",
+    "theorems.fold_networks.networks",
+    "tools.fold_network_calibration",
+    "theorems.strategies.fold",
+]
 
 
 def _right_folds() -> dict[str, object]:
@@ -44,7 +53,8 @@ def _right_folds() -> dict[str, object]:
 
 def measure_case(index: int) -> dict[str, object]:
     """Case ``index``: network ``index mod 3``, seed and batch from ``index``; each right fold's ratio."""
-    from theorems.fold_networks.check import calibrate, network_bounds
+    from theorems.fold_networks.bounds import network_bounds
+    from theorems.fold_networks.networks import calibrate
     from theorems.strategies.fold import NETWORKS, normalised_images, randomise_batchnorm_affine
     from theorems.strategies.seeding import torch_seeded
 

@@ -2,7 +2,7 @@
 
 Each follows the contract ``(model in eval mode) -> nn.Module with no BatchNorm left``
 and is written the way such folds usually are: find the (layer, BatchNorm) pairs
-(:func:`theorems.fold_networks.check.folded_pairs`), swap modules by name in a copy of the
+(:func:`theorems.fold_networks.folding.folded_pairs`), swap modules by name in a copy of the
 model. Some get one layer's algebra wrong (the per-layer mistakes of
 ``theorems/fold/catalogue.py``, applied to every pair); others get the network's
 bookkeeping wrong. ``tests/test_fold_networks.py`` proves each is falsified.
@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from theorems.fold.catalogue import MISTAKES
-from theorems.fold_networks.check import FOLDERS, folded_pairs
+from theorems.fold_networks.folding import FOLDERS, folded_pairs
 from theorems.theorem import WrongImplementation
 
 __all__ = ["WRONG_IMPLEMENTATIONS"]

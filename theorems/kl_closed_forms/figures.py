@@ -5,7 +5,7 @@
   and infinite agreements apart.
 * The finding ``torch-kl-narrow-uniform-cancels``: KL(Uniform(0, w) ‖ Gumbel(0, 1)) as the
   width ``w`` shrinks, torch's closed form against the definition (adaptive cubature over
-  p's quantiles, :func:`theorems.kl_closed_forms.check.kl_by_definition`): the gap grows like
+  p's quantiles, :func:`theorems.kl_closed_forms.oracle.kl_by_definition`): the gap grows like
   ``u/w`` while the definition's own allowance stays at rounding.
 """
 
@@ -35,7 +35,9 @@ def narrow_uniform_rows() -> list[tuple[float, float, float, float]]:
     """``(w, torch's closed form, the definition, the definition's allowance)`` for KL(Uniform(0, w) ‖ Gumbel(0, 1))."""
     from torch import distributions as D
 
-    from theorems.kl_closed_forms.check import Law, element_tolerance, kl_by_definition
+    from theorems.kl_closed_forms.check import element_tolerance
+    from theorems.kl_closed_forms.laws import Law
+    from theorems.kl_closed_forms.oracle import kl_by_definition
 
     rows = []
     for width in WIDTHS:
