@@ -3,7 +3,7 @@
 Depth and widths are drawn by Hypothesis (they shrink toward one layer of width 1);
 the networks themselves are sampled by the check from the drawn seed. Widths are capped
 by depth: the Monte Carlo work to reach the stated power grows like depth × width
-(:mod:`theorems.variance.check`), so wide layers come with shallow networks. One-layer
+(:mod:`theorems.variance.monte_carlo`), so wide layers come with shallow networks. One-layer
 networks reach ``SINGLE_LAYER_MAX_WIDTH``, since their statistic averages all
 ``n_0 n_1`` weights and needs few networks.
 
@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 
 from theorems.strategies._domain import chosen_values
 from theorems.strategies.seeding import seeds
-from theorems.variance.check import INPUT_LAWS, VarianceCase
+from theorems.variance.check import VarianceCase
+from theorems.variance.monte_carlo import INPUT_LAWS
 
 __all__ = ["classify_variance_case", "depth_capped_widths", "relu_cases", "variance_cases", "width_cap"]
 

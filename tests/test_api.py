@@ -17,7 +17,7 @@ import theorems
 from theorems.fold.check import FoldCase, fold_conv, fold_linear
 from theorems._engine.registry import get_theorem
 from theorems.theorem import InvalidInput
-from theorems.variance.check import variance_by_recursion
+from theorems.variance.math import variance_by_recursion
 
 
 def eps_forgotten(linear: nn.Linear, bn: nn.BatchNorm1d) -> nn.Linear:

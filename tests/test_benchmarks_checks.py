@@ -28,7 +28,7 @@ from theorems.oracles.densities import (
 from theorems._engine.registry import all_theorems
 from theorems.oracles.statistics import largest_projection_ks_distance
 from theorems.theorem import Theorem
-from theorems.variance.check import monte_carlo_estimate
+from theorems.variance.monte_carlo import monte_carlo_estimate
 
 EXAMPLES = 10
 

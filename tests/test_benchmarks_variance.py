@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from theorems.variance.check import end_to_end_maps_batched, end_to_end_maps_from_linear_modules
+from theorems.variance.monte_carlo import end_to_end_maps_batched, end_to_end_maps_from_linear_modules
 
 WIDTHS = (8, 8, 8, 8)
 LOOP_NETWORKS = 200

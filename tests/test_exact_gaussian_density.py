@@ -274,7 +274,7 @@ def test_the_goodness_of_fit_experiment_detects_its_stated_error_at_the_suites_a
 
 
 def test_a_fresh_density_calibration_check_names_its_design_its_detectable_error_and_its_stated_alpha() -> None:
-    # Built afresh: RANDOM_CHECKS was built when the module was imported.
+    # Built afresh, as reading RANDOM_CHECKS builds it.
     (check,) = density_calibration_checks()
     assert [c.name for c in RANDOM_CHECKS] == [check.name]
     assert check.name == "affine-gaussian-density: DKW test on 3 random projections of 2000 samples"

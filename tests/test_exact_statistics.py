@@ -43,7 +43,7 @@ from theorems.oracles.statistics import (
     z_test_of_zero_mean,
 )
 from theorems.oracles.tolerance import U64, UNIT_ROUNDOFF, gamma
-from theorems.variance.check import POWER
+from theorems.variance.monte_carlo import POWER
 
 U = UNIT_ROUNDOFF[torch.float64]
 
@@ -244,7 +244,7 @@ SPENT: list[float] = []
 def spending_check(implementation, example):  # noqa: ANN001, ANN201 - a stand-in check_target (see below)
     """Spend what the variance check spends per example (its in-check tests' α), and hold."""
     from theorems.evidence import Evidence
-    from theorems.variance.check import IN_THE_CHECK, false_alarm
+    from theorems.variance.monte_carlo import IN_THE_CHECK, false_alarm
 
     SPENT.extend(false_alarm("variance-recursion", check) for check in IN_THE_CHECK)
     return Evidence(theorem_id="variance-recursion", example="e", expected="0", actual="0", error=0.0, tolerance=1.0, tolerance_reason="r")
@@ -276,7 +276,7 @@ def test_every_random_check_of_the_suite_joins_the_calibration() -> None:
     # The variance theorem's random checks are its SUB_SHARES: each must be a calibration
     # experiment, as must each other theorem's sampling check (nine in all).
     from tools.calibration import random_checks
-    from theorems.variance.check import SUB_SHARES
+    from theorems.variance.monte_carlo import SUB_SHARES
 
     names = [check.name for check in random_checks()]
     assert len(names) == len(set(names)) == 9, names

@@ -1,4 +1,4 @@
-"""Exact tests of ``theorems.variance.check`` (T2, the variance recursion and its ReLU variant).
+"""Exact tests of ``theorems.variance`` (T2, the variance recursion and its ReLU variant): its math, Monte Carlo and check.
 
 The statistical properties of ``test_variance.py`` compare sampled means with wide,
 false-alarm-controlled bands, so they cannot see a sign flipped on a symmetric law, a
@@ -38,6 +38,23 @@ from theorems.theorem import InvalidInput
 from theorems.oracles.tolerance import UNIT_ROUNDOFF, gamma
 from theorems.variance.check import (
     CALIBRATION_WIDTHS,
+    VarianceCase,
+    _calibration_checks,
+    check_variance_by_linear_modules,
+    estimate_evidence,
+    prediction,
+    require_case,
+    uniformity_evidence,
+    zero_mean_evidence,
+)
+from theorems.variance.math import (
+    recursion_tolerance,
+    relu_second_moment_by_recursion,
+    require_widths,
+    variance_by_recursion,
+    variance_closed_form,
+)
+from theorems.variance.monte_carlo import (
     CHECKS_PER_EXAMPLE,
     CHUNK_WORK,
     DETECTABLE_RELATIVE_ERROR,
@@ -45,27 +62,14 @@ from theorems.variance.check import (
     INPUTS_PER_NETWORK,
     POWER,
     SUB_SHARES,
-    VarianceCase,
-    _calibration_checks,
     _chunked,
     _inputs,
-    check_variance_by_linear_modules,
     end_to_end_maps_batched,
     end_to_end_maps_from_linear_modules,
-    estimate_evidence,
     false_alarm,
     monte_carlo_estimate,
-    prediction,
-    recursion_tolerance,
-    relu_second_moment_by_recursion,
-    require_case,
-    require_widths,
     second_moments_batched,
-    uniformity_evidence,
-    variance_by_recursion,
-    variance_closed_form,
     work_per_network,
-    zero_mean_evidence,
 )
 
 
@@ -273,8 +277,8 @@ def test_uniformity_evidence_is_the_ks_distance_against_its_exact_critical_value
 
 
 def test_the_calibration_checks_name_both_theorems_their_two_percent_error_and_their_stated_alpha() -> None:
-    """``RANDOM_CHECKS`` is built at import, before a mutant is switched on: building it here is
-    what exercises the builder."""
+    """``RANDOM_CHECKS`` is built when read (by ``tools.calibration``, not by these tests): building
+    it here is what exercises the builder."""
     linear, relu, *_ = _calibration_checks()
     for check, theorem_id in ((linear, "variance-recursion"), (relu, "variance-recursion-relu")):
         assert check.name == f"{theorem_id}: batched Monte Carlo, widths [3, 3, 3, 3]"
@@ -574,8 +578,8 @@ def test_a_check_given_no_case_names_its_theorem(theorem) -> None:
 
 def test_a_check_run_on_a_fraction_of_too_few_examples_still_counts_one(monkeypatch) -> None:
     # Under a 5-example profile the "check" share (a tenth) rounds up to one example, not two.
-    import theorems.variance.check as variance
+    import theorems.variance.monte_carlo as monte_carlo
 
-    monkeypatch.setattr(variance, "loaded_profile_examples", lambda: 5)
+    monkeypatch.setattr(monte_carlo, "loaded_profile_examples", lambda: 5)
     expected = per_check_false_alarm("variance-recursion", checks_per_example=CHECKS_PER_EXAMPLE.get("check", 1), examples=1)
-    assert variance.false_alarm("variance-recursion", "check") == expected * variance.SUB_SHARES["check"]
+    assert monte_carlo.false_alarm("variance-recursion", "check") == expected * monte_carlo.SUB_SHARES["check"]

@@ -23,27 +23,29 @@ import pytest
 import sympy
 import torch
 
-from theorems.catalogue.symbolic import WRONG_STATEMENTS
 from theorems.cli import main
 from theorems._engine.prove import (
-    NOT_AN_IDENTITY,
-    NOT_ATTEMPTED,
-    PROVED,
-    REFUTED,
-    SYMBOLIC_CLAIMS,
-    SYMBOLIC_STATEMENTS,
-    Identity,
-    SymbolicStatement,
     establish,
+    not_an_identity,
     proofs_json,
     prove,
     run_with_budget,
+    symbolic_claims,
+    symbolic_statements,
+    wrong_symbolic_statements,
 )
 from theorems._engine.registry import all_claims, all_theorems
+from theorems.oracles.symbolic import NOT_ATTEMPTED, PROVED, REFUTED, Identity, SymbolicStatement
 from theorems.oracles.tolerance import U64, gamma
 
 # theorems._engine.prove runs each proof in a process of its own (how its time budget is kept).
 pytestmark = pytest.mark.e2e
+
+# What the command proves, as theorems._engine.prove finds it (each theorem's symbolic module).
+SYMBOLIC_STATEMENTS = symbolic_statements()
+SYMBOLIC_CLAIMS = symbolic_claims()
+WRONG_STATEMENTS = wrong_symbolic_statements()
+NOT_AN_IDENTITY = not_an_identity()
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -80,7 +82,7 @@ def test_each_transcribed_claim_is_refuted_with_a_substitution(statement: Symbol
 
 
 @pytest.mark.parametrize("statement", WRONG_STATEMENTS, ids=lambda statement: statement.id)
-def test_each_wrong_symbolic_statement_of_the_catalogue_is_refuted(statement: SymbolicStatement) -> None:
+def test_each_wrong_symbolic_statement_is_refuted(statement: SymbolicStatement) -> None:
     proof = run_with_budget(statement, UNTIMED, kind="wrong statement")
     assert proof.status == REFUTED, proof.reason
 
@@ -98,7 +100,7 @@ def test_every_transcribed_claim_has_a_symbolic_statement_that_must_be_refuted()
         assert stated[claim.id].expected == REFUTED and stated[claim.id].theorem_id == claim.theorem_id
 
 
-def test_every_proved_theorem_has_a_wrong_statement_in_the_catalogue() -> None:
+def test_every_proved_theorem_has_a_wrong_statement() -> None:
     caught = {statement.theorem_id for statement in WRONG_STATEMENTS}
     assert {statement.id for statement in SYMBOLIC_STATEMENTS} <= caught
     assert all(statement.expected == REFUTED and statement.what_is_wrong for statement in WRONG_STATEMENTS)
@@ -209,7 +211,7 @@ def test_prove_exits_0_and_writes_the_documented_json(capsys: pytest.CaptureFixt
 def test_prove_exits_1_when_a_statement_is_refuted(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     wrong = next(statement for statement in WRONG_STATEMENTS if statement.theorem_id == "fold-linear")
     as_theorem = dataclasses.replace(wrong, id="fold-linear", expected=PROVED)
-    monkeypatch.setattr("theorems._engine.prove.SYMBOLIC_STATEMENTS", (as_theorem,))
+    monkeypatch.setattr("theorems._engine.prove.symbolic_statements", lambda: (as_theorem,))
     code, out, _ = run_main(capsys, "prove", "fold-linear")
     assert code == 1
     assert "fold-linear: refuted for Linear 2→1" in out and "(must be proved)" in out and out.rstrip().endswith("not refuted")
@@ -217,7 +219,7 @@ def test_prove_exits_1_when_a_statement_is_refuted(capsys: pytest.CaptureFixture
 
 def test_prove_exits_1_when_a_proof_runs_past_its_budget(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     slow = dataclasses.replace(statement_of("toeplitz-matrix"), target=f"{__name__}:statement_that_never_ends", budget=0.3)
-    monkeypatch.setattr("theorems._engine.prove.SYMBOLIC_STATEMENTS", (slow,))
+    monkeypatch.setattr("theorems._engine.prove.symbolic_statements", lambda: (slow,))
     code, out, _ = run_main(capsys, "prove", "toeplitz-matrix")
     assert code == 1
     assert "toeplitz-matrix: not attempted" in out and "ran past its budget of 0.3 s" in out
@@ -227,7 +229,7 @@ def test_prove_reports_an_empty_statement_as_not_attempted_in_its_line_and_json(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     empty = dataclasses.replace(statement_of("toeplitz-matrix"), target=f"{__name__}:identities_up_to", cases=({"count": 0},))
-    monkeypatch.setattr("theorems._engine.prove.SYMBOLIC_STATEMENTS", (empty,))
+    monkeypatch.setattr("theorems._engine.prove.symbolic_statements", lambda: (empty,))
     code, out, _ = run_main(capsys, "prove", "toeplitz-matrix", "--json", str(tmp_path / "proofs.json"))
     assert code == 1, out  # a theorem's statement must come out proved; an empty one does not
     assert "toeplitz-matrix: not attempted for" in out and "(must be proved)" in out and ": proved" not in out
@@ -312,7 +314,7 @@ def assert_within(actual: np.ndarray, expected: np.ndarray, allowed: np.ndarray)
 
 @pytest.mark.parametrize("case", statement_of("fold-conv").cases, ids=lambda case: f"conv{case['dims']}d-{case.get('padding_mode', 'zeros')}")
 def test_the_convolution_written_out_is_torchs(case: dict) -> None:
-    from theorems.fold.check import symbolic_conv
+    from theorems.fold.symbolic import symbolic_conv
 
     dims = case["dims"]
     options = {"stride": case.get("stride", (1,) * dims), "padding": case.get("padding", (0,) * dims), "dilation": case.get("dilation", (1,) * dims)}
@@ -331,7 +333,7 @@ def test_the_convolution_written_out_is_torchs(case: dict) -> None:
 
 @pytest.mark.parametrize("case", statement_of("fold-conv-transpose").cases, ids=lambda case: f"conv_transpose{case['dims']}d")
 def test_the_transposed_convolution_written_out_is_torchs(case: dict) -> None:
-    from theorems.fold.check import symbolic_conv_transpose
+    from theorems.fold.symbolic import symbolic_conv_transpose
 
     dims = case["dims"]
     options = {
@@ -352,7 +354,8 @@ def test_the_transposed_convolution_written_out_is_torchs(case: dict) -> None:
 
 @pytest.mark.parametrize("transpose", [False, True])
 def test_the_symbolic_fold_is_the_numeric_fold_at_numbers(transpose: bool) -> None:
-    from theorems.fold.check import batchnorm_scale, folded_bias, folded_weight, symbolic_folded_parameters
+    from theorems.fold.check import batchnorm_scale, folded_bias, folded_weight
+    from theorems.fold.symbolic import symbolic_folded_parameters
 
     generator = np.random.default_rng(2)
     groups, weight = 2, numbers(generator, (4, 3, 2) if transpose else (6, 2, 2))
@@ -375,7 +378,8 @@ def test_the_symbolic_fold_is_the_numeric_fold_at_numbers(transpose: bool) -> No
 
 @pytest.mark.parametrize(("n", "f", "stride", "dilation"), [(5, 2, 1, 1), (8, 3, 2, 2), (7, 4, 3, 1), (1, 1, 1, 1)])
 def test_the_symbolic_toeplitz_matrix_is_the_numeric_one_and_conv1d(n: int, f: int, stride: int, dilation: int) -> None:
-    from theorems.toeplitz.check import symbolic_conv1d, symbolic_toeplitz, toeplitz_matrix
+    from theorems.toeplitz.check import toeplitz_matrix
+    from theorems.toeplitz.symbolic import symbolic_conv1d, symbolic_toeplitz
 
     generator = np.random.default_rng(3)
     w, x = numbers(generator, (f,)), numbers(generator, (n,))
@@ -391,7 +395,8 @@ def test_the_symbolic_toeplitz_matrix_is_the_numeric_one_and_conv1d(n: int, f: i
 
 @pytest.mark.parametrize("widths", [(1, 1), (3, 2), (2, 3, 2, 3), (5, 4, 3, 2, 1)])
 def test_the_exact_recursion_is_the_modules_recursion_and_closed_form(widths: tuple[int, ...]) -> None:
-    from theorems.variance.check import symbolic_variance_by_recursion, variance_by_recursion, variance_closed_form
+    from theorems.variance.math import variance_by_recursion, variance_closed_form
+    from theorems.variance.symbolic import symbolic_variance_by_recursion
 
     exact = symbolic_variance_by_recursion(widths)
     assert isinstance(exact, sympy.Rational)
@@ -400,14 +405,10 @@ def test_the_exact_recursion_is_the_modules_recursion_and_closed_form(widths: tu
 
 
 def test_the_symbolic_gaussian_formulas_are_the_numeric_ones_at_numbers() -> None:
-    from theorems.gaussian_density.check import (
-        AffineGaussianCase, gaussian_log_density_by_cholesky, log_density_tolerance, symbolic_density_by_change_of_variables,
-        symbolic_gaussian_density,
-    )
-    from theorems.gaussian_kl.check import (
-        GaussianPair, gaussian_kl_closed_form, gaussian_kl_tolerance, notes_gaussian_kl, symbolic_gaussian_kl_closed_form,
-        symbolic_notes_gaussian_kl,
-    )
+    from theorems.gaussian_density.check import AffineGaussianCase, gaussian_log_density_by_cholesky, log_density_tolerance
+    from theorems.gaussian_density.symbolic import symbolic_density_by_change_of_variables, symbolic_gaussian_density
+    from theorems.gaussian_kl.check import GaussianPair, gaussian_kl_closed_form, gaussian_kl_tolerance, notes_gaussian_kl
+    from theorems.gaussian_kl.symbolic import symbolic_gaussian_kl_closed_form, symbolic_notes_gaussian_kl
 
     matrix = np.array([[1.5, -0.4], [0.3, -0.9]])
     shift, x = np.array([0.2, -1.0]), np.array([0.7, 0.1])
@@ -446,7 +447,7 @@ def test_verify_with_prove_shows_an_empty_statement_as_not_attempted_in_its_repo
     from theorems.cli import main
 
     empty = dataclasses.replace(statement_of("kl-additivity"), target=f"{__name__}:identities_up_to", cases=({"count": 0},))
-    monkeypatch.setattr("theorems._engine.prove.SYMBOLIC_STATEMENTS", (empty,))
+    monkeypatch.setattr("theorems._engine.prove.symbolic_statements", lambda: (empty,))
     main(["verify", "--only", "kl-additivity", "--profile", "ci", "--examples", "3", "--no-power", "--prove",
           "--json", str(tmp_path / "r.json"), "--report", str(tmp_path / "r.html")])
     found = json.loads((tmp_path / "r.json").read_text())

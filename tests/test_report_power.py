@@ -32,7 +32,7 @@ from theorems.toeplitz.check import superdiagonal_sums
 from theorems.report.power import catalogue_summary, read_measurements
 from theorems.results import Run, WrongResult
 from theorems.theorem import WrongImplementation
-from theorems.variance.check import recursion_tolerance, variance_by_recursion
+from theorems.variance.math import recursion_tolerance, variance_by_recursion
 
 
 def falsified_run(example: str) -> Run:

@@ -1,7 +1,7 @@
 """Properties of T2, the variance recursion, and its ReLU variant (``theorems.variance.check``).
 
 The statistical design (false alarms, power, sample sizes) is in the module docstring
-of :mod:`theorems.variance.check`; each random property here runs the number of examples its
+of :mod:`theorems.variance.monte_carlo`; each random property here runs the number of examples its
 false-alarm share was divided by (``EXAMPLE_FRACTIONS``).
 """
 
@@ -21,22 +21,21 @@ from theorems.profiles import scaled
 from theorems._engine.engine import find_counterexample
 from theorems.theorem import InvalidInput
 from theorems.variance.check import (
-    DETECTABLE_RELATIVE_ERROR,
-    EXAMPLE_FRACTIONS,
     VarianceCase,
     check_variance_by_linear_modules,
+    pairwise_covariance_samples,
+    uncorrelated_evidence,
+    uniformity_evidence,
+    zero_mean_evidence,
+)
+from theorems.variance.math import recursion_tolerance, relu_second_moment_by_recursion, variance_by_recursion, variance_closed_form
+from theorems.variance.monte_carlo import (
+    DETECTABLE_RELATIVE_ERROR,
+    EXAMPLE_FRACTIONS,
     default_linear_parameters,
     end_to_end_maps_batched,
     false_alarm,
     monte_carlo_estimate,
-    recursion_tolerance,
-    relu_second_moment_by_recursion,
-    uniformity_evidence,
-    variance_by_recursion,
-    variance_closed_form,
-    pairwise_covariance_samples,
-    uncorrelated_evidence,
-    zero_mean_evidence,
 )
 from theorems.variance.statement import VARIANCE_RECURSION, VARIANCE_RECURSION_RELU
 

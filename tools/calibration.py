@@ -99,7 +99,7 @@ def calibrate(check: RandomCheck, runs: int) -> CalibrationResult:
 
 
 def random_checks() -> tuple[RandomCheck, ...]:
-    """Every random check of the suite, as registered by theorem modules (``RANDOM_CHECKS``)."""
+    """Every random check of the suite, as registered by theorem modules (``RANDOM_CHECKS``, built when read)."""
     from theorems._engine.registry import from_theorem_packages
 
     return from_theorem_packages("check", "RANDOM_CHECKS")
@@ -107,11 +107,26 @@ def random_checks() -> tuple[RandomCheck, ...]:
 
 def measured_modules(checks: Iterable[RandomCheck]) -> list[str]:
     """The modules a calibration measures: each check's own (its alarm and its stated α), the
+    modules of the same theorem package that those draw on (``theorems.variance.check`` runs the
+    estimate of ``theorems.variance.monte_carlo`` on the values of ``theorems.variance.math``), the
     statistics they share, and this module's counting."""
     found = {"tools.calibration", "theorems.oracles.statistics"}  # by name: run as a script, __name__ is __main__
     for check in checks:
-        found.update(module for module in (getattr(check.alarm, "__module__", None), getattr(check.stated_alpha, "__module__", None)) if module)
+        own = {module for module in (getattr(check.alarm, "__module__", None), getattr(check.stated_alpha, "__module__", None)) if module}
+        found.update(own, *(_package_modules_used_by(module) for module in own))
     return sorted(found)
+
+
+def _package_modules_used_by(name: str) -> set[str]:
+    """The modules of ``name``'s own package whose functions or classes it imports."""
+    module = sys.modules.get(name)
+    package = name.rpartition(".")[0]
+    if module is None or not package:
+        return set()
+    return {
+        source for source in (getattr(value, "__module__", None) for value in vars(module).values())
+        if isinstance(source, str) and source.startswith(f"{package}.") and source != name
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,9 +4,11 @@ Each theorem's module states its result symbolically beside its numeric check, a
 function ``symbolic_<theorem>(…)`` that yields :class:`Identity` objects: ``left =
 right`` for every value of the free symbols that the hypotheses allow (weights, inputs,
 γ, β, μ, σ², ε of a fold; the entries of a filter and of ``∂ℓ/∂A``; a symbolic matrix
-``A``; pmfs of symbolic entries). This module holds the registry (which statement
-proves which theorem, at which sizes, within which time budget), runs each proof and
-reports it as a :class:`Proof`:
+``A``; pmfs of symbolic entries). Each theorem's package registers its statements in its
+``symbolic`` module (``theorems/<theorem>/symbolic.py``: ``SYMBOLIC_STATEMENTS``,
+``SYMBOLIC_CLAIMS``, ``WRONG_STATEMENTS``, ``NOT_AN_IDENTITY``; the vocabulary is
+:mod:`theorems.oracles.symbolic`). This module finds them by location, runs each proof
+and reports it as a :class:`Proof`:
 
 - **proved** — every case of the statement yields at least one identity, and for every
   identity ``left − right`` reduces to 0 in SymPy (exponents cancelled to one fraction and
@@ -16,7 +18,7 @@ reports it as a :class:`Proof`:
   (rational values that satisfy the hypotheses: positive where the symbol is declared
   positive, and every expression of :attr:`Identity.requires` positive) makes it nonzero,
   evaluated to 30 significant digits. A transcribed claim of the notes, and every wrong
-  statement of :mod:`theorems.catalogue.symbolic`, must come out refuted;
+  statement (each theorem's ``WRONG_STATEMENTS``), must come out refuted;
 - **not attempted** — the theorem is not an identity at fixed sizes (an inequality, a
   whole network, a law known only through a symmetry argument), or its proof ran past
   its budget, or SymPy could neither reduce the residual to zero nor find a point where
@@ -30,7 +32,7 @@ killed when its budget runs out: SymPy holds the GIL, so a thread could not be s
 seconds reported are the child's own.
 
 Use: :func:`prove` (theorems and claims, as ``theorems prove`` runs them),
-:func:`refute_wrong_statements` (the catalogue), :func:`proofs_json` (the JSON shape).
+:func:`refute_wrong_statements` (the wrong statements), :func:`proofs_json` (the JSON shape).
 """
 
 from __future__ import annotations
@@ -38,35 +40,27 @@ from __future__ import annotations
 import multiprocessing
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from theorems._engine.registry import all_claims, all_theorems, from_theorem_packages, get_theorem
+from theorems.oracles.symbolic import NOT_ATTEMPTED, PROVED, REFUTED, Identity, Ref, SymbolicStatement
 from theorems.theorem import resolve
 
 __all__ = [
-    "NOT_AN_IDENTITY",
-    "NOT_ATTEMPTED",
-    "PROVED",
-    "REFUTED",
-    "SYMBOLIC_CLAIMS",
-    "SYMBOLIC_STATEMENTS",
-    "Identity",
     "Proof",
-    "Ref",
-    "SymbolicStatement",
     "establish",
+    "not_an_identity",
     "prove",
     "proofs_json",
     "refute_wrong_statements",
     "run_with_budget",
-    "symbol_array",
+    "symbolic_claims",
+    "symbolic_statements",
+    "wrong_symbolic_statements",
 ]
-
-PROVED = "proved"
-REFUTED = "refuted"
-NOT_ATTEMPTED = "not attempted"
 
 # Substitutions tried before a residual that SymPy did not reduce to zero is called
 # undecided; each draws every free symbol afresh (a nonzero rational function vanishes
@@ -77,78 +71,6 @@ WITNESS_TRIES = 40
 WITNESS_DIGITS = 30
 # Characters of a residual or a substitution shown in a reason.
 SHOWN = 160
-
-
-# --- the vocabulary of the symbolic statements -----------------------------------------
-
-
-@dataclass(frozen=True)
-class Identity:
-    """``left = right`` for all values of the free symbols with every ``requires`` expression positive.
-
-    ``left`` and ``right`` are SymPy expressions or matrices of the same shape. The
-    symbols' own assumptions (``positive=True`` for σ², ε, a standard deviation)
-    and ``requires`` (``det(A)²`` for an invertible ``A``, the last entry ``1 − Σ p_i`` of
-    a pmf) are the hypotheses: a refutation's substitution satisfies all of them.
-    """
-
-    what: str
-    left: Any
-    right: Any
-    requires: tuple[Any, ...] = ()
-
-
-def symbol_array(name: str, shape: tuple[int, ...], **assumptions: bool) -> Any:
-    """A numpy object array of SymPy symbols ``name[i,j,…]`` (real unless the assumptions say more)."""
-    import numpy as np
-    import sympy
-
-    flags = {"real": True, **assumptions}
-    array = np.empty(shape, dtype=object)
-    for index in np.ndindex(*shape):
-        array[index] = sympy.Symbol(f"{name}[{','.join(map(str, index))}]", **flags)
-    return array
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A function named ``"module:function"`` passed to a statement (a wrong formula, a transcribed one), imported when used."""
-
-    target: str
-
-
-@dataclass(frozen=True)
-class SymbolicStatement:
-    """A symbolic statement of a theorem, a transcribed claim or a wrong statement, at stated sizes.
-
-    ``target`` names (``"module:function"``) a function yielding :class:`Identity`;
-    it is called once per entry of ``cases`` (its keyword arguments; a :class:`Ref` is
-    imported first). ``budget`` is the most seconds the whole proof may take: at least
-    five times what it takes on the project's loaded 2-core machine, so that only a
-    proof gone wrong runs past it. ``expected`` is the status it must come out with;
-    ``how`` says how it is stated (in a proved proof's reason); ``what_is_wrong``, for
-    a wrong statement, its mistake.
-    """
-
-    id: str
-    sizes: str
-    budget: float
-    target: str
-    cases: tuple[dict[str, Any], ...] = ({},)
-    expected: str = PROVED
-    theorem_id: str = ""
-    how: str = ""
-    what_is_wrong: str = ""
-
-    def identities(self) -> Iterator[Identity]:
-        for _, identities in self.identities_by_case():
-            yield from identities
-
-    def identities_by_case(self) -> Iterator[tuple[dict[str, Any], Iterator[Identity]]]:
-        """``(case, its identities)`` for each entry of ``cases``: a case that yields none proves nothing about its sizes."""
-        function = resolve(self.target)
-        for case in self.cases:
-            yield case, iter(function(**{name: resolve(value.target) if isinstance(value, Ref) else value for name, value in case.items()}))
 
 
 @dataclass(frozen=True)
@@ -174,160 +96,27 @@ class Proof:
         return self.expected is None or self.status == self.expected
 
 
-# --- the registry -------------------------------------------------------------------------
+# --- the registry: each theorem's symbolic module, found by location -------------------------
 
-_TOEPLITZ_GRID = "n = 1..8, f = 1..min(4, n), stride 1..3, dilation 1..2 (every span that fits)"
 
-SYMBOLIC_STATEMENTS: tuple[SymbolicStatement, ...] = (
-    SymbolicStatement(
-        "fold-linear",
-        "Linear 3→2 and 1→1",
-        10.0,
-        "theorems.fold.check:symbolic_fold_linear",
-        ({"in_features": 3, "out_features": 2}, {"in_features": 1, "out_features": 1}),
-        how="W, c, x, γ, β, μ, σ² > 0, ε > 0 symbolic (affine=False and bias=False are the cases γ=1, β=0 and c=0)",
-    ),
-    SymbolicStatement(
-        "fold-conv",
-        "conv1d 4→2 k3 stride 2 dilation 2 padding 1 groups 2 on 7; conv1d 2→3 k2 padding 1 replicate on 4; "
-        "conv2d 2→4 k2×2 stride (2, 1) dilation (1, 2) padding (1, 0) groups 2 reflect on 4×4; "
-        "conv3d 2→2 k2×2×2 stride (1, 2, 1) dilation (2, 1, 1) padding 1 groups 2 circular on 3×3×3",
-        15.0,
-        "theorems.fold.check:symbolic_fold_conv",
-        (
-            {"dims": 1, "in_channels": 4, "out_channels": 2, "kernel_size": (3,), "input_size": (7,), "stride": (2,), "padding": (1,), "dilation": (2,), "groups": 2},
-            {"dims": 1, "in_channels": 2, "out_channels": 3, "kernel_size": (2,), "input_size": (4,), "padding": (1,), "padding_mode": "replicate"},
-            {
-                "dims": 2, "in_channels": 2, "out_channels": 4, "kernel_size": (2, 2), "input_size": (4, 4), "stride": (2, 1),
-                "padding": (1, 0), "dilation": (1, 2), "groups": 2, "padding_mode": "reflect",
-            },
-            {
-                "dims": 3, "in_channels": 2, "out_channels": 2, "kernel_size": (2, 2, 2), "input_size": (3, 3, 3), "stride": (1, 2, 1),
-                "padding": (1, 1, 1), "dilation": (2, 1, 1), "groups": 2, "padding_mode": "circular",
-            },
-        ),
-        how="the convolution written out as sums over symbolic entries (PyTorch's definition, not torch), BatchNorm symbolic",
-    ),
-    SymbolicStatement(
-        "fold-conv-transpose",
-        "conv_transpose1d 4→4 k3 stride 2 padding 1 output_padding 1 groups 2 on 3; "
-        "conv_transpose2d 2→4 k2×2 stride (2, 1) dilation (1, 2) output_padding (1, 0) groups 2 on 2×3; "
-        "conv_transpose3d 2→2 k2×2×2 stride 2 on 2×2×2",
-        15.0,
-        "theorems.fold.check:symbolic_fold_conv_transpose",
-        (
-            {"dims": 1, "in_channels": 4, "out_channels": 4, "kernel_size": (3,), "input_size": (3,), "stride": (2,), "padding": (1,), "output_padding": (1,), "groups": 2},
-            {
-                "dims": 2, "in_channels": 2, "out_channels": 4, "kernel_size": (2, 2), "input_size": (2, 3), "stride": (2, 1),
-                "dilation": (1, 2), "output_padding": (1, 0), "groups": 2,
-            },
-            {"dims": 3, "in_channels": 2, "out_channels": 2, "kernel_size": (2, 2, 2), "input_size": (2, 2, 2), "stride": (2, 2, 2)},
-        ),
-        how="the transposed convolution written out as sums over symbolic entries, weight (C_in, C_out/groups, k…)",
-    ),
-    SymbolicStatement(
-        "toeplitz-gradient",
-        f"{_TOEPLITZ_GRID}; layers n/f/stride/dilation 4/2/1/1, 5/3/1/1, 6/2/2/2, 7/3/3/1, 8/3/2/2",
-        15.0,
-        "theorems.toeplitz.check:symbolic_toeplitz_gradient",
-        how="∂ℓ/∂A a matrix of free symbols (any ℓ of A), SymPy differentiating A(w); for the layers ℓ = F(A(w)x + b·1), F undefined",
-    ),
-    SymbolicStatement(
-        "toeplitz-matrix",
-        _TOEPLITZ_GRID,
-        10.0,
-        "theorems.toeplitz.check:symbolic_toeplitz_matrix",
-        how="conv1d written as sums over symbolic x and w, against A(w)x with A built by the entry rule",
-    ),
-    SymbolicStatement(
-        "affine-gaussian-density",
-        "n = 2 and n = 3",
-        45.0,
-        "theorems.gaussian_density.check:symbolic_affine_gaussian_density",
-        how=(
-            "A form = Σ form for symbolic A (n = 2, 3); n = 2: ∫ f = 1, mean b, covariance Σ by SymPy's iterated integration "
-            "in x for Σ⁻¹ = LDLᵀ symbolic (every SPD Σ); n = 3: by the substitution x = Az + b (|det A| f(Az + b) = φ(z) "
-            "symbolically) and integration in z, integration in x taking minutes"
-        ),
-    ),
-    SymbolicStatement(
-        "gaussian-kl",
-        "d = 1, diagonal d = 2, dense 2×2",
-        20.0,
-        "theorems.gaussian_kl.check:symbolic_gaussian_kl",
-        how=(
-            "∫ f0 log(f0/f1) integrated by SymPy in x (d = 1, diagonal d = 2; μ, σ symbolic); dense 2×2 SPD Σ0 = L0L0ᵀ, "
-            "Σ1 = L1L1ᵀ (symbolic Cholesky factors) through x = μ0 + L0 z, against the trace/log-det form"
-        ),
-    ),
-    SymbolicStatement(
-        "kl-additivity",
-        "supports 2×2, 2×3, 3×3, 4×2 and 2×2×2",
-        10.0,
-        "theorems.kl.check:symbolic_kl_additivity",
-        how="product pmfs of symbolic positive entries, each factor summing to 1",
-    ),
-    SymbolicStatement(
-        "variance-recursion",
-        "widths [1, 1], [3, 2], [2, 1, 3], [2, 3, 2], [1, 2, 2, 2], [2, 2, 1, 2], [2, 3, 2, 3] (depth 1 to 3)",
-        15.0,
-        "theorems.variance.check:symbolic_variance_recursion",
-        how="E y_L and E y_L y_Lᵀ exactly: weights and biases U(±1/√fan_in) integrated by SymPy, E x = 0, E xxᵀ = I",
-    ),
-)
+def symbolic_statements() -> tuple[SymbolicStatement, ...]:
+    """Each theorem's symbolic statements (``SYMBOLIC_STATEMENTS`` of ``theorems/<theorem>/symbolic.py``), in package order."""
+    return from_theorem_packages("symbolic", "SYMBOLIC_STATEMENTS")
 
-SYMBOLIC_CLAIMS: tuple[SymbolicStatement, ...] = (
-    SymbolicStatement(
-        "affine-gaussian-density-normaliser",
-        "n = 2",
-        15.0,
-        "theorems.gaussian_density.check:symbolic_affine_gaussian_density",
-        ({"dims": (2,), "density": Ref("theorems.gaussian_density.check:symbolic_notes_normaliser_density"), "integrals": False},),
-        expected=REFUTED,
-        theorem_id="affine-gaussian-density",
-        how="the notes' density against the change of variables, symbolic A, b, x",
-    ),
-    SymbolicStatement(
-        "affine-gaussian-density-signed-jacobian",
-        "n = 2",
-        15.0,
-        "theorems.gaussian_density.check:symbolic_affine_gaussian_density",
-        ({"dims": (2,), "change_of_variables": Ref("theorems.gaussian_density.check:symbolic_notes_signed_jacobian_density"), "integrals": False},),
-        expected=REFUTED,
-        theorem_id="affine-gaussian-density",
-        how="the notes' Jacobian det(A)⁻¹ against the Σ form, symbolic A, b, x",
-    ),
-    SymbolicStatement(
-        "gaussian-kl-notes-last-line",
-        "d = 1",
-        15.0,
-        "theorems.gaussian_kl.check:symbolic_gaussian_kl",
-        ({"closed_form": Ref("theorems.gaussian_kl.check:symbolic_notes_gaussian_kl"), "dense": False},),
-        expected=REFUTED,
-        theorem_id="gaussian-kl",
-        how="∫ f0 log(f0/f1) integrated by SymPy against the notes' last line, μ and σ symbolic",
-    ),
-)
 
-# Theorems with no symbolic statement, and why.
-NOT_AN_IDENTITY: dict[str, str] = {
-    "kl-nonnegativity": "an inequality (D ≥ 0, = 0 iff p = q), not an identity at fixed sizes",
-    "kl-closed-forms": (
-        "one identity per registered pair of the installed torch, through lgamma, digamma and exp of the parameters; "
-        "checked against the definition numerically (the Gaussian pair is proved under gaussian-kl)"
-    ),
-    "log-det-jacobian": "one identity per transform of the installed torch, written in torch's tensor code; checked against autograd's Jacobian numerically",
-    "fold-network": (
-        "whole networks, not an identity at fixed sizes: nothing about a network is proved symbolically. "
-        "What is proved is the fold of a single pair (fold-linear, fold-conv, fold-conv-transpose), each only at the few "
-        "sizes it lists; a network's pairs at other sizes, and finding, folding and rewiring them with torch.fx, "
-        "are checked numerically only"
-    ),
-    "variance-recursion-relu": (
-        "E relu(z)² = E z²/2 rests on the symmetry of the law of z, which the two moments the statement assumes do not fix; "
-        "not a polynomial identity in the weights"
-    ),
-}
+def symbolic_claims() -> tuple[SymbolicStatement, ...]:
+    """The transcribed claims stated symbolically (each theorem's ``SYMBOLIC_CLAIMS``): each must be refuted."""
+    return from_theorem_packages("symbolic", "SYMBOLIC_CLAIMS")
+
+
+def wrong_symbolic_statements() -> tuple[SymbolicStatement, ...]:
+    """The deliberately wrong symbolic statements (each theorem's ``WRONG_STATEMENTS``): each must be refuted."""
+    return from_theorem_packages("symbolic", "WRONG_STATEMENTS")
+
+
+def not_an_identity() -> dict[str, str]:
+    """``{theorem id: why it has no symbolic statement}`` (each theorem's ``NOT_AN_IDENTITY``)."""
+    return {entry.theorem_id: entry.reason for entry in from_theorem_packages("symbolic", "NOT_AN_IDENTITY")}
 
 
 # --- establishing one statement -------------------------------------------------------------
@@ -543,8 +332,6 @@ def run_with_budget(statement: SymbolicStatement, budget: float | None = None, *
 
 
 def _chosen(ids: Sequence[str] | None) -> tuple[str, ...]:
-    from theorems._engine.registry import all_theorems, get_theorem
-
     if ids is None:
         return tuple(theorem.id for theorem in all_theorems())
     return tuple(dict.fromkeys(get_theorem(theorem_id).id for theorem_id in ids))
@@ -563,11 +350,10 @@ def prove(
     every proof's own budget (seconds). ``progress`` is called with each proof as it
     ends. Raises InvalidInput for an unknown theorem id.
     """
-    from theorems._engine.registry import all_claims
-
     chosen = _chosen(ids)
-    statements = {statement.id: statement for statement in SYMBOLIC_STATEMENTS}
-    claims = {statement.id: statement for statement in SYMBOLIC_CLAIMS}
+    statements = {statement.id: statement for statement in symbolic_statements()}
+    claims = {statement.id: statement for statement in symbolic_claims()}
+    reasons = not_an_identity()
     wanted_claims = [claim for claim in all_claims() if claim.theorem_id in chosen]
     _preload([statements[t] for t in chosen if t in statements] + [claims[c.id] for c in wanted_claims if c.id in claims])
     proofs: list[Proof] = []
@@ -581,7 +367,7 @@ def prove(
         if theorem_id in statements:
             record(run_with_budget(statements[theorem_id], budget))
         else:
-            reason = NOT_AN_IDENTITY.get(theorem_id, "no symbolic statement is registered for this theorem")
+            reason = reasons.get(theorem_id, "no symbolic statement is registered for this theorem")
             record(Proof(id=theorem_id, status=NOT_ATTEMPTED, sizes=None, seconds=0.0, reason=reason, theorem_id=theorem_id))
     for claim in wanted_claims:
         if claim.id in claims:
@@ -597,11 +383,9 @@ def prove(
 def refute_wrong_statements(
     ids: Sequence[str] | None = None, *, budget: float | None = None, progress: Callable[[Proof], None] | None = None
 ) -> list[Proof]:
-    """A :class:`Proof` for each wrong symbolic statement of :mod:`theorems.catalogue.symbolic` (of the theorems ``ids``); each must be refuted."""
-    from theorems.catalogue.symbolic import WRONG_STATEMENTS
-
+    """A :class:`Proof` for each wrong symbolic statement (:func:`wrong_symbolic_statements`) of the theorems ``ids``; each must be refuted."""
     chosen = set(_chosen(ids))
-    wanted = [statement for statement in WRONG_STATEMENTS if statement.theorem_id in chosen]
+    wanted = [statement for statement in wrong_symbolic_statements() if statement.theorem_id in chosen]
     _preload(wanted)
     proofs = []
     for statement in wanted:

@@ -21,10 +21,9 @@ additive but computes something else is still wrong.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any
 
 import numpy as np
 
@@ -44,9 +43,6 @@ __all__ = [
     "kl_rounding_tolerance",
     "product_pmf",
     "product_rounding_allowance",
-    "symbolic_kl_additivity",
-    "symbolic_kl_by_definition",
-    "symbolic_product_pmf",
 ]
 
 
@@ -248,49 +244,3 @@ def check_kl_additivity(implementation: Callable[[np.ndarray, np.ndarray], float
         )
     )
     return worst(*evidence)
-
-
-# --- the symbolic statement (``theorems prove``) ------------------------------------------
-
-
-def symbolic_kl_by_definition(p: Sequence[Any], q: Sequence[Any]) -> Any:
-    """``Σ_i p_i (log p_i − log q_i)`` over SymPy entries (all positive: no zero terms to special-case)."""
-    import sympy
-
-    return sympy.Add(*(pi * (sympy.log(pi) - sympy.log(qi)) for pi, qi in zip(p, q)))
-
-
-def symbolic_product_pmf(factors: Sequence[Sequence[Any]]) -> tuple[list[Any], tuple[Any, ...]]:
-    """The joint pmf of independent components (C order, as :func:`product_pmf`), and no further hypothesis."""
-    joint = reduce(lambda left, right: [a * b for a in left for b in right], factors)
-    return list(joint), ()
-
-
-def symbolic_kl_additivity(
-    *, supports: Sequence[tuple[int, ...]] = ((2, 2), (2, 3), (3, 3), (4, 2), (2, 2, 2)),
-    joint: Callable[[Sequence[Sequence[Any]]], tuple[list[Any], tuple[Any, ...]]] | None = None,
-) -> Iterator[Any]:
-    r"""T6 over symbols: ``D(joint(p) ‖ ⊗q) = Σ_f D(p_f ‖ q_f)`` for pmfs of symbolic entries.
-
-    Each factor's entries are positive symbols; the logarithms of the joint's products
-    are split (``expand_log``: valid for positive arguments), and only then is each
-    factor's last entry replaced by ``1 − Σ`` of the others (so the statement is on pmfs:
-    every entry positive, summing to 1; the last entries' positivity is a hypothesis).
-    ``joint`` builds the joint of ``p`` from its factors (the product: independence).
-    """
-    import sympy
-
-    from theorems._engine.prove import Identity
-
-    joint = joint or symbolic_product_pmf
-    for support in supports:
-        p = [[sympy.Symbol(f"p{f}[{i}]", positive=True) for i in range(k)] for f, k in enumerate(support)]
-        q = [[sympy.Symbol(f"q{f}[{i}]", positive=True) for i in range(k)] for f, k in enumerate(support)]
-        joint_p, hypotheses = joint(p)
-        joint_q, _ = symbolic_product_pmf(q)
-        normalised = {factor[-1]: 1 - sympy.Add(*factor[:-1]) for factor in p + q}
-        left = sympy.expand_log(symbolic_kl_by_definition(joint_p, joint_q)).subs(normalised)
-        right = sympy.Add(*(symbolic_kl_by_definition(pf, qf) for pf, qf in zip(p, q))).subs(normalised)
-        requires = tuple(normalised.values()) + tuple(sympy.sympify(h).subs(normalised) for h in hypotheses)
-        what = f"D(joint ‖ product) = Σ D(p_f ‖ q_f), supports {'×'.join(map(str, support))}"
-        yield Identity(what=what, left=left, right=right, requires=requires)

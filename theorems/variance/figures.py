@@ -1,9 +1,9 @@
 """Figure: the predicted variance ``v_L`` against depth, beside Monte Carlo estimates.
 
 For a few width profiles ``n_0 = … = n_{L−1} = n`` the closed form
-``v_L = 3^{−L} + Σ_l 3^{−(L−l+1)}/n_{l−1}`` (:func:`theorems.variance.check.variance_closed_form`)
+``v_L = 3^{−L} + Σ_l 3^{−(L−l+1)}/n_{l−1}`` (:func:`theorems.variance.math.variance_closed_form`)
 is drawn over depths ``L = 1..MAX_DEPTH``, with the estimate of the suite's own batched
-sampler (:func:`theorems.variance.check.second_moments_batched`, the law of default
+sampler (:func:`theorems.variance.monte_carlo.second_moments_batched`, the law of default
 ``nn.Linear`` layers, exact input covariance) and its confidence band
 ``mean ± z_{α/2}·SE`` (:func:`theorems.oracles.statistics.mean_with_confidence`). The networks per point
 are fixed (not the power-driven count of the check) so that the figure costs about a
@@ -20,12 +20,8 @@ import torch
 
 from theorems.figure import Figure, FigureContext
 from theorems.oracles.statistics import mean_with_confidence
-from theorems.variance.check import (
-    POWER,
-    second_moments_batched,
-    single_threaded,
-    variance_closed_form,
-)
+from theorems.variance.math import variance_closed_form
+from theorems.variance.monte_carlo import POWER, second_moments_batched, single_threaded
 
 __all__ = ["FIGURES", "draw_variance_against_depth", "variance_against_depth"]
 

@@ -1,4 +1,4 @@
-"""T2 · The output variance of a randomly initialised linear network (Problem 2). Math and checks: :mod:`theorems.variance.check`."""
+"""T2 · The output variance of a randomly initialised linear network (Problem 2). Math: :mod:`theorems.variance.math`; checks: :mod:`theorems.variance.check`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from theorems.theorem import Assumption, Theorem
 __all__ = ["CHECK_EXAMPLE_FRACTION", "DEPTH", "DEPTH_CLASS", "LAYERS", "THEOREMS", "VARIANCE_RECURSION", "VARIANCE_RECURSION_RELU", "WIDTH"]
 
 # Each example runs a Monte Carlo of networks (0.1 s to seconds): a tenth of the profile's
-# examples. The false-alarm share is divided by this many examples (theorems.variance.check).
+# examples. The false-alarm share is divided by this many examples (theorems.variance.monte_carlo).
 CHECK_EXAMPLE_FRACTION = 0.1
 DEPTH = Assumption("depth", tuple(range(1, 13)), "the number of layers L")
 # The structural classes: one layer or more, some fan-in of 1 or none, square layers (where
@@ -39,7 +39,7 @@ VARIANCE_RECURSION = Theorem(
         "Kolmogorov–Smirnov test that default nn.Linear weights and biases are U(−1/√fan_in, 1/√fan_in)",
     ),
     contract="(widths: list[int] [n_0, ..., n_L]) -> float, the predicted per-coordinate Var(y_L)",
-    reference_target="theorems.variance.check:variance_by_recursion",
+    reference_target="theorems.variance.math:variance_by_recursion",
     check_target="theorems.variance.check:check_variance_recursion",
     examples="theorems.strategies.variance:variance_cases",
     parameters=("widths",),
@@ -64,7 +64,7 @@ VARIANCE_RECURSION_RELU = Theorem(
     ),
     oracles=("Monte Carlo over a batched sampler of nn.Linear's default law with sampled inputs",),
     contract="(widths: list[int] [n_0, ..., n_L]) -> float, the predicted per-coordinate E z_L²",
-    reference_target="theorems.variance.check:relu_second_moment_by_recursion",
+    reference_target="theorems.variance.math:relu_second_moment_by_recursion",
     check_target="theorems.variance.check:check_variance_recursion_relu",
     examples="theorems.strategies.variance:relu_cases",
     parameters=("widths",),
