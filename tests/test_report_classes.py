@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import theorems
-from theorems._engine.engine import assemble
+from theorems._engine.verify import assemble
 from theorems.report.classes import class_rows, excluded
 from theorems.report.html import render_html
 

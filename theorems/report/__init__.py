@@ -2,7 +2,7 @@
 
 :mod:`~theorems.report.html`, :mod:`~theorems.report.formats` and
 :mod:`~theorems.report.figures` turn a :class:`~theorems.results.Verification` (made by
-the engine, :mod:`theorems._engine.engine`) into the HTML report, JSON and JUnit XML. The
+the engine, :mod:`theorems._engine.verify`) into the HTML report, JSON and JUnit XML. The
 public surface only re-exports, and imports each module when a name of it is first
 used: writing JSON does not import Jinja2, matplotlib or the figures' oracles.
 """
