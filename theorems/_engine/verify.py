@@ -4,7 +4,10 @@ the one place its results are put together (:func:`assemble`).
 A check is named by a small frozen task (:class:`TheoremTask`, :class:`ClaimTask`,
 :class:`WrongTask`, :class:`UserTask`) that a worker process or a Dask worker receives and runs
 (:func:`run_task`): it names what to check, never holds it, so that what a worker runs is
-what the registry (or the user's module) gives it there.
+what the registry (or the user's module) gives it there. Every task has a ``kind`` and a ``label``
+(the progress lines, the cluster's keys), ``run`` (the check, or one part of it), ``budget``
+(the examples it plans under a profile: the cluster's slices and progress) and ``lost`` (its
+``error`` result when its run never came back: a worker died, the cluster gave up on it).
 """
 
 from __future__ import annotations
@@ -40,7 +43,6 @@ __all__ = [
     "UserTask",
     "WrongTask",
     "assemble",
-    "jobs_worker",
     "run_task",
     "run_tasks",
     "verify_all",
@@ -182,7 +184,7 @@ def run_task(task: Task, profile: str, seed: int | None, *, database: SharedData
         # it); a verification keeps none, so that a whole network per falsified wrong fold is not
         # kept to the end (measured: 0.6 GB each, 5.5 GB for the catalogue). The collection frees
         # the cycles a falsification leaves (traceback ↔ frames holding the example's tensors).
-        keep = isinstance(task, UserTask) and not jobs_worker()
+        keep = isinstance(task, UserTask) and not _jobs_worker()
         result = dataclasses.replace(result, run=dataclasses.replace(result.run, example=result.run.example if keep else None))
         gc.collect()
     release_free_memory()
@@ -192,7 +194,7 @@ def run_task(task: Task, profile: str, seed: int | None, *, database: SharedData
 _IN_WORKER = False
 
 
-def jobs_worker() -> bool:
+def _jobs_worker() -> bool:
     """Whether this process is one of :func:`verify_all`'s workers."""
     return _IN_WORKER
 
