@@ -260,7 +260,7 @@ def pytest_runtest_call(item):
         yield
         return
     from theorems.evidence import observing_evidence
-    from theorems._engine.engine import observing  # Hypothesis's observability, read defensively
+    from theorems._engine.observe import observing  # Hypothesis's observability, read defensively
 
     counts = {"generated": 0}
     ratios: list[float] = []

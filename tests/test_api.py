@@ -164,7 +164,7 @@ def linear_classes(case: FoldCase) -> dict:
 def test_a_covered_theorem_draws_every_class_once_and_then_searches_freely() -> None:
     import dataclasses
 
-    from theorems._engine.engine import run_check
+    from theorems._engine.run import run_check
     from theorems.fold.statement import FOLD_LINEAR
 
     covered = dataclasses.replace(FOLD_LINEAR, cover=("dtype", "affine", "bias"), classify_target="test_api:linear_classes")
@@ -189,7 +189,7 @@ def test_a_covered_theorem_draws_every_class_once_and_then_searches_freely() -> 
 def test_a_covered_class_that_falsifies_stops_the_run_and_its_replay_names_the_class() -> None:
     import dataclasses
 
-    from theorems._engine.engine import run_check
+    from theorems._engine.run import run_check
     from theorems.fold.statement import FOLD_LINEAR
 
     covered = dataclasses.replace(FOLD_LINEAR, cover=("dtype",))
@@ -201,7 +201,7 @@ def test_a_covered_class_that_falsifies_stops_the_run_and_its_replay_names_the_c
                 folded.weight.mul_(2)
         return folded
 
-    from theorems._engine.engine import replay_command
+    from theorems._engine.replay import replay_command
 
     def replay(seed: int | None, row: dict[str, str] | None = None) -> str:  # as check_implementation builds it
         return replay_command("fold-linear", "mylib:fold", profile="ci", seed=seed, examples=None, assume=row)

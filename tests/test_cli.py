@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from theorems.cli import main
-from theorems._engine.engine import examples_planned
+from theorems._engine.plan import examples_planned
 from theorems._engine.registry import all_theorems, get_theorem
 from theorems.theorem import Claim
 
@@ -146,14 +146,14 @@ def test_verify_writes_the_report_json_and_junit_xml(capsys: pytest.CaptureFixtu
 def test_verify_fails_when_a_transcribed_claim_is_not_falsified(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from theorems._engine import engine as running
+    from theorems._engine import plan, verify
 
     right_after_all = Claim(
         id="fold-linear-as-written", theorem_id="fold-linear", source="test", transcribed="W' = s W",
         corrected="W' = s W", what_is_wrong="nothing", implementation_target="theorems.fold.check:fold_linear",
     )
-    monkeypatch.setattr(running, "all_claims", lambda: (right_after_all,))
-    monkeypatch.setattr(running, "CLAIM_SEARCH_EXAMPLES", 5)  # dev's 20 examples are enough to see it hold
+    monkeypatch.setattr(verify, "all_claims", lambda: (right_after_all,))
+    monkeypatch.setattr(plan, "CLAIM_SEARCH_EXAMPLES", 5)  # dev's 20 examples are enough to see it hold
     # --no-power: the exit status must come from the claim alone (the catalogue of wrong
     # implementations, checked in test_report_power.py, would exit 1 too if one escaped).
     code, out, _ = run_main(

@@ -32,7 +32,8 @@ import pytest
 from theorems.kl.catalogue import ratio_first
 from theorems.cli import main
 from theorems._engine.database import SharedDatabase
-from theorems._engine.engine import run_check, settle_examples
+from theorems._engine.run import run_check
+from theorems._engine.settle import settle_examples
 from theorems._engine.registry import get_theorem
 
 # Every test here starts Dask or Redis processes (or talks to one that is not there).

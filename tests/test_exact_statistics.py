@@ -257,17 +257,19 @@ def test_a_run_at_ten_times_the_profiles_examples_stays_within_its_share_of_the_
     # within the theorem's share. (The check is a stand-in that spends what the real one does.)
     import dataclasses
 
-    from theorems._engine import engine
+    from theorems._engine.checks import check_implementation
+    from theorems._engine.plan import theorem_budget
+    from theorems._engine.run import run_check
     from theorems.oracles.false_alarms import SHARES
     from theorems.variance.statement import VARIANCE_RECURSION
 
     spending = dataclasses.replace(VARIANCE_RECURSION, check_target="test_exact_statistics:spending_check")
-    examples = 10 * engine.theorem_budget(VARIANCE_RECURSION, None, "ci")
+    examples = 10 * theorem_budget(VARIANCE_RECURSION, None, "ci")
     SPENT.clear()
     if route == "check":
-        run = engine.run_check(spending, VARIANCE_RECURSION.reference, profile="ci", max_examples=examples)
+        run = run_check(spending, VARIANCE_RECURSION.reference, profile="ci", max_examples=examples)
     else:
-        run = engine.check_implementation(spending, spending.reference, target=spending.reference_target, profile="ci", max_examples=examples).run
+        run = check_implementation(spending, spending.reference, target=spending.reference_target, profile="ci", max_examples=examples).run
     assert run.verdict == "holds" and run.examples == examples
     assert len(SPENT) == examples * 2 and sum(SPENT) <= SHARES["variance-recursion"] * (1 + 1e-12), sum(SPENT)
 

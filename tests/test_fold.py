@@ -24,7 +24,9 @@ from theorems.fold.check import (
 from theorems.fold.statement import FOLD_CONV, FOLD_CONV_TRANSPOSE, FOLD_LINEAR
 from theorems.oracles.tolerance import U64, gamma
 from theorems._engine.registry import all_wrong_implementations, get_theorem
-from theorems._engine.engine import check_settings, check_wrong_implementation, find_counterexample, run_check
+from theorems._engine.checks import check_wrong_implementation
+from theorems._engine.plan import check_settings
+from theorems._engine.run import find_counterexample, run_check
 from theorems.theorem import InvalidInput
 
 CASES = {"fold-linear": linear_cases, "fold-conv": conv_cases, "fold-conv-transpose": conv_transpose_cases}

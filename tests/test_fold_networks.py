@@ -333,7 +333,7 @@ def test_a_fold_wrong_only_on_linear_pairs_holds_on_the_torchvision_networks_and
     # resnet18 and mobilenet_v2 have no Linear → BatchNorm1d pair: the mistake is invisible there,
     # and the covered class network=small-net is what catches it in every run.
     from theorems.fold_networks.catalogue import linear_pairs_dropped
-    from theorems._engine.engine import run_check
+    from theorems._engine.run import run_check
 
     for name in ("resnet18", "mobilenet_v2"):
         run = run_check(FOLD_NETWORK, linear_pairs_dropped, profile="ci", max_examples=1, assume={"network": name, "dtype": "float64"})
@@ -347,7 +347,7 @@ def test_a_falsified_network_fold_is_reported_on_the_first_failing_example_witho
     """fold-network does not shrink (Theorem.shrinks): each attempt would check another whole network,
     and no seed is smaller than another. The wrong fold is checked on exactly the one example that fails."""
     from theorems.fold_networks.catalogue import eps_dropped
-    from theorems._engine.engine import check_implementation
+    from theorems._engine.checks import check_implementation
 
     calls: list[object] = []
 

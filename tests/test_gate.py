@@ -343,9 +343,9 @@ def test_two_writers_of_one_path_leave_one_complete_file(tmp_path: Path) -> None
 
 
 def test_each_check_states_its_peak_memory() -> None:
-    from theorems._engine.engine import run_task
+    from theorems._engine.verify import TheoremTask, run_task
 
-    result = run_task("theorem", THEOREM, {"max_examples": 5}, "ci", None)
+    result = run_task(TheoremTask(THEOREM, 5), "ci", None)
     assert result.run.peak_memory is not None and result.run.peak_memory > 2**20
 
 
@@ -353,11 +353,11 @@ def test_each_check_states_its_peak_memory() -> None:
 @pytest.mark.e2e
 def test_a_worker_process_that_dies_is_an_error_for_its_checks_not_a_traceback(hostile_module: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``verify --jobs``: a worker killed under a check (here by a segfault) leaves error results."""
-    from theorems._engine.engine import _run_tasks
+    from theorems._engine.verify import UserTask, run_tasks
 
     monkeypatch.syspath_prepend(str(hostile_module))  # the spawned workers start with this sys.path
-    tasks = [("user", f"hostile:{name}", (THEOREM, f"hostile:{name}", str(hostile_module)), {"max_examples": 3}) for name in ("segfault", "segfault")]
-    results = list(_run_tasks(tasks, profile="ci", seed=None, jobs=2))
+    tasks = [UserTask(THEOREM, f"hostile:{name}", f"hostile:{name}", str(hostile_module), max_examples=3) for name in ("segfault", "segfault")]
+    results = list(run_tasks(tasks, profile="ci", seed=None, jobs=2))
     assert [result.run.verdict for result in results] == ["error", "error"]
     assert all("worker process died" in result.run.error for result in results)
 
@@ -368,7 +368,7 @@ def test_a_worker_process_that_dies_is_an_error_for_its_checks_not_a_traceback(h
 def test_a_counterexample_found_on_a_covered_row_is_saved_and_replayed_first(tmp_path: Path) -> None:
     from theorems.kl.catalogue import ratio_first
     from theorems._engine.database import SharedDatabase
-    from theorems._engine.engine import run_check
+    from theorems._engine.run import run_check
     from theorems._engine.registry import get_theorem
 
     theorem, database = get_theorem(THEOREM), SharedDatabase(str(tmp_path / "examples")).open()
@@ -402,7 +402,7 @@ def check_even_only(implementation: Callable[[int], int], example: int) -> Any:
 
 
 def test_examples_a_check_rejects_are_counted_not_passed_over(tmp_path: Path) -> None:
-    from theorems._engine.engine import run_check
+    from theorems._engine.run import run_check
     from theorems.report.formats import theorem_json
     from theorems.results import TheoremResult
     from theorems.theorem import Theorem

@@ -29,7 +29,7 @@ from theorems.gaussian_density.check import (
 from theorems.gaussian_density.statement import AFFINE_GAUSSIAN_DENSITY, CLAIMS
 from theorems.oracles.statistics import dkw_threshold, largest_projection_ks_distance
 from theorems.oracles.quadrature import QUADRATURE_SAFETY, integrals_by_cubature
-from theorems._engine.engine import find_counterexample
+from theorems._engine.run import find_counterexample
 from theorems.profiles import scaled
 from theorems.theorem import InvalidInput
 

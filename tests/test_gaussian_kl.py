@@ -22,7 +22,7 @@ from theorems.gaussian_kl.check import (
 )
 from theorems.gaussian_kl.statement import CLAIMS, GAUSSIAN_KL
 from theorems.oracles.quadrature import QUADRATURE_SAFETY, integral_by_quad
-from theorems._engine.engine import find_counterexample
+from theorems._engine.run import find_counterexample
 from theorems.profiles import scaled
 from theorems.theorem import InvalidInput
 from theorems.oracles.tolerance import gamma

@@ -33,7 +33,7 @@ from theorems.kl.check import IndependentPmfs, PmfPair, kl_divergence
 from theorems.kl.statement import KL_ADDITIVITY, KL_NONNEGATIVITY
 from theorems.profiles import scaled
 from theorems.oracles.quadrature import QUADRATURE_SAFETY
-from theorems._engine.engine import find_counterexample, run_check
+from theorems._engine.run import find_counterexample, run_check
 from theorems.theorem import InvalidInput
 from theorems.oracles.tolerance import U64, gamma
 

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from torch import distributions as D
 
 from theorems.kl_closed_forms.catalogue import WRONG_IMPLEMENTATIONS
-from theorems._engine.engine import check_wrong_implementation, run_check
+from theorems._engine.checks import check_wrong_implementation
+from theorems._engine.run import run_check
 from theorems.finding import recorded_finding
 from theorems.kl_closed_forms.findings import FINDINGS as KL_FINDINGS
 from theorems.kl_closed_forms.check import check_kl_closed_forms

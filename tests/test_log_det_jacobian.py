@@ -15,7 +15,8 @@ from torch import distributions as D
 from torch.distributions import transforms as T
 
 from theorems.log_det_jacobian.catalogue import WRONG_IMPLEMENTATIONS
-from theorems._engine.engine import check_wrong_implementation, run_check
+from theorems._engine.checks import check_wrong_implementation
+from theorems._engine.run import run_check
 from theorems.finding import recorded_finding
 from theorems.log_det_jacobian.findings import FINDINGS as TRANSFORM_FINDINGS
 from theorems.log_det_jacobian.check import (

@@ -232,7 +232,7 @@ def test_the_cluster_figures_hash_the_engine_the_cluster_and_each_check() -> Non
     from tools.cluster_bench import SUBSET, measured_modules
 
     modules = measured_modules(SUBSET)
-    assert {"theorems._engine.cluster", "theorems._engine.engine", "theorems.toeplitz.check"} <= set(modules)
+    assert {"theorems._engine.cluster", "theorems._engine.run", "theorems.toeplitz.check"} <= set(modules)
     assert None not in module_digests(modules).values()
 
 
@@ -248,6 +248,6 @@ def test_the_makefile_stamps_a_record_with_every_module_of_the_package_and_its_s
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     modules = json.loads(record.read_text())["provenance"]["modules"]
-    assert {"theorems._engine.engine", "theorems.fold.check", "theorems.report.html", "theorems.strategies.fold"} <= set(modules)
+    assert {"theorems._engine.run", "theorems.fold.check", "theorems.report.html", "theorems.strategies.fold"} <= set(modules)
     done = subprocess.run([sys.executable, "-m", "theorems.provenance", str(record)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "name the modules the record measured" in done.stderr

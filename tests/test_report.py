@@ -15,12 +15,14 @@ from hypothesis import settings
 from theorems.fold.check import fold_linear
 from theorems.fold.statement import FOLD_CONV, FOLD_LINEAR
 from theorems._engine.registry import all_claims, get_theorem
-from theorems._engine.engine import check_implementation, verify_all
+from theorems._engine.checks import check_implementation
+from theorems._engine.verify import verify_all
 from theorems.profiles import profile_settings
 from theorems.report import Figure, FigureContext, render_html
 from theorems._engine.report_context import report_context
 from theorems.results import Verification
-from theorems._engine import engine as running
+from theorems._engine import checks, plan
+from theorems._engine import run as running
 from theorems.report.figures import NothingToDraw, render_figures
 from theorems.report.html import render_math
 from theorems.results import ClaimResult, TheoremResult
@@ -157,7 +159,7 @@ def test_results_survive_the_trip_through_a_dict(verification: Verification) -> 
 @pytest.mark.slow
 def test_counts_come_from_hypothesis_observability(verification: Verification) -> None:
     holding = [result for result in verification.theorems if result.passed]
-    assert holding and all(r.run.counted_by == "observability" and r.run.examples == running.examples_planned(get_theorem(r.theorem_id), 4) for r in holding)
+    assert holding and all(r.run.counted_by == "observability" and r.run.examples == plan.examples_planned(get_theorem(r.theorem_id), 4) for r in holding)
     assert all(len(r.run.evidence) == r.run.examples for r in holding)
 
 
@@ -170,7 +172,7 @@ def test_counts_fall_back_to_the_test_body_without_observability(monkeypatch: py
 
     monkeypatch.setattr(running, "observing", unavailable)
     result = check_implementation(FOLD_CONV, FOLD_CONV.reference, profile="ci", max_examples=3)
-    assert result.run.counted_by == "test body" and result.run.examples == running.examples_planned(FOLD_CONV, 3) and result.passed
+    assert result.run.counted_by == "test body" and result.run.examples == plan.examples_planned(FOLD_CONV, 3) and result.passed
 
 
 def broken_check(implementation: Any, example: Any) -> Any:
@@ -209,9 +211,9 @@ def test_a_costly_theorem_runs_its_share_of_the_profile() -> None:
     import math
 
     costly = dataclasses.replace(FOLD_LINEAR, example_fraction=0.05)
-    assert running.theorem_budget(costly, None) == max(1, math.ceil(settings.default.max_examples * 0.05))
-    assert running.theorem_budget(costly, 7) == 7
-    assert running.theorem_budget(FOLD_CONV, None) == settings.default.max_examples
+    assert plan.theorem_budget(costly, None) == max(1, math.ceil(settings.default.max_examples * 0.05))
+    assert plan.theorem_budget(costly, 7) == 7
+    assert plan.theorem_budget(FOLD_CONV, None) == settings.default.max_examples
 
 
 def test_a_claim_is_searched_in_full_whatever_examples_says(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -221,20 +223,20 @@ def test_a_claim_is_searched_in_full_whatever_examples_says(monkeypatch: pytest.
         budgets.append(max_examples)
         return running.Run(verdict="falsified", examples=1, seconds=0.0)
 
-    monkeypatch.setattr(running, "run_check", run_check)
+    monkeypatch.setattr(checks, "run_check", run_check)
     claim = all_claims()[0]
-    running.check_claim(claim, profile="ci", max_examples=1)
-    running.check_claim(claim, profile="ci", max_examples=5000)
-    assert budgets == [max(profile_settings("ci").max_examples, running.CLAIM_SEARCH_EXAMPLES), 5000]
+    checks.check_claim(claim, profile="ci", max_examples=1)
+    checks.check_claim(claim, profile="ci", max_examples=5000)
+    assert budgets == [max(profile_settings("ci").max_examples, plan.CLAIM_SEARCH_EXAMPLES), 5000]
 
 
 def test_a_check_runs_without_hypothesis_explain_phase() -> None:
     from hypothesis import Phase
 
     assert Phase.explain in settings.default.phases  # the ci profile keeps it for its own tests
-    assert set(running.check_settings(None, 3).phases) == set(settings.default.phases) - {Phase.explain}
-    assert running.check_settings(None, 3, phases=(Phase.generate,)).phases == (Phase.generate,)
-    assert running.check_settings(None, 3).max_examples == 3 and running.check_settings(None, None).max_examples == settings.default.max_examples
+    assert set(plan.check_settings(None, 3).phases) == set(settings.default.phases) - {Phase.explain}
+    assert plan.check_settings(None, 3, phases=(Phase.generate,)).phases == (Phase.generate,)
+    assert plan.check_settings(None, 3).max_examples == 3 and plan.check_settings(None, None).max_examples == settings.default.max_examples
 
 
 @pytest.mark.slow

@@ -25,7 +25,8 @@ import pytest
 
 from theorems.fold.statement import FOLD_LINEAR
 from theorems._engine.registry import all_claims, all_theorems
-from theorems._engine.engine import check_implementation, verify_all
+from theorems._engine.checks import check_implementation
+from theorems._engine.verify import verify_all
 from theorems._engine.report_context import report_context
 from theorems.report import write_html
 from theorems.results import Verification

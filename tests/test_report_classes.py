@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import theorems
-from theorems._engine.engine import assemble
+from theorems._engine.verify import assemble
 from theorems.report.classes import class_rows, excluded
 from theorems._engine.report_context import report_context
 from theorems.report.html import render_html
@@ -69,7 +69,7 @@ def test_each_examples_evidence_names_the_class_its_run_counted_it_in() -> None:
 def test_a_counterexample_names_the_class_of_the_minimal_example_it_was_found_on() -> None:
     from torch.nn.utils.fusion import fuse_linear_bn_eval
 
-    from theorems._engine.engine import example_class
+    from theorems._engine.observe import example_class
     from theorems.fold.statement import FOLD_LINEAR
 
     verdict = theorems.check(FOLD_LINEAR.id, fuse_linear_bn_eval, examples=20)

@@ -22,7 +22,7 @@ from theorems.evidence import Evidence
 from theorems.oracles.quadrature import QUADRATURE_SAFETY
 from theorems.report import ReportContext, render_html
 from theorems.results import Verification
-from theorems._engine import engine as running
+from theorems._engine import verify
 from theorems.report.figures import FigureContext, render_figures
 from theorems.gaussian_kl.figures import FIGURES as KL_FIGURES
 from theorems.gaussian_kl.figures import kl_closed_form_against_quadrature
@@ -202,7 +202,7 @@ def test_verify_fails_when_a_wrong_implementation_is_not_caught(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     right_after_all = WrongImplementation("toeplitz-gradient", "the reference", "none", superdiagonal_sums)
-    monkeypatch.setattr(running, "all_wrong_implementations", lambda: (right_after_all,))
+    monkeypatch.setattr(verify, "all_wrong_implementations", lambda: (right_after_all,))
     code, out, found = run_verify(capsys, tmp_path)
     assert code == 1 and "lost its power" in out and "missed: the reference" in out
     assert found["power"]["catalogue"]["implementations"][0]["verdict"] == "holds"

@@ -9,7 +9,7 @@ from hypothesis import given
 from theorems.strategies.toeplitz import general_cases, gradient_cases
 from theorems.toeplitz.catalogue import WRONG_IMPLEMENTATIONS
 from theorems.evidence import compare_elementwise
-from theorems._engine.engine import find_counterexample, run_check
+from theorems._engine.run import find_counterexample, run_check
 from theorems.theorem import InvalidInput
 from theorems.toeplitz.check import (
     ToeplitzCase,

@@ -18,7 +18,7 @@ from theorems.strategies.seeding import seeds
 from theorems.strategies.variance import depth_capped_widths, relu_cases, variance_cases
 from theorems.variance.catalogue import WRONG_IMPLEMENTATIONS, output_layer_peeled_off, relu_output_layer_peeled_off
 from theorems.profiles import scaled
-from theorems._engine.engine import find_counterexample
+from theorems._engine.run import find_counterexample
 from theorems.theorem import InvalidInput
 from theorems.variance.check import (
     VarianceCase,
@@ -181,7 +181,7 @@ def test_a_change_of_pytorchs_default_init_falsifies_the_theorems_own_check(monk
     """``verify`` runs the theorem's check, whose oracle is a batched sampler of the law this
     project states for nn.Linear; the check tests that law against the live library in the
     same run, so a changed default (here He-uniform, kaiming_uniform with a=0) makes it fail."""
-    from theorems._engine.engine import check_implementation
+    from theorems._engine.checks import check_implementation
 
     def he_uniform(self: torch.nn.Linear) -> None:
         torch.nn.init.kaiming_uniform_(self.weight, a=0)

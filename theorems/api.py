@@ -22,13 +22,17 @@ import os
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from theorems.calling import DEFAULT_TIMEOUT
 from theorems.evidence import Evidence
 from theorems.results import RECORDED_COUNTEREXAMPLE, TheoremResult
 
-__all__ = ["LISTENERS", "Verdict", "assert_holds", "check"]
+if TYPE_CHECKING:  # annotations only: the engine (and torch) load when a check runs, not on import
+    from theorems._engine.database import SharedDatabase
+    from theorems.theorem import Theorem
+
+__all__ = ["LISTENERS", "Verdict", "assert_holds", "check", "verdict_of"]
 
 # Told of every verdict :func:`check` returns (the pytest plugin's ``--theorems-report`` collects them).
 LISTENERS: list[Callable[[Verdict], None]] = []
@@ -201,9 +205,10 @@ def check(
     verdict's counterexample is written (:meth:`Verdict.save`; ``explain()`` then says how
     to load it).
     """
-    from theorems._engine.engine import check_implementation, draw_seed, require_consistent, require_signature
-    from theorems.profiles import profile_settings
+    from theorems._engine.plan import draw_seed
+    from theorems._engine.preconditions import require_consistent, require_signature
     from theorems._engine.registry import get_theorem
+    from theorems.profiles import profile_settings
 
     theorem = get_theorem(theorem_id)
     profile_settings(profile)  # an unknown profile is refused here, by name
@@ -214,16 +219,51 @@ def check(
     require_signature(theorem, implementation, name)
     parsed = theorem.parse_assumptions(assume)
     require_consistent(theorem, parsed)
-    result = check_implementation(
-        theorem, implementation, profile=profile, max_examples=examples,
+    verdict = verdict_of(
+        theorem, implementation, profile=profile, examples=examples,
         seed=seed if seed is not None else draw_seed(profile), assume=parsed, timeout=timeout,
     )
-    verdict = Verdict(result, profile)
     if save is not None and not verdict.holds and verdict.counterexample is not None:
         verdict = verdict.save(save, getattr(implementation, "__name__", "implementation"))
     for listener in LISTENERS:
         listener(verdict)
     return verdict
+
+
+def verdict_of(
+    theorem: Theorem,
+    implementation: Callable[..., Any],
+    *,
+    target: str | None = None,
+    profile: str,
+    examples: int | None,
+    seed: int | None,
+    assume: dict[str, Any],
+    timeout: float | None,
+    database: SharedDatabase | None = None,
+    cluster: Any = None,
+) -> Verdict:
+    """The one run behind :func:`check` and ``theorems check``, once each has validated its arguments
+    (in its own words: a ``ValueError`` here, a usage error on the command line).
+
+    ``implementation`` (named ``target``: ``MODULE:ATTR`` or ``FILE.py:ATTR``; None: by its import)
+    is checked against ``theorem`` in this process, or on a Dask ``cluster``
+    (:class:`theorems._engine.cluster.Cluster`) by a worker that imports it as ``target`` names it;
+    ``assume`` is parsed already, ``seed`` drawn already (:func:`theorems._engine.plan.draw_seed`);
+    ``database`` shares the counterexamples (opened here, or by the cluster's workers).
+    """
+    from theorems._engine.checks import check_implementation
+    from theorems._engine.verify import UserTask
+
+    if cluster is None:
+        result = check_implementation(
+            theorem, implementation, target=target, profile=profile, max_examples=examples, seed=seed, assume=assume, timeout=timeout,
+            database=database and database.open(),
+        )
+    else:
+        task = UserTask.named(theorem.id, target or "", max_examples=examples, assume=assume, timeout=timeout)
+        result = next(iter(cluster.run([task], profile=profile, seed=seed, database=database)))
+    return Verdict(result, profile)
 
 
 def assert_holds(

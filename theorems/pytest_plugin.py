@@ -206,23 +206,14 @@ class VerificationItem(pytest.Item):
         self.result: Any = None
 
     def runtest(self) -> None:
-        from theorems._engine.engine import check_claim, check_implementation
+        from theorems._engine.verify import ClaimTask, TheoremTask
         from theorems.profiles import profile_settings
-        from theorems._engine.registry import all_claims, get_theorem
 
         profile = _profile_name(self.config)
         examples = self.config.getoption("theorems_examples", None)
         seed = None if profile_settings(profile).derandomize else getattr(self.config, "_theorems_seed", None)
-        database = getattr(self.config, "_theorems_database", None)
-        if self.kind == "theorem":
-            theorem = get_theorem(self.key)
-            self.result = check_implementation(
-                theorem, theorem.reference, target=theorem.reference_target, profile=profile, max_examples=examples, seed=seed,
-                database=database,
-            )
-        else:
-            claim = next(claim for claim in all_claims() if claim.id == self.key)
-            self.result = check_claim(claim, profile=profile, max_examples=examples, seed=seed, database=database)
+        task = TheoremTask(self.key, examples) if self.kind == "theorem" else ClaimTask(self.key, examples)
+        self.result = task.run(profile, seed, database=getattr(self.config, "_theorems_database", None))
         run = self.result.run
         for name, value in (
             ("verdict", run.verdict),
@@ -315,7 +306,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not _enabled(config) or _is_worker(config):
         return
     _CONTROLLER.pop("config", None)
-    from theorems._engine.engine import assemble
+    from theorems._engine.verify import assemble
     from theorems.profiles import profile_settings
     from theorems._engine.registry import all_claims, all_theorems
     from theorems._engine.report_context import report_context

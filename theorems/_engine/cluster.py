@@ -3,11 +3,11 @@
 ``theorems verify --scheduler ADDRESS`` sends the checks to a running Dask cluster
 (``dask scheduler`` and ``dask worker``, as Dask's users start them); ``--workers N``
 starts a local one of N worker processes. The unit of work is one slice of one check
-(:class:`theorems._engine.engine.Slice`): under a randomized profile a check of B examples is
+(:class:`theorems._engine.plan.Slice`): under a randomized profile a check of B examples is
 cut into up to one slice per worker, each of at least :data:`SLICE_EXAMPLES` examples
 (fewer for a theorem whose examples cost more, :func:`smallest_slice`),
 under seeds derived from the run's, and the slices are merged back into one result
-(:func:`theorems._engine.engine.merged_slices`). Under a derandomized profile (``ci``) each check
+(:func:`merged_slices`). Under a derandomized profile (``ci``) each check
 is one slice, the very run that would have happened in this process, so the verdicts and
 example counts do not depend on where it ran. Claims and wrong implementations, searches
 that stop at their first counterexample, are one slice each under every profile.
@@ -22,6 +22,7 @@ as the in-process run and pytest-xdist do: the tensors are tiny and threads only
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
 import sys
@@ -32,12 +33,14 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from theorems._engine.database import SharedDatabase
-from theorems._engine.engine import Result, Slice, Task, lost_result, merged_slices, run_task, search_budget, theorem_budget
+from theorems._engine.plan import Slice
+from theorems._engine.run import merged_runs
+from theorems._engine.verify import ClaimTask, Result, Task, UserTask, WrongTask, run_task
 from theorems.profiles import profile_settings
 from theorems._engine.registry import get_theorem
 from theorems.theorem import InvalidInput, Theorem
 
-__all__ = ["SLICE_EXAMPLES", "Cluster", "SchedulerLost", "connect", "scheduler_address", "slices_of", "smallest_slice"]
+__all__ = ["SLICE_EXAMPLES", "Cluster", "SchedulerLost", "connect", "merged_slices", "scheduler_address", "slices_of", "smallest_slice"]
 
 # The fewest examples worth a slice of their own: a slice costs the scheduler a few
 # milliseconds and the worker a fresh Hypothesis run (strategy set-up, its own shrinking).
@@ -69,9 +72,9 @@ def slices_of(task: Task, profile: str, workers: int) -> list[Slice | None]:
     process) under a derandomized profile, when the budget is too small to share, and for a claim
     or a wrong implementation: a search that stops at its first counterexample, where every
     slice would find and shrink one of its own, the work multiplied rather than shared."""
-    if task[0] in ("claim", "wrong"):
+    if isinstance(task, (ClaimTask, WrongTask)):
         return [None]
-    count = min(workers, _budget(task, profile) // smallest_slice(get_theorem(task[2] if task[0] == "theorem" else task[2][0])))
+    count = min(workers, task.budget(profile) // smallest_slice(get_theorem(task.theorem_id)))
     if profile_settings(profile).derandomize or count <= 1:
         return [None]
     return [Slice(index, count) for index in range(count)]
@@ -84,18 +87,21 @@ def smallest_slice(theorem: Theorem) -> int:
     return max(1, math.ceil(SLICE_EXAMPLES * theorem.example_fraction))
 
 
-def _budget(task: Task, profile: str) -> int:
-    kind, _, key, options = task
-    if kind == "claim":
-        return search_budget(profile, options.get("max_examples"))
-    theorem = get_theorem(key if kind == "theorem" else key[0])
-    return theorem_budget(theorem, options.get("max_examples"), profile)
+def merged_slices(results: Sequence[Result]) -> Result:
+    """One result from the parts of one check (in part order): examples, evidence, classes and
+    seconds added; the verdict and counterexample of the first part that did not hold (an
+    error or a falsification anywhere decides the check, as it would have stopped it)."""
+    runs = [result.run for result in results]
+    decisive = next((index for index, run in enumerate(runs) if run.verdict != "holds"), len(runs) - 1)
+    ordered = runs[:decisive] + runs[decisive + 1 :] + [runs[decisive]]
+    merged = merged_runs(ordered)
+    evidence = tuple(evidence for run in runs for evidence in run.evidence)  # in part order
+    return dataclasses.replace(results[decisive], run=dataclasses.replace(merged, evidence=evidence))
 
 
-def run_slice(kind: str, key: Any, options: dict[str, Any], profile: str, seed: int | None, database: SharedDatabase | None, part: Slice | None) -> Result:
+def run_slice(task: Task, profile: str, seed: int | None, database: SharedDatabase | None, part: Slice | None) -> Result:
     """One slice, on a Dask worker: one torch thread, and the shrunk example object left behind
     (it may be a whole network; the evidence carries its rendering)."""
-    import dataclasses
     import warnings
 
     import torch
@@ -105,9 +111,9 @@ def run_slice(kind: str, key: Any, options: dict[str, Any], profile: str, seed: 
     # Hypothesis warns when the global `random` state moves while a strategy draws; on a Dask
     # worker the event loop's own thread moves it (heartbeat jitter), never the strategy.
     warnings.filterwarnings("ignore", "Do not use the `random` module inside strategies", HypothesisDeprecationWarning)
-    if kind == "user":
-        _importable_from(key[2])
-    result = run_task(kind, key, options, profile, seed, database=database, part=part)
+    if isinstance(task, UserTask):
+        _importable_from(task.folder)
+    result = run_task(task, profile, seed, database=database, part=part)
     return dataclasses.replace(result, run=dataclasses.replace(result.run, example=None))
 
 
@@ -118,7 +124,7 @@ def _outcome(future: Any, task: Task) -> Result:
     try:
         return future.result()
     except Exception as error:  # KilledWorker, a cancelled future, an exception of the slice itself
-        return lost_result(task, f"the cluster lost this check: {type(error).__name__}: {_first_line(error)}")
+        return task.lost(f"the cluster lost this check: {type(error).__name__}: {_first_line(error)}")
 
 
 def _importable_from(folder: str) -> None:
@@ -183,24 +189,23 @@ class Cluster:
 
     def _submit(self, task: Task, profile: str, seed: int | None, database: SharedDatabase | None, workers: int) -> _Tracked:
         """The task's slices sent to the scheduler, under keys a person can read on Dask's dashboard."""
-        kind, label, key, options = task
         parts = slices_of(task, profile, workers)
         futures = [
             self.client.submit(
-                run_slice, kind, key, options, profile, seed, database, part,
-                key=f"theorems {label} [{0 if part is None else part.index}/{len(parts)}] {uuid.uuid4().hex[:8]}",
+                run_slice, task, profile, seed, database, part,
+                key=f"theorems {task.label} [{0 if part is None else part.index}/{len(parts)}] {uuid.uuid4().hex[:8]}",
                 retries=RETRIES, pure=False,
             )
             for part in parts
         ]
-        return _Tracked(task, futures, _budget(task, profile))
+        return _Tracked(task, futures, task.budget(profile))
 
     def _show(self, entry: _Tracked, workers: int) -> None:
         """One line, rewritten in place: this check's examples done of planned, and the workers busy."""
         if self.progress is None:
             return
         busy = sum(1 for keys in self.client.processing().values() if keys)
-        self.progress.write(f"\r\x1b[K  {entry.task[1]}: {entry.examples} of {entry.planned} examples ({busy} of {workers} workers busy)")
+        self.progress.write(f"\r\x1b[K  {entry.task.label}: {entry.examples} of {entry.planned} examples ({busy} of {workers} workers busy)")
         self.progress.flush()
 
     def _clear(self) -> None:

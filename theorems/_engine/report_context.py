@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from theorems._engine.engine import example_class
+from theorems._engine.observe import example_class
 from theorems._engine.registry import all_claims, all_findings, all_theorems, from_theorem_packages, get_theorem
 from theorems.finding import Finding
 from theorems.report.context import ReportContext

@@ -2,7 +2,7 @@
 
 :mod:`~theorems.report.html`, :mod:`~theorems.report.formats` and
 :mod:`~theorems.report.figures` turn a :class:`~theorems.results.Verification` (made by
-the engine, :mod:`theorems._engine.engine`) into the HTML report, JSON and JUnit XML. They
+the engine, :mod:`theorems._engine.verify`) into the HTML report, JSON and JUnit XML. They
 render what they are handed and look nothing up: the declarations, findings, figures and
 measurements the HTML report shows beside the results come in a
 :class:`~theorems.report.context.ReportContext` (assembled by

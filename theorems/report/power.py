@@ -4,7 +4,7 @@ Two kinds of evidence meet in the report's "power of this suite" section:
 
 - measured in the run itself: the catalogue of wrong implementations
   (``properties/wrong_*.py``), each run through its theorem's ``check``
-  (:func:`theorems._engine.engine.run_catalogue`); :func:`catalogue_summary` reduces it
+  (:func:`theorems._engine.verify.verify_all`); :func:`catalogue_summary` reduces it
   to one row per theorem: how many were caught, and the smallest counterexample;
 - measured by their own, slower commands and read here from the files they write
   (each read defensively: a missing file says which command makes it, a malformed one
