@@ -79,20 +79,6 @@ class Tally:
             self.failing_representation = _read(observation, "representation") or self.failing_representation
             self.reproduction = _read(metadata, "reproduction_decorator") or self.reproduction
 
-    def entered(self, example_class: dict[str, Any] | None) -> None:
-        """The test body starts on an example of ``example_class``."""
-        self.body_calls += 1
-        self.pending = None
-        self.pending_class = example_class
-        self.body_classes.append(example_class)
-
-    def checked(self, evidence: Evidence, example: Any) -> None:
-        """The test body's evidence on ``example``; a failing one is the run's failing example (so far)."""
-        self.pending = evidence
-        self.body_evidence.append(evidence)
-        if not evidence.holds:
-            self.failing_example = example
-
     def hung(self, evidence: Evidence, representation: str) -> None:
         """The example a call did not return on: generated (observed already, or not), and the failing one."""
         if self.generated and self.generated[-1] is None:  # observed already, without evidence

@@ -26,7 +26,8 @@ from hypothesis.database import ExampleDatabase
 from hypothesis.errors import UnsatisfiedAssumption
 
 from theorems._engine.database import database_key
-from theorems._engine.observe import Tally, class_counts, class_of, classed, example_class, observing, spelled_class
+from theorems._engine.observe import Tally, class_counts, classed, example_class, observing, spelled_class
+from theorems._engine.observe import class_of as _class_of
 from theorems._engine.plan import Slice, check_settings, covered_rows, free_examples
 from theorems._engine.preconditions import require_extra
 from theorems._engine.registry import all_findings
@@ -249,10 +250,19 @@ def _test(
 
 
 def _property(theorem: Theorem, implementation: Callable[..., Any], tally: Tally) -> Callable[[Any], None]:
-    """The test body: the check on one example, told to ``tally``; raises :class:`Falsified` where it fails."""
+    """The test body: the check on one example, told to ``tally``; raises :class:`Falsified` where it fails.
+
+    Its source is the seed of every derandomized run (ci): Hypothesis seeds a derandomized test with a
+    digest of its body's source (``function_digest``), and every check runs this one body. An edit
+    here, even a renamed variable, changes every ci example; tests/test_layout_kept_behaviour.py says
+    so. Hence the body keeps the text it had before the engine was split, ``_class_of`` included.
+    """
 
     def property_holds(example: Any) -> None:
-        tally.entered(class_of(theorem, example))
+        tally.body_calls += 1
+        tally.pending = None
+        tally.pending_class = _class_of(theorem, example)
+        tally.body_classes.append(tally.pending_class)
         try:
             evidence = theorem.check(implementation, example)
         except UnsatisfiedAssumption:  # the check rejected the example (hypothesis.reject): not one of the run's
@@ -267,8 +277,10 @@ def _property(theorem: Theorem, implementation: Callable[..., Any], tally: Tally
             # No oracle ends the process or raises a bare BaseException: it came from the
             # implementation's code (a returned object's method, a thread it started).
             evidence = implementation_failure(theorem.id, _shown(example), f"raised {type(error).__name__} during the check ({first_line(error)})")
-        tally.checked(evidence, example)
+        tally.pending = evidence
+        tally.body_evidence.append(evidence)
         if not evidence.holds:
+            tally.failing_example = example
             raise Falsified(evidence)
 
     return property_holds
