@@ -25,7 +25,7 @@ Verdict = Literal["holds", "falsified", "error"]
 
 # A run's representation when its counterexample is one recorded in a theorem's findings,
 # replayed after every generated example held (not one Hypothesis generated and shrank).
-RECORDED_COUNTEREXAMPLE = "a counterexample recorded in theorems.findings"
+RECORDED_COUNTEREXAMPLE = "a counterexample recorded in the theorem's findings"
 VERDICTS: tuple[Verdict, ...] = ("holds", "falsified", "error")
 
 
