@@ -28,6 +28,7 @@ from scipy import integrate, stats
 
 from records import recorded
 from theorems.evidence import Evidence, implementation_failure
+from theorems.gaussian_density.statement import AFFINE_GAUSSIAN_DENSITY
 from theorems.oracles.false_alarms import per_check_false_alarm
 from theorems.gaussian_density.check import (
     GOODNESS_OF_FIT_PROJECTIONS,
@@ -280,7 +281,7 @@ def test_a_fresh_density_calibration_check_names_its_design_its_detectable_error
     assert check.name == "affine-gaussian-density: DKW test on 3 random projections of 2000 samples"
     assert check.theorem_id == DENSITY_ID
     assert check.detectable == "0.3σ location (worst of the projections)"
-    assert check.stated_alpha() == 3 * per_check_false_alarm("affine-gaussian-density", checks_per_example=3)
+    assert check.stated_alpha() == 3 * per_check_false_alarm(AFFINE_GAUSSIAN_DENSITY.false_alarm_share, checks_per_example=3)
     assert check.stated_power == 0.97  # what the record supports (987 of 1000)
     assert check.alarm is _goodness_of_fit_alarm
 

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats
 
+from theorems.gaussian_kl.statement import GAUSSIAN_KL
 from theorems.oracles.false_alarms import per_check_false_alarm
 from theorems.gaussian_density.check import AffineGaussianCase, gaussian_log_density_by_cholesky, log_density_tolerance
 from theorems.gaussian_kl.check import (
@@ -299,6 +300,6 @@ def test_a_fresh_monte_carlo_calibration_check_names_its_design_its_detectable_e
     assert check.name == "gaussian-kl: median-of-means Monte Carlo bound (blocks of 100)"
     assert check.theorem_id == "gaussian-kl"
     assert check.detectable == "0.4σ·1.01 absolute (twice the bound's half-width)"
-    assert check.stated_alpha() == per_check_false_alarm("gaussian-kl", checks_per_example=1)
+    assert check.stated_alpha() == per_check_false_alarm(GAUSSIAN_KL.false_alarm_share, checks_per_example=1)
     assert check.stated_power == 0.99
     assert check.alarm is _monte_carlo_alarm

@@ -28,7 +28,8 @@ from torch import nn
 
 from theorems.variance import check as variance
 from theorems.evidence import implementation_failure
-from theorems.oracles.false_alarms import SHARES, per_check_false_alarm
+from theorems.oracles.false_alarms import per_check_false_alarm
+from theorems.variance.monte_carlo import SHARES
 from theorems.profiles import loaded_profile_examples, scaled
 from theorems.variance.statement import VARIANCE_RECURSION, VARIANCE_RECURSION_RELU
 from theorems.oracles.statistics import MonteCarloEstimate, z_critical_values
@@ -581,5 +582,5 @@ def test_a_check_run_on_a_fraction_of_too_few_examples_still_counts_one(monkeypa
     import theorems.variance.monte_carlo as monte_carlo
 
     monkeypatch.setattr(monte_carlo, "loaded_profile_examples", lambda: 5)
-    expected = per_check_false_alarm("variance-recursion", checks_per_example=CHECKS_PER_EXAMPLE.get("check", 1), examples=1)
+    expected = per_check_false_alarm(SHARES["variance-recursion"], checks_per_example=CHECKS_PER_EXAMPLE.get("check", 1), examples=1)
     assert monte_carlo.false_alarm("variance-recursion", "check") == expected * monte_carlo.SUB_SHARES["check"]

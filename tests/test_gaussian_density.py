@@ -95,7 +95,7 @@ def test_samples_of_AY_plus_b_pass_goodness_of_fit_on_random_projections(case: A
     ≥ 0.076, so either is detected with probability ≥ 1 − 2exp(−2m(0.118−0.075)²) > 0.999
     for the location error.
     """
-    alpha = per_check_false_alarm("affine-gaussian-density", checks_per_example=PROJECTIONS)
+    alpha = per_check_false_alarm(AFFINE_GAUSSIAN_DENSITY.false_alarm_share, checks_per_example=PROJECTIONS)
     epsilon = dkw_threshold(SAMPLES, alpha)
     rng = np.random.default_rng(seed)
     samples = rng.standard_normal((SAMPLES, case.dim)) @ case.matrix.T + case.shift

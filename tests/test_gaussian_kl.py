@@ -65,7 +65,7 @@ def test_closed_form_matches_adaptive_quadrature_in_one_dimension(pair: Gaussian
 @given(gaussian_pairs(), st.integers(0, 2**32 - 1))
 def test_closed_form_lies_within_the_monte_carlo_confidence_bound(pair: GaussianPair, seed: int) -> None:
     """The closed form lies within the median-of-means bound (``kl_by_median_of_means``; α from the "gaussian-kl" share)."""
-    alpha = per_check_false_alarm("gaussian-kl", checks_per_example=1)
+    alpha = per_check_false_alarm(GAUSSIAN_KL.false_alarm_share, checks_per_example=1)
     estimate, half_width = kl_by_median_of_means(pair, seed, alpha)
     expected = gaussian_kl(*pair.arguments())
     bound = half_width + gaussian_kl_tolerance(pair, abs(expected))[0]

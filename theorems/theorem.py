@@ -113,6 +113,10 @@ class Theorem:
     # False where a falsifying example cannot be made smaller by shrinking: the run reports the
     # first one it found (each attempt would rebuild a whole network, seconds, for nothing).
     shrinks: bool = True
+    # The share of the suite's family-wise false-alarm budget (theorems.oracles.false_alarms) its
+    # random checks may spend together; 0 for a theorem whose checks sample nothing. The shares of
+    # all theorems, with the budget's reserve, stay within the budget (tests/test_exact_statistics.py).
+    false_alarm_share: float = 0.0
 
     def cover_classes(self, assume: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """The rows of a pairwise covering array over the ``cover`` assumptions ``assume`` leaves open.

@@ -15,6 +15,7 @@ import torch
 from torch import fx, nn
 
 from theorems.fold_networks.rounding_sites import FoldedParameters, RoundingBounds
+from theorems.fold_networks.statement import FOLD_NETWORK
 from theorems.oracles.false_alarms import per_check_false_alarm, planned_examples
 from theorems.oracles.tolerance import U64, UNIT_ROUNDOFF
 from theorems.theorem import InvalidInput
@@ -71,7 +72,7 @@ def model_false_alarm() -> float:
     """The chance, under the independent-rounding model, that a right fold's parameter rounding
     exceeds its bound anywhere in one check: fold-network's share of the suite's budget,
     divided among the run's examples."""
-    return per_check_false_alarm("fold-network", checks_per_example=1, examples=planned_examples())
+    return per_check_false_alarm(FOLD_NETWORK.false_alarm_share, checks_per_example=1, examples=planned_examples())
 
 
 PARAMETER_ROUNDINGS = {"weight": 2, "scale": 4, "bias": 3}

@@ -16,6 +16,8 @@ NETWORK_DTYPE = Assumption(DTYPE.name, tuple(sorted(DTYPE.values, reverse=True))
 
 FOLD_NETWORK = Theorem(
     id="fold-network",
+    # Its part of the suite's false-alarm budget (theorems.oracles.false_alarms): not sampling: the chance, under the independent-rounding model, that a right float32 fold exceeds the probabilistic bound.
+    false_alarm_share=1e-7,
     title="Every Conv/Linear → BatchNorm pair of a network folds (smallNet, resnet18, mobilenet_v2)",
     source="Problem 1",  # smallNetTrain → smallNetTest; beyond the notes: resnet18, mobilenet_v2
     statement=r"N_{\mathrm{folded}}(x) = N(x)\ \text{ for all } x,\ \text{each pair } \mathrm{BN}\circ L \mapsto L'",

@@ -253,6 +253,7 @@ def _monte_carlo_alarm(seed: int, alpha: float, wrong: bool) -> bool:
 
 def _calibration_checks() -> tuple:
     from theorems.oracles.statistics import RandomCheck
+    from theorems.gaussian_kl.statement import GAUSSIAN_KL
     from theorems.oracles.false_alarms import per_check_false_alarm
 
     return (
@@ -260,7 +261,7 @@ def _calibration_checks() -> tuple:
             name=f"{THEOREM_ID}: median-of-means Monte Carlo bound (blocks of {MONTE_CARLO_BLOCK})",
             theorem_id=THEOREM_ID,
             detectable="0.4σ·1.01 absolute (twice the bound's half-width)",
-            stated_alpha=lambda: per_check_false_alarm(THEOREM_ID, checks_per_example=1),
+            stated_alpha=lambda: per_check_false_alarm(GAUSSIAN_KL.false_alarm_share, checks_per_example=1),
             stated_power=0.99,
             alarm=_monte_carlo_alarm,
         ),

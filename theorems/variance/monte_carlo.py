@@ -54,7 +54,7 @@ from theorems.oracles.false_alarms import per_check_false_alarm, planned_example
 from theorems.oracles.statistics import MonteCarloEstimate, mean_with_confidence, samples_to_detect_relative_error
 from theorems.profiles import loaded_profile_examples
 from theorems.theorem import InvalidInput
-from theorems.variance.statement import CHECK_EXAMPLE_FRACTION
+from theorems.variance.statement import CHECK_EXAMPLE_FRACTION, THEOREMS
 
 __all__ = [
     "INPUT_LAWS",
@@ -86,6 +86,9 @@ CHUNK_WORK = 4e6
 
 # How each theorem's share of the family-wise budget is split across its random checks,
 # and which fraction of the profile's examples each property runs (theorems.profiles.scaled).
+# Each variance theorem's part of the suite's false-alarm budget, as its statement states it.
+SHARES: dict[str, float] = {theorem.id: theorem.false_alarm_share for theorem in THEOREMS}
+
 SUB_SHARES: dict[str, float] = {
     "check": 0.5,
     "live-init": 0.1,
@@ -250,7 +253,7 @@ def false_alarm(theorem_id: str, check: str) -> float:
     """The false-alarm probability one ``check`` of ``theorem_id`` may have: its share over the examples run."""
     planned = planned_examples() if check in IN_THE_CHECK else None  # the engine's run of this very check
     examples = planned or max(1, math.ceil(loaded_profile_examples() * EXAMPLE_FRACTIONS[check]))
-    per_check = per_check_false_alarm(theorem_id, checks_per_example=CHECKS_PER_EXAMPLE.get(check, 1), examples=examples)
+    per_check = per_check_false_alarm(SHARES[theorem_id], checks_per_example=CHECKS_PER_EXAMPLE.get(check, 1), examples=examples)
     return per_check * SUB_SHARES[check]
 
 

@@ -21,6 +21,8 @@ _CLASSIFY = "theorems.strategies.variance:classify_variance_case"
 
 VARIANCE_RECURSION = Theorem(
     id="variance-recursion",
+    # Its part of the suite's false-alarm budget (theorems.oracles.false_alarms).
+    false_alarm_share=2e-7,
     title="Per-coordinate variance of a default-initialised linear network",
     source="Problem 2",
     statement=(
@@ -51,6 +53,8 @@ VARIANCE_RECURSION = Theorem(
 
 VARIANCE_RECURSION_RELU = Theorem(
     id="variance-recursion-relu",
+    # Its part of the suite's false-alarm budget (theorems.oracles.false_alarms).
+    false_alarm_share=2e-7,
     title="Second moment of the pre-activations of a default-initialised ReLU network",
     source="Problem 2 (beyond the notes)",
     statement=(
