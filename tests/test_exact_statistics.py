@@ -229,17 +229,17 @@ def test_the_half_width_is_twice_sigma_over_root_block_and_the_detectable_error_
     assert median_of_means_detectable_error(0.5, 100) == 0.2
 
 
-def test_the_shares_of_the_false_alarm_budget_sum_to_the_family_wise_rate() -> None:
-    import math
+def test_the_theorems_shares_of_the_false_alarm_budget_sum_to_at_most_the_family_wise_rate() -> None:
 
     from theorems._engine.registry import all_theorems
-    from theorems.oracles.false_alarms import FAMILY_WISE_FALSE_ALARM, RESERVE
+    from theorems.oracles.false_alarms import FAMILY_WISE_FALSE_ALARM
 
-    # Each theorem states its own share; the shares of every registered theorem and the reserve make the budget.
-    shares = [theorem.false_alarm_share for theorem in all_theorems() if theorem.false_alarm_share] + [RESERVE]
-    assert len(shares) == 6 and all(share > 0 for share in shares)
-    # Each literal and 1e-6 round once, the sum n − 1 times more: γ_{n+1} of the total.
-    assert math.isclose(sum(shares), FAMILY_WISE_FALSE_ALARM, rel_tol=gamma(len(shares) + 1, U64))
+    # Each theorem states its own share (the five that sample, or bound by a probability); together
+    # they stay within the budget, by a margin beyond their rounding: each literal rounds once, the
+    # sum n − 1 times more, γ_{n+1} of the total.
+    shares = [theorem.false_alarm_share for theorem in all_theorems() if theorem.false_alarm_share]
+    assert len(shares) == 5 and all(share > 0 for share in shares)
+    assert sum(shares) * (1 + gamma(len(shares) + 1, U64)) <= FAMILY_WISE_FALSE_ALARM
 
 
 SPENT: list[float] = []

@@ -6,8 +6,8 @@ implementation by chance. The whole suite's run must stay below
 it suffices that the per-check rates sum to at most that. Each theorem that
 samples states its share in its statement (``Theorem.false_alarm_share``) and divides it
 by the number of random checks it runs under the loaded profile (examples × checks per
-example); the shares of all theorems and :data:`RESERVE` sum to at most the budget (a test
-sums them over every registered theorem).
+example); the shares of all theorems sum to at most the budget (a test sums them over every
+registered theorem), and what they leave is the room for the next theorem that samples.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from theorems.profiles import loaded_profile_examples
 
-__all__ = ["FAMILY_WISE_FALSE_ALARM", "RESERVE", "examples_in_run", "per_check_false_alarm", "planned_examples"]
+__all__ = ["FAMILY_WISE_FALSE_ALARM", "examples_in_run", "per_check_false_alarm", "planned_examples"]
 
 # The examples the engine plans for the check running now (None outside the engine).
 _PLANNED: contextvars.ContextVar[int | None] = contextvars.ContextVar("theorems_planned_examples", default=None)
@@ -40,8 +40,6 @@ def planned_examples() -> int | None:
 
 FAMILY_WISE_FALSE_ALARM = 1e-6
 
-# The part of the budget no theorem holds: room for the next theorem that samples.
-RESERVE = 1e-7
 
 
 def per_check_false_alarm(share: float, *, checks_per_example: int, examples: int | None = None) -> float:
