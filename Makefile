@@ -37,7 +37,7 @@ browser:
 	  echo "installing chromium for the report's browser test" >&2; \
 	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-# The cluster tests (tests/test_cluster.py) start Debian's redis-server for the shared
+# The cluster tests (tests/engine/test_cluster.py) start Debian's redis-server for the shared
 # example database; installed with apt when missing, as chromium is. Dask comes with the
 # project's dependencies.
 redis:
@@ -71,7 +71,7 @@ dist: $(STAMP)
 	@ls -l dist
 
 # The API reference from the docstrings (Sphinx autodoc, docs/), warnings as errors, then its
-# examples run as doctests; the HTML is in build/docs. tests/test_docs.py runs the same
+# examples run as doctests; the HTML is in build/docs. tests/doors/test_docs.py runs the same
 # examples in make test.
 docs: $(STAMP)
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs build/docs
@@ -148,7 +148,7 @@ fold-calibration: $(STAMP)
 # The quadrature oracles' error estimates against the true error on integrals with known
 # values (tools.quadrature_record, about 90 s of one core). QUADRATURE_SAFETY is derived
 # from this record, so it is written straight into measurements/ and committed with the
-# constant (tests/test_quadrature_record.py checks the one against the other).
+# constant (tests/tools/test_quadrature_record.py checks the one against the other).
 quadrature-record: $(STAMP)
 	$(BIN)/python -m tools.quadrature_record --json measurements/quadrature.json
 

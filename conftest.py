@@ -115,7 +115,7 @@ def _keep_the_loaded_profile():
 def _a_subprocess_is_marked(request, monkeypatch):
     """A test that starts a process (a command, a server, a browser, a worker pool) says so with
     ``e2e`` or ``cluster`` (the markers a faster tier will leave out); an unmarked one fails
-    here, so that the markers stay true as tests are added (tests/test_tiers.py proves it).
+    here, so that the markers stay true as tests are added (tests/engine/test_tiers.py proves it).
 
     Every door Python has for starting a program is closed: ``subprocess`` binds
     ``_posixsubprocess.fork_exec`` at its import as ``subprocess._fork_exec`` (so patching the

@@ -115,7 +115,7 @@ class Theorem:
     shrinks: bool = True
     # The share of the suite's family-wise false-alarm budget (theorems.oracles.false_alarms) its
     # random checks may spend together; 0 for a theorem whose checks sample nothing. The shares of
-    # all theorems, with the budget's reserve, stay within the budget (tests/test_exact_statistics.py).
+    # all theorems, with the budget's reserve, stay within the budget (tests/oracles/test_exact_statistics.py).
     false_alarm_share: float = 0.0
 
     def cover_classes(self, assume: dict[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -57,9 +57,9 @@ How each integral is classed (every one lands in exactly one class):
 * ``resolved``: ``E > 0`` and ``|Q − I| > R``: the estimate is tested; ρ and ``s*`` recorded.
 
 ``R`` is the allowance each check adds beside the quadrature term: ``64u·max(|I|, 1)``
-for the density KLs and masses (``tests/test_kl.py``), ``gaussian_kl_tolerance`` for the
+for the density KLs and masses (``tests/kl/test_kl.py``), ``gaussian_kl_tolerance`` for the
 1-D Gaussian pairs, ``moment_tolerance`` plus ``2nu|A||Aᵀ|`` for the moments
-(``tests/test_gaussian_density.py``); the figure's grid gets ``64u·max(|I|, 1)`` rather
+(``tests/gaussian_density/test_gaussian_density.py``); the figure's grid gets ``64u·max(|I|, 1)`` rather
 than its 1e-12 floor, so that its errors are classed by the integrator's accuracy.
 
 The record (``measurements/quadrature.json``) holds, per method (drawn examples only),
@@ -111,7 +111,7 @@ __all__ = [
 ]
 
 U64 = 2.0**-53
-# The rounding allowance of the density checks (tests/test_kl.py): 64u of the magnitude.
+# The rounding allowance of the density checks (tests/kl/test_kl.py): 64u of the magnitude.
 DENSITY_ROUNDING = 64 * U64
 # Two mpmath rules agreeing within this (relative to max(|I|, 1)) make a reference.
 REFERENCE_AGREEMENT = 16 * U64
@@ -595,7 +595,7 @@ def measure(scale: float = 1.0) -> tuple[list[Observation], _Tally]:
     tally, cache = _Tally({}, {}), {}
     counts = {name: max(1, round(count * scale)) for name, (count, _) in DRAWS.items()}
     seeds = {name: seed for name, (_, seed) in DRAWS.items()}
-    light = ("normal", "laplace", "logistic", "student-t", "mixture", "uniform")  # tests/test_kl.py's LIGHT_FAMILIES
+    light = ("normal", "laplace", "logistic", "student-t", "mixture", "uniform")  # tests/kl/test_kl.py's LIGHT_FAMILIES
     observations = _density_observations(counts["density pairs (quad)"], seeds["density pairs (quad)"], tally, cache)
     observations += _gaussian_pair_observations(counts["gaussian pairs, 1-D (quad)"], seeds["gaussian pairs, 1-D (quad)"], tally)
     observations += _figure_observations()
@@ -754,7 +754,7 @@ def current_settings() -> dict[str, Any]:
         "integral_by_quad": defaults(integral_by_quad),
         "integrals_by_cubature": defaults(integrals_by_cubature),
         "joint_kl_by_cubature": defaults(joint_kl_by_cubature),
-        "joint_rtol_used": {"2-D": 1e-6, "3-D": 1e-3},  # tests/test_kl.py's additivity properties
+        "joint_rtol_used": {"2-D": 1e-6, "3-D": 1e-3},  # tests/kl/test_kl.py's additivity properties
     }
 
 

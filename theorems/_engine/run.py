@@ -254,7 +254,7 @@ def _property(theorem: Theorem, implementation: Callable[..., Any], tally: Tally
 
     Its source is the seed of every derandomized run (ci): Hypothesis seeds a derandomized test with a
     digest of its body's source (``function_digest``), and every check runs this one body. An edit
-    here, even a renamed variable, changes every ci example; tests/test_layout_kept_behaviour.py says
+    here, even a renamed variable, changes every ci example; tests/engine/test_layout_kept_behaviour.py says
     so. Hence the body keeps the text it had before the engine was split, ``_class_of`` included.
     """
 

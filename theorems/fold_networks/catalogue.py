@@ -5,7 +5,7 @@ and is written the way such folds usually are: find the (layer, BatchNorm) pairs
 (:func:`theorems.fold_networks.folding.folded_pairs`), swap modules by name in a copy of the
 model. Some get one layer's algebra wrong (the per-layer mistakes of
 ``theorems/fold/catalogue.py``, applied to every pair); others get the network's
-bookkeeping wrong. ``tests/test_fold_networks.py`` proves each is falsified.
+bookkeeping wrong. ``tests/fold_networks/test_fold_networks.py`` proves each is falsified.
 """
 
 from __future__ import annotations

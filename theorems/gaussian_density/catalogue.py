@@ -1,6 +1,6 @@
 """Deliberately wrong Gaussian log-densities: mistakes people make.
 
-Each must be falsified by ``affine-gaussian-density``'s check (``tests/test_gaussian_density.py``
+Each must be falsified by ``affine-gaussian-density``'s check (``tests/gaussian_density/test_gaussian_density.py``
 proves it, with the minimal counterexample).
 """
 

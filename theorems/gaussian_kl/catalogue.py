@@ -1,6 +1,6 @@
 """Deliberately wrong Gaussian KLs: mistakes people make.
 
-Each must be falsified by ``gaussian-kl``'s check (``tests/test_gaussian_kl.py`` proves it,
+Each must be falsified by ``gaussian-kl``'s check (``tests/gaussian_kl/test_gaussian_kl.py`` proves it,
 with the minimal counterexample).
 """
 

@@ -41,7 +41,7 @@ intervals, or a mass point of p where q has none), or a Pareto p whose tail make
 
 The tolerance of each element: the oracle's stated bar (``QUADRATURE_SAFETY ×`` its error
 estimate, plus a bound on its own rounding, ``DENSITY_OPERATIONS·u·(1 + E_p Σ|terms|)``,
-checked against 50-digit values by tests/test_kl_oracles_against_mpmath.py), plus the rounding of a closed form on the scale of the terms it combines,
+checked against 50-digit values by tests/kl_closed_forms/test_kl_oracles_against_mpmath.py), plus the rounding of a closed form on the scale of the terms it combines,
 ``γ_K (1 + E_p Σ|terms of log p| + E_p Σ|terms of log q|)`` with ``K = 64`` (a closed form
 of a few dozen rounded operations and special functions, each within a few ulps; Higham
 §3.1), the terms counted as closed forms write them (each lgamma of a normaliser apart,

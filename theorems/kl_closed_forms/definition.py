@@ -29,7 +29,7 @@ class Definition:
     @property
     def bound(self) -> float:
         """The oracle's stated error bar: ``|value − KL| ≤ bound`` is what it claims (and what
-        tests/test_kl_oracles_against_mpmath.py checks against 50-digit values)."""
+        tests/kl_closed_forms/test_kl_oracles_against_mpmath.py checks against 50-digit values)."""
         return QUADRATURE_SAFETY * self.error + self.rounding
 
 
@@ -43,6 +43,6 @@ def infinite(how: str) -> Definition:
 # logarithm of a number near 1, as scipy's Beta takes log B(a, b) near a = b = 1; a quantile
 # off by ε relatively moves L by |x L'(x)| ε, of the order of the terms): the integral of L is
 # then within DENSITY_OPERATIONS·u·(1 + E_p Σ|terms|) of the exact one. Checked against 50-digit
-# values across the strategies' ranges in tests/test_kl_oracles_against_mpmath.py.
+# values across the strategies' ranges in tests/kl_closed_forms/test_kl_oracles_against_mpmath.py.
 DENSITY_OPERATIONS = 16
 

@@ -18,7 +18,7 @@ from theorems.kl_closed_forms.laws import Law, LawPair
 __all__ = ["FINDINGS"]
 
 
-# The prevalences are those of tests/test_kl_closed_forms.py's sample under the ci profile as it
+# The prevalences are those of tests/kl_closed_forms/test_kl_closed_forms.py's sample under the ci profile as it
 # was measured (60 derandomized examples of each pair the domain reaches, FINDING_PAIRS, more for
 # the small domains; the test now draws fewer for four wide domains, EXAMPLES, with the fractions
 # it measured there stated beside them, each still far above its floor);

@@ -67,7 +67,7 @@ def dirichlet_definition(p: Law, q: Law) -> Definition:
     # Its own rounding, on the scale of the terms it combines: the constant is two scipy logpdfs
     # (n + 1 lgammas each) less a sum, and the n products are added to it; near p = q those terms
     # cancel to a KL of 1e-11 and their rounding is what is left (3.5e-16 against mpmath, where a
-    # bar without it allowed 2.0e-16: tests/test_kl_oracles_against_mpmath.py). Bounded as the
+    # bar without it allowed 2.0e-16: tests/kl_closed_forms/test_kl_oracles_against_mpmath.py). Bounded as the
     # densities' is, DENSITY_OPERATIONS·u per term, plus the sum's γ_{2n+2}, on 1 + the terms: with
     # concentrations near 1 every lgamma is near 0 and the terms' scale alone (1e-5) allowed
     # 5e-20 where the oracle was 3.1e-16 off (p and q one ulp apart, KL 3.7e-25).
@@ -129,7 +129,7 @@ def wishart_definition(p: Law, q: Law) -> Definition:
         scale += 0.5 * float(np.linalg.cond(covariance)) ** 2 * abs(float(np.trace(np.linalg.solve(covariance, n_p * v_p))))
     # Its own rounding: two scipy logpdfs, log-determinants, an inverse and traces, combined near
     # p = q into a KL near 0 (against mpmath it returned −8.9e-16 for a KL of 3.9e-17, with no bar
-    # at all: tests/test_kl_oracles_against_mpmath.py). On the scale of its own terms, as the
+    # at all: tests/kl_closed_forms/test_kl_oracles_against_mpmath.py). On the scale of its own terms, as the
     # Dirichlet's: DENSITY_OPERATIONS·u per term plus the sums', on 1 + their magnitudes, times the
     # covariances' condition, by which an inverse and a log-determinant lose (Higham 2002, §14.1):
     # V with κ = 1e4 put the oracle 3.0e-13 off where the unconditioned bar allowed 5.9e-14.

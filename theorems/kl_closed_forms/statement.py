@@ -12,7 +12,7 @@ from theorems.theorem import Assumption, Theorem
 __all__ = ["KL_CLOSED_FORMS", "KL_PAIRS", "THEOREMS"]
 
 # The pairs torch.distributions.kl registers in torch 2.14.1, p's family then q's. Kept
-# literal so that listing the theorems imports no torch; tests/test_kl_closed_forms.py
+# literal so that listing the theorems imports no torch; tests/kl_closed_forms/test_kl_closed_forms.py
 # fails when the installed torch registers a pair that is not here (or drops one).
 KL_PAIRS = (
     "Bernoulli-Bernoulli",

@@ -12,7 +12,7 @@ from theorems.theorem import Assumption, Theorem
 __all__ = ["LOG_DET_JACOBIAN", "THEOREMS", "TRANSFORMS"]
 
 # The bijective transforms of torch.distributions.transforms (2.14.1), by class name without
-# "Transform" ("Identity": identity_transform). tests/test_log_det_jacobian.py fails when the
+# "Transform" ("Identity": identity_transform). tests/log_det_jacobian/test_log_det_jacobian.py fails when the
 # installed torch exports a transform that is neither here nor among the non-bijective ones.
 TRANSFORMS = (
     "Affine", "Cat", "Compose", "CorrCholesky", "CumulativeDistribution", "Exp", "Identity", "Independent",

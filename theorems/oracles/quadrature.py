@@ -71,7 +71,7 @@ __all__ = [
 # estimate was 0 with an error beyond rounding. Rule (quadrature_record.derived_safety):
 # the smallest power of two ≥ max(1, 10 × 2.53) = 32, a decade of headroom for draws the
 # record did not make, a power of two so that the product is exact. Kept literal;
-# tests/test_quadrature_record.py checks it against the committed record.
+# tests/tools/test_quadrature_record.py checks it against the committed record.
 QUADRATURE_SAFETY = 32.0
 
 

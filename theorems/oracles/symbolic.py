@@ -125,7 +125,7 @@ def wrong_statement(
 
     Refuted means: the residual does not reduce to 0 and a substitution that satisfies the
     hypotheses makes it nonzero (:func:`theorems._engine.prove.establish`). One that came out
-    proved would mean the symbolic statements have lost their power (``tests/test_prove.py``).
+    proved would mean the symbolic statements have lost their power (``tests/engine/test_prove.py``).
     """
     return SymbolicStatement(
         id=name, sizes=sizes, budget=budget, target=target, cases=(case,), expected=REFUTED, theorem_id=theorem_id, what_is_wrong=mistake,

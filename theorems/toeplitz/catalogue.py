@@ -3,7 +3,7 @@
 Filter gradients follow ``toeplitz-gradient``'s contract ``(grad_A, kernel_size) ->
 (kernel_size,)``; matrix builders follow ``toeplitz-matrix``'s ``(w, n_in) -> (n_in−f+1,
 n_in)``. That contract is one channel, stride 1, dilation 1, so no builder here can
-get a stride or a dilation wrong. ``tests/test_toeplitz.py`` proves each is
+get a stride or a dilation wrong. ``tests/toeplitz/test_toeplitz.py`` proves each is
 falsified on a small example.
 """
 

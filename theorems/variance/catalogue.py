@@ -1,7 +1,7 @@
 """Deliberately wrong variance recursions: mistakes people make, which the check must falsify.
 
 Each follows the contract ``widths -> float`` of ``variance-recursion`` or
-``variance-recursion-relu``; ``tests/test_variance.py`` proves every one is
+``variance-recursion-relu``; ``tests/variance/test_variance.py`` proves every one is
 falsified and that its shrunk counterexample is small.
 """
 

@@ -282,7 +282,7 @@ def _live_init_alarm(seed: int, alpha: float, wrong: bool) -> bool:
     return not uniformity_evidence("variance-recursion", "calibration", "live init", values, 1 / math.sqrt(fan_in), alpha).holds
 
 
-# The sizes the property tests of the other random checks run with (tests/test_variance.py
+# The sizes the property tests of the other random checks run with (tests/variance/test_variance.py
 # takes them from here), so that their calibration measures the checks as run.
 LINEAR_MODULE_NETWORKS = 3000
 GOODNESS_OF_FIT_SAMPLES = 10000

@@ -310,7 +310,7 @@ def test_the_committed_calibration_record_covers_every_random_check_and_each_is_
     from theorems.report.power import parse_calibration
 
     # parse_calibration reads both shapes: the bare list of old records, {"provenance", "checks"} since.
-    raw = json.loads((Path(__file__).parents[1] / "measurements" / "calibration.json").read_text())
+    raw = json.loads((Path(__file__).parents[2] / "measurements" / "calibration.json").read_text())
     record = {item["name"]: item for item in parse_calibration(raw)}
     for check in random_checks():
         assert check.name in record, f"{check.name} is not in measurements/calibration.json (make calibrate && make record)"

@@ -28,7 +28,7 @@ from tools.quadrature_record import (
 )
 from theorems.oracles.tolerance import U64, gamma
 
-RECORD = Path(__file__).resolve().parents[1] / "measurements" / "quadrature.json"
+RECORD = Path(__file__).resolve().parents[2] / "measurements" / "quadrature.json"
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """The API reference's examples run, as `make docs` runs them (docs/api.rst documents these modules;
-the strategies' examples are run by tests/test_strategies.py::test_the_docstring_examples_run)."""
+the strategies' examples are run by tests/strategies/test_strategies.py::test_the_docstring_examples_run)."""
 
 from __future__ import annotations
 

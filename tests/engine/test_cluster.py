@@ -39,7 +39,7 @@ from theorems._engine.registry import get_theorem
 # Every test here starts Dask or Redis processes (or talks to one that is not there).
 pytestmark = pytest.mark.cluster
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 THEOREMS_SCRIPT = Path(sys.executable).parent / "theorems"
 # One BLAS/OpenMP thread per process, as make exports it (a worker without a nanny does not set it).
 ENVIRONMENT = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

@@ -34,7 +34,7 @@ from theorems.results import Verification
 # Every test here reads the report in a real chromium.
 pytestmark = pytest.mark.e2e
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("THEOREMS_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("THEOREMS_ARTIFACTS", PROJECT / "reports" / "browser"))
 # Without these Chromium phones home (updates, sync, field trials) on a closed network.

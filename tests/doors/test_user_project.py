@@ -236,7 +236,7 @@ def test_listing_the_theorems_imports_neither_torch_nor_scipy() -> None:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project built as a wheel (no build isolation: the same backend as [build-system])."""
     folder = tmp_path_factory.mktemp("wheel")
-    repository = Path(__file__).resolve().parent.parent
+    repository = Path(__file__).resolve().parents[2]
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(folder), str(repository)],
         check=True, capture_output=True, timeout=300,
@@ -255,7 +255,7 @@ def test_the_wheel_holds_the_package_theorems_only_with_a_licence(wheel: Path) -
     assert not [name for name in names if Path(name).name.startswith("test_") or "conftest" in name]
     assert "theorems/strategies/fold.py" in names and "theorems/fold/catalogue.py" in names
     assert "theorems/report/templates/report.html.j2" in names  # package data, not a package
-    committed = sorted(path.name for path in (Path(__file__).resolve().parents[1] / "measurements").glob("*.json"))
+    committed = sorted(path.name for path in (Path(__file__).resolve().parents[2] / "measurements").glob("*.json"))
     assert committed and all(f"theorems/measurements/{name}" in names for name in committed)  # the records, as package data
     assert any(name.endswith("licenses/LICENSE") for name in names)
     metadata = zipfile.ZipFile(wheel).read(next(name for name in names if name.endswith("METADATA"))).decode()

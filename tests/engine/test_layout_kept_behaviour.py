@@ -19,7 +19,7 @@ import pytest
 
 from theorems.cli import main
 
-BEFORE = Path(__file__).parent / "data" / "verify_before_layout.json"
+BEFORE = Path(__file__).resolve().parents[1] / "data" / "verify_before_layout.json"
 COMMAND = ("verify", "--only", "toeplitz-matrix", "--only", "gaussian-kl", "--profile", "ci", "--examples", "10")
 
 

@@ -267,7 +267,7 @@ def test_the_committed_calibration_ran_500_networks_and_every_right_fold_held() 
     import json
     from pathlib import Path
 
-    record = json.loads((Path(__file__).resolve().parents[1] / "measurements" / "fold_network_calibration.json").read_text())
+    record = json.loads((Path(__file__).resolve().parents[2] / "measurements" / "fold_network_calibration.json").read_text())
     assert record["cases"] >= 500 and record["right_folds"] == 2 * record["cases"] == 2 * len(record["runs"])
     assert record["worst_ratio"] <= 1
     assert all(network["worst_case_fraction_max"] < 0.01 for network in record["per_network"].values())

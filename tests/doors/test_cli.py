@@ -21,7 +21,7 @@ from theorems._engine.plan import examples_planned
 from theorems._engine.registry import all_theorems, get_theorem
 from theorems.theorem import Claim
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 THEOREMS_SCRIPT = Path(sys.executable).parent / "theorems"
 
 

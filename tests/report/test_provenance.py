@@ -2,7 +2,7 @@
 
 The records are made here from small modules written into a temporary folder, so that a
 module the record measured can be changed after it was recorded; the report is rendered
-from the fake measurement files of ``tests/test_report_power.py``'s kind.
+from the fake measurement files of ``tests/report/test_report_power.py``'s kind.
 """
 
 from __future__ import annotations

@@ -246,7 +246,7 @@ def test_the_report_states_the_quadrature_allowance_and_the_record_it_comes_from
 
     from theorems.oracles.quadrature import QUADRATURE_SAFETY
 
-    record = json.loads((Path(__file__).parents[1] / "measurements" / "quadrature.json").read_text())
+    record = json.loads((Path(__file__).parents[2] / "measurements" / "quadrature.json").read_text())
     assert f"QUADRATURE_SAFETY = {QUADRATURE_SAFETY:g}" in report and "measurements/quadrature.json" in report
     assert f"{record['methods']['quad']['n']} by quad" in report
 
