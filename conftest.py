@@ -40,9 +40,15 @@ def prepare_a_test_process(config) -> None:
 
 
 def import_the_package() -> None:
-    """Every module of ``theorems`` (and matplotlib's pyplot), imported before any test runs.
+    """Every module of ``theorems``, its strategies and the maintainer tools (and matplotlib's pyplot),
+    imported before any test runs.
 
-    Two reasons. pytester's in-process runs drop from ``sys.modules`` whatever was first
+    Three reasons. Hypothesis draws some values from the constants in the source of the
+    project's modules loaded at that moment (re-read whenever ``sys.modules`` grows): a tool
+    that one test imported lazily changed the derandomized examples of every test that ran
+    after it in that worker, so a sample's verdict depended on which tests had shared its
+    worker (the narrow-Uniform finding's floor held in one session and not in another). With
+    every module loaded first, each test draws the same examples whatever ran before it. pytester's in-process runs drop from ``sys.modules`` whatever was first
     imported inside them; a module imported again after that is a second copy, which numpy's
     C extensions refuse ("cannot load module more than once per process") and whose classes
     the first copy's objects do not recognise (matplotlib's set_clip_path raised TypeError).
@@ -60,10 +66,13 @@ def import_the_package() -> None:
     import matplotlib.pyplot  # noqa: F401
 
     import theorems
+    import theorems.strategies
+    import tools
 
-    for module in pkgutil.walk_packages(theorems.__path__, "theorems."):
-        if module.name != "theorems.__main__":
-            importlib.import_module(module.name)
+    for package in (theorems, theorems.strategies, tools):
+        for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if module.name != "theorems.__main__":
+                importlib.import_module(module.name)
 
 
 @pytest.fixture(scope="session")
