@@ -345,3 +345,39 @@ def test_the_first_hour_from_the_wheel_without_extras_checks_by_command_api_and_
     )
     assert "1 failed, 1 passed" in suite.stdout and "FALSIFIED" in suite.stdout, suite.stdout[-3000:] + suite.stderr[-2000:]
     assert not [r for r in requires("theorems") or () if "extra ==" not in r and r.split(">")[0].split("<")[0].strip() in absent]
+
+
+REPORT_SECTIONS = textwrap.dedent("""
+    import dataclasses, json, re, sys
+    import theorems
+    from theorems._engine.report_context import report_context, suite_measurements
+    from theorems._engine.verify import verify_all
+    from theorems.report.html import render_html
+
+    # Two examples of one theorem, reported as the whole suite's report is (scope "full"), so that
+    # every section that reads the installed package's data is drawn: records, templates, figures.
+    verification = dataclasses.replace(verify_all(profile="ci", max_examples=2, theorem_ids=("toeplitz-matrix",)), scope="full")
+    page = render_html(verification, report_context(verification, measurements=suite_measurements(sys.argv[1])))
+    sections = sorted(set(re.findall(r'<(?:h[1-6]|section|table|p|figure)[^>]* id="([^"]+)"', page)))
+    print(json.dumps({"package": theorems.__file__, "sections": sections}))
+""")
+
+
+@pytest.mark.e2e
+def test_verify_from_the_installed_wheel_draws_the_report_sections_the_repository_draws(wheel: Path, tmp_path: Path) -> None:
+    # Issue 24: the installed package reads no path of the source tree. Run from a folder with no reports/,
+    # the wheel's report must hold every section the checkout's does (the records come from its package data).
+    target = tmp_path / "installed"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)], check=True, capture_output=True, timeout=300)
+    empty = tmp_path / "no-reports-here"
+    empty.mkdir()
+    found = {}
+    checkout = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}  # this checkout, as installed for the tests
+    for where, environment in (("wheel", {**checkout, "PYTHONPATH": str(target)}), ("checkout", checkout)):
+        done = subprocess.run([sys.executable, "-c", REPORT_SECTIONS, str(empty)], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        found[where] = json.loads(done.stdout.splitlines()[-1])
+    assert found["wheel"]["package"].startswith(str(target)) and not found["checkout"]["package"].startswith(str(target))
+    found = {where: run["sections"] for where, run in found.items()}
+    assert {"power-calibration", "power-mutation", "power-flakiness", "power-benchmarks", "power-quadrature", "figures"} <= set(found["checkout"])
+    assert found["wheel"] == found["checkout"]
