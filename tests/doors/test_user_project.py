@@ -254,6 +254,8 @@ def test_the_wheel_holds_the_package_theorems_only_with_a_licence(wheel: Path) -
     assert {package for package in packages if not package.endswith(".dist-info")} == {"theorems"}
     assert not [name for name in names if Path(name).name.startswith("test_") or "conftest" in name]
     assert "theorems/strategies/fold.py" in names and "theorems/fold/catalogue.py" in names
+    tools = {"calibration", "mutation", "quadrature_record", "cluster_bench", "fold_network_calibration", "measure_findings"}
+    assert not [name for name in names if Path(name).stem in tools], "a maintainer tool (tools/) in the wheel"
     assert "theorems/report/templates/report.html.j2" in names  # package data, not a package
     committed = sorted(path.name for path in (Path(__file__).resolve().parents[2] / "measurements").glob("*.json"))
     assert committed and all(f"theorems/measurements/{name}" in names for name in committed)  # the records, as package data
