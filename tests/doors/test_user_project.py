@@ -10,6 +10,7 @@ the command in this process, from that folder.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import shlex
@@ -349,20 +350,21 @@ def test_the_first_hour_from_the_wheel_without_extras_checks_by_command_api_and_
     assert not [r for r in requires("theorems") or () if "extra ==" not in r and r.split(">")[0].split("<")[0].strip() in absent]
 
 
-REPORT_SECTIONS = textwrap.dedent("""
-    import dataclasses, json, re, sys
+def report_sections(records: str) -> dict[str, Any]:
+    """The ids of the sections of a whole-suite report (two examples of one theorem, reported with
+    scope "full", so that every section that reads the installed package's data is drawn: records,
+    templates, figures), and where the package was imported from."""
+    import dataclasses
+    import re
+
     import theorems
     from theorems._engine.report_context import report_context, suite_measurements
     from theorems._engine.verify import verify_all
     from theorems.report.html import render_html
 
-    # Two examples of one theorem, reported as the whole suite's report is (scope "full"), so that
-    # every section that reads the installed package's data is drawn: records, templates, figures.
     verification = dataclasses.replace(verify_all(profile="ci", max_examples=2, theorem_ids=("toeplitz-matrix",)), scope="full")
-    page = render_html(verification, report_context(verification, measurements=suite_measurements(sys.argv[1])))
-    sections = sorted(set(re.findall(r'<(?:h[1-6]|section|table|p|figure)[^>]* id="([^"]+)"', page)))
-    print(json.dumps({"package": theorems.__file__, "sections": sections}))
-""")
+    page = render_html(verification, report_context(verification, measurements=suite_measurements(records)))
+    return {"package": theorems.__file__, "sections": sorted(set(re.findall(r'<(?:h[1-6]|section|table|p|figure)[^>]* id="([^"]+)"', page)))}
 
 
 @pytest.mark.e2e
@@ -373,12 +375,13 @@ def test_verify_from_the_installed_wheel_draws_the_report_sections_the_repositor
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)], check=True, capture_output=True, timeout=300)
     empty = tmp_path / "no-reports-here"
     empty.mkdir()
-    found = {}
-    checkout = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}  # this checkout, as installed for the tests
-    for where, environment in (("wheel", {**checkout, "PYTHONPATH": str(target)}), ("checkout", checkout)):
-        done = subprocess.run([sys.executable, "-c", REPORT_SECTIONS, str(empty)], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr[-3000:]
-        found[where] = json.loads(done.stdout.splitlines()[-1])
+    # The wheel's in a fresh interpreter that imports it from the target folder; the checkout's here.
+    script = f"import json, sys\nfrom typing import Any\n{inspect.getsource(report_sections)}\nprint(json.dumps(report_sections(sys.argv[1])))"
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(empty)], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(target)}, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = {"wheel": json.loads(done.stdout.splitlines()[-1]), "checkout": report_sections(str(empty))}
     assert found["wheel"]["package"].startswith(str(target)) and not found["checkout"]["package"].startswith(str(target))
     found = {where: run["sections"] for where, run in found.items()}
     assert {"power-calibration", "power-mutation", "power-flakiness", "power-benchmarks", "power-quadrature", "figures"} <= set(found["checkout"])
