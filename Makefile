@@ -66,7 +66,7 @@ quick: $(STAMP)
 # The distribution a user installs: the wheel and the source distribution in dist/ (PEP 517's
 # `build`, without isolation: the backend is the one installed with the tests).
 dist: $(STAMP)
-	rm -rf dist
+	rm -rf dist build/lib  # setuptools reuses build/lib: a module moved out of the package would ship again
 	$(BIN)/python -m build --no-isolation --outdir dist
 	@ls -l dist
 
