@@ -99,10 +99,18 @@ def calibrate(check: RandomCheck, runs: int) -> CalibrationResult:
 
 
 def random_checks() -> tuple[RandomCheck, ...]:
-    """Every random check of the suite, as registered by theorem modules (``RANDOM_CHECKS``, built when read)."""
-    from theorems._engine.registry import from_theorem_packages
+    """Every random check of the suite: each theorem's ``check.random_checks()``, where it samples (built
+    when called: importing a check builds no calibration experiment, and a check built then sees its
+    module as it is, a mutant switched on or an estimate monkeypatched)."""
+    import importlib
 
-    return from_theorem_packages("check", "RANDOM_CHECKS")
+    from theorems._engine.registry import theorem_packages
+
+    checks: list[RandomCheck] = []
+    for package in theorem_packages():
+        build = getattr(importlib.import_module(f"{package}.check"), "random_checks", None)
+        checks.extend(build() if build is not None else ())
+    return tuple(checks)
 
 
 def measured_modules(checks: Iterable[RandomCheck]) -> list[str]:

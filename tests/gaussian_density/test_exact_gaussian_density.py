@@ -34,7 +34,6 @@ from theorems.gaussian_density.check import (
     GOODNESS_OF_FIT_PROJECTIONS,
     GOODNESS_OF_FIT_SAMPLES,
     LOG_2PI,
-    RANDOM_CHECKS,
     AffineGaussianCase,
     _goodness_of_fit_alarm,
     affine_gaussian_log_density,
@@ -49,7 +48,7 @@ from theorems.gaussian_density.check import (
     notes_normaliser_log_density,
     notes_signed_jacobian_log_density,
 )
-from theorems.gaussian_density.check import _calibration_checks as density_calibration_checks
+from theorems.gaussian_density.check import random_checks as density_calibration_checks
 from theorems.oracles.quadrature import compare_scalar
 from theorems.theorem import InvalidInput
 from theorems.oracles.tolerance import U64, gamma
@@ -269,15 +268,13 @@ def test_the_goodness_of_fit_experiment_alarms_exactly_when_its_statistic_passes
 
 
 def test_the_goodness_of_fit_experiment_detects_its_stated_error_at_the_suites_alpha() -> None:
-    alpha = RANDOM_CHECKS[0].stated_alpha()
+    alpha = density_calibration_checks()[0].stated_alpha()
     assert [_goodness_of_fit_alarm(seed, alpha, True) for seed in range(5)] == [True] * 5
     assert [_goodness_of_fit_alarm(seed, alpha, False) for seed in range(5)] == [False] * 5
 
 
 def test_a_fresh_density_calibration_check_names_its_design_its_detectable_error_and_its_stated_alpha() -> None:
-    # Built afresh, as reading RANDOM_CHECKS builds it.
     (check,) = density_calibration_checks()
-    assert [c.name for c in RANDOM_CHECKS] == [check.name]
     assert check.name == "affine-gaussian-density: DKW test on 3 random projections of 2000 samples"
     assert check.theorem_id == DENSITY_ID
     assert check.detectable == "0.3σ location (worst of the projections)"

@@ -40,7 +40,7 @@ from theorems.oracles.tolerance import UNIT_ROUNDOFF, gamma
 from theorems.variance.check import (
     CALIBRATION_WIDTHS,
     VarianceCase,
-    _calibration_checks,
+    random_checks,
     check_variance_by_linear_modules,
     estimate_evidence,
     prediction,
@@ -278,9 +278,9 @@ def test_uniformity_evidence_is_the_ks_distance_against_its_exact_critical_value
 
 
 def test_the_calibration_checks_name_both_theorems_their_two_percent_error_and_their_stated_alpha() -> None:
-    """``RANDOM_CHECKS`` is built when read (by ``tools.calibration``, not by these tests): building
+    """``random_checks()`` is built when called (by ``tools.calibration``, not by these tests): building
     it here is what exercises the builder."""
-    linear, relu, *_ = _calibration_checks()
+    linear, relu, *_ = random_checks()
     for check, theorem_id in ((linear, "variance-recursion"), (relu, "variance-recursion-relu")):
         assert check.name == f"{theorem_id}: batched Monte Carlo, widths [3, 3, 3, 3]"
         assert (check.theorem_id, check.detectable, check.stated_power) == (theorem_id, "2% relative", 0.99)
@@ -311,7 +311,7 @@ def test_a_calibration_alarm_is_the_checks_verdict_on_the_exact_value_or_one_two
         return MonteCarloEstimate(centre, half_width, 1000, alpha, POWER, 1.0, 0.02)
 
     monkeypatch.setattr(variance, "monte_carlo_estimate", estimate)
-    alarm = _calibration_checks()[index].alarm
+    alarm = random_checks()[index].alarm
     assert alarm(11, 0.25, True) is False
     assert alarm(11, 0.25, False) is True
     half_width = distance

@@ -10,7 +10,7 @@ module        attribute
 statement     ``THEOREMS`` and, where the notes got a formula wrong, ``CLAIMS``
 catalogue     ``WRONG_IMPLEMENTATIONS``: the mistakes its check must falsify
 findings      ``FINDINGS``: defects of real libraries its check found
-check         ``RANDOM_CHECKS``: its random checks, for ``make calibrate``
+check         ``random_checks()``: its random checks, for ``make calibrate``
 symbolic      ``SYMBOLIC_STATEMENTS``, ``SYMBOLIC_CLAIMS``, ``WRONG_STATEMENTS``,
               ``NOT_AN_IDENTITY``: its statements for ``theorems prove``
 figures       ``FIGURES``: the report's pictures of its evidence

@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -316,7 +315,7 @@ def _goodness_of_fit_alarm(seed: int, alpha: float, wrong: bool) -> bool:
     )
 
 
-def _calibration_checks() -> tuple:
+def random_checks() -> tuple:
     from theorems.oracles.statistics import RandomCheck
     from theorems.gaussian_density.statement import AFFINE_GAUSSIAN_DENSITY
     from theorems.oracles.false_alarms import per_check_false_alarm
@@ -334,15 +333,3 @@ def _calibration_checks() -> tuple:
             alarm=_goodness_of_fit_alarm,
         ),
     )
-
-
-def __getattr__(name: str) -> Any:
-    """``RANDOM_CHECKS``, this theorem's random checks for ``tools.calibration``, built when read.
-
-    A module ``__getattr__`` (PEP 562) rather than a constant: importing the check builds no
-    calibration experiment, and a check built when read sees the module as it is then (a
-    mutant switched on, a monkeypatched estimate).
-    """
-    if name == "RANDOM_CHECKS":
-        return _calibration_checks()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

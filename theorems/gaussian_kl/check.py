@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -251,7 +250,7 @@ def _monte_carlo_alarm(seed: int, alpha: float, wrong: bool) -> bool:
     return abs(estimate - claimed) > half_width
 
 
-def _calibration_checks() -> tuple:
+def random_checks() -> tuple:
     from theorems.oracles.statistics import RandomCheck
     from theorems.gaussian_kl.statement import GAUSSIAN_KL
     from theorems.oracles.false_alarms import per_check_false_alarm
@@ -266,15 +265,3 @@ def _calibration_checks() -> tuple:
             alarm=_monte_carlo_alarm,
         ),
     )
-
-
-def __getattr__(name: str) -> Any:
-    """``RANDOM_CHECKS``, this theorem's random checks for ``tools.calibration``, built when read.
-
-    A module ``__getattr__`` (PEP 562) rather than a constant: importing the check builds no
-    calibration experiment, and a check built when read sees the module as it is then (a
-    mutant switched on, a monkeypatched estimate).
-    """
-    if name == "RANDOM_CHECKS":
-        return _calibration_checks()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

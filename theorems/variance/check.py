@@ -28,7 +28,7 @@ The mathematics (the recursions, the closed form) is in :mod:`theorems.variance.
 the samplers, the Monte Carlo estimate and its statistical design (how many networks, at
 which false-alarm rate, with which power) in :mod:`theorems.variance.monte_carlo`. This
 module holds the checks, the evidence they give, and the calibration experiments of its
-random checks (``RANDOM_CHECKS``, built when read: ``tools.calibration``).
+random checks (``random_checks()``, built when called: ``tools.calibration``).
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ import math
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 from scipy import stats
@@ -328,7 +327,7 @@ def _zero_mean_alarm(which: str) -> Callable[[int, float, bool], bool]:
     return alarm
 
 
-def _calibration_checks() -> tuple:
+def random_checks() -> tuple:
     from theorems.oracles.statistics import RandomCheck
 
     live_init = RandomCheck(
@@ -385,15 +384,3 @@ def _calibration_checks() -> tuple:
         )
         for theorem_id, relu in (("variance-recursion", False), ("variance-recursion-relu", True))
     ) + (live_init, *others)
-
-
-def __getattr__(name: str) -> Any:
-    """``RANDOM_CHECKS``, this theorem's random checks for ``tools.calibration``, built when read.
-
-    A module ``__getattr__`` (PEP 562) rather than a constant: importing the check builds no
-    calibration experiment, and a check built when read sees the module as it is then (a
-    mutant switched on, a monkeypatched estimate).
-    """
-    if name == "RANDOM_CHECKS":
-        return _calibration_checks()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
