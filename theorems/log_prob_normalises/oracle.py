@@ -67,7 +67,7 @@ INITIAL_REGIONS = 48
 LARGEST_WINDOW = 2**22
 # Subdivisions past which the cubature gives up (undecidable): the examples that converge here take
 # under 100; one that does not would otherwise cost seconds.
-MOST_SUBDIVISIONS = 120
+MOST_SUBDIVISIONS = 200
 
 
 class Undecidable(Exception):
@@ -177,12 +177,12 @@ def _pieces(c: np.ndarray, a: np.ndarray, b: np.ndarray) -> _Pieces:
         for row, mid, at_end in ((0, mid_a, at_a), (1, mid_b, at_b)):
             distance = np.abs(c - mid)
             anchor[row], present[row] = c, ~at_end & (distance > 0)
-            low[row] = np.log(_ulp(c)) - below
+            low[row] = np.log(np.maximum(_ulp(c), SMALLEST_OFFSET)) - below
             high[row] = np.where(np.isfinite(distance), np.log(np.where(distance > 0, distance, 1.0)), LOG_LARGEST)
             open_high[row] = ~np.isfinite(distance)
         # from each finite end towards the centre's midpoint (from the end up to the other end if the centre sits on it)
-        for row, end, mid, at_end, other in ((2, a, mid_a, at_a, b), (3, b, mid_b, at_b, a)):
-            target = np.where(at_end, other, mid)
+        for row, end, mid, at_end, far in ((2, a, mid_a, at_a, mid_b), (3, b, mid_b, at_b, mid_a)):
+            target = np.where(at_end, far, mid)  # the centre on this end: on to the midpoint towards the other end (or ∞)
             distance = np.abs(target - end)
             anchor[row], present[row] = np.where(np.isfinite(end), end, 0.0), np.isfinite(end) & (distance > 0)
             low[row] = np.log(np.maximum(4 * _ulp(np.where(np.isfinite(end), end, 0.0)), SMALLEST_OFFSET))
@@ -327,6 +327,11 @@ def _evaluate_plain(law: D.Distribution, x: np.ndarray) -> tuple[np.ndarray, Non
     return values, None
 
 
+def value_seen(log_p: np.ndarray) -> bool:
+    """Every element's window has positive mass and its largest term before its last two."""
+    return bool(np.all(np.isfinite(log_p).any(axis=0)) and np.all(np.argmax(log_p, axis=0) < log_p.shape[0] - 2))
+
+
 def mass_by_sum(law: D.Distribution, batch: int, terms: np.ndarray) -> Mass:
     """``Σ_k exp(log_prob(k))`` over the support of each batch element (module docstring)."""
     low, high = _integer_ends(law.support, batch)
@@ -344,7 +349,9 @@ def mass_by_sum(law: D.Distribution, batch: int, terms: np.ndarray) -> Mass:
             ratio = last / before
             # p_K r/(1 − r) for a ratio that keeps falling; doubled for one still rising towards its limit
             tail = np.where((last == 0) & (before == 0), 0.0, np.where(ratio < 1, 2 * last * ratio / (1 - ratio), np.inf))
-        if np.all(tail <= U64 * 1e-2):
+        # Done once the window holds mass and its last terms are past its largest (a pmf that has not
+        # risen yet, all zeros so far, says nothing of its tail).
+        if value_seen(log_p) and np.all(tail <= U64 * 1e-2):
             break
         count *= 2
     p = np.exp(log_p)
