@@ -57,6 +57,7 @@ def test_the_general_pareto_still_refuses_float64_parameters() -> None:
         law.log_prob(torch.tensor([1.0], dtype=torch.float64))
 
 
+@pytest.mark.slow  # 25 families' cubatures, about 2.5 s: over the quick tier's 2 s a test
 def test_the_reference_holds_on_every_univariate_class_in_a_ci_run() -> None:
     run = run_check(LOG_PROB_NORMALISES, torch_family, profile="ci", max_examples=len(FAMILIES) + 2)
     assert run.verdict == "holds", run.counterexample.explain() if run.counterexample else run.error
