@@ -33,7 +33,8 @@ OBSERVED: dict[str, Callable[[Any], Any]] = {
     "grouping": lambda case: "none" if case.layer.groups == 1 else "depthwise" if case.layer.groups == case.layer.in_channels else "grouped",
     "strided": lambda case: max((*case.layer.stride, *case.layer.dilation)) > 1,
     "pair": lambda case: "-".join({"Wishart": "ExponentialFamily"}.get(law.family, law.family) for law in (case.p, case.q)),
-    "batch": lambda case: case.p.batch,
+    "batch": lambda case: case.p.batch if hasattr(case, "p") else case.batch,
+    "family": lambda case: case.family,
     "transform": lambda case: case.kind,
     "upsampling": lambda case: "output-padded" if max(case.layer.output_padding) > 0 else "strided" if max((*case.layer.stride, *case.layer.dilation)) > 1 else "none",
 }

@@ -58,6 +58,8 @@ def require_signature(theorem: Theorem, implementation: Callable[..., Any], name
     """
     if not callable(implementation):
         raise InvalidInput(f"{name} is not callable (it is a {type(implementation).__name__})")
+    if not theorem.parameters:  # a class its check builds with its own arguments (log-prob-normalises): the check reads them
+        return
     try:
         signature = inspect.signature(implementation)
     except (TypeError, ValueError):

@@ -1,0 +1,111 @@
+"""Beyond the notes: every univariate law's log_prob integrates to one (``log-prob-normalises``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis.errors import InvalidArgument
+from torch import distributions as D
+from torch.distributions import constraints
+
+import theorems
+from theorems._engine.checks import check_wrong_implementation
+from theorems._engine.registry import get_theorem
+from theorems._engine.run import run_check
+from theorems.log_prob_normalises.case import KINDS, ParameterDraw
+from theorems.log_prob_normalises.catalogue import WRONG_IMPLEMENTATIONS
+from theorems.log_prob_normalises.check import NOT_CHECKED, check_log_prob_normalises, distribution_classes, torch_family
+from theorems.log_prob_normalises.statement import FAMILIES
+from theorems.profiles import scaled
+from theorems.strategies.log_prob_normalises import constraint_values
+from theorems.theorem import InvalidInput
+
+LOG_PROB_NORMALISES = get_theorem("log-prob-normalises")
+
+
+def typical(family: str = "Normal", batch: int = 2) -> ParameterDraw:
+    """A bank of moderate values of every kind."""
+    values = {
+        "real": (np.linspace(0.3, 0.7, batch), np.linspace(-1.0, 2.0, batch)),
+        "positive": tuple(np.linspace(1.5, 1.9, batch) for _ in range(3)),
+        "nonnegative": (np.linspace(2.5, 3.0, batch),),
+        "unit_interval": (np.linspace(0.3, 0.45, batch),),
+        "half_open_unit_interval": (np.linspace(0.4, 0.6, batch),),
+        "nonnegative_integer": (np.arange(4.0, 4.0 + batch),),
+        "simplex": (np.full((batch, 3), 1 / 3),),
+    }
+    return ParameterDraw(family, batch, tuple((kind, values[kind]) for kind in KINDS), (np.linspace(0.3, 0.7, batch), np.linspace(1.5, 1.9, batch)))
+
+
+# --- every class of the installed torch ---------------------------------------------------------
+
+
+def test_every_class_torch_exports_is_checked_or_listed_with_a_reason() -> None:
+    """Fails when torch adds a Distribution: add it to FAMILIES (univariate, with parameters the
+    strategies know) or say in NOT_CHECKED why it is not checked."""
+    exported = set(distribution_classes())
+    assert not set(FAMILIES) & set(NOT_CHECKED)
+    assert exported == set(FAMILIES) | set(NOT_CHECKED), f"new: {sorted(exported - set(FAMILIES) - set(NOT_CHECKED))}, gone: {sorted(set(FAMILIES) | set(NOT_CHECKED) - exported)}"
+
+
+def test_the_general_pareto_still_refuses_float64_parameters() -> None:
+    """If torch fixes GeneralizedPareto's log_prob in float64, this fails: move it to FAMILIES."""
+    law = D.GeneralizedPareto(*(torch.tensor([value], dtype=torch.float64) for value in (0.3, 1.5, 0.3)))
+    with pytest.raises(RuntimeError, match="Double did not match Float"):
+        law.log_prob(torch.tensor([1.0], dtype=torch.float64))
+
+
+@pytest.mark.slow  # 25 families' cubatures, about 2.5 s: over the quick tier's 2 s a test
+def test_the_reference_holds_on_every_univariate_class_in_a_ci_run() -> None:
+    run = run_check(LOG_PROB_NORMALISES, torch_family, profile="ci", max_examples=len(FAMILIES) + 2)
+    assert run.verdict == "holds", run.counterexample.explain() if run.counterexample else run.error
+    assert sorted(family for family, count in run.classes["family"].items() if count) == sorted(FAMILIES)
+
+
+# --- the check can fail --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("wrong", WRONG_IMPLEMENTATIONS, ids=lambda wrong: wrong.implementation.__name__)
+def test_each_wrong_class_is_caught_within_the_ci_budget(wrong) -> None:
+    run = check_wrong_implementation(wrong, profile="ci").run
+    assert run.verdict == "falsified", run.error
+
+
+def test_a_class_object_is_an_implementation_of_the_api() -> None:
+    wrong = WRONG_IMPLEMENTATIONS[0].implementation
+    verdict = theorems.check("log-prob-normalises", wrong, examples=3, profile="ci")
+    assert not verdict.holds and "LaplaceOffByAConstant" in str(verdict)
+
+
+class LawWithAnUnknownConstraint(D.Normal):
+    arg_constraints = {"loc": constraints.real, "scale": constraints.greater_than(2.0)}
+
+
+def test_a_constraint_the_strategies_do_not_know_is_a_usage_error_naming_it() -> None:
+    with pytest.raises(InvalidInput, match=r"arg_constraints\['scale'\] is GreaterThan\(lower_bound=2.0\)"):
+        check_log_prob_normalises(LawWithAnUnknownConstraint, typical())
+    with pytest.raises(InvalidArgument, match="GreaterThan"):
+        constraint_values(constraints.greater_than(2.0))
+
+
+def test_a_class_that_is_not_a_distribution_is_refused_in_one_line() -> None:
+    with pytest.raises(InvalidInput, match="Distribution subclass") as error:
+        check_log_prob_normalises(dict, typical())
+    assert "\n" not in str(error.value)
+
+
+@given(constraint_values(constraints.unit_interval, batch=3))
+@scaled(0.2)
+def test_probabilities_are_in_the_closed_unit_interval(values: np.ndarray) -> None:
+    assert values.shape == (3,) and np.all((values >= 0) & (values <= 1))
+
+
+def test_where_the_mass_lies_beyond_float64_the_oracle_accuses_no_one() -> None:
+    """A Pareto with α = 1e-8 keeps almost all its mass beyond 1e100: undecidable, never a verdict."""
+    values = dict(typical(batch=1).values)
+    values["positive"] = (np.array([1e-8]), np.array([1.0]), np.array([1.0]))
+    draw = ParameterDraw("Pareto", 1, tuple(values.items()), typical(batch=1).interval)
+    with pytest.raises(InvalidInput, match="cannot decide"):
+        check_log_prob_normalises(torch_family, draw)

@@ -1,0 +1,146 @@
+r"""Beyond the notes · a univariate law's ``log_prob`` integrates (or sums) to one over its support.
+
+For a class ``L`` of ``torch.distributions`` (or a subclass, or any ``Distribution`` a user writes)
+with ``event_shape ()`` and parameters ``θ`` its ``arg_constraints`` admit,
+
+    ∫_{support} exp(log_prob(x)) dx = 1   (Σ_{k ∈ support} exp(log_prob(k)) = 1 on the integers)
+
+for every batch element. The oracles (:mod:`theorems.log_prob_normalises.oracle`) use ``log_prob``
+alone, never the class's cdf, entropy or normaliser: adaptive cubature in the log-distance from the
+mode and the support's ends, or the exact sum with its tail bounded. The class is built as
+``L(**θ, validate_args=True)``, ``θ`` taken from the example's bank by ``L``'s own ``arg_constraints``
+(:mod:`theorems.log_prob_normalises.case`).
+
+Tolerance of one element: ``QUADRATURE_SAFETY ×`` the cubature's error estimate, plus the oracle's
+rounding and the mass its nodes leave out (bounded: the oracle module), which also carries the
+rounding of ``log_prob`` on the scale of the terms it combines. An example where the oracle cannot
+bound its own error (mass beyond float64's range, a density float64 cannot resolve) is rejected
+and counted, never a verdict.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import numpy as np
+import torch
+from torch import distributions as D
+
+from theorems.calling import call_implementation
+from theorems.evidence import Evidence, implementation_failure
+from theorems.log_prob_normalises.case import ParameterDraw, parameters_for
+from theorems.log_prob_normalises.oracle import LogProbFailed, Mass, Undecidable, is_discrete_support, mass_by_quadrature, mass_by_sum, parameter_terms
+from theorems.oracles.quadrature import QUADRATURE_SAFETY, compare_scalar
+from theorems.theorem import InvalidInput
+
+__all__ = ["NOT_CHECKED", "check_log_prob_normalises", "distribution_classes", "mass_of", "torch_family"]
+
+THEOREM_ID = "log-prob-normalises"
+
+# The classes torch.distributions exports that the theorem does not check, and why.
+NOT_CHECKED = {
+    "Distribution": "the abstract base: no log_prob",
+    "ExponentialFamily": "an abstract base: no log_prob of its own",
+    "Dirichlet": "multivariate (event on the simplex)",
+    "LKJCholesky": "multivariate (Cholesky factors of correlation matrices)",
+    "LogisticNormal": "multivariate (event on the simplex)",
+    "LowRankMultivariateNormal": "multivariate",
+    "Multinomial": "multivariate (vectors of counts)",
+    "MultivariateNormal": "multivariate",
+    "OneHotCategorical": "multivariate (one-hot vectors)",
+    "OneHotCategoricalStraightThrough": "multivariate (one-hot vectors)",
+    "RelaxedOneHotCategorical": "multivariate (event on the simplex)",
+    "Wishart": "multivariate (positive-definite matrices)",
+    "Independent": "a wrapper: its event is its base law's batch, reinterpreted",
+    "MixtureSameFamily": "a wrapper of component laws, built from other Distribution objects, not from arg_constraints",
+    "TransformedDistribution": "a wrapper of a base law and transforms, built from objects, not from arg_constraints (its density is log-det-jacobian's)",
+    "RelaxedBernoulli": "its temperature is a required argument its arg_constraints do not constrain",
+    "GeneralizedPareto": "its log_prob raises RuntimeError ('Double did not match Float') on float64 parameters (torch 2.14.1); the oracles work in float64",
+    "VonMises": "circular: its support is declared real, but its density is periodic and normalised over one period [−π, π)",
+}
+
+
+def torch_family(draw: ParameterDraw) -> type:
+    """The reference: the torch class the example names (``family``), itself under test everywhere."""
+    return getattr(D, draw.family)
+
+
+def distribution_classes() -> list[str]:
+    """The Distribution subclasses torch.distributions exports (the base classes included)."""
+    return sorted(name for name in D.__all__ if isinstance(getattr(D, name), type) and issubclass(getattr(D, name), D.Distribution))
+
+
+def require_draw(draw: object) -> ParameterDraw:
+    if not isinstance(draw, ParameterDraw):
+        raise InvalidInput(f"{THEOREM_ID} checks a ParameterDraw (theorems.log_prob_normalises.case), got {type(draw).__name__}")
+    return draw
+
+
+def require_class(implementation: Any) -> type:
+    if not (isinstance(implementation, type) and issubclass(implementation, D.Distribution)):
+        raise InvalidInput(f"{THEOREM_ID} checks a torch.distributions.Distribution subclass, got {getattr(implementation, '__name__', type(implementation).__name__)}")
+    return implementation
+
+
+def _undecided(example: str, why: str) -> NoReturn:
+    """The oracle cannot bound its own error here: the example is rejected and counted (inside a
+    Hypothesis run), never a verdict; outside one, a one-line InvalidInput says why."""
+    from hypothesis import currently_in_test_context, reject
+
+    if currently_in_test_context():
+        reject()
+    raise InvalidInput(f"the oracle cannot decide {example}: {why}")
+
+
+def _spelled(cls: type, parameters: dict[str, torch.Tensor]) -> str:
+    shown = ", ".join(f"{name}=[{', '.join(f'{v:.6g}' for v in value.reshape(-1).tolist())}]" for name, value in parameters.items())
+    return f"{cls.__name__}({shown})"
+
+
+def mass_of(law: D.Distribution, batch: int, terms: np.ndarray) -> Mass:
+    """The oracle's mass of each batch element: the sum on the integers, the cubature elsewhere."""
+    if is_discrete_support(law.support):
+        return mass_by_sum(law, batch, terms)
+    return mass_by_quadrature(law, batch, terms)
+
+
+def check_log_prob_normalises(implementation: Any, draw: ParameterDraw) -> Evidence:
+    """Build the class (the example's torch family for the reference) and compare each batch element's mass with 1."""
+    draw = require_draw(draw)
+    cls = torch_family(draw) if implementation is torch_family else require_class(implementation)
+    parameters = parameters_for(cls, draw)
+    example = _spelled(cls, parameters)
+    law = call_implementation(THEOREM_ID, example, lambda: cls(**parameters, validate_args=True), (), ())
+    if isinstance(law, Evidence):
+        return law
+    if not isinstance(law, D.Distribution) or tuple(law.event_shape) != () or tuple(law.batch_shape) != (draw.batch,):
+        shapes = f"event_shape {tuple(getattr(law, 'event_shape', ()))}, batch_shape {tuple(getattr(law, 'batch_shape', ()))}"
+        raise InvalidInput(f"{cls.__name__} built {shapes} from a batch of {draw.batch}: the theorem checks univariate laws (event_shape ())")
+    try:
+        mass = mass_of(law, draw.batch, parameter_terms(parameters, draw.batch))
+    except LogProbFailed as failure:
+        return implementation_failure(THEOREM_ID, example, str(failure))
+    except Undecidable as why:
+        _undecided(example, str(why))
+    return _worst_element(example, mass)
+
+
+def _worst_element(example: str, mass: Mass) -> Evidence:
+    worst: Evidence | None = None
+    for i in range(mass.value.shape[0]):
+        tolerance = QUADRATURE_SAFETY * float(mass.error[i]) + float(mass.rounding[i])
+        evidence = compare_scalar(
+            theorem_id=THEOREM_ID,
+            example=example,
+            expected=1.0,
+            expected_how=f"at batch index {i}: the total mass of a law",
+            actual=float(mass.value[i]),
+            tolerance=tolerance,
+            tolerance_reason=(
+                f"{QUADRATURE_SAFETY:g} × the oracle's error estimate {float(mass.error[i]):.1e} ({mass.how}) + its rounding, "
+                f"the mass its nodes leave out and γ_64·u × the terms of log_prob: {float(mass.rounding[i]):.1e}"
+            ),
+        )
+        if worst is None or not evidence.ratio <= worst.ratio:
+            worst = evidence
+    return worst
