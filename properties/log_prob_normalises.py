@@ -17,7 +17,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from theorems.log_prob_normalises.case import KINDS, SLOTS, ParameterDraw, constraint_kind
+from theorems.log_prob_normalises.case import KINDS, SLOTS, ParameterDraw, constraint_kind, logits_of
 from theorems.log_prob_normalises.statement import FAMILIES
 from theorems.strategies._domain import one_of_values
 
@@ -79,6 +79,8 @@ def constraint_values(constraint: Any, *, batch: int = 1) -> st.SearchStrategy[n
     Raises ``InvalidArgument`` naming a constraint the strategies do not know.
     """
     kind = constraint_kind(constraint)
+    if kind == "real_vector":  # a categorical law's logits
+        return _simplex(batch).map(logits_of)
     if kind is None:
         raise InvalidArgument(f"constraint={constraint!r} has no strategy; the known ones are {', '.join(KINDS)} (torch.distributions.constraints)")
     return kind_values(kind, batch)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 import numpy as np
 import pytest
 import torch
 from hypothesis import given
+from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from torch import distributions as D
 from torch.distributions import constraints
@@ -16,10 +20,11 @@ from theorems._engine.registry import get_theorem
 from theorems._engine.run import run_check
 from theorems.log_prob_normalises.case import KINDS, ParameterDraw
 from theorems.log_prob_normalises.catalogue import WRONG_IMPLEMENTATIONS
+from theorems.log_prob_normalises.findings import CLAMPED_LOGIT, FINDINGS
 from theorems.log_prob_normalises.check import NOT_CHECKED, check_log_prob_normalises, distribution_classes, torch_family
 from theorems.log_prob_normalises.statement import FAMILIES
 from theorems.profiles import scaled
-from theorems.strategies.log_prob_normalises import constraint_values
+from theorems.strategies.log_prob_normalises import constraint_values, parameter_draws
 from theorems.theorem import InvalidInput
 
 LOG_PROB_NORMALISES = get_theorem("log-prob-normalises")
@@ -109,3 +114,46 @@ def test_where_the_mass_lies_beyond_float64_the_oracle_accuses_no_one() -> None:
     draw = ParameterDraw("Pareto", 1, tuple(values.items()), typical(batch=1).interval)
     with pytest.raises(InvalidInput, match="cannot decide"):
         check_log_prob_normalises(torch_family, draw)
+
+
+@given(parameter_draws(family="Categorical"))
+def test_a_categorical_law_given_by_its_logits_sums_to_one(draw: ParameterDraw) -> None:
+    # thorough, seed 1: the draw gave Categorical its logits, whose constraint (independent(real, 1)) had
+    # no strategy, and the reference run ended in an error. The logits are the log of the draw's simplex.
+    evidence = check_log_prob_normalises(torch_family, dataclasses.replace(draw, logits=True))
+    assert evidence.holds, evidence.explain()
+
+
+@given(constraint_values(constraints.independent(constraints.real, 1), batch=2))
+def test_logits_are_a_strategy_of_their_own_constraint(logits: np.ndarray) -> None:
+    assert logits.shape[0] == 2 and np.all(np.isfinite(logits))
+
+
+# --- torch's continuous Bernoulli given logits past ±36.04 (theorems/log_prob_normalises/findings.py) ---
+
+
+def test_the_recorded_continuous_bernoulli_finding_still_reproduces_on_its_example() -> None:
+    """If torch fixes the defect, this fails: update theorems/log_prob_normalises/findings.py."""
+    (finding,) = FINDINGS
+    assert finding.applies(finding.example)
+    evidence = check_log_prob_normalises(D.ContinuousBernoulli, finding.example)
+    assert not evidence.holds and "0.36043653" in evidence.actual, evidence.explain()
+
+
+# One quadrature per check, two checks an example: a fifth of the profile (20 in ci) spans the logits from the
+# threshold to 700 on both sides; the defect is exact (a constant factor), so each example decides it alone.
+@scaled(0.2)
+@given(parameter_draws(family="ContinuousBernoulli"), st.floats(CLAMPED_LOGIT * 1.001, 700.0), st.sampled_from((-1.0, 1.0)))
+def test_inside_the_finding_torch_holds_to_its_error_model_and_misses_the_normal_tolerance(draw: ParameterDraw, size: float, sign: float) -> None:
+    draw = dataclasses.replace(draw, logits=True, values=tuple((kind, (np.full(draw.batch, sign * size), *values[1:]) if kind == "real" else values) for kind, values in draw.values))
+    (finding,) = FINDINGS
+    assert finding.applies(draw)
+    assert check_log_prob_normalises(torch_family, draw).holds  # the reference, held to the error model
+    assert not check_log_prob_normalises(D.ContinuousBernoulli, draw).holds  # torch as any implementation: the defect strikes
+
+
+def test_a_ten_percent_error_inside_the_finding_falsifies_the_reference_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    (finding,) = FINDINGS
+    original = D.ContinuousBernoulli.log_prob
+    monkeypatch.setattr(D.ContinuousBernoulli, "log_prob", lambda self, value: original(self, value) + math.log(1.1))
+    assert not check_log_prob_normalises(torch_family, finding.example).holds

@@ -19,7 +19,7 @@ from torch.distributions import constraints as C
 
 from theorems.theorem import InvalidInput
 
-__all__ = ["KINDS", "SLOTS", "ParameterDraw", "constraint_kind", "parameters_for"]
+__all__ = ["KINDS", "LOGIT_OF_ZERO", "SLOTS", "ParameterDraw", "constraint_kind", "logits_of", "parameters_for"]
 
 # The constraint kinds the strategies know, and how many values of each an example holds (the
 # most parameters of one kind any torch class takes: three positives, StudentT's df and scale
@@ -47,7 +47,20 @@ def constraint_kind(constraint: Any) -> str | None:
         return "nonnegative_integer"
     if kind is C._Simplex:
         return "simplex"
+    if kind is C._IndependentConstraint and type(constraint.base_constraint) is C._Real and constraint.reinterpreted_batch_ndims == 1:
+        return "real_vector"  # a categorical law's logits: taken from the simplex the draw holds
     return None
+
+
+# A categorical law's logits are the log of the draw's simplex; an exact zero probability becomes
+# this logit, far enough below the others that its softmax weight is 0 in float64 (e^-745 underflows).
+LOGIT_OF_ZERO = -800.0
+
+
+def logits_of(probabilities: np.ndarray) -> np.ndarray:
+    """Logits with ``probabilities`` as their softmax (each row a point of the simplex)."""
+    with np.errstate(divide="ignore"):
+        return np.where(probabilities > 0, np.log(probabilities), LOGIT_OF_ZERO)
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,9 @@ def parameters_for(cls: type, draw: ParameterDraw) -> dict[str, torch.Tensor]:
         if name in skipped or (accepted and name not in accepted):
             continue
         kind = constraint_kind(constraint)
+        if kind == "real_vector":
+            chosen[name] = torch.tensor(logits_of(draw.of("simplex")[0]), dtype=torch.float64)
+            continue
         if kind is None:
             raise InvalidInput(
                 f"{cls.__name__}.arg_constraints[{name!r}] is {constraint!r}, a constraint theorems.strategies.log_prob_normalises "

@@ -28,6 +28,7 @@ from torch import distributions as D
 
 from theorems.calling import call_implementation
 from theorems.evidence import Evidence, implementation_failure
+from theorems.finding import RecordedErrors
 from theorems.log_prob_normalises.case import ParameterDraw, parameters_for
 from theorems.log_prob_normalises.oracle import LogProbFailed, Mass, Undecidable, is_discrete_support, mass_by_quadrature, mass_by_sum, parameter_terms
 from theorems.oracles.quadrature import QUADRATURE_SAFETY, compare_scalar
@@ -116,29 +117,42 @@ def check_log_prob_normalises(implementation: Any, draw: ParameterDraw) -> Evide
     if not isinstance(law, D.Distribution) or tuple(law.event_shape) != () or tuple(law.batch_shape) != (draw.batch,):
         shapes = f"event_shape {tuple(getattr(law, 'event_shape', ()))}, batch_shape {tuple(getattr(law, 'batch_shape', ()))}"
         raise InvalidInput(f"{cls.__name__} built {shapes} from a batch of {draw.batch}: the theorem checks univariate laws (event_shape ())")
+    recorded = _recorded(draw) if implementation is torch_family else None
     try:
         mass = mass_of(law, draw.batch, parameter_terms(parameters, draw.batch))
     except LogProbFailed as failure:
         return implementation_failure(THEOREM_ID, example, str(failure))
     except Undecidable as why:
         _undecided(example, str(why))
-    return _worst_element(example, mass)
+    return _worst_element(example, mass, recorded)
 
 
-def _worst_element(example: str, mass: Mass) -> Evidence:
+def _recorded(draw: ParameterDraw) -> RecordedErrors | None:
+    """Inside a recorded finding, the reference (torch's own classes) is held to its error model."""
+    from theorems.finding import recorded_errors
+    from theorems.log_prob_normalises.findings import FINDINGS
+
+    return recorded_errors(FINDINGS, THEOREM_ID, draw)
+
+
+def _worst_element(example: str, mass: Mass, recorded: RecordedErrors | None = None) -> Evidence:
+    batch = mass.value.shape[0]
+    offset = np.broadcast_to(np.asarray(recorded.offset(), dtype=float), (batch,)) if recorded else np.zeros(batch)
+    allowance = np.broadcast_to(np.asarray(recorded.allowance(), dtype=float), (batch,)) if recorded else np.zeros(batch)
     worst: Evidence | None = None
-    for i in range(mass.value.shape[0]):
-        tolerance = QUADRATURE_SAFETY * float(mass.error[i]) + float(mass.rounding[i])
+    for i in range(batch):
+        tolerance = QUADRATURE_SAFETY * float(mass.error[i]) + float(mass.rounding[i]) + float(allowance[i])
+        model = f"; the recorded defect's error model ({recorded.reason()})" if recorded and offset[i] else ""
         evidence = compare_scalar(
             theorem_id=THEOREM_ID,
             example=example,
-            expected=1.0,
-            expected_how=f"at batch index {i}: the total mass of a law",
+            expected=1.0 + float(offset[i]),
+            expected_how=f"at batch index {i}: the total mass of a law" + (" as torch's recorded defect makes it" if offset[i] else ""),
             actual=float(mass.value[i]),
             tolerance=tolerance,
             tolerance_reason=(
                 f"{QUADRATURE_SAFETY:g} × the oracle's error estimate {float(mass.error[i]):.1e} ({mass.how}) + its rounding, "
-                f"the mass its nodes leave out and γ_64·u × the terms of log_prob: {float(mass.rounding[i]):.1e}"
+                f"the mass its nodes leave out and γ_64·u × the terms of log_prob: {float(mass.rounding[i]):.1e}{model}"
             ),
         )
         if worst is None or not evidence.ratio <= worst.ratio:

@@ -36,7 +36,6 @@ plus the pairwise sum's ``log₂(n) u Σ p_k``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np

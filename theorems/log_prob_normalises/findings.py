@@ -1,0 +1,93 @@
+"""Defects of torch.distributions' log_prob found by ``log-prob-normalises``, each with the error model
+the reference run holds torch to (see :mod:`theorems.finding`)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import distributions as D
+
+from theorems.finding import ErrorModel, Finding
+from theorems.log_prob_normalises.case import SLOTS, ParameterDraw, parameters_for
+
+__all__ = ["FINDINGS", "clamped_mass"]
+
+EPS = float(torch.finfo(torch.float64).eps)  # torch's clamp_probs keeps λ within [eps, 1 − eps]
+# |logit| beyond which σ(logit) lies outside [eps, 1 − eps]: log((1 − eps)/eps).
+CLAMPED_LOGIT = math.log((1 - EPS) / EPS)
+U = 2.0**-53
+
+
+def _logits(draw: ParameterDraw) -> np.ndarray | None:
+    """The logits a continuous Bernoulli of ``draw`` is given, or None where it is given probabilities."""
+    if draw.family != "ContinuousBernoulli" or not draw.logits:
+        return None
+    return parameters_for(D.ContinuousBernoulli, draw)["logits"].numpy()
+
+
+def _in_clamped_range(draw: ParameterDraw) -> bool:
+    logits = _logits(draw)
+    return logits is not None and bool(np.any(np.abs(logits) > CLAMPED_LOGIT))
+
+
+def _normaliser(logit_size: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """C(λ) = 2 atanh(1 − 2λ)/(1 − 2λ) for λ = σ(−|ℓ|) < ½, written as |ℓ|/(1 − 2λ) (log((1 − λ)/λ) = |ℓ|)."""
+    return logit_size / (1 - 2 * lam)
+
+
+def clamped_mass(draw: ParameterDraw) -> np.ndarray:
+    """Per batch element, the mass of torch's continuous Bernoulli density given by logits: C(λ_c)/C(λ),
+    λ_c the probability clamped to [eps, 1 − eps] (torch's normaliser) and λ the logits' own (its
+    exponent); 1 where no clamp applies."""
+    logits = _logits(draw)
+    if logits is None:
+        return np.ones(draw.batch)
+    size = np.abs(logits)
+    lam = np.exp(-size) / (1 + np.exp(-size))  # the smaller of λ and 1 − λ
+    clamped = size > CLAMPED_LOGIT
+    true_normaliser = _normaliser(size, lam)
+    clamped_normaliser = _normaliser(np.full(size.shape, CLAMPED_LOGIT), np.full(size.shape, EPS))
+    return np.where(clamped, clamped_normaliser / true_normaliser, 1.0)
+
+
+def _offset(draw: ParameterDraw) -> np.ndarray:
+    return clamped_mass(draw) - 1.0
+
+
+def _offset_rounding(draw: ParameterDraw) -> np.ndarray:
+    # A quotient of two quotients of terms each within a few roundings, and torch's own log-normaliser
+    # (log1p and log, then exp in the mass): 16 u on the mass's size.
+    return 16 * U * clamped_mass(draw)
+
+
+def _continuous_bernoulli_with_logit(logit: float) -> ParameterDraw:
+    """A draw whose continuous Bernoulli takes ``logit`` (the first real value) and whose other values are typical."""
+    values = {kind: tuple(np.array([0.5]) for _ in range(count)) for kind, count in SLOTS.items()}
+    values["real"] = (np.array([logit]), *values["real"][1:])
+    values["simplex"] = (np.array([[0.5, 0.5]]),)
+    return ParameterDraw("ContinuousBernoulli", 1, tuple(values.items()), (np.array([0.0]), np.array([1.0])), logits=True)
+
+
+FINDINGS: tuple[Finding, ...] = (
+    Finding(
+        id="torch-continuous-bernoulli-clamped-normaliser",
+        theorem_id="log-prob-normalises",
+        library="torch.distributions.ContinuousBernoulli (torch 2.14.1), given logits",
+        summary=(
+            "log_prob's exponent uses the logits as given (binary_cross_entropy_with_logits), but its normaliser "
+            "(_cont_bern_log_norm) uses self.probs, which clamp_probs keeps within [eps, 1 − eps]: for |logits| > "
+            "log((1 − eps)/eps) ≈ 36.04 the density is off by the constant C(eps)/C(σ(ℓ)) and integrates to that "
+            "instead of 1 (0.3604 at logits −100, confirmed by mpmath to 1e-10: log_prob(0) is 3.5847 where the "
+            "true log density is 4.6052)"
+        ),
+        applies=_in_clamped_range,
+        example=_continuous_bernoulli_with_logit(-100.0),
+        error_model=ErrorModel(
+            "the mass C(eps)/C(σ(ℓ)) instead of 1 where |ℓ| > 36.04 (torch's normaliser of the clamped probability)",
+            offset=_offset,
+            allowance=_offset_rounding,
+        ),
+    ),
+)
