@@ -42,7 +42,9 @@ class ErrorModel:
       exact, computable wrong term (the check compares with the true value plus it);
     * ``returns(example)``: per element, the exact wrong values (``nan``, ``inf``) the
       library may return there instead of the true one;
-    * ``raises``: words of the refusal the library may give on the whole example.
+    * ``raises``: words of the refusal the library may give on the whole example;
+    * ``nan_where(example, x)``: for a check that evaluates the library at points ``x`` (a density
+      at the nodes of a quadrature, last axis the batch), where it returns NaN for a value of −∞.
     """
 
     statement: str
@@ -50,6 +52,7 @@ class ErrorModel:
     offset: Callable[[Any], np.ndarray] | None = None
     returns: Callable[[Any], list[tuple[float, ...]]] | None = None
     raises: str | None = None
+    nan_where: Callable[[Any, np.ndarray], np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,14 @@ class RecordedErrors:
                     if (math.isnan(value) and math.isnan(actual)) or value == actual:
                         return finding
         return None
+
+    def nan_where(self, x: np.ndarray) -> np.ndarray:
+        """Where, among the points ``x``, the findings say the library returns NaN for −∞."""
+        marked = np.zeros(np.shape(x), dtype=bool)
+        for f in self.findings:
+            if f.error_model.nan_where is not None:
+                marked |= np.asarray(f.error_model.nan_where(self.example, x), dtype=bool)
+        return marked
 
     def reason(self) -> str:
         return "; ".join(f"{f.id}: {f.error_model.statement}" for f in self.findings)

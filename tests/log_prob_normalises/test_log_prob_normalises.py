@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from torch import distributions as D
@@ -131,10 +131,12 @@ def test_logits_are_a_strategy_of_their_own_constraint(logits: np.ndarray) -> No
 
 # --- torch's continuous Bernoulli given logits past ±36.04 (theorems/log_prob_normalises/findings.py) ---
 
+CONTINUOUS_BERNOULLI = next(finding for finding in FINDINGS if finding.id == "torch-continuous-bernoulli-clamped-normaliser")
+
 
 def test_the_recorded_continuous_bernoulli_finding_still_reproduces_on_its_example() -> None:
     """If torch fixes the defect, this fails: update theorems/log_prob_normalises/findings.py."""
-    (finding,) = FINDINGS
+    finding = CONTINUOUS_BERNOULLI
     assert finding.applies(finding.example)
     evidence = check_log_prob_normalises(D.ContinuousBernoulli, finding.example)
     assert not evidence.holds and "0.36043653" in evidence.actual, evidence.explain()
@@ -146,14 +148,59 @@ def test_the_recorded_continuous_bernoulli_finding_still_reproduces_on_its_examp
 @given(parameter_draws(family="ContinuousBernoulli"), st.floats(CLAMPED_LOGIT * 1.001, 700.0), st.sampled_from((-1.0, 1.0)))
 def test_inside_the_finding_torch_holds_to_its_error_model_and_misses_the_normal_tolerance(draw: ParameterDraw, size: float, sign: float) -> None:
     draw = dataclasses.replace(draw, logits=True, values=tuple((kind, (np.full(draw.batch, sign * size), *values[1:]) if kind == "real" else values) for kind, values in draw.values))
-    (finding,) = FINDINGS
+    finding = CONTINUOUS_BERNOULLI
     assert finding.applies(draw)
     assert check_log_prob_normalises(torch_family, draw).holds  # the reference, held to the error model
     assert not check_log_prob_normalises(D.ContinuousBernoulli, draw).holds  # torch as any implementation: the defect strikes
 
 
 def test_a_ten_percent_error_inside_the_finding_falsifies_the_reference_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    (finding,) = FINDINGS
+    finding = CONTINUOUS_BERNOULLI
     original = D.ContinuousBernoulli.log_prob
     monkeypatch.setattr(D.ContinuousBernoulli, "log_prob", lambda self, value: original(self, value) + math.log(1.1))
     assert not check_log_prob_normalises(torch_family, finding.example).holds
+
+
+# --- torch's Weibull: NaN where its power overflows (theorems/log_prob_normalises/findings.py) ---
+
+WEIBULL = next(finding for finding in FINDINGS if finding.id == "torch-weibull-nan-where-the-power-overflows")
+
+
+def test_the_recorded_weibull_finding_still_reproduces_on_its_example() -> None:
+    """If torch fixes the defect, this fails: update theorems/log_prob_normalises/findings.py."""
+    assert WEIBULL.applies(WEIBULL.example)
+    evidence = check_log_prob_normalises(D.Weibull, WEIBULL.example)
+    assert not evidence.holds and "returned nan" in (evidence.failure or ""), evidence.explain()
+
+
+def test_torch_weibull_is_nan_exactly_past_the_overflow_and_right_before_it() -> None:
+    law = D.Weibull(torch.tensor([1.0], dtype=torch.float64), torch.tensor([4.0], dtype=torch.float64))
+    threshold = float(np.finfo(np.float64).max) ** 0.25  # (x/1)^4 overflows past here
+    below, above = torch.tensor([threshold * 0.99], dtype=torch.float64), torch.tensor([threshold * 1.01], dtype=torch.float64)
+    assert math.isfinite(law.log_prob(below).item()) and math.isnan(law.log_prob(above).item())
+    assert not WEIBULL.error_model.nan_where(WEIBULL.example, np.array([0.99 * threshold * 1.5]))[0]
+
+
+@scaled(0.2)
+@given(parameter_draws(family="Weibull"))
+def test_inside_the_weibull_finding_the_reference_holds_to_its_error_model(draw: ParameterDraw) -> None:
+    assume(WEIBULL.applies(draw))  # a Weibull whose power never overflows is the reference's own test's
+    assert check_log_prob_normalises(torch_family, draw).holds
+
+
+def test_a_nan_the_weibull_finding_does_not_predict_falsifies_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = D.Weibull.log_prob
+    monkeypatch.setattr(D.Weibull, "log_prob", lambda self, value: torch.where(value > 10.0, torch.nan, original(self, value)))
+    assert not check_log_prob_normalises(torch_family, WEIBULL.example).holds
+
+
+def test_a_long_sum_is_correctly_rounded_not_a_running_sum() -> None:
+    # thorough, seed 1: numpy's running sum down the terms of Geometric(logits −9), 524,288 of them, came out
+    # 3.2e-13 short of 1, past the oracle's bar; the same float terms sum to 1 within 2u (math.fsum), so the
+    # oracle, not torch, was wrong. The sum is now correctly rounded, and well inside its bar.
+    from theorems.log_prob_normalises.oracle import mass_by_sum
+
+    law = D.Geometric(logits=torch.tensor([0.0, -9.0], dtype=torch.float64), validate_args=True)
+    mass = mass_by_sum(law, 2, np.zeros(2))
+    assert np.all(np.abs(mass.value - 1.0) <= 4 * 2.0**-53), mass.value - 1.0
+    assert np.all(np.abs(mass.value - 1.0) <= mass.rounding)

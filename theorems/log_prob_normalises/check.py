@@ -119,12 +119,34 @@ def check_log_prob_normalises(implementation: Any, draw: ParameterDraw) -> Evide
         raise InvalidInput(f"{cls.__name__} built {shapes} from a batch of {draw.batch}: the theorem checks univariate laws (event_shape ())")
     recorded = _recorded(draw) if implementation is torch_family else None
     try:
-        mass = mass_of(law, draw.batch, parameter_terms(parameters, draw.batch))
+        mass = mass_of(_held_to(law, recorded), draw.batch, parameter_terms(parameters, draw.batch))
     except LogProbFailed as failure:
         return implementation_failure(THEOREM_ID, example, str(failure))
     except Undecidable as why:
         _undecided(example, str(why))
     return _worst_element(example, mass, recorded)
+
+
+class _RecordedNaN:
+    """``law`` with its recorded NaNs read as the −∞ they stand for, at exactly the points its findings
+    mark (any other NaN still fails the check); every other attribute is the law's own."""
+
+    def __init__(self, law: D.Distribution, recorded: RecordedErrors) -> None:
+        self._law, self._recorded = law, recorded
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._law, name)
+
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        values = self._law.log_prob(x)
+        marked = torch.from_numpy(self._recorded.nan_where(x.detach().double().numpy())) & torch.isnan(values)
+        return torch.where(marked, torch.full_like(values, -torch.inf), values)
+
+
+def _held_to(law: D.Distribution, recorded: RecordedErrors | None) -> Any:
+    if recorded is None or not any(finding.error_model.nan_where for finding in recorded.findings):
+        return law
+    return _RecordedNaN(law, recorded)
 
 
 def _recorded(draw: ParameterDraw) -> RecordedErrors | None:

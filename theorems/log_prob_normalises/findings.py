@@ -18,6 +18,7 @@ EPS = float(torch.finfo(torch.float64).eps)  # torch's clamp_probs keeps λ with
 # |logit| beyond which σ(logit) lies outside [eps, 1 − eps]: log((1 − eps)/eps).
 CLAMPED_LOGIT = math.log((1 - EPS) / EPS)
 U = 2.0**-53
+LOG_LARGEST = math.log(float(np.finfo(np.float64).max))  # log of float64's largest value, 709.78
 
 
 def _logits(draw: ParameterDraw) -> np.ndarray | None:
@@ -62,6 +63,38 @@ def _offset_rounding(draw: ParameterDraw) -> np.ndarray:
     return 16 * U * clamped_mass(draw)
 
 
+def _weibull(draw: ParameterDraw) -> tuple[np.ndarray, np.ndarray] | None:
+    if draw.family != "Weibull":
+        return None
+    parameters = parameters_for(D.Weibull, draw)
+    return parameters["scale"].numpy(), parameters["concentration"].numpy()
+
+
+def _power_overflows(draw: ParameterDraw, x: np.ndarray) -> np.ndarray:
+    """Where (x/scale)^concentration overflows float64 (within a part in 1e12 of the threshold, where
+    its rounding decides): torch's Weibull inverts its transforms there through inf/inf."""
+    scale, concentration = _weibull(draw)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        power = concentration * (np.log(np.asarray(x, dtype=float)) - np.log(scale))
+    return power >= LOG_LARGEST * (1 - 1e-12)
+
+
+def _weibull_overflows_somewhere(draw: ParameterDraw) -> bool:
+    """A Weibull whose support reaches a point where its power overflows: k·log(max/scale) > log max."""
+    found = _weibull(draw)
+    if found is None:
+        return False
+    largest = np.full(found[0].shape, float(np.finfo(np.float64).max))
+    return bool(np.any(_power_overflows(draw, largest)))
+
+
+def _weibull_draw(scale: float, concentration: float) -> ParameterDraw:
+    values = {kind: tuple(np.array([0.5]) for _ in range(count)) for kind, count in SLOTS.items()}
+    values["positive"] = (np.array([scale]), np.array([concentration]), *values["positive"][2:])
+    values["simplex"] = (np.array([[0.5, 0.5]]),)
+    return ParameterDraw("Weibull", 1, tuple(values.items()), (np.array([0.0]), np.array([1.0])))
+
+
 def _continuous_bernoulli_with_logit(logit: float) -> ParameterDraw:
     """A draw whose continuous Bernoulli takes ``logit`` (the first real value) and whose other values are typical."""
     values = {kind: tuple(np.array([0.5]) for _ in range(count)) for kind, count in SLOTS.items()}
@@ -88,6 +121,23 @@ FINDINGS: tuple[Finding, ...] = (
             "the mass C(eps)/C(σ(ℓ)) instead of 1 where |ℓ| > 36.04 (torch's normaliser of the clamped probability)",
             offset=_offset,
             allowance=_offset_rounding,
+        ),
+    ),
+    Finding(
+        id="torch-weibull-nan-where-the-power-overflows",
+        theorem_id="log-prob-normalises",
+        library="torch.distributions.Weibull (torch 2.14.1)",
+        summary=(
+            "log_prob returns NaN, where the right value is −∞ (a log-density below −1.8e308), at every x where "
+            "(x/scale)^concentration overflows float64: Weibull is Exponential(1) through PowerTransform(1/k) and "
+            "AffineTransform(0, scale), and the power transform's log-determinant divides inf by inf there "
+            "(Weibull(1, 4) at x = 1e78: NaN; at 1e77: −1e308)"
+        ),
+        applies=_weibull_overflows_somewhere,
+        example=_weibull_draw(1.5, 4.0),
+        error_model=ErrorModel(
+            "NaN for a log-density of −∞ exactly where (x/scale)^concentration overflows float64",
+            nan_where=_power_overflows,
         ),
     ),
 )
