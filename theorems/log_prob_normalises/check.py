@@ -32,7 +32,7 @@ from theorems.finding import RecordedErrors
 from theorems.log_prob_normalises.case import ParameterDraw, parameters_for
 from theorems.log_prob_normalises.oracle import LogProbFailed, Mass, Undecidable, is_discrete_support, mass_by_quadrature, mass_by_sum, parameter_terms
 from theorems.oracles.quadrature import QUADRATURE_SAFETY, compare_scalar
-from theorems.theorem import InvalidInput
+from theorems.theorem import InvalidInput, undecided
 
 __all__ = ["NOT_CHECKED", "check_log_prob_normalises", "distribution_classes", "mass_of", "torch_family"]
 
@@ -86,11 +86,7 @@ def require_class(implementation: Any) -> type:
 def _undecided(example: str, why: str) -> NoReturn:
     """The oracle cannot bound its own error here: the example is rejected and counted (inside a
     Hypothesis run), never a verdict; outside one, a one-line InvalidInput says why."""
-    from hypothesis import currently_in_test_context, reject
-
-    if currently_in_test_context():
-        reject()
-    raise InvalidInput(f"the oracle cannot decide {example}: {why}")
+    undecided(f"the oracle cannot decide {example}: {why}")
 
 
 def _spelled(cls: type, parameters: dict[str, torch.Tensor]) -> str:
