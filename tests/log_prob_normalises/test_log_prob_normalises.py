@@ -204,3 +204,35 @@ def test_a_long_sum_is_correctly_rounded_not_a_running_sum() -> None:
     mass = mass_by_sum(law, 2, np.zeros(2))
     assert np.all(np.abs(mass.value - 1.0) <= 4 * 2.0**-53), mass.value - 1.0
     assert np.all(np.abs(mass.value - 1.0) <= mass.rounding)
+
+
+# --- torch's Geometric: arg_constraints admit probs = 0, the constructor refuses it --------------
+
+GEOMETRIC = next(finding for finding in FINDINGS if finding.id == "torch-geometric-declares-probs-zero")
+
+
+def test_the_recorded_geometric_finding_still_reproduces_on_its_example() -> None:
+    """If torch narrows the constraint or accepts 0, this fails: update theorems/log_prob_normalises/findings.py."""
+    assert GEOMETRIC.applies(GEOMETRIC.example)
+    assert D.Geometric.arg_constraints["probs"].check(torch.tensor(0.0))  # declared admissible
+    evidence = check_log_prob_normalises(D.Geometric, GEOMETRIC.example)
+    assert not evidence.holds and "to be positive" in (evidence.failure or ""), evidence.explain()
+
+
+def test_inside_the_geometric_finding_the_reference_holds_to_the_refusal() -> None:
+    evidence = check_log_prob_normalises(torch_family, GEOMETRIC.example)
+    assert evidence.holds and GEOMETRIC.id in evidence.tolerance_reason, evidence.explain()
+
+
+def test_a_refusal_no_finding_records_falsifies_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = D.Geometric.__init__
+
+    def refusing(self, probs=None, logits=None, validate_args=None):  # noqa: ANN001, ANN202
+        if probs is not None and bool(torch.any(probs < 0.5)):
+            raise ValueError("Expected parameter probs to be positive")  # the finding's words, outside its domain
+        original(self, probs=probs, logits=logits, validate_args=validate_args)
+
+    monkeypatch.setattr(D.Geometric, "__init__", refusing)
+    draw = dataclasses.replace(typical("Geometric", 1))
+    assert not GEOMETRIC.applies(draw)
+    assert not check_log_prob_normalises(torch_family, draw).holds

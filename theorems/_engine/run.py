@@ -218,9 +218,16 @@ def _outcome(
         tally.hung(evidence, hang.example)
         return _Outcome("falsified", evidence)
     except OracleFailure as failure:
-        return _Outcome("error", error=str(failure).split("\n")[0])
+        return _Outcome("error", error=str(failure).split("\n")[0] + _failing_case(failure))
     except Exception as failure:  # health checks, flakiness, unsatisfiable strategies
         return _Outcome("error", error=f"{type(failure).__name__}: {str(failure).strip().splitlines()[0] if str(failure).strip() else ''}")
+
+
+def _failing_case(failure: BaseException) -> str:
+    """The example an error came from, as Hypothesis notes it on the exception, on one line
+    (so that an oracle's failure can be reproduced; empty where Hypothesis noted none)."""
+    notes = [note for note in getattr(failure, "__notes__", []) if note.startswith(("Failing test case", "Falsifying example"))]
+    return "; failing case: " + " ".join(notes[-1].split()) if notes else ""
 
 
 def _test(

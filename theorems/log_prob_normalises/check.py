@@ -107,13 +107,13 @@ def check_log_prob_normalises(implementation: Any, draw: ParameterDraw) -> Evide
     cls = torch_family(draw) if implementation is torch_family else require_class(implementation)
     parameters = parameters_for(cls, draw)
     example = _spelled(cls, parameters)
+    recorded = _recorded(draw) if implementation is torch_family else None
     law = call_implementation(THEOREM_ID, example, lambda: cls(**parameters, validate_args=True), (), ())
     if isinstance(law, Evidence):
-        return law
+        return _refusal(example, law, recorded)
     if not isinstance(law, D.Distribution) or tuple(law.event_shape) != () or tuple(law.batch_shape) != (draw.batch,):
         shapes = f"event_shape {tuple(getattr(law, 'event_shape', ()))}, batch_shape {tuple(getattr(law, 'batch_shape', ()))}"
         raise InvalidInput(f"{cls.__name__} built {shapes} from a batch of {draw.batch}: the theorem checks univariate laws (event_shape ())")
-    recorded = _recorded(draw) if implementation is torch_family else None
     try:
         mass = mass_of(_held_to(law, recorded), draw.batch, parameter_terms(parameters, draw.batch))
     except LogProbFailed as failure:
@@ -121,6 +121,14 @@ def check_log_prob_normalises(implementation: Any, draw: ParameterDraw) -> Evide
     except Undecidable as why:
         _undecided(example, str(why))
     return _worst_element(example, mass, recorded)
+
+
+def _refusal(example: str, failure: Evidence, recorded: RecordedErrors | None) -> Evidence:
+    """A class that refused its parameters fails, unless a recorded finding says the library refuses them."""
+    refused = recorded.refusal(failure.failure or "") if recorded is not None else None
+    if refused is None:
+        return failure
+    return Evidence(THEOREM_ID, example, "a law", f"refused ({failure.failure})", 0.0, 0.0, f"the refusal recorded by the finding {refused.id}")
 
 
 class _RecordedNaN:

@@ -95,6 +95,20 @@ def _weibull_draw(scale: float, concentration: float) -> ParameterDraw:
     return ParameterDraw("Weibull", 1, tuple(values.items()), (np.array([0.0]), np.array([1.0])))
 
 
+def _geometric_given_zero(draw: ParameterDraw) -> bool:
+    """A Geometric given probabilities, one of them exactly 0 (which ``unit_interval`` admits)."""
+    if draw.family != "Geometric" or draw.logits:
+        return False
+    return bool(np.any(parameters_for(D.Geometric, draw)["probs"].numpy() == 0.0))
+
+
+def _geometric_draw(probability: float) -> ParameterDraw:
+    values = {kind: tuple(np.array([0.5]) for _ in range(count)) for kind, count in SLOTS.items()}
+    values["unit_interval"] = (np.array([probability]),)
+    values["simplex"] = (np.array([[0.5, 0.5]]),)
+    return ParameterDraw("Geometric", 1, tuple(values.items()), (np.array([0.0]), np.array([1.0])))
+
+
 def _continuous_bernoulli_with_logit(logit: float) -> ParameterDraw:
     """A draw whose continuous Bernoulli takes ``logit`` (the first real value) and whose other values are typical."""
     values = {kind: tuple(np.array([0.5]) for _ in range(count)) for kind, count in SLOTS.items()}
@@ -104,6 +118,21 @@ def _continuous_bernoulli_with_logit(logit: float) -> ParameterDraw:
 
 
 FINDINGS: tuple[Finding, ...] = (
+    Finding(
+        id="torch-geometric-declares-probs-zero",
+        theorem_id="log-prob-normalises",
+        library="torch.distributions.Geometric (torch 2.14.1), given probs",
+        summary=(
+            "arg_constraints declares probs in unit_interval, [0, 1], but the constructor refuses probs = 0 "
+            "('to be positive'): the refusal is right (a geometric law with p = 0 puts no mass on any k, and no "
+            "pmf normalises), the declared constraint is too wide, so code that draws parameters from "
+            "arg_constraints (as this suite does) builds a law torch will not build; it should be half_open_interval(0, 1]"
+        ),
+        applies=_geometric_given_zero,
+        example=_geometric_draw(0.0),
+        raises="ValueError",
+        error_model=ErrorModel("raises ValueError ('to be positive') for the whole batch where a probs is 0", raises="to be positive"),
+    ),
     Finding(
         id="torch-continuous-bernoulli-clamped-normaliser",
         theorem_id="log-prob-normalises",
