@@ -106,12 +106,15 @@ def load_profile(name: str | None = None) -> str:
     return name
 
 
-def scaled(fraction: float, *, minimum: int = 1) -> settings:
+def scaled(fraction: float, *, minimum: int = 1, as_the_engine: bool = False) -> settings:
     """Settings running ``fraction`` of the loaded profile's examples (for costly properties).
 
-    Applied at decoration time, so it scales whichever profile is loaded then.
+    Applied at decoration time, so it scales whichever profile is loaded then. ``as_the_engine``:
+    a fraction of the profile the engine runs under (ci's under the gate, ENGINE_PROFILE), for the
+    evidence an oracle is trusted on (its comparisons with mpmath), which the gate does not thin.
     """
-    examples = max(minimum, math.ceil(settings.default.max_examples * fraction))
+    base = profile_settings(current_profile_name()).max_examples if as_the_engine else settings.default.max_examples
+    examples = max(minimum, math.ceil(base * fraction))
     return settings(max_examples=examples)
 
 
