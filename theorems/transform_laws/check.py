@@ -151,10 +151,10 @@ def _round_trip_laws(subject: _Subject, images: Images) -> tuple[list[Evidence],
     extra = _recorded_allowance(subject, images.y)
     model = f"; + the recorded defect's error model ({subject.recorded.reason()})" if subject.recorded else ""
     trips = (
-        ("g(f(x)) = x", subject.x, images.x_back, inverse_round_trip_bar(subject.x, images.y, images.j_f, images.j_g, extra),
-         "γ_32 [(|x| + λ) + |J_g|(|y| + λ) + |J_g||J_f|(|x| + λ)]"),
-        ("f(g(y)) = y", images.y, images.y_back, forward_round_trip_bar(images.y, images.x_back, images.j_f, images.j_g, extra),
-         "γ_32 [(|y| + λ) + |J_f|(|g(y)| + λ) + |J_f||J_g|(|y| + λ)]"),
+        ("g(f(x)) = x", subject.x, images.x_back, inverse_round_trip_bar(subject.x, images.y, images.j_f, images.j_g, extra, images.stages),
+         "γ_32 [(|x| + λ) + |J_g|(|y| + λ) + |J_g||J_f|(|x| + λ) + Σ_stages (|∂x/∂v| + |J_g||∂y/∂v|)(|v| + λ)]"),
+        ("f(g(y)) = y", images.y, images.y_back, forward_round_trip_bar(images.y, images.x_back, images.j_f, images.j_g, extra, images.stages),
+         "γ_32 [(|y| + λ) + |J_f|(|g(y)| + λ) + |J_f||J_g|(|y| + λ) + Σ_stages (|∂y/∂v| + |J_f||∂x/∂v|)(|v| + λ)]"),
     )
     found, resolved = [], True
     for law, expected, actual, bar, formula in trips:

@@ -21,7 +21,7 @@ from torch.distributions import transforms as T
 
 from theorems.calling import first_line, tensor
 from theorems.log_det_jacobian.check import AutogradLogDet, log_det_by_autograd
-from theorems.transform_laws.oracle import inverse_of_blocks, jacobian_by_autograd
+from theorems.transform_laws.oracle import Stage, inverse_of_blocks, jacobian_by_autograd
 
 __all__ = ["Images", "StepFailed", "evaluate"]
 
@@ -40,6 +40,7 @@ class Images:
     j_g: np.ndarray
     inside: torch.Tensor | None
     sign: Any
+    stages: tuple[Stage, ...] = ()
     log_det: torch.Tensor | None = None
     oracle: AutogradLogDet | None = None
 
@@ -97,6 +98,20 @@ def _inverse_jacobian(transform: T.Transform, x: torch.Tensor, y: torch.Tensor, 
         return np.fmax(np.abs(as_written), inverse_of_blocks(j_f, _batch_size(transform, x)))
 
 
+def _stages(transform: T.Transform, x: torch.Tensor) -> tuple[Stage, ...]:
+    """The values a ComposeTransform forms between its parts, with ∂x/∂v (the parts before, inverted as
+    :func:`_inverse_jacobian` inverts) and ∂y/∂v (the parts after) at each."""
+    parts = list(transform.parts) if isinstance(transform, T.ComposeTransform) else []
+    stages, value = [], x
+    for k in range(len(parts) - 1):
+        before, after = T.ComposeTransform(parts[: k + 1]), T.ComposeTransform(parts[k + 1 :])
+        value = _step(f"part {k + 1} of {len(parts)}", lambda part=parts[k], at=value: part(at), expect_tensor=True)
+        to_y = _step(f"∂(parts after {k + 1}) by autograd", lambda: jacobian_by_autograd(after, value))
+        to_x = _inverse_jacobian(before, x, value, _step(f"∂(parts to {k + 1}) by autograd", lambda: jacobian_by_autograd(before, x)))
+        stages.append(Stage(value, to_x, to_y))
+    return tuple(stages)
+
+
 def _evaluated(transform: T.Transform, x: torch.Tensor, with_log_det: bool) -> Images:
     # The inverse is handed a copy of y: a transform with a cache returns x for y itself, unchecked.
     y = _step("f(x)", lambda: transform(x), expect_tensor=True)
@@ -107,12 +122,12 @@ def _evaluated(transform: T.Transform, x: torch.Tensor, with_log_det: bool) -> I
     j_f = _step("∂f by autograd", lambda: jacobian_by_autograd(transform, x))
     j_g = _inverse_jacobian(transform, x, y, j_f)
     sign = _step("sign", lambda: _declared_sign(transform))
-    images = Images(y, x_back, y_back, j_f, j_g, inside, sign)
+    stages = _stages(transform, x)
     if not with_log_det:
-        return images
+        return Images(y, x_back, y_back, j_f, j_g, inside, sign, stages)
     oracle = _step("log|det J| by autograd", lambda: log_det_by_autograd(transform, x))
     log_det = _step("log|det J|", lambda: transform.log_abs_det_jacobian(x, y), expect_tensor=True)
-    return Images(y, x_back, y_back, j_f, j_g, inside, sign, log_det, oracle)
+    return Images(y, x_back, y_back, j_f, j_g, inside, sign, stages, log_det, oracle)
 
 
 def evaluate(transform: T.Transform, x: torch.Tensor, with_log_det: bool) -> Images | StepFailed:

@@ -11,8 +11,10 @@ entrywise,
     |f(g(y)) − y| ≤ γ_K [ (|y| + λ) + |J_f| (|x̂| + λ) + |J_f| |J_g| (|y| + λ) ],   x̂ = g(y):
 
 the input's own rounding, the rounding of the map's output carried back through the other map, and
-the rounding inside the first map (its stages: each value of size at most what ``|J||v|`` bounds)
-carried through both. For a map of scalars ``|g'||f'| = 1`` and the first bar is
+the rounding inside the first map (of values of size at most what ``|J||v|`` bounds) carried through
+both. A composition adds each value ``v_k`` it forms between its parts (:class:`Stage`), rounded
+within ``u(|v_k| + λ)`` and carried to either end, directly and through the other map:
+``γ_K Σ_k (|∂x/∂v_k| + |J_g||∂y/∂v_k|)(|v_k| + λ)`` for ``x``, and its mirror for ``y``. For a map of scalars ``|g'||f'| = 1`` and the first bar is
 ``γ_K (2|x| + |g'(y)| |y|)``, the size of ``x`` and the condition of the map. The products are kept
 as products of absolute values, not ``|J_g J_f|``: a transform onto a manifold (the simplex,
 Cholesky factors of correlation matrices) computes its inverse through an extension off it (1 minus
@@ -27,7 +29,8 @@ cannot resolve the round trip: the example is undecidable, never a verdict.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,7 +40,7 @@ from torch.distributions import constraints as C
 from theorems.log_det_jacobian.check import FORMULA_OPERATIONS
 from theorems.oracles.tolerance import U64, gamma
 
-__all__ = ["FLOOR", "decidable", "forward_round_trip_bar", "inverse_of_blocks", "inverse_round_trip_bar", "jacobian_by_autograd", "near_a_bound"]
+__all__ = ["FLOOR", "Stage", "decidable", "forward_round_trip_bar", "inverse_of_blocks", "inverse_round_trip_bar", "jacobian_by_autograd", "near_a_bound"]
 
 # u·λ = 2^-1074, the spacing of float64's subnormals: the absolute error of a rounding that underflows.
 FLOOR = 2.0**-1021
@@ -50,21 +53,31 @@ def jacobian_by_autograd(function: Callable[[torch.Tensor], torch.Tensor], at: t
     return torch.autograd.functional.jacobian(lambda v: function(v.reshape(at.shape)).reshape(-1), flat).numpy()
 
 
+def _inverse_of_block(block: np.ndarray) -> np.ndarray:
+    """``V Σ⁻¹ Uᵀ`` from the block's SVD, every singular value inverted (numpy's ``pinv`` drops those below
+    1e-15 of the largest, the very directions where the map is ill-conditioned); ``inf`` throughout
+    where one is zero or the block is not finite (singular: no finite inverse)."""
+    if block.size == 0:
+        return np.zeros(block.T.shape)
+    if not np.all(np.isfinite(block)):
+        return np.full(block.T.shape, np.inf)
+    u, singular, vt = np.linalg.svd(block, full_matrices=False)
+    if singular.size < min(block.shape) or float(singular.min()) == 0.0:
+        return np.full(block.T.shape, np.inf)
+    return (vt.T / singular) @ u.T
+
+
 def inverse_of_blocks(j_f: np.ndarray, blocks: int) -> np.ndarray:
-    """The inverse function theorem's ``J_g``: per batch element, the pseudo-inverse of its block of
-    ``J_f`` (its inverse for a square block; for a map onto a manifold, the left inverse on the tangent
-    space), ``inf`` throughout a block with a zero or non-finite singular value (singular: no
-    finite inverse). The other blocks are 0: a batch element's inverse sees only its own output."""
+    """The inverse function theorem's ``J_g``: per batch element, the (pseudo-)inverse of its block of
+    ``J_f`` (its inverse for a square block; for a map onto a manifold, its left inverse on the tangent
+    space). The other blocks are 0: a batch element's inverse sees only its own output."""
     if blocks < 1 or j_f.shape[0] % blocks or j_f.shape[1] % blocks:
         blocks = 1  # a shape its declared event does not divide: one block, all of it
     rows, columns = j_f.shape[0] // blocks, j_f.shape[1] // blocks
     inverse = np.zeros((j_f.shape[1], j_f.shape[0]))
     for b in range(blocks):
         block = j_f[b * rows : (b + 1) * rows, b * columns : (b + 1) * columns]
-        finite = bool(np.all(np.isfinite(block)))
-        singular = np.linalg.svd(block, compute_uv=False) if finite and block.size else np.zeros(1)
-        usable = finite and singular.size == min(block.shape) and float(singular.min()) > 0
-        inverse[b * columns : (b + 1) * columns, b * rows : (b + 1) * rows] = np.linalg.pinv(block) if usable else np.inf
+        inverse[b * columns : (b + 1) * columns, b * rows : (b + 1) * rows] = _inverse_of_block(block)
     return inverse
 
 
@@ -78,25 +91,53 @@ def _sizes(value: torch.Tensor) -> np.ndarray:
     return np.abs(value.detach().double().numpy().reshape(-1)) + FLOOR
 
 
-def inverse_round_trip_bar(x: torch.Tensor, y: torch.Tensor, j_f: np.ndarray, j_g: np.ndarray, extra_y: np.ndarray | float = 0.0) -> np.ndarray:
-    """The bar of ``|g(f(x)) − x|`` per entry of ``x`` (module docstring), plus ``|J_g| extra_y`` for a
-    recorded defect's absolute error ``extra_y`` in the outputs."""
+@dataclass(frozen=True)
+class Stage:
+    """A value ``v`` a composition forms between its parts (``ComposeTransform``: each part's output but
+    the last), and how it moves the ends: ``to_x = ∂x/∂v`` (back through the parts before it) and
+    ``to_y = ∂y/∂v`` (on through the parts after it). Its rounding ``u(|v| + λ)`` is no formula's
+    inside: ``x − 0.44`` then ``−0.44 − ·`` loses a tiny ``x`` to the stage between them, however
+    exact each part is."""
+
+    value: torch.Tensor
+    to_x: np.ndarray
+    to_y: np.ndarray
+
+
+def _stage_terms(stages: Sequence[Stage], own: str, across: np.ndarray) -> np.ndarray | float:
+    """``Σ_k (|∂end/∂v_k| + |J_across| |∂other end/∂v_k|)(|v_k| + λ)``: each stage's rounding carried to
+    this end directly and through the other end's map."""
+    total: np.ndarray | float = 0.0
+    for stage in stages:
+        direct, other = (stage.to_x, stage.to_y) if own == "x" else (stage.to_y, stage.to_x)
+        size = _sizes(stage.value)
+        total = total + _through(direct, size) + _through(across, _through(other, size))
+    return total
+
+
+def inverse_round_trip_bar(
+    x: torch.Tensor, y: torch.Tensor, j_f: np.ndarray, j_g: np.ndarray, extra_y: np.ndarray | float = 0.0, stages: Sequence[Stage] = ()
+) -> np.ndarray:
+    """The bar of ``|g(f(x)) − x|`` per entry of ``x`` (module docstring), with each stage's rounding,
+    plus ``|J_g| extra_y`` for a recorded defect's absolute error ``extra_y`` in the outputs."""
     size_x, size_y = _sizes(x), _sizes(y)
+    extra = np.broadcast_to(np.asarray(extra_y, dtype=float).reshape(-1), size_y.shape)
     with np.errstate(invalid="ignore", over="ignore"):
-        bar = G * (size_x + _through(j_g, size_y) + _through(j_g, _through(j_f, size_x)))
-        bar = bar + _through(j_g, np.broadcast_to(np.asarray(extra_y, dtype=float).reshape(-1), size_y.shape))
+        bar = G * (size_x + _through(j_g, size_y) + _through(j_g, _through(j_f, size_x)) + _stage_terms(stages, "x", j_g))
+        bar = bar + _through(j_g, extra)
     return bar.reshape(x.shape)
 
 
 def forward_round_trip_bar(
-    y: torch.Tensor, x_back: torch.Tensor, j_f: np.ndarray, j_g: np.ndarray, extra_y: np.ndarray | float = 0.0
+    y: torch.Tensor, x_back: torch.Tensor, j_f: np.ndarray, j_g: np.ndarray, extra_y: np.ndarray | float = 0.0, stages: Sequence[Stage] = ()
 ) -> np.ndarray:
-    """The bar of ``|f(g(y)) − y|`` per entry of ``y`` (module docstring), plus ``extra_y`` and
-    ``|J_f| |J_g| extra_y`` for a recorded defect's absolute error in the outputs, made by either map."""
+    """The bar of ``|f(g(y)) − y|`` per entry of ``y`` (module docstring), with each stage's rounding,
+    plus ``extra_y`` and ``|J_f| |J_g| extra_y`` for a recorded defect's absolute error in the outputs,
+    made by either map."""
     size_y, size_x = _sizes(y), _sizes(x_back)
     extra = np.broadcast_to(np.asarray(extra_y, dtype=float).reshape(-1), size_y.shape)
     with np.errstate(invalid="ignore", over="ignore"):
-        bar = G * (size_y + _through(j_f, size_x) + _through(j_f, _through(j_g, size_y)))
+        bar = G * (size_y + _through(j_f, size_x) + _through(j_f, _through(j_g, size_y)) + _stage_terms(stages, "y", j_f))
         bar = bar + extra + _through(j_f, _through(j_g, extra))
     return bar.reshape(y.shape)
 
