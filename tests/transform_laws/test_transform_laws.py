@@ -370,3 +370,17 @@ def test_the_softplus_threshold_in_log_det_jacobian_s_findings_holds_the_referen
     assert check_transform_laws(torch_transform, draw).holds
     evidence = check_transform_laws(torch_transform_everywhere, draw)
     assert not evidence.holds and evidence.example.endswith("[log|det J|]"), evidence.explain()
+
+
+class ForwardingAffine(T.AffineTransform):
+    """A subclass that forwards its arguments: its signature names none, its arg_constraints name them."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+
+
+def test_a_class_that_forwards_its_arguments_is_built_from_its_arg_constraints() -> None:
+    assert set(constructor_arguments(ForwardingAffine, drawn("Exp", [0.3]))) == {"loc", "scale"}
+    assert_holds(check_transform_laws(ForwardingAffine, drawn("Exp", [0.3])))

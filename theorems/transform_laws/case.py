@@ -69,11 +69,15 @@ def spelled(cls: type, arguments: dict[str, torch.Tensor], x: torch.Tensor | Non
 # --- parameters, from the class's arg_constraints ----------------------------------------------
 
 
-def _constructor_parameters(cls: type) -> dict[str, inspect.Parameter]:
+def _constructor_parameters(cls: type) -> dict[str, inspect.Parameter] | None:
+    """The constructor's named parameters but the cache's; None where they are not known: a signature
+    Python cannot read, or one that takes ``**kwargs`` (a subclass forwarding to its base)."""
     try:
         found = inspect.signature(cls).parameters.items()
-    except (TypeError, ValueError):  # a signature Python cannot read: nothing is known to be required
-        return {}
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for _, p in found):
+        return None
     return {name: p for name, p in found if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and name not in _UNDRAWN}
 
 
@@ -114,14 +118,15 @@ def constructor_arguments(cls: type, draw: TransformDraw) -> dict[str, torch.Ten
     """
     accepted = _constructor_parameters(cls)
     declared = _declared_constraints(cls)
-    missing = [name for name, p in accepted.items() if p.default is inspect.Parameter.empty and name not in declared]
+    missing = [name for name, p in (accepted or {}).items() if p.default is inspect.Parameter.empty and name not in declared]
     if missing:
         raise InvalidInput(
             f"{cls.__name__} requires {', '.join(missing)}, which no arg_constraints entry constrains: declare "
             f"arg_constraints = {{{', '.join(f'{name!r}: constraints.real' for name in missing)}, …}} on the class (the contract of transform-laws)"
         )
     used: dict[str, int] = {}
-    return {name: _value_for(cls, name, constraint, draw, used) for name, constraint in declared.items() if not accepted or name in accepted}
+    # Where the parameters are not known, every declared one is passed (nothing says which are taken).
+    return {name: _value_for(cls, name, constraint, draw, used) for name, constraint in declared.items() if accepted is None or name in accepted}
 
 
 # --- the input, carried into the domain ---------------------------------------------------------

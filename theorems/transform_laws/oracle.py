@@ -4,23 +4,28 @@ the error bars of the two round trips.
 A bijection ``f`` with inverse ``g``, both computed in float64: each value ``v`` a formula forms is
 rounded to within ``u|v| + 2^-1074`` (``u`` the unit roundoff; the second term is underflow's), which
 is ``u (|v| + λ)`` with ``λ = 2^-1021``. Following a perturbation through the two maps to first order,
-with ``J_f = ∂f/∂x`` at ``x`` and ``J_g = ∂g/∂y`` at ``y = f(x)`` (autograd, float64) and ``|·|``
-entrywise,
+with ``J_f = ∂f/∂x`` at ``x`` (autograd, float64), ``J_g = ∂g/∂y`` at ``y = f(x)`` and ``|·|`` entrywise,
 
     |g(f(x)) − x| ≤ γ_K [ (|x| + λ) + |J_g| (|y| + λ) + |J_g| |J_f| (|x| + λ) ],
     |f(g(y)) − y| ≤ γ_K [ (|y| + λ) + |J_f| (|x̂| + λ) + |J_f| |J_g| (|y| + λ) ],   x̂ = g(y):
 
 the input's own rounding, the rounding of the map's output carried back through the other map, and
 the rounding inside the first map (of values of size at most what ``|J||v|`` bounds) carried through
-both. A composition adds each value ``v_k`` it forms between its parts (:class:`Stage`), rounded
-within ``u(|v_k| + λ)`` and carried to either end, directly and through the other map:
-``γ_K Σ_k (|∂x/∂v_k| + |J_g||∂y/∂v_k|)(|v_k| + λ)`` for ``x``, and its mirror for ``y``. For a map of scalars ``|g'||f'| = 1`` and the first bar is
-``γ_K (2|x| + |g'(y)| |y|)``, the size of ``x`` and the condition of the map. The products are kept
-as products of absolute values, not ``|J_g J_f|``: a transform onto a manifold (the simplex,
-Cholesky factors of correlation matrices) computes its inverse through an extension off it (1 minus
-the sum of the others), and an error made there is not cancelled by the projection ``J_f J_g``
-(torch's ``CorrCholeskyTransform`` showed it: its forward round trip at a diagonal of 5e-5 is off by
-1e-8 relatively, which the product of absolute values bounds and ``|J_f J_g|`` does not).
+both. For a map of scalars ``|g'||f'| = 1`` and the first bar is ``γ_K (2|x| + |g'(y)| |y|)``: the
+size of ``x`` and the condition of the map.
+
+* A composition adds each value ``v_k`` it forms between its parts (:class:`Stage`), rounded within
+  ``u(|v_k| + λ)`` and carried to either end, directly and through the other map:
+  ``γ_K Σ_k (|∂x/∂v_k| + |J_g||∂y/∂v_k|)(|v_k| + λ)`` for ``x``, and its mirror for ``y``.
+* ``J_g`` is the larger, entry by entry, of autograd's through the inverse as written and the
+  inverse of ``J_f``'s block per batch element (:func:`inverse_of_blocks`, the inverse function
+  theorem): an inverse that clamps is flat under autograd exactly where the map is ill-conditioned.
+* The products are kept as products of absolute values, not ``|J_g J_f|``: a transform onto a
+  manifold (the simplex, Cholesky factors of correlation matrices) computes its inverse through an
+  extension off it (1 minus the sum of the others), and an error made there is not cancelled by the
+  projection ``J_f J_g`` (torch's ``CorrCholeskyTransform`` showed it: its forward round trip at a
+  diagonal of 5e-5 is off by 1e-8 relatively, which the product of absolute values bounds and
+  ``|J_f J_g|`` does not).
 
 ``K = 32`` rounded operations in one formula (log-det-jacobian's count, the same formulas). Where a
 bar is not finite, or not below ``|v| + 1`` (it would pass an inverse that returned 0), float64

@@ -28,8 +28,8 @@ TRANSFORM_LAWS = Theorem(
         "sign is checked where torch defines it: a map of scalars (event_dim 0) whose sign does not raise NotImplementedError, at points where f' ≠ 0",
     ),
     oracles=(
-        "round trips g(f(x)) and f(g(y)) against a bar of γ_32 times the values propagated through autograd's Jacobians J_f and J_g (float64): "
-        "γ_32 (|x| + |J_g||y| + |J_g||J_f||x|), and its mirror for y",
+        "round trips g(f(x)) and f(g(y)) against a bar of γ_32 times the values propagated through autograd's Jacobians J_f and J_g (float64; "
+        "J_g at least J_f's inverse): γ_32 (|x| + |J_g||y| + |J_g||J_f||x|) and a composition's values between its parts, and its mirror for y",
         "codomain.check(f(x)), exact",
         "log|det J| by autograd and slogdet with log-det-jacobian's error bar (theorems.log_det_jacobian.check)",
         "the sign of autograd's derivative",
