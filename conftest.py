@@ -10,7 +10,7 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,18 @@ def once_per_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Cal
         return computed[name]
 
     return once
+
+
+@pytest.fixture(scope="session")
+def theorems_commands(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """``theorems`` commands run as programs, forked from one server per test process that imported
+    torch and the package once (tests/command_forks.py): a test that needs the command's own
+    process (its supervisor, its exit status) without a fresh interpreter's seconds of imports."""
+    from command_forks import CommandForks
+
+    forks = CommandForks(tmp_path_factory.mktemp("commands"))
+    yield forks
+    forks.close()
 
 
 @pytest.fixture(autouse=True)

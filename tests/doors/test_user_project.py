@@ -23,6 +23,8 @@ from typing import Any
 
 import pytest
 
+from command_forks import Command, CommandForks, Finished
+
 BIN = Path(sys.executable).parent
 
 FOLDS = '''
@@ -184,8 +186,9 @@ def test_a_file_path_names_the_implementation_too(project: Path, monkeypatch: py
 
 
 @pytest.mark.e2e
-def test_the_printed_replay_command_replays_the_counterexample_in_the_same_folder(project: Path) -> None:
-    first = run(project, str(BIN / "theorems"), "check", "fold-conv", "--impl", "mylib.fuse:fold_without_eps", "--profile", "ci")
+def test_the_printed_replay_command_replays_the_counterexample_in_the_same_folder(project: Path, theorems_commands: CommandForks) -> None:
+    # The first run is the command forked as a program (tests/command_forks.py), the replay the console script itself.
+    first = theorems_commands.run({"first": Command(("check", "fold-conv", "--impl", "mylib.fuse:fold_without_eps", "--profile", "ci"), project)})["first"]
     assert first.returncode == 1 and "FALSIFIED" in first.stdout
     replay = next(line.removeprefix("replay: ") for line in first.stdout.splitlines() if line.startswith("replay: "))
     words = shlex.split(replay)
@@ -203,26 +206,32 @@ HANGS = {
     "sleeps_in_c": "a C call that releases the GIL",
     "holds_the_gil": "a C loop that holds the GIL",
 }
+# The limit: any positive number of seconds is accepted, and no call here ever returns, so a
+# tenth of a second decides as well as a minute would. (The supervisor's GRACE after it, for a
+# call that holds the GIL, is a constant of the command: 2 s.)
+LIMIT = "0.1"
+
+
+@pytest.fixture(scope="module")
+def hung_commands(project: Path, theorems_commands: CommandForks) -> dict[str, Finished]:
+    """A ``theorems check`` process of each hanging kind, all at once, forked from one interpreter
+    that imported torch once (tests/command_forks.py): the command and its supervisor as a program."""
+    return theorems_commands.run(
+        {hang: Command(("check", "fold-conv", "--impl", f"mylib.fuse:{hang}", "--timeout", LIMIT), project) for hang in HANGS}, timeout=120
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.e2e
-def test_a_call_that_does_not_return_is_falsified_at_its_limit(project: Path) -> None:
+@pytest.mark.parametrize("hang", HANGS)
+def test_a_call_that_does_not_return_is_falsified_at_its_limit(hang: str, hung_commands: dict[str, Finished]) -> None:
     """Each kind ends in its verdict, naming the limit it outlived. No time of this machine is
     asserted: the limit is the command's own clock (the in-process limit, or the supervisor's,
     ``GRACE`` seconds later, for a call that holds the GIL), and a call that never returns
-    could only end in this verdict or in the 120 s timeout below."""
-    running = {
-        hang: subprocess.Popen(
-            [str(BIN / "theorems"), "check", "fold-conv", "--impl", f"mylib.fuse:{hang}", "--timeout", "1"],
-            cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        for hang in HANGS
-    }
-    for hang, process in running.items():
-        out, err = process.communicate(timeout=120)
-        assert process.returncode == 1, f"{HANGS[hang]}: {out}{err}"
-        assert "FALSIFIED" in out and "did not return within 1 s" in out, HANGS[hang]
+    could only end in this verdict or in the 120 s timeout of the fixture (returncode None)."""
+    finished = hung_commands[hang]
+    assert finished.returncode == 1, f"{HANGS[hang]}: {finished.stdout}{finished.stderr}"
+    assert "FALSIFIED" in finished.stdout and f"did not return within {LIMIT} s" in finished.stdout, HANGS[hang]
 
 
 @pytest.mark.e2e
@@ -233,11 +242,11 @@ def test_listing_the_theorems_imports_neither_torch_nor_scipy() -> None:
     assert "--assume dims=1|2|3" in found.stdout
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def build_and_install_the_wheel(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The project built as a wheel (no build isolation: the same backend as [build-system]), from a copy
     of the files git would commit: setuptools builds through build/lib in the source folder and keeps
-    what an earlier build left there (modules since moved out of the package were shipped again)."""
+    what an earlier build left there (modules since moved out of the package were shipped again).
+    Then installed apart from the checkout (``pip install --target``), once for every test that runs it."""
     import shutil
 
     folder = tmp_path_factory.mktemp("wheel")
@@ -253,7 +262,26 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True, capture_output=True, timeout=300,
     )
     (built,) = folder.glob("theorems-*.whl")
-    return built
+    target = tmp_path_factory.mktemp("installed")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(built)], check=True, capture_output=True, timeout=300)
+    return {"wheel": str(built), "installed": str(target)}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, once_per_run: Callable[[str, Callable[[], Any]], Any]) -> dict[str, str]:
+    """The wheel and its installation, made by one process of the run (conftest's ``once_per_run``)."""
+    return once_per_run("user-project-wheel", lambda: build_and_install_the_wheel(tmp_path_factory))
+
+
+@pytest.fixture(scope="module")
+def wheel(built: dict[str, str]) -> Path:
+    return Path(built["wheel"])
+
+
+@pytest.fixture(scope="module")
+def installed(built: dict[str, str]) -> Path:
+    """The folder the wheel is installed in; the tests only read it (a test that adds a module puts it in a folder of its own)."""
+    return Path(built["installed"])
 
 
 @pytest.mark.e2e
@@ -276,10 +304,8 @@ def test_the_wheel_holds_the_package_theorems_only_with_a_licence(wheel: Path) -
 
 
 @pytest.mark.e2e
-def test_a_report_from_the_installed_wheel_shows_the_committed_records(wheel: Path, tmp_path: Path) -> None:
+def test_a_report_from_the_installed_wheel_shows_the_committed_records(installed: Path, tmp_path: Path) -> None:
     # Installed apart from the checkout, run from a folder with no reports/: the records come from the wheel.
-    target = tmp_path / "installed"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)], check=True, capture_output=True, timeout=300)
     code = textwrap.dedent("""
         import json, theorems
         from theorems._engine.report_context import recorded_folder, suite_measurements
@@ -288,11 +314,11 @@ def test_a_report_from_the_installed_wheel_shows_the_committed_records(wheel: Pa
         print(json.dumps({"package": theorems.__file__, "records": str(recorded_folder()), "note": found.records_note,
                           "read": {name: [getattr(found, name).measured, getattr(found, name).origin is not None] for name in SOURCES}}))
     """)
-    environment = {**os.environ, "PYTHONPATH": str(target)}
+    environment = {**os.environ, "PYTHONPATH": str(installed)}
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout.splitlines()[-1])
-    assert found["package"].startswith(str(target)) and found["records"] == str(target / "theorems" / "measurements")
+    assert found["package"].startswith(str(installed)) and found["records"] == str(installed / "theorems" / "measurements")
     assert found["note"] is None and all(measured and shown for measured, shown in found["read"].values()), found
 
 
@@ -333,19 +359,20 @@ print(json.dumps(found))
 
 @pytest.mark.slow
 @pytest.mark.e2e
-def test_the_first_hour_from_the_wheel_without_extras_checks_by_command_api_and_pytest(wheel: Path, project: Path, tmp_path: Path) -> None:
+def test_the_first_hour_from_the_wheel_without_extras_checks_by_command_api_and_pytest(installed: Path, project: Path, tmp_path: Path) -> None:
     """A user's first hour, issue 26: the wheel installed with no extra (their modules refused by a
     sitecustomize, as if absent; torch's own SymPy and Jinja2 stay), a right and a wrong fold from the
     user's folder by the command and the API, a report asked for without [report] (one line, exit 2),
     and the user's pytest suite with the plugin."""
     from importlib.metadata import requires
 
-    target = tmp_path / "installed"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)], check=True, capture_output=True, timeout=300)
     absent = ["matplotlib", "latex2mathml", "distributed", "dask", "redis", "torchvision"]
-    (target / "sitecustomize.py").write_text(f"import sys\nsys.modules.update(dict.fromkeys({absent!r}))\n")
-    environment = {**os.environ, "PYTHONPATH": f"{target}{os.pathsep}{project}"}
-    done = subprocess.run([sys.executable, "-c", FIRST_HOUR, str(target)], cwd=project, env=environment, capture_output=True, text=True, timeout=300)
+    # In a folder of its own ahead of the installation, which other tests share with all its extras.
+    refusals = tmp_path / "without-extras"
+    refusals.mkdir()
+    (refusals / "sitecustomize.py").write_text(f"import sys\nsys.modules.update(dict.fromkeys({absent!r}))\n")
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, (refusals, installed, project)))}
+    done = subprocess.run([sys.executable, "-c", FIRST_HOUR, str(installed)], cwd=project, env=environment, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     found = json.loads(done.stdout.splitlines()[-1])
     assert found == {"right": 0, "wrong": 1, "report": 2, "api": True}, found
@@ -378,21 +405,19 @@ def report_sections(records: str) -> dict[str, Any]:
 
 
 @pytest.mark.e2e
-def test_verify_from_the_installed_wheel_draws_the_report_sections_the_repository_draws(wheel: Path, tmp_path: Path) -> None:
+def test_verify_from_the_installed_wheel_draws_the_report_sections_the_repository_draws(installed: Path, tmp_path: Path) -> None:
     # Issue 24: the installed package reads no path of the source tree. Run from a folder with no reports/,
     # the wheel's report must hold every section the checkout's does (the records come from its package data).
-    target = tmp_path / "installed"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)], check=True, capture_output=True, timeout=300)
     empty = tmp_path / "no-reports-here"
     empty.mkdir()
     # The wheel's in a fresh interpreter that imports it from the target folder; the checkout's here.
     script = f"import json, sys\nfrom typing import Any\n{inspect.getsource(report_sections)}\nprint(json.dumps(report_sections(sys.argv[1])))"
     done = subprocess.run(
-        [sys.executable, "-c", script, str(empty)], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(target)}, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", script, str(empty)], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(installed)}, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr[-3000:]
     found = {"wheel": json.loads(done.stdout.splitlines()[-1]), "checkout": report_sections(str(empty))}
-    assert found["wheel"]["package"].startswith(str(target)) and not found["checkout"]["package"].startswith(str(target))
+    assert found["wheel"]["package"].startswith(str(installed)) and not found["checkout"]["package"].startswith(str(installed))
     found = {where: run["sections"] for where, run in found.items()}
     assert {"power-calibration", "power-mutation", "power-flakiness", "power-benchmarks", "power-quadrature", "figures"} <= set(found["checkout"])
     assert found["wheel"] == found["checkout"]

@@ -29,6 +29,8 @@ import theorems
 from theorems.cli import main
 from theorems.kl.check import kl_divergence
 
+from command_forks import Command, CommandForks, Finished
+
 THEOREM = "kl-nonnegativity"
 ENVIRONMENT = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -166,25 +168,33 @@ IN_A_PROCESS = ("sys_exit", "os_exit", "libc_exit", "segfault", "allocates", "at
 IN_THIS_PROCESS = tuple(name for name in COMMAND_HOSTILE if name not in IN_A_PROCESS)
 
 
+@pytest.fixture(scope="module")
+def commands_of_hostile_implementations(hostile_module: Path, theorems_commands: CommandForks) -> dict[str, Finished]:
+    """Each behaviour that acts on the process, in a ``theorems check`` process of its own, all at once:
+    forks of one interpreter that imported torch once (tests/command_forks.py), each running the
+    program with its supervisor, so that none pays seconds of imports of its own."""
+    return theorems_commands.run(
+        {
+            name: Command(
+                ("check", THEOREM, "--impl", f"hostile:{name}", "--profile", "ci", "--memory-limit", "6G", "--json", str(hostile_module / f"{name}.json")),
+                hostile_module,
+            )
+            for name in IN_A_PROCESS
+        }
+    )
+
+
 @pytest.mark.slow
 @pytest.mark.e2e
-def test_no_hostile_implementation_makes_the_command_exit_0(hostile_module: Path) -> None:
-    """Each behaviour that acts on the process in a ``theorems check`` of its own, all at once (each is mostly torch's import)."""
-    running = {
-        name: subprocess.Popen(
-            [sys.executable, "-m", "theorems", "check", THEOREM, "--impl", f"hostile:{name}", "--profile", "ci", "--memory-limit", "6G",
-             "--json", str(hostile_module / f"{name}.json")],
-            cwd=hostile_module, env=ENVIRONMENT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        for name in IN_A_PROCESS
-    }
-    for name, process in running.items():
-        out, err = process.communicate(timeout=300)
-        assert process.returncode == 1, f"{name}: exit {process.returncode}\n{out}{err}"
-        assert "FALSIFIED" in out and COMMAND_HOSTILE[name][1] in out, f"{name}: {out}{err}"
-        assert "Traceback" not in out + err, f"{name}: {out}{err}"
-        if "before a verdict was given" in out:
-            assert "on: k=" in out and not (hostile_module / f"{name}.json").exists(), out  # the example it was running; no JSON
+@pytest.mark.parametrize("name", IN_A_PROCESS)
+def test_no_hostile_implementation_makes_the_command_exit_0(name: str, commands_of_hostile_implementations: dict[str, Finished], hostile_module: Path) -> None:
+    finished = commands_of_hostile_implementations[name]
+    out, err = finished.stdout, finished.stderr
+    assert finished.returncode == 1, f"{name}: exit {finished.returncode}\n{out}{err}"
+    assert "FALSIFIED" in out and COMMAND_HOSTILE[name][1] in out, f"{name}: {out}{err}"
+    assert "Traceback" not in out + err, f"{name}: {out}{err}"
+    if "before a verdict was given" in out:
+        assert "on: k=" in out and not (hostile_module / f"{name}.json").exists(), out  # the example it was running; no JSON
 
 
 @pytest.mark.parametrize("name", IN_THIS_PROCESS)
@@ -213,19 +223,11 @@ def test_no_hostile_implementation_makes_the_command_return_0_and_this_process_i
 
 @pytest.mark.slow
 @pytest.mark.e2e
-def test_verify_is_falsified_when_a_check_ends_its_process(tmp_path: Path) -> None:
+def test_verify_is_falsified_when_a_check_ends_its_process(tmp_path: Path, theorems_commands: CommandForks) -> None:
     """``theorems verify`` is supervised too: a reference that ends the process from C fails the run."""
-    program = textwrap.dedent(
-        f"""
-        import ctypes, sys
-        import theorems.kl.check
-        theorems.kl.check.kl_divergence = lambda p, q: ctypes.CDLL(None)._exit(0)
-        from theorems.cli import main
-        sys.argv = ["theorems", "verify", "--only", "{THEOREM}", "--no-power", "--profile", "ci", "--report", "{tmp_path / 'report.html'}"]
-        sys.exit(main())
-        """
-    )
-    finished = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, env=ENVIRONMENT, capture_output=True, text=True, timeout=300)
+    patch = "import ctypes, theorems.kl.check\ntheorems.kl.check.kl_divergence = lambda p, q: ctypes.CDLL(None)._exit(0)\n"
+    words = ("verify", "--only", THEOREM, "--no-power", "--profile", "ci", "--report", str(tmp_path / "report.html"))
+    finished = theorems_commands.run({"verify": Command(words, tmp_path, prelude=patch)})["verify"]
     assert finished.returncode == 1, finished.stdout + finished.stderr
     assert "theorems verify: FALSIFIED: the implementation ended the process (exit status 0)" in finished.stdout
     assert not (tmp_path / "report.html").exists()
