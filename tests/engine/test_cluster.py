@@ -6,8 +6,9 @@ them whatever happens. The checks are cheap ones (``kl-nonnegativity``: a run of
 theorem, its claims and its catalogue of wrong implementations is about a second of one
 core), so the time added is the processes' start: the baseline ``verify`` runs in a
 process of its own while the workers start (a check's derandomized examples depend on
-the project's modules its process has loaded, and pytest's has loaded conftest.py), the
-clients of the cluster in this one (their checks run on the workers). ``make test`` installs redis-server
+the project's modules its process has loaded, and pytest's has loaded conftest.py), forked
+as a program from the command server (tests/command_forks.py); the clients of the cluster
+run in this one (their checks run on the workers). ``make test`` installs redis-server
 (apt) when missing; a missing one fails here, saying what to install, unless
 ``THEOREMS_SKIP_CLUSTER=1`` (never under ``CI``).
 """
@@ -24,6 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +38,12 @@ from theorems._engine.run import run_check
 from theorems._engine.settle import settle_examples
 from theorems._engine.registry import get_theorem
 
+from command_forks import Command, CommandForks
+
 # Every test here starts Dask or Redis processes (or talks to one that is not there).
 pytestmark = pytest.mark.cluster
 
 PROJECT = Path(__file__).resolve().parents[2]
-THEOREMS_SCRIPT = Path(sys.executable).parent / "theorems"
 # One BLAS/OpenMP thread per process, as make exports it (a worker without a nanny does not set it).
 ENVIRONMENT = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 THEOREM = "kl-nonnegativity"
@@ -128,65 +131,67 @@ def _written(tmp_path: Path, name: str) -> list[tuple[Any, ...]]:
     return _verdicts(json.loads((tmp_path / f"{name}.json").read_text(encoding="utf-8")))
 
 
+@dataclass(frozen=True)
+class RunningCluster:
+    """A scheduler's address, a client to watch it, its workers by name, and today's verdicts without a cluster."""
+
+    address: str
+    client: Any
+    workers: dict[str, subprocess.Popen[bytes]]
+    in_process: list[tuple[Any, ...]]
+
+
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[tuple[str, Any, list[tuple[Any, ...]]]]:
-    """``dask scheduler`` and two ``dask worker`` processes (the address, a client to watch them),
-    and the verdicts of today's run: the command in a process of its own, no cluster, run
-    while the workers start."""
+def cluster(tmp_path: Path, theorems_commands: CommandForks) -> Iterator[RunningCluster]:
+    """``dask scheduler`` and two ``dask worker`` processes, and the verdicts of today's run: the
+    command as a program with no cluster, run while the workers start, forked from the test
+    process's command server (tests/command_forks.py), which has loaded the modules a worker
+    settles and no others, as the ``theorems`` program has."""
     from distributed import Client
 
-    baseline = subprocess.Popen(
-        [str(THEOREMS_SCRIPT), *_verify_words(tmp_path, "in-process")], cwd=PROJECT, env=ENVIRONMENT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
     address = f"tcp://127.0.0.1:{_free_port()}"
     processes = [_dask("scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard")]
     try:
         client = Client(address, timeout=START_TIMEOUT)
-        processes += [_worker(address, "first"), _worker(address, "second")]
+        workers = {name: _worker(address, name) for name in ("first", "second")}
+        processes += workers.values()
         with client:
+            baseline = theorems_commands.run({"in-process": Command(tuple(_verify_words(tmp_path, "in-process")), PROJECT)})["in-process"]
+            assert baseline.returncode == 0, baseline.stdout + baseline.stderr
             client.wait_for_workers(2, timeout=START_TIMEOUT)
             # Each worker loads the checks' modules once (torch: seconds); both at once, now.
             client.run(settle_examples)
-            output, _ = baseline.communicate(timeout=300)
-            assert baseline.returncode == 0, output
-            yield address, client, _written(tmp_path, "in-process")
+            yield RunningCluster(address, client, workers, _written(tmp_path, "in-process"))
     finally:
-        _stop(baseline)
         for process in reversed(processes):
             _stop(process)
 
 
 def test_a_dask_cluster_run_has_the_in_process_verdicts_loses_nothing_to_a_dead_worker_and_shares_counterexamples(
-    cluster: tuple[str, Any, list[tuple[Any, ...]]], redis_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cluster: RunningCluster, redis_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """One test, on purpose: the cluster's start is what costs here (seconds of torch imports),
     and one test keeps it on one xdist worker.
 
-    ``verify`` on the cluster, while a third worker is killed (SIGKILL) holding a slice, gives
-    the in-process run's verdicts, example counts, classes and counterexamples: the scheduler
-    re-ran the slice elsewhere. Then ``check`` of a wrong KL (the ratio p/q formed first) on
-    the cluster saves its counterexample in Redis, and a run in this process, another machine
-    as far as Hypothesis knows, fails on its first example.
+    ``verify`` on the cluster, while one of its two workers is killed (SIGKILL) holding a slice,
+    gives the in-process run's verdicts, example counts, classes and counterexamples: the
+    scheduler re-ran the slice on the other. Then ``check`` of a wrong KL (the ratio p/q formed
+    first) on the cluster saves its counterexample in Redis, and a run in this process, another
+    machine as far as Hypothesis knows, fails on its first example.
     """
-    address, client, in_process = cluster
-    doomed = _worker(address, "doomed")
     killed: list[bool] = []
-    try:
-        client.wait_for_workers(3, timeout=START_TIMEOUT)
-        killer = threading.Thread(target=lambda: killed.append(_kill_when_busy(client, doomed, "doomed")))
-        killer.start()
-        code = main([*_verify_words(tmp_path, "cluster"), "--scheduler", address])
-        killer.join()
-    finally:
-        _stop(doomed)
-    assert killed == [True], "the doomed worker never held a slice: nothing was tested"
+    killer = threading.Thread(target=lambda: killed.append(_kill_when_busy(cluster.client, cluster.workers["second"], "second")))
+    killer.start()
+    code = main([*_verify_words(tmp_path, "cluster"), "--scheduler", cluster.address])
+    killer.join()
+    assert killed == [True], "the second worker never held a slice: nothing was tested"
     assert code == 0, capsys.readouterr().out
     on_cluster = _written(tmp_path, "cluster")
     assert len(on_cluster) > 10  # the theorem, its claims and its wrong implementations
-    assert on_cluster == in_process
+    assert on_cluster == cluster.in_process
 
     report = tmp_path / "first.json"
-    words = ["check", THEOREM, "--impl", "theorems.kl.catalogue:ratio_first", "--profile", "ci", "--scheduler", address, "--database", redis_url, "--json", str(report)]
+    words = ["check", THEOREM, "--impl", "theorems.kl.catalogue:ratio_first", "--profile", "ci", "--scheduler", cluster.address, "--database", redis_url, "--json", str(report)]
     assert main(words) == 1, capsys.readouterr().out
     searched = json.loads(report.read_text(encoding="utf-8"))["theorems"][0]
     assert searched["verdict"] == "falsified" and searched["examples"] > 2  # found after some search

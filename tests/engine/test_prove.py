@@ -66,22 +66,35 @@ def statement_of(theorem_id: str) -> SymbolicStatement:
 # each proof's seconds against its budget.
 UNTIMED = 600.0
 
+# The statements a test of the command below proves or refutes, reading each outcome (issue 25:
+# the same SymPy work, seconds of it, is not done twice): gaussian-kl and its notes' claim by
+# `theorems prove`, kl-additivity by `verify --prove`, the first wrong statement by the JSON test.
+BY_A_COMMAND_TEST = {"gaussian-kl", "gaussian-kl-notes-last-line", "kl-additivity", WRONG_STATEMENTS[0].id}
 
-@pytest.mark.parametrize("statement", SYMBOLIC_STATEMENTS, ids=lambda statement: statement.id)
+
+def not_by_a_command_test(statements: tuple[SymbolicStatement, ...]) -> list[SymbolicStatement]:
+    return [statement for statement in statements if statement.id not in BY_A_COMMAND_TEST]
+
+
+@pytest.mark.parametrize("statement", not_by_a_command_test(SYMBOLIC_STATEMENTS), ids=lambda statement: statement.id)
 def test_each_symbolic_statement_of_a_theorem_is_proved(statement: SymbolicStatement) -> None:
     proof = run_with_budget(statement, UNTIMED)
     assert proof.status == PROVED, proof.reason
     assert proof.passed
 
 
-@pytest.mark.parametrize("statement", SYMBOLIC_CLAIMS, ids=lambda statement: statement.id)
+@pytest.mark.parametrize("statement", not_by_a_command_test(SYMBOLIC_CLAIMS), ids=lambda statement: statement.id)
 def test_each_transcribed_claim_is_refuted_with_a_substitution(statement: SymbolicStatement) -> None:
     proof = run_with_budget(statement, UNTIMED, kind="claim")
     assert proof.status == REFUTED, proof.reason
-    assert "≠" in proof.reason and "left − right = " in proof.reason
+    assert_refuted_with_a_substitution(proof.reason)
 
 
-@pytest.mark.parametrize("statement", WRONG_STATEMENTS, ids=lambda statement: statement.id)
+def assert_refuted_with_a_substitution(reason: str) -> None:
+    assert "≠" in reason and "left − right = " in reason, reason
+
+
+@pytest.mark.parametrize("statement", not_by_a_command_test(WRONG_STATEMENTS), ids=lambda statement: statement.id)
 def test_each_wrong_symbolic_statement_is_refuted(statement: SymbolicStatement) -> None:
     proof = run_with_budget(statement, UNTIMED, kind="wrong statement")
     assert proof.status == REFUTED, proof.reason
@@ -205,6 +218,7 @@ def test_prove_exits_0_and_writes_the_documented_json(capsys: pytest.CaptureFixt
         assert list(row) == ["id", "status", "sizes", "seconds", "reason"]
         assert row["status"] in (PROVED, REFUTED, NOT_ATTEMPTED) and isinstance(row["seconds"], float) and row["reason"]
     assert (rows["gaussian-kl"]["status"], rows["gaussian-kl-notes-last-line"]["status"]) == (PROVED, REFUTED)
+    assert_refuted_with_a_substitution(rows["gaussian-kl-notes-last-line"]["reason"])
     assert rows["kl-nonnegativity"]["sizes"] is None
 
 
