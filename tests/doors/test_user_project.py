@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from command_forks import Command, CommandForks, Finished
+from command_forks import ONE_THREAD, Command, CommandForks, Finished
 
 BIN = Path(sys.executable).parent
 
@@ -115,6 +115,54 @@ def test_my_fold_without_eps_is_wrong():
 '''
 
 
+# What no implementation may do to a user's run (tests/engine/test_gate.py's doors): ``assert_holds``
+# of an implementation that ends the process, changes the dtype, reseeds, replaces a function the
+# oracles call or allocates without end fails its test, and the run goes on, as it was.
+HOSTILE_TESTS = '''
+import os, sys, torch
+import theorems
+from theorems.kl.check import kl_divergence
+
+SOFTPLUS = torch.nn.functional.softplus
+
+def test_exits():
+    theorems.assert_holds("kl-nonnegativity", lambda p, q: sys.exit(0))
+
+def test_exits_hard():
+    theorems.assert_holds("kl-nonnegativity", lambda p, q: os._exit(0))
+
+def test_changes_the_dtype():
+    def kl(p, q):
+        torch.set_default_dtype(torch.float64)
+        return kl_divergence(p, q)
+    theorems.assert_holds("kl-nonnegativity", kl)
+
+def test_reseeds():
+    def kl(p, q):
+        torch.manual_seed(0)
+        return kl_divergence(p, q)
+    theorems.assert_holds("kl-nonnegativity", kl)
+
+def test_replaces_a_function_the_oracles_call():
+    def kl(p, q):
+        torch.nn.functional.softplus = lambda x, *a, **k: x
+        return kl_divergence(p, q)
+    theorems.assert_holds("kl-nonnegativity", kl)
+
+def test_allocates_without_end():
+    def kl(p, q):
+        chunks = []
+        while True:
+            chunks.append(bytes(1 << 28))
+    theorems.assert_holds("kl-nonnegativity", kl)
+
+def test_the_process_is_as_it_was():
+    assert torch.get_default_dtype() == torch.float32
+    assert torch.nn.functional.softplus is SOFTPLUS
+'''
+HOSTILE_FAILING = ("test_exits", "test_exits_hard", "test_changes_the_dtype", "test_reseeds", "test_replaces_a_function_the_oracles_call", "test_allocates_without_end")
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("user-project")
@@ -123,6 +171,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "mylib" / "fuse.py").write_text(FOLDS)
     (root / "conftest.py").write_text(textwrap.dedent(CONFTEST))
     (root / "test_folds.py").write_text(textwrap.dedent(TESTS))
+    (root / "test_hostile.py").write_text(HOSTILE_TESTS)
     return root
 
 
@@ -132,20 +181,29 @@ def run(project: Path, *words: str, timeout: float = 300) -> subprocess.Complete
 
 @pytest.fixture(scope="module")
 def users_pytest_run(project: Path, once_per_run: Callable[[str, Callable[[], Any]], Any]) -> dict[str, Any]:
-    """The user's pytest run: its own three tests, and the plugin's items for two theorems.
+    """The user's pytest run: its own three tests, its seven of what no implementation may do to
+    the run, and the plugin's items for two theorems.
 
-    One process for both (each pytest process pays seconds of torch imports before its
+    One process for all (each pytest process pays seconds of torch imports before its
     first test): the host's tests run under its deadline profile, the plugin's items
     under the project's own profile, whatever the host's. Every example of every check
     outlasts the host's deadline, so that any check the host's profile reached would
-    fail; two cheap theorems' items show it as well as a costly one's would.
-    ``-rA`` names the outcome of each test, so that each of the two tests below reads its own.
+    fail; two cheap theorems' items show it as well as a costly one's would. The run has
+    a memory limit of its own, as a user's CI job may (``ulimit -v``), which an
+    implementation that allocates without end reaches. ``-rA`` names the outcome of each
+    test, so that each test below reads its own.
     """
 
+    def bounded() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (6 * 2**30, resource.RLIM_INFINITY))
+
     def run_pytest() -> dict[str, Any]:
-        found = run(
-            project, str(BIN / "pytest"), "-q", "-rA", "-p", "no:cacheprovider", "--theorems-report", "out/report.html", "--theorems-verify",
-            "--theorems-examples", "1", "-k", "my_fold or fold-linear or toeplitz-matrix",
+        found = subprocess.run(
+            [str(BIN / "pytest"), "-q", "-rA", "-p", "no:cacheprovider", "--theorems-report", "out/report.html", "--theorems-verify",
+             "--theorems-examples", "1", "-k", "my_fold or test_hostile or fold-linear or toeplitz-matrix"],
+            cwd=project, env={**os.environ, **ONE_THREAD}, capture_output=True, text=True, timeout=300, preexec_fn=bounded,
         )
         report = project / "out" / "report.html"
         return {
@@ -156,15 +214,39 @@ def users_pytest_run(project: Path, once_per_run: Callable[[str, Callable[[], An
     return once_per_run("user-project-pytest", run_pytest)
 
 
+def failure_of(out: str, test: str) -> str:
+    """The report ``-rA`` prints of ``test``'s failure: from its ``___ test ___`` header to the next header."""
+    header = f"_ {test} _"
+    start = out.index(header)
+    following = out.find("\n___", start + len(header))
+    return out[start : following if following != -1 else len(out)]
+
+
 @pytest.mark.slow
 @pytest.mark.e2e
 def test_the_users_own_pytest_run_checks_its_fold_under_its_own_deadline_profile(users_pytest_run: dict[str, Any]) -> None:
     out = users_pytest_run["stdout"]
-    assert "1 failed, 4 passed" in out, out  # its three tests and the plugin's two items
+    assert "7 failed, 5 passed" in out, out  # its three tests, its seven hostile ones and the plugin's two items
     assert "PASSED test_folds.py::test_my_fold_is_right" in out and "PASSED test_folds.py::test_my_fold_of_a_whole_network_keeps_its_promise" in out
     assert "FAILED test_folds.py::test_my_fold_without_eps_is_wrong" in out
-    assert "test_my_fold_without_eps_is_wrong" in out and "FALSIFIED" in out and "minimal counterexample" in out
+    without_eps = failure_of(out, "test_my_fold_without_eps_is_wrong")
+    assert "FALSIFIED" in without_eps and "minimal counterexample" in without_eps, without_eps
     assert "Flaky" not in out and "DeadlineExceeded" not in out
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_a_users_pytest_run_fails_whatever_the_implementation_does(users_pytest_run: dict[str, Any]) -> None:
+    """``assert_holds`` in a user's suite: ``os._exit(0)``, ``sys.exit(0)``, a changed dtype, a reseed, a
+    replaced function and an allocation without end fail their tests, the process is left as it was
+    for the next, and the run exits 1 (not 0, as an unguarded ``os._exit(0)`` in a test would make it).
+    A segfault, which ends pytest itself: tests/engine/test_gate.py."""
+    out = users_pytest_run["stdout"]
+    assert users_pytest_run["returncode"] == 1, out + users_pytest_run["stderr"]
+    for test in HOSTILE_FAILING:
+        assert f"FAILED test_hostile.py::{test}" in out, test
+    assert "PASSED test_hostile.py::test_the_process_is_as_it_was" in out, out
+    assert "raised MemoryError" in failure_of(out, "test_allocates_without_end")
 
 
 def test_a_file_path_names_the_implementation_too(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
@@ -327,11 +409,11 @@ def test_a_report_from_the_installed_wheel_shows_the_committed_records(installed
 def test_the_plugin_verifies_inside_the_users_project_whatever_its_profile(users_pytest_run: dict[str, Any]) -> None:
     # The host's profile has a deadline that every example of every check outlasts.
     out = users_pytest_run["stdout"]
-    # Exit status 1 from the one test that must fail, the user's fold without eps (exactly one failure).
-    assert users_pytest_run["returncode"] == 1 and "1 failed, 4 passed" in out, out + users_pytest_run["stderr"]
+    # Exit status 1 from the tests that must fail: the user's fold without eps, and the hostile ones.
+    assert users_pytest_run["returncode"] == 1 and "7 failed, 5 passed" in out, out + users_pytest_run["stderr"]
     assert "PASSED ::theorems-verification::theorem[fold-linear]" in out and "PASSED ::theorems-verification::theorem[toeplitz-matrix]" in out, out
     assert "theorems report (passed: 2 theorems, 0 claims)" in out
-    assert "theorems report: 3 checks made by the tests (2 hold, 1 do not)" in out, out
+    assert "theorems report: 9 checks made by the tests (2 hold, 7 do not)" in out, out
     report = users_pytest_run["report"]
     assert report.startswith("<!DOCTYPE html>")
     for test in ("test_my_fold_is_right", "test_my_fold_of_a_whole_network_keeps_its_promise", "test_my_fold_without_eps_is_wrong"):
