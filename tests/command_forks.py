@@ -2,12 +2,14 @@
 
 A test of the command as a program (its supervisor, its exit status whatever the implementation
 does to its process, a module found from the user's folder) needs a process per command; most
-of such a process is its imports (3.5 s of one core of the 4 a ``theorems check`` of
-kl-nonnegativity takes here). :class:`CommandForks` starts :mod:`command_server` once per test
-process and forks each command from it: the command runs as the console script runs it
-(``sys.exit(main())``, the supervisor forking the check), in its own process with its own
-folder, streams and exit status, without paying for the imports again. What a fork cannot show,
-the console script itself and a fresh interpreter's imports, is left to the tests that start one.
+of such a process is its imports and its interpreter's teardown (3.5 s and 0.7 s of one core of
+the 4.5 that a falsified ``theorems check`` of kl-nonnegativity takes here). :class:`CommandForks`
+starts :mod:`command_server` once per test process and forks each command from it: the command
+runs as the console script runs it (``sys.exit(main())``, the supervisor forking the check), in
+its own process with its own folder, streams and exit status, for a few tenths of a second.
+What a fork cannot show, the console script itself and a fresh interpreter's imports, is left to
+the tests that start one (test_cli's installed script and module form, the replay of
+test_user_project, test_extras' core without extras, the first hour from the wheel).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import selectors
 import subprocess
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -36,7 +38,6 @@ class Command:
     argv: tuple[str, ...]
     cwd: Path
     prelude: str = ""
-    environ: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class CommandForks:
             "timeout": timeout,
             "commands": [
                 {"name": name, "argv": list(command.argv), "cwd": str(command.cwd), "prelude": command.prelude,
-                 "environ": dict(command.environ), "stdout": str(outputs[name][0]), "stderr": str(outputs[name][1])}
+                 "stdout": str(outputs[name][0]), "stderr": str(outputs[name][1])}
                 for name, command in commands.items()
             ],
         }

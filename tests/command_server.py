@@ -49,7 +49,7 @@ def prepare() -> None:
 
 
 def become(command: dict[str, Any], responses: int) -> NoReturn:
-    """In the forked child: the command's folder, streams, environment and words, then the program's
+    """In the forked child: the command's folder, streams and words, then the program's
     last line, ``sys.exit(main())``, ended as :func:`end` says."""
     os.setpgid(0, 0)  # its own group, so that a timeout ends the supervisor and the check it forked
     os.close(responses)
@@ -59,7 +59,6 @@ def become(command: dict[str, Any], responses: int) -> NoReturn:
         os.dup2(opened, fd)
         os.close(opened)
     os.chdir(command["cwd"])
-    os.environ.update(command["environ"])
     sys.argv = ["theorems", *command["argv"]]
     if command["prelude"]:
         exec(command["prelude"], {"__name__": "__prelude__"})
@@ -102,7 +101,6 @@ def run_batch(commands: list[dict[str, Any]], timeout: float, responses: int) ->
         child, status = os.waitpid(-1, os.WNOHANG)
         if child:
             statuses[running.pop(child)] = os.waitstatus_to_exitcode(status)
-            _end_group(child)  # whatever the command left behind (a process an implementation forked)
         elif time.monotonic() > deadline:
             for child in list(running):
                 _end_group(child)

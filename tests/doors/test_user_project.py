@@ -10,6 +10,7 @@ the command in this process, from that folder.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import os
@@ -295,23 +296,27 @@ LIMIT = "0.1"
 
 
 @pytest.fixture(scope="module")
-def hung_commands(project: Path, theorems_commands: CommandForks) -> dict[str, Finished]:
-    """A ``theorems check`` process of each hanging kind, all at once, forked from one interpreter
-    that imported torch once (tests/command_forks.py): the command and its supervisor as a program."""
-    return theorems_commands.run(
-        {hang: Command(("check", "fold-conv", "--impl", f"mylib.fuse:{hang}", "--timeout", LIMIT), project) for hang in HANGS}, timeout=120
-    )
+def hung_commands(project: Path, theorems_commands: CommandForks, once_per_run: Callable[[str, Callable[[], Any]], Any]) -> dict[str, Any]:
+    """A ``theorems check`` process of each hanging kind, all at once, in one process of the run
+    (conftest's ``once_per_run``), forked from one interpreter that imported torch once
+    (tests/command_forks.py): the command and its supervisor as a program."""
+
+    def run() -> dict[str, Any]:
+        commands = {hang: Command(("check", "fold-conv", "--impl", f"mylib.fuse:{hang}", "--timeout", LIMIT), project) for hang in HANGS}
+        return {hang: dataclasses.asdict(end) for hang, end in theorems_commands.run(commands, timeout=120).items()}
+
+    return once_per_run("user-project-hangs", run)
 
 
 @pytest.mark.slow
 @pytest.mark.e2e
 @pytest.mark.parametrize("hang", HANGS)
-def test_a_call_that_does_not_return_is_falsified_at_its_limit(hang: str, hung_commands: dict[str, Finished]) -> None:
+def test_a_call_that_does_not_return_is_falsified_at_its_limit(hang: str, hung_commands: dict[str, Any]) -> None:
     """Each kind ends in its verdict, naming the limit it outlived. No time of this machine is
     asserted: the limit is the command's own clock (the in-process limit, or the supervisor's,
     ``GRACE`` seconds later, for a call that holds the GIL), and a call that never returns
     could only end in this verdict or in the 120 s timeout of the fixture (returncode None)."""
-    finished = hung_commands[hang]
+    finished = Finished(**hung_commands[hang])
     assert finished.returncode == 1, f"{HANGS[hang]}: {finished.stdout}{finished.stderr}"
     assert "FALSIFIED" in finished.stdout and f"did not return within {LIMIT} s" in finished.stdout, HANGS[hang]
 

@@ -11,6 +11,7 @@ exit 0, and the caller's process must be left as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -169,32 +170,37 @@ IN_THIS_PROCESS = tuple(name for name in COMMAND_HOSTILE if name not in IN_A_PRO
 
 
 @pytest.fixture(scope="module")
-def commands_of_hostile_implementations(hostile_module: Path, theorems_commands: CommandForks) -> dict[str, Finished]:
-    """Each behaviour that acts on the process, in a ``theorems check`` process of its own, all at once:
-    forks of one interpreter that imported torch once (tests/command_forks.py), each running the
-    program with its supervisor, so that none pays seconds of imports of its own."""
-    return theorems_commands.run(
-        {
-            name: Command(
-                ("check", THEOREM, "--impl", f"hostile:{name}", "--profile", "ci", "--memory-limit", "6G", "--json", str(hostile_module / f"{name}.json")),
-                hostile_module,
-            )
+def commands_of_hostile_implementations(
+    hostile_module: Path, theorems_commands: CommandForks, once_per_run: Callable[[str, Callable[[], Any]], Any]
+) -> dict[str, Any]:
+    """Each behaviour that acts on the process, in a ``theorems check`` process of its own, all at
+    once, in one process of the run (conftest's ``once_per_run``): forks of one interpreter that
+    imported torch once (tests/command_forks.py), each running the program with its supervisor,
+    so that none pays seconds of imports of its own. The folder they ran in comes with them."""
+
+    def run() -> dict[str, Any]:
+        words = ("--profile", "ci", "--memory-limit", "6G")
+        commands = {
+            name: Command(("check", THEOREM, "--impl", f"hostile:{name}", *words, "--json", str(hostile_module / f"{name}.json")), hostile_module)
             for name in IN_A_PROCESS
         }
-    )
+        return {"folder": str(hostile_module), "finished": {name: dataclasses.asdict(end) for name, end in theorems_commands.run(commands).items()}}
+
+    return once_per_run("gate-hostile-commands", run)
 
 
 @pytest.mark.slow
 @pytest.mark.e2e
 @pytest.mark.parametrize("name", IN_A_PROCESS)
-def test_no_hostile_implementation_makes_the_command_exit_0(name: str, commands_of_hostile_implementations: dict[str, Finished], hostile_module: Path) -> None:
-    finished = commands_of_hostile_implementations[name]
+def test_no_hostile_implementation_makes_the_command_exit_0(name: str, commands_of_hostile_implementations: dict[str, Any]) -> None:
+    finished = Finished(**commands_of_hostile_implementations["finished"][name])
     out, err = finished.stdout, finished.stderr
     assert finished.returncode == 1, f"{name}: exit {finished.returncode}\n{out}{err}"
     assert "FALSIFIED" in out and COMMAND_HOSTILE[name][1] in out, f"{name}: {out}{err}"
     assert "Traceback" not in out + err, f"{name}: {out}{err}"
     if "before a verdict was given" in out:
-        assert "on: k=" in out and not (hostile_module / f"{name}.json").exists(), out  # the example it was running; no JSON
+        written = Path(commands_of_hostile_implementations["folder"]) / f"{name}.json"
+        assert "on: k=" in out and not written.exists(), out  # the example it was running; no JSON
 
 
 @pytest.mark.parametrize("name", IN_THIS_PROCESS)
