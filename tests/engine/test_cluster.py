@@ -38,7 +38,7 @@ from theorems._engine.run import run_check
 from theorems._engine.settle import settle_examples
 from theorems._engine.registry import get_theorem
 
-from command_forks import Command, CommandForks
+from command_forks import Command, CommandForks, Finished
 
 # Every test here starts Dask or Redis processes (or talks to one that is not there).
 pytestmark = pytest.mark.cluster
@@ -156,11 +156,16 @@ def cluster(tmp_path: Path, theorems_commands: CommandForks) -> Iterator[Running
         workers = {name: _worker(address, name) for name in ("first", "second")}
         processes += workers.values()
         with client:
-            baseline = theorems_commands.run({"in-process": Command(tuple(_verify_words(tmp_path, "in-process")), PROJECT)})["in-process"]
-            assert baseline.returncode == 0, baseline.stdout + baseline.stderr
+            # In a thread of this process while the workers start (the command server may have its imports to do first).
+            baseline: dict[str, Finished] = {}
+            command = Command(tuple(_verify_words(tmp_path, "in-process")), PROJECT)
+            running = threading.Thread(target=lambda: baseline.update(theorems_commands.run({"in-process": command})))
+            running.start()
             client.wait_for_workers(2, timeout=START_TIMEOUT)
             # Each worker loads the checks' modules once (torch: seconds); both at once, now.
             client.run(settle_examples)
+            running.join()
+            assert baseline["in-process"].returncode == 0, baseline["in-process"].stdout + baseline["in-process"].stderr
             yield RunningCluster(address, client, workers, _written(tmp_path, "in-process"))
     finally:
         for process in reversed(processes):
