@@ -1,0 +1,187 @@
+r"""Beyond the notes · a continuous law's ``cdf`` is the integral of its own ``log_prob``, and ``icdf(cdf(x)) = x``.
+
+For a class ``L`` (torch's, a subclass, or any ``Distribution`` a user writes) with ``event_shape ()`` and a
+continuous support ``[a, b]``, built as in log-prob-normalises from values its ``arg_constraints`` admit,
+with ``p = exp(log_prob)``, at points ``x`` of the support (the law's own quantiles at the example's levels):
+
+    cdf(x) = ∫_a^x p / ∫_a^b p,        icdf(cdf(x)) = x,
+
+each where the class implements it (NotImplementedError is no claim); without a cdf, the icdf is checked
+on the oracle's ``F(x)``. Oracle: :mod:`theorems.cdf_matches_log_prob.oracle` (``log_prob`` alone).
+
+**cdf.** Tolerance: the oracle's bar on ``F`` plus the closed form's rounding,
+``γ_64 (1 + Σ_θ |θ|(1 + |log|θ||)) (F + p(x)(|x| + |c|))`` (its value's relative rounding, as every closed
+form's here, and the point's: ``z = (x − loc)/scale`` is rounded on the scale of ``|x| + |loc|``, ``c`` the
+density's top standing for the location), and ``4u``: a probability is held to an absolute ``4u`` at least
+(``½(1 + erf z)``, ``1 − e^{−x}``, ``atan(z)/π + ½`` and ``2F − 1`` add it to ½ or 1, a handful of roundings of
+numbers up to 1; near 1 no float is nearer). Relative accuracy in the far lower tail is not claimed.
+
+**Round trip.** ``icdf(v)`` of the class's ``v = cdf(x)`` inverts ``v``, which is ``Δ = |v − F| + bar(F)``
+from ``F(x)``, and rounds within ``δ = γ_64 (1 + Σ|θ|(…)) F + 4u`` (the same model): its value is within
+``(Δ + δ)/p(ξ)`` of ``x`` for a ``ξ`` between them. Where ``|∂ₓ log p(x)|·2(Δ + δ)/p(x) ≤ ½`` the density
+varies by at most ``e^{½}`` over that interval, so ``1/p(ξ) ≤ 2/p(x)``: allowance ``2(Δ + δ)/p(x)`` plus the
+icdf's own rounding ``γ_64 (1 + Σ|θ|(…))(|c| + |x − c|)`` (it forms ``x`` from a location near ``c`` and an
+offset). Elsewhere — the density too small or too steep at ``x``, or ``Δ + δ`` above half of ``F`` or of
+``1 − F``, where the round trip may run to the support's end — the round trip is ill-conditioned and
+accuses no one. An example the oracle cannot decide is rejected and counted, never a verdict.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from theorems.calling import call_implementation
+from theorems.cdf_matches_log_prob.case import CdfCase
+from theorems.cdf_matches_log_prob.oracle import Distribution, cdf_by_quadrature
+from theorems.evidence import Evidence, implementation_failure
+from theorems.finding import RecordedErrors, recorded_errors
+from theorems.log_prob_normalises.check import build_law, torch_family
+from theorems.log_prob_normalises.oracle import LogProbFailed, Undecidable, is_discrete_support
+from theorems.oracles.quadrature import QUADRATURE_SAFETY
+from theorems.oracles.tolerance import U64, gamma
+from theorems.theorem import InvalidInput, undecided
+
+__all__ = ["ABSOLUTE_FLOOR", "check_cdf_matches_log_prob"]
+
+THEOREM_ID = "cdf-matches-log-prob"
+# Rounded operations of a closed form (log-prob-normalises' DENSITY_OPERATIONS: the same special functions of the same parameters).
+CLOSED_FORM_OPERATIONS = 64
+# The absolute rounding a probability is allowed (module docstring): a handful of roundings of numbers up to 1.
+ABSOLUTE_FLOOR = 4 * U64
+_NOT_IMPLEMENTED = object()
+
+
+def _require_case(case: object) -> CdfCase:
+    if not isinstance(case, CdfCase):
+        raise InvalidInput(f"{THEOREM_ID} checks a CdfCase (theorems.cdf_matches_log_prob.case), got {type(case).__name__}")
+    return case
+
+
+def _method(law: Any, name: str, values: np.ndarray) -> Any:
+    try:
+        return getattr(law, name)(torch.tensor(values, dtype=torch.float64))
+    except NotImplementedError:
+        return _NOT_IMPLEMENTED
+
+
+def _shaped(shape: tuple[int, ...]) -> Any:
+    def expect(value: Any) -> tuple[Any, str | None]:
+        if value is _NOT_IMPLEMENTED:
+            return value, None
+        if not isinstance(value, torch.Tensor) or tuple(value.shape) != shape:
+            return value, f"returned {type(value).__name__} of shape {tuple(getattr(value, 'shape', ()))}, expected a tensor of shape {shape}"
+        return value.detach().double().numpy().copy(), None
+
+    return expect
+
+
+def _called(law: Any, name: str, values: np.ndarray, example: str) -> Any:
+    """The class's ``name`` at ``values``, the marker where it does not implement it, or Evidence of how it failed."""
+    found = call_implementation(THEOREM_ID, example, _method, (law, name, values), ("law", "name", "values"), expect=_shaped(values.shape))
+    if isinstance(found, Evidence):
+        return implementation_failure(THEOREM_ID, example, f"{name}: {found.failure}")
+    return found
+
+
+def check_cdf_matches_log_prob(implementation: Any, case: CdfCase) -> Evidence:
+    """Build the class (the example's torch family for the reference); compare its cdf with the oracle's and its icdf's round trip."""
+    case = _require_case(case)
+    built = build_law(implementation, case.draw, THEOREM_ID)
+    if built.refusal is not None:
+        return built.refusal
+    if is_discrete_support(built.law.support):
+        raise InvalidInput(f"{THEOREM_ID} checks laws with a continuous support; {built.example} has {built.law.support!r}")
+    try:
+        oracle = cdf_by_quadrature(built.law, case.batch, built.terms, case.levels)
+    except LogProbFailed as failure:
+        return implementation_failure(THEOREM_ID, built.example, str(failure))
+    except Undecidable as why:
+        undecided(f"the oracle cannot decide {built.example}: {why}")
+    cdf = _called(built.law, "cdf", oracle.x, built.example)
+    if isinstance(cdf, Evidence):
+        return cdf
+    given = oracle.value if cdf is _NOT_IMPLEMENTED else cdf
+    icdf = _called(built.law, "icdf", np.clip(given, 0.0, 1.0), built.example)
+    if isinstance(icdf, Evidence):
+        return icdf
+    if cdf is _NOT_IMPLEMENTED and icdf is _NOT_IMPLEMENTED:
+        undecided(f"{built.example} implements neither cdf nor icdf: the theorem claims nothing of it")
+    rounding = gamma(CLOSED_FORM_OPERATIONS, U64) * (1 + built.terms)
+    found = []
+    recorded = _recorded(case, oracle.x) if implementation is torch_family else None
+    if cdf is not _NOT_IMPLEMENTED:
+        found.append(_cdf_evidence(built.example, case, oracle, cdf, rounding, recorded))
+    if icdf is not _NOT_IMPLEMENTED:
+        found.append(_round_trip_evidence(built.example, case, oracle, given, icdf, rounding, recorded))
+    return max(found, key=lambda evidence: evidence.ratio)
+
+
+def _recorded(case: CdfCase, x: np.ndarray) -> RecordedErrors | None:
+    """Inside a recorded finding, the reference (torch's own classes) is held to its error model at the points ``x``."""
+    from theorems.cdf_matches_log_prob.findings import FINDINGS, At
+
+    recorded = recorded_errors(FINDINGS, THEOREM_ID, case)
+    return RecordedErrors(recorded.findings, At(case, x)) if recorded is not None else None
+
+
+def _where(case: CdfCase, oracle: Distribution, j: int, i: int) -> str:
+    return f"x = {float(oracle.x[j, i]):.17g}, the law's quantile of level {case.levels[j]:.6g}, batch index {i}"
+
+
+def _worst(found: list[Evidence]) -> Evidence:
+    return max(found, key=lambda evidence: evidence.ratio)
+
+
+def _cdf_evidence(example: str, case: CdfCase, oracle: Distribution, cdf: np.ndarray, rounding: np.ndarray, recorded: RecordedErrors | None) -> Evidence:
+    """The worst point of the cdf (module docstring), held inside a recorded finding to its error model."""
+    density = np.exp(oracle.log_p)
+    closed_form = rounding * (oracle.value + density * (np.abs(oracle.x) + np.abs(oracle.centre))) + ABSOLUTE_FLOOR
+    offset = np.zeros(cdf.shape)
+    if recorded is not None:
+        closed_form = closed_form + np.broadcast_to(np.asarray(recorded.allowance(), dtype=float), cdf.shape)
+        offset = np.broadcast_to(np.asarray(recorded.offset(), dtype=float), cdf.shape)
+    model = f"; the recorded defect's error model ({recorded.reason()})" if recorded is not None else ""
+    found = []
+    for j, i in np.ndindex(cdf.shape):
+        actual, expected = float(cdf[j, i]), float(oracle.value[j, i] + offset[j, i])
+        if np.isnan(actual):
+            found.append(implementation_failure(THEOREM_ID, example, f"cdf returned NaN at {_where(case, oracle, j, i)}"))
+            continue
+        found.append(Evidence(
+            THEOREM_ID, example, f"{expected:.17g} (∫ exp(log_prob) from the support's lower end to {_where(case, oracle, j, i)}, over the whole)",
+            f"{actual:.17g}", abs(actual - expected), float(oracle.bar[j, i] + closed_form[j, i]),
+            f"the oracle's bar {float(oracle.bar[j, i]):.2e} ({QUADRATURE_SAFETY:g} × its estimates, its rounding and the integral its nodes leave out, "
+            f"propagated; {oracle.how}) + the cdf's rounding γ_64·(1 + Σ|θ|(1 + |log|θ||))·(F + p(x)(|x| + |c|)) + 4u = {float(closed_form[j, i]):.2e}{model}",
+        ))
+    return _worst(found)
+
+
+def _round_trip_evidence(
+    example: str, case: CdfCase, oracle: Distribution, given: np.ndarray, icdf: np.ndarray, rounding: np.ndarray, recorded: RecordedErrors | None
+) -> Evidence:
+    """The worst well-conditioned point of the round trip (module docstring); ill-conditioned points accuse no one. A recorded
+    defect's allowance is a probability's: the icdf's error in the probability it inverts, as the cdf's in the one it returns."""
+    density, x, centre = np.exp(oracle.log_p), oracle.x, oracle.centre
+    defect = np.broadcast_to(np.asarray(recorded.allowance(), dtype=float), icdf.shape) if recorded is not None else np.zeros(icdf.shape)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        shift = np.abs(given - oracle.value) + oracle.bar + rounding * oracle.value + ABSOLUTE_FLOOR + defect
+        reach = 2 * shift / density
+        conditioned = (shift < np.minimum(oracle.value, 1 - oracle.value) / 2) & (np.abs(oracle.slope) * reach <= 0.5) & np.isfinite(reach)
+        allowance = reach + rounding * (np.abs(centre) + np.abs(x - centre))
+    found = []
+    for j, i in np.ndindex(icdf.shape):
+        if not conditioned[j, i]:
+            continue
+        actual = float(icdf[j, i])
+        found.append(Evidence(
+            THEOREM_ID, example, f"{float(x[j, i]):.17g} (icdf(cdf(x)) at {_where(case, oracle, j, i)}; cdf(x) = {float(given[j, i]):.17g})",
+            f"{actual:.17g}", abs(actual - float(x[j, i])) if np.isfinite(actual) else np.inf, float(allowance[j, i]),
+            f"2(|cdf(x) − F(x)| + the oracle's bar + γ_64·(1 + Σ|θ|(…))·F + 4u)/p(x) = {float(reach[j, i]):.2e} (the density within e^½ over it) "
+            f"+ the icdf's rounding γ_64·(1 + Σ|θ|(…))·(|c| + |x − c|)",
+        ))
+    if not found:
+        return Evidence(THEOREM_ID, example, "icdf(cdf(x)) = x", "not judged", 0.0, 0.0, "every point's round trip is ill-conditioned (module docstring): no accusation")
+    return _worst(found)
