@@ -36,7 +36,7 @@ from theorems.oracles.quadrature import QUADRATURE_SAFETY, compare_scalar
 from theorems.theorem import InvalidInput, undecided
 
 __all__ = [
-    "NOT_CHECKED", "Built", "build_law", "check_log_prob_normalises", "distribution_classes", "held_to_findings", "mass_of", "recorded_defects", "require_class",
+    "NOT_CHECKED", "Built", "build_law", "check_log_prob_normalises", "distribution_classes", "held_to_findings", "mass_of", "nan_mass", "recorded_defects", "require_class",
     "require_draw", "spelled_law", "torch_family",
 ]
 
@@ -178,6 +178,15 @@ def held_to_findings(law: D.Distribution, recorded: RecordedErrors | None) -> An
     if recorded is None or not any(finding.error_model.nan_where for finding in recorded.findings):
         return law
     return _RecordedNaN(law, recorded)
+
+
+def nan_mass(built: Built, batch: int) -> np.ndarray:
+    """Per batch element, the mass the recorded NaNs of log_prob (read as −∞) may hide: the allowances of the
+    findings with NaNs at points; 0 outside them (and for a class under test, never held to any)."""
+    if built.recorded is None:
+        return np.zeros(batch)
+    found = [finding for finding in built.recorded.findings if finding.error_model.nan_where is not None and finding.error_model.allowance is not None]
+    return sum((np.broadcast_to(np.asarray(f.error_model.allowance(built.recorded.example), dtype=float), (batch,)) for f in found), np.zeros(batch))
 
 
 def recorded_defects(draw: ParameterDraw) -> RecordedErrors | None:

@@ -109,6 +109,40 @@ def _geometric_draw(probability: float) -> ParameterDraw:
     return ParameterDraw("Geometric", 1, tuple(values.items()), (np.array([0.0]), np.array([1.0])))
 
 
+def _kumaraswamy(draw: ParameterDraw) -> tuple[np.ndarray, np.ndarray] | None:
+    if draw.family != "Kumaraswamy":
+        return None
+    parameters = parameters_for(D.Kumaraswamy, draw)
+    return parameters["concentration1"].numpy(), parameters["concentration0"].numpy()
+
+
+def _kumaraswamy_reaches_one(draw: ParameterDraw) -> bool:
+    """A Kumaraswamy with a = concentration1 ≤ ½: x^a rounds to 1 at the float below 1, where log_prob is NaN."""
+    found = _kumaraswamy(draw)
+    return found is not None and bool(np.any(found[0] <= 0.5))
+
+
+def _power_rounds_to_one(draw: ParameterDraw, x: np.ndarray) -> np.ndarray:
+    """Where x^a is within u of 1 (a(1 − x) ≤ u; 1 − x is exact there): a superset of where it rounds to 1 and torch's
+    log_prob is NaN (a NaN outside it still fails, a finite value inside it is the law's own)."""
+    a, _ = _kumaraswamy(draw)
+    x = np.asarray(x, dtype=float)
+    return (x < 1) & (a * (1 - x) <= U)
+
+
+def _mass_near_one(draw: ParameterDraw) -> np.ndarray:
+    # The law's mass on a(1 − x) ≤ u: 1 − F(x) = (1 − x^a)^b with 1 − x^a ≤ u there (to first order), so at most u^b; doubled.
+    a, b = _kumaraswamy(draw)
+    return np.where(a <= 0.5, 2 * U**b, 0.0)
+
+
+def _kumaraswamy_draw(a: float, b: float) -> ParameterDraw:
+    values = {kind: tuple(np.array([0.5]) for _ in range(count)) for kind, count in SLOTS.items()}
+    values["positive"] = (np.array([a]), np.array([b]), *values["positive"][2:])
+    values["simplex"] = (np.array([[0.5, 0.5]]),)
+    return ParameterDraw("Kumaraswamy", 1, tuple(values.items()), (np.array([0.0]), np.array([1.0])))
+
+
 def _continuous_bernoulli_with_logit(logit: float) -> ParameterDraw:
     """A draw whose continuous Bernoulli takes ``logit`` (the first real value) and whose other values are typical."""
     values = {kind: tuple(np.array([0.5]) for _ in range(count)) for kind, count in SLOTS.items()}
@@ -167,6 +201,24 @@ FINDINGS: tuple[Finding, ...] = (
         error_model=ErrorModel(
             "NaN for a log-density of −∞ exactly where (x/scale)^concentration overflows float64",
             nan_where=_power_overflows,
+        ),
+    ),
+    Finding(
+        id="torch-kumaraswamy-nan-where-the-power-rounds-to-one",
+        theorem_id="log-prob-normalises",
+        library="torch.distributions.Kumaraswamy (torch 2.14.1), concentration1 ≤ ½",
+        summary=(
+            "log_prob returns NaN at the floats just below 1 where x^a rounds to 1 (a ≤ ½: at 1 − u at least; a = 0.01: from "
+            "1 − 5.5e-15), found by moments-match-log-prob's reference run: Kumaraswamy is Uniform(0, 1) through power and affine "
+            "transforms, and the density a b x^{a−1}(1 − x^a)^{b−1} there is finite (Kumaraswamy(0.01, 1.5) at 1 − 9e-16: NaN, "
+            "mpmath −23.83; Kumaraswamy(0.3, 1.5) at 1 − u: NaN, mpmath −19.77); the mass there is at most u^b"
+        ),
+        applies=_kumaraswamy_reaches_one,
+        example=_kumaraswamy_draw(0.05, 1.5),
+        error_model=ErrorModel(
+            "NaN where a(1 − x) ≤ u (x^a rounds to 1), read as a density of 0 there; the mass there, at most 2u^b, allowed",
+            nan_where=_power_rounds_to_one,
+            allowance=_mass_near_one,
         ),
     ),
 )

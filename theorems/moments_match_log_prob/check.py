@@ -34,7 +34,7 @@ from theorems.calling import call_implementation
 from theorems.evidence import Evidence, implementation_failure
 from theorems.finding import RecordedErrors, recorded_errors
 from theorems.log_prob_normalises.case import ParameterDraw
-from theorems.log_prob_normalises.check import build_law, torch_family
+from theorems.log_prob_normalises.check import build_law, nan_mass, torch_family
 from theorems.log_prob_normalises.oracle import LogProbFailed, Undecidable, log_prob_and_slope
 from theorems.moments_match_log_prob.oracle import Moment, Moments, moments_of
 from theorems.moments_match_log_prob.peak import CLOSED_FORM_OPERATIONS, log_prob_rounding
@@ -52,6 +52,8 @@ NOT_CHECKED_QUANTITIES = {
     ("Categorical", "variance"): "NaN by design, as its mean",
 }
 _NOT_IMPLEMENTED = object()
+# The most mass log_prob's recorded NaNs may hide for an example to be decided: four roundings of a probability.
+NAN_MASS_LIMIT = 4 * U64
 
 
 def _quantity(law: Any, name: str) -> Any:
@@ -103,10 +105,13 @@ def check_moments_match_log_prob(implementation: Any, draw: ParameterDraw) -> Ev
         return claims
     if not claims:
         undecided(f"{built.example} implements none of {', '.join(QUANTITIES)}: the theorem claims nothing of it")
+    hidden = nan_mass(built, draw.batch)
+    if np.any(hidden > NAN_MASS_LIMIT):
+        undecided(f"the oracle cannot decide {built.example}: its log_prob is NaN (a recorded defect) where up to {float(np.max(hidden)):.3g} of its mass lies")
     try:
         moments = moments_of(built.law, draw.batch, built.terms, integrate=bool(set(claims) - {"mode"}))
         recorded = _recorded(draw) if reference else None
-        found = [_moment_evidence(built.example, name, moments.found[name], claims[name], built.terms, _for(recorded, name)) for name in claims if name != "mode"]
+        found = [_moment_evidence(built.example, name, moments.found[name], claims[name], built.terms, _for(recorded, name), hidden) for name in claims if name != "mode"]
         if "mode" in claims:
             found.append(_mode_evidence(built.law, built.example, moments, claims["mode"], built.terms, _for(recorded, "mode")))
     except LogProbFailed as failure:
@@ -161,9 +166,15 @@ def _element(example: str, name: str, i: int, moment: Moment, actual: float, all
     )
 
 
-def _moment_evidence(example: str, name: str, moment: Moment, actual: np.ndarray, terms: np.ndarray, recorded: RecordedErrors | None) -> Evidence:
-    """The worst batch element of one moment (held, inside a recorded finding, to its error model)."""
+def _moment_evidence(
+    example: str, name: str, moment: Moment, actual: np.ndarray, terms: np.ndarray, recorded: RecordedErrors | None, hidden: np.ndarray
+) -> Evidence:
+    """The worst batch element of one moment (held, inside a recorded finding, to its error model). ``hidden``: the mass
+    log_prob's recorded NaNs may hide (at most 4u), which moves a moment of a law on [0, 1] by 2·hidden (its entropy by
+    hidden·(1 + |log hidden|) more)."""
     allowance = gamma(CLOSED_FORM_OPERATIONS, U64) * (1 + terms) * moment.size
+    with np.errstate(divide="ignore", invalid="ignore"):
+        allowance = allowance + np.where(hidden > 0, hidden * (2 + (1 + np.abs(np.log(hidden)) if name == "entropy" else 0.0)), 0.0)
     if recorded is not None:
         allowance = allowance + np.broadcast_to(np.asarray(recorded.allowance(), dtype=float), allowance.shape)
         offset = np.broadcast_to(np.asarray(recorded.offset(), dtype=float), allowance.shape)

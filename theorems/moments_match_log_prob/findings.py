@@ -285,6 +285,30 @@ def _clamped_probs_allowance(asked: Asked) -> np.ndarray:
     return np.where(where, 2 * trials * EPS * (1 + abs(math.log(EPS))), 0.0)
 
 
+# --- Bernoulli and Binomial given logits: 1 − p from a rounded p -----------------------------------------
+
+
+def _rounded_probs(draw: ParameterDraw) -> tuple[np.ndarray, np.ndarray]:
+    """(σ(ℓ) of the logits given, or 0 where probs are given or another family; the number of trials)."""
+    if draw.family not in ("Bernoulli", "Binomial") or not draw.logits:
+        return np.zeros(draw.batch), np.ones(draw.batch)
+    cls = getattr(D, draw.family)
+    trials = _values(cls, draw, "total_count") if draw.family == "Binomial" else np.ones(draw.batch)
+    return 1 / (1 + np.exp(-_values(cls, draw, "logits"))), trials
+
+
+def _near_certain(draw: ParameterDraw) -> np.ndarray:
+    probs, _ = _rounded_probs(draw)
+    return 1 - probs < NEAR_ONE
+
+
+def _variance_rounding(asked: Asked) -> np.ndarray:
+    """p = σ(ℓ) is rounded (u·p) before 1 − p is taken: n·p(1 − p) is off by n·p·u·p, doubled for sigmoid's own rounding."""
+    probs, trials = _rounded_probs(asked.draw)
+    where = _near_certain(asked.draw) if asked.quantity == "variance" else np.zeros(asked.batch, bool)
+    return np.where(where, 2 * U * trials * probs**2, 0.0)
+
+
 FINDINGS: tuple[Finding, ...] = (
     Finding(
         id="torch-cauchy-variance-infinite-where-undefined",
@@ -405,6 +429,19 @@ FINDINGS: tuple[Finding, ...] = (
         error_model=ErrorModel("the absolute rounding of 1/p (u/p, u/p² for the variance) where 1 − p < 1/32", allowance=_geometric_rounding),
     ),
     Finding(
+        id="torch-bernoulli-binomial-variance-of-a-rounded-probability",
+        theorem_id="moments-match-log-prob",
+        library="torch.distributions.Bernoulli and Binomial (torch 2.14.1), given logits",
+        summary=(
+            "variance is n·p(1 − p) with p = σ(logits) rounded first, so 1 − p carries p's rounding u·p: a relative u/(1 − p) once "
+            "p nears 1 (Bernoulli(logits=10): 4.5395807735907655e-05 where σ(10)σ(−10) is 4.5395807735951633e-05, mpmath), where "
+            "σ(ℓ)σ(−ℓ) would be exact to rounding"
+        ),
+        applies=lambda draw: bool(np.any(_near_certain(draw))),
+        example=_draw("Bernoulli", logits=True, real=(10.0,)),
+        error_model=ErrorModel("the rounding of p carried into 1 − p, 2u·n·p², where σ(logits) > 1 − 1/32", allowance=_variance_rounding),
+    ),
+    Finding(
         id="torch-bernoulli-binomial-log-prob-clamps-probs",
         theorem_id="moments-match-log-prob",
         library="torch.distributions.Bernoulli and Binomial (torch 2.14.1), given probs 0 or 1",
@@ -420,6 +457,7 @@ FINDINGS: tuple[Finding, ...] = (
 )
 
 QUANTITIES_OF: dict[str, tuple[str, ...]] = {
+    "torch-bernoulli-binomial-variance-of-a-rounded-probability": ("variance",),
     "torch-kumaraswamy-variance-cancels": ("variance",),
     "torch-weibull-mode-of-a-negative-power": ("mode",),
     "torch-cauchy-variance-infinite-where-undefined": ("variance",),
