@@ -184,7 +184,12 @@ def continuous_bernoulli_moments(logits: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _torch_formulas(lam: np.ndarray) -> dict[str, np.ndarray]:
-    """ContinuousBernoulli's closed forms at λ outside its Taylor window, transcribed from torch 2.14.1."""
+    """ContinuousBernoulli's closed forms at λ outside its Taylor window, transcribed from torch 2.14.1 (NaN elsewhere, unused)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _formulas(lam)
+
+
+def _formulas(lam: np.ndarray) -> dict[str, np.ndarray]:
     spread = np.log1p(-lam) - np.log(lam)
     mean = lam / (2 * lam - 1) + 1 / spread
     variance = lam * (lam - 1) / (1 - 2 * lam) ** 2 + 1 / spread**2

@@ -106,7 +106,8 @@ def peak_by_search(law: D.Distribution, pieces: Pieces, spread: np.ndarray, term
     from_end = (row >= 2) & (node == 0)
     inner = np.take_along_axis(log_p[1], row[None], axis=0)[0]
     first = np.take_along_axis(log_p[0], row[None], axis=0)[0]
-    unbounded = from_end & (first - inner > 2 * log_prob_rounding(first, np.zeros_like(first), np.zeros_like(first), terms))
+    with np.errstate(invalid="ignore"):  # −∞ − (−∞) where the density vanishes at both nodes: not rising
+        unbounded = from_end & (first - inner > 2 * log_prob_rounding(first, np.zeros_like(first), np.zeros_like(first), terms))
     near_top = log_p >= top[None, None] - 2 * rounding
     with np.errstate(invalid="ignore"):
         extent = np.max(np.where(near_top, x, -np.inf), axis=(0, 1)) - np.min(np.where(near_top, x, np.inf), axis=(0, 1))
