@@ -16,14 +16,15 @@ density's top standing for the location), and ``4u``: a probability is held to a
 (``½(1 + erf z)``, ``1 − e^{−x}``, ``atan(z)/π + ½`` and ``2F − 1`` add it to ½ or 1, a handful of roundings of
 numbers up to 1; near 1 no float is nearer). Relative accuracy in the far lower tail is not claimed.
 
-**Round trip.** ``icdf(v)`` of the class's ``v = cdf(x)`` inverts ``v``, which is ``Δ = |v − F| + bar(F)``
-from ``F(x)``, and rounds within ``δ = γ_64 (1 + Σ|θ|(…)) F + 4u`` (the same model): its value is within
-``(Δ + δ)/p(ξ)`` of ``x`` for a ``ξ`` between them. Where ``|∂ₓ log p(x)|·2(Δ + δ)/p(x) ≤ ½`` the density
-varies by at most ``e^{½}`` over that interval, so ``1/p(ξ) ≤ 2/p(x)``: allowance ``2(Δ + δ)/p(x)`` plus the
-icdf's own rounding ``γ_64 (1 + Σ|θ|(…))(|c| + |x − c|)`` (it forms ``x`` from a location near ``c`` and an
-offset). Elsewhere — the density too small or too steep at ``x``, or ``Δ + δ`` above half of ``F`` or of
-``1 − F``, where the round trip may run to the support's end — the round trip is ill-conditioned and
-accuses no one. An example the oracle cannot decide is rejected and counted, never a verdict.
+**Round trip.** ``icdf(cdf(x)) = x`` is the class's own consistency: its cdf returns ``v`` within
+``δ = γ_64 (1 + Σ|θ|(…)) F + 4u`` of its exact value (the model above), its icdf inverts ``v`` within as much
+again in the probability, so the result is within ``Δ/p(ξ)``, ``Δ = 2δ``, of ``x`` for a ``ξ`` between them (a
+class without a cdf is given the oracle's ``F(x)``: then ``Δ`` adds the oracle's bar). Where
+``|∂ₓ log p(x)|·2Δ/p(x) ≤ ½`` the density varies by at most ``e^{½}`` over that interval, so ``1/p(ξ) ≤ 2/p(x)``:
+allowance ``2Δ/p(x)`` plus the icdf's own rounding ``γ_64 (1 + Σ|θ|(…))(|c| + |x − c|)`` (it forms ``x`` from a
+location near ``c`` and an offset). Elsewhere — the density too small or too steep at ``x``, or ``Δ`` above
+half of ``F`` or of ``1 − F``, where the round trip may run to the support's end — the round trip is
+ill-conditioned and accuses no one. An example the oracle cannot decide is rejected and counted, never a verdict.
 """
 
 from __future__ import annotations
@@ -191,11 +192,14 @@ def _round_trip_evidence(
     defect's allowance is a probability's: the icdf's error in the probability it inverts, as the cdf's in the one it returns."""
     density, x, centre = np.exp(oracle.log_p), oracle.x, oracle.centre
     defect = np.broadcast_to(np.asarray(recorded.allowance(), dtype=float), icdf.shape) if recorded is not None else np.zeros(icdf.shape)
+    # the oracle's F stands in for a cdf the class lacks: then its bar is how far the probability inverted may be from F(x)
+    stand_in = oracle.bar if given is oracle.value else np.zeros(icdf.shape)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        shift = np.abs(given - oracle.value) + oracle.bar + rounding * oracle.value + ABSOLUTE_FLOOR + defect
+        shift = stand_in + 2 * (rounding * oracle.value + ABSOLUTE_FLOOR + defect)
         reach = 2 * shift / density
         conditioned = (shift < np.minimum(oracle.value, 1 - oracle.value) / 2) & (np.abs(oracle.slope) * reach <= 0.5) & np.isfinite(reach)
         allowance = reach + rounding * (np.abs(centre) + np.abs(x - centre))
+    note = " + the oracle's bar (no cdf of its own)" if given is oracle.value else ""
     found = []
     for j, i in np.ndindex(icdf.shape):
         if not conditioned[j, i]:
@@ -204,7 +208,8 @@ def _round_trip_evidence(
         found.append(Evidence(
             THEOREM_ID, example, f"{float(x[j, i]):.17g} (icdf(cdf(x)) at {_where(case, oracle, j, i)}; cdf(x) = {float(given[j, i]):.17g})",
             f"{actual:.17g}", abs(actual - float(x[j, i])) if np.isfinite(actual) else np.inf, float(allowance[j, i]),
-            f"2(|cdf(x) − F(x)| + the oracle's bar + γ_64·(1 + Σ|θ|(…))·F + 4u)/p(x) = {float(reach[j, i]):.2e} (the density within e^½ over it) "
+            f"2(2(γ_64·(1 + Σ|θ|(…))·F + 4u) (the cdf's rounding and the icdf's){note})/p(x) = "
+            f"{float(reach[j, i]):.2e} (the density within e^½ over it) "
             f"+ the icdf's rounding γ_64·(1 + Σ|θ|(…))·(|c| + |x − c|)",
         ))
     if not found:

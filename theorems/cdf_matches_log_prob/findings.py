@@ -110,8 +110,9 @@ def _clamped_offset(at: At) -> np.ndarray:
 
 
 def _clamped_rounding(at: At) -> np.ndarray:
-    # both closed forms within a few roundings of numbers up to 1 (2λ − 1 ≈ ∓1 there: no cancellation)
-    return np.where(_clamped(at.case), 16 * U, 0.0)
+    # torch's form within a few roundings of numbers up to 1 (2λ − 1 ≈ ∓1 there: no cancellation); the true one's exponent
+    # ℓx or ℓ(x − 1) carries the rounding of x or x − 1 times |ℓ|, a relative |ℓ|u of F ≤ 1.
+    return np.where(_clamped(at.case), 16 * U * (1 + np.abs(_logit(at.case))), 0.0)
 
 
 def _draw(probability: float) -> CdfCase:
