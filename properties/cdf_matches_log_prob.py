@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from theorems.cdf_matches_log_prob.case import CdfCase
 from theorems.cdf_matches_log_prob.statement import FAMILIES
 from theorems.strategies._domain import one_of_values
-from theorems.strategies.log_prob_normalises import parameter_draws
+from theorems.strategies.log_prob_normalises import BATCH, parameter_draws
 
 __all__ = ["cdf_cases", "classify_cdf_case", "levels"]
 
@@ -37,7 +37,8 @@ def levels() -> st.SearchStrategy[tuple[float, ...]]:
 
 def cdf_cases(*, family: Any = None, batch: Any = None) -> st.SearchStrategy[CdfCase]:
     """A bank of parameter values for a batch of ``batch`` laws of the torch class ``family``, and levels."""
-    draws = one_of_values("family", family, FAMILIES).flatmap(lambda name: parameter_draws(family=name, batch=batch))
+    chosen = st.tuples(one_of_values("family", family, FAMILIES), one_of_values("batch", batch, BATCH))  # both refused at once
+    draws = chosen.flatmap(lambda pair: parameter_draws(family=pair[0], batch=pair[1]))
     return st.builds(CdfCase, draws, levels())
 
 

@@ -14,14 +14,15 @@ from hypothesis import strategies as st
 from theorems.log_prob_normalises.case import ParameterDraw
 from theorems.moments_match_log_prob.statement import FAMILIES
 from theorems.strategies._domain import one_of_values
-from theorems.strategies.log_prob_normalises import classify_parameter_draw, parameter_draws
+from theorems.strategies.log_prob_normalises import BATCH, classify_parameter_draw, parameter_draws
 
 __all__ = ["classify_moment_draw", "moment_draws"]
 
 
 def moment_draws(*, family: Any = None, batch: Any = None) -> st.SearchStrategy[ParameterDraw]:
     """A bank of parameter values for a batch of ``batch`` laws, labelled with the torch class ``family``."""
-    return one_of_values("family", family, FAMILIES).flatmap(lambda name: parameter_draws(family=name, batch=batch))
+    chosen = st.tuples(one_of_values("family", family, FAMILIES), one_of_values("batch", batch, BATCH))  # both refused at once
+    return chosen.flatmap(lambda pair: parameter_draws(family=pair[0], batch=pair[1]))
 
 
 classify_moment_draw = classify_parameter_draw

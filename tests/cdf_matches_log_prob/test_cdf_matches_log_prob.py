@@ -64,6 +64,7 @@ def test_a_class_listed_without_a_cdf_still_has_none(family: str) -> None:
             method(_t(0.5))
 
 
+@pytest.mark.slow  # 16 families' cubatures over their points, about 2 s of CPU: at the quick tier's limit
 def test_the_reference_holds_on_every_continuous_class_in_a_ci_run() -> None:
     run = run_check(CDF, torch_family, profile="ci", max_examples=len(FAMILIES) + 2)
     assert run.verdict == "holds", run.counterexample.explain() if run.counterexample else run.error

@@ -45,6 +45,7 @@ def test_the_categorical_quantities_left_out_are_still_nan_by_design() -> None:
     assert math.isnan(law.mean.item()) and math.isnan(law.variance.item())
 
 
+@pytest.mark.slow  # 25 families' cubatures, about 2.5 s of CPU: over the quick tier's 2 s a test
 def test_the_reference_holds_on_every_univariate_class_in_a_ci_run() -> None:
     run = run_check(MOMENTS, torch_family, profile="ci", max_examples=len(FAMILIES) + 2)
     assert run.verdict == "holds", run.counterexample.explain() if run.counterexample else run.error
