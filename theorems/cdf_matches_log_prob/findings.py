@@ -15,12 +15,13 @@ from torch import distributions as D
 
 from theorems.cdf_matches_log_prob.case import CdfCase
 from theorems.finding import ErrorModel, Finding
-from theorems.log_prob_normalises.case import SLOTS, ParameterDraw, parameters_for
+from theorems.log_prob_normalises.case import one_element_draw, parameters_for
 from theorems.log_prob_normalises.findings import CLAMPED_LOGIT, EPS
 
 __all__ = ["FINDINGS", "At", "continuous_bernoulli_cdf"]
 
 U = 2.0**-53
+TYPICAL_LEVELS = (0.05, 0.5, 0.95)
 # Torch's Taylor window about ½ (ContinuousBernoulli._lims), where its cdf is the uniform's, x.
 TAYLOR_WINDOW = (0.499, 0.501)
 # Past here from ½ the closed form's cancellation, 4u/|2λ − 1|, is under a probability's 4u floor (|2λ − 1| > ½ ... 1).
@@ -115,20 +116,6 @@ def _clamped_rounding(at: At) -> np.ndarray:
     return np.where(_clamped(at.case), 16 * U * (1 + np.abs(_logit(at.case))), 0.0)
 
 
-def _draw(probability: float) -> CdfCase:
-    values = {kind: tuple(np.array([0.5]) for _ in range(count)) for kind, count in SLOTS.items()}
-    values["unit_interval"] = (np.array([probability]),)
-    values["simplex"] = (np.array([[0.5, 0.5]]),)
-    return CdfCase(ParameterDraw("ContinuousBernoulli", 1, tuple(values.items()), (np.array([0.0]), np.array([1.0]))), (0.05, 0.5, 0.95))
-
-
-def _logits_draw(logit: float) -> ParameterDraw:
-    values = {kind: tuple(np.array([0.5]) for _ in range(count)) for kind, count in SLOTS.items()}
-    values["real"] = (np.array([logit]), *values["real"][1:])
-    values["simplex"] = (np.array([[0.5, 0.5]]),)
-    return ParameterDraw("ContinuousBernoulli", 1, tuple(values.items()), (np.array([0.0]), np.array([1.0])), logits=True)
-
-
 FINDINGS: tuple[Finding, ...] = (
     Finding(
         id="torch-continuous-bernoulli-cdf-of-the-clamped-probability",
@@ -140,7 +127,7 @@ FINDINGS: tuple[Finding, ...] = (
             "F is 0.5546, mpmath), the clamp of log-prob-normalises' finding on the normaliser"
         ),
         applies=lambda case: bool(np.any(_clamped(case))),
-        example=CdfCase(_logits_draw(-100.0), (0.05, 0.5, 0.95)),
+        example=CdfCase(one_element_draw("ContinuousBernoulli", logits=True, real=(-100.0,)), TYPICAL_LEVELS),
         error_model=ErrorModel("the cdf of the clamped probability (torch's closed form at eps or 1 − eps) where |logits| > 36.04", offset=_clamped_offset, allowance=_clamped_rounding),
     ),
     Finding(
@@ -153,7 +140,7 @@ FINDINGS: tuple[Finding, ...] = (
             "use Taylor polynomials there, its cdf only the zeroth term"
         ),
         applies=lambda case: bool(np.any(_in_window(case))),
-        example=_draw(0.501),
+        example=CdfCase(one_element_draw("ContinuousBernoulli", unit_interval=(0.501,)), TYPICAL_LEVELS),
         error_model=ErrorModel("F(x) = x, the uniform's, where λ is in (0.499, 0.501]", offset=_window_offset, allowance=_window_rounding),
     ),
     Finding(
@@ -167,7 +154,7 @@ FINDINGS: tuple[Finding, ...] = (
             "1.01936e-10, mpmath 1.01940e-10)"
         ),
         applies=lambda case: bool(np.any(_near_half(case))),
-        example=CdfCase(_draw(0.496477).draw, (1e-10, 0.5, 0.95)),
+        example=CdfCase(one_element_draw("ContinuousBernoulli", unit_interval=(0.496477,)), (1e-10, 0.5, 0.95)),
         error_model=ErrorModel(
             "the cancellation's 4u(|λ^x(1 − λ)^{1−x}| + |λ − 1|)/|2λ − 1| in the probability, the cdf's and the icdf's, where λ is outside the window and within ¼ of ½",
             allowance=_cancellation,

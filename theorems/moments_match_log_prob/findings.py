@@ -17,7 +17,7 @@ from scipy.special import gammaln
 from torch import distributions as D
 
 from theorems.finding import ErrorModel, Finding
-from theorems.log_prob_normalises.case import SLOTS, ParameterDraw, parameters_for
+from theorems.log_prob_normalises.case import ParameterDraw, one_element_draw, parameters_for
 from theorems.log_prob_normalises.findings import CLAMPED_LOGIT, EPS
 
 __all__ = ["FINDINGS", "QUANTITIES_OF", "Asked", "continuous_bernoulli_moments"]
@@ -47,15 +47,6 @@ class Asked:
 def _values(cls: type, draw: ParameterDraw, name: str) -> np.ndarray | None:
     parameters = parameters_for(cls, draw)
     return parameters[name].numpy() if name in parameters else None
-
-
-def _draw(family: str, logits: bool = False, **kinds: tuple[float, ...]) -> ParameterDraw:
-    """A one-element draw of ``family``: typical values, the kinds named replaced."""
-    values = {kind: tuple(np.array([0.5]) for _ in range(count)) for kind, count in SLOTS.items()}
-    values["simplex"] = (np.array([[0.5, 0.5]]),)
-    for kind, given in kinds.items():
-        values[kind] = tuple(np.array([v]) for v in given) + values[kind][len(given):]
-    return ParameterDraw(family, 1, tuple(values.items()), (np.array([0.0]), np.array([1.0])), logits=logits)
 
 
 def _where(asked: Asked, quantity: str, where: np.ndarray, value: float) -> list[tuple[float, ...]]:
@@ -324,7 +315,7 @@ FINDINGS: tuple[Finding, ...] = (
             "mean to centre on; torch's own StudentT(df=1), the same law, returns NaN, as its docstring's convention and the references do"
         ),
         applies=_cauchy,
-        example=_draw("Cauchy", real=(0.0,), positive=(1.0,)),
+        example=one_element_draw("Cauchy", real=(0.0,), positive=(1.0,)),
         error_model=ErrorModel("variance +∞ instead of NaN (undefined), for every Cauchy", returns=lambda asked: _where(asked, "variance", np.ones(asked.batch, bool), math.inf)),
     ),
     Finding(
@@ -337,7 +328,7 @@ FINDINGS: tuple[Finding, ...] = (
             "+∞ (mpmath: ∫₀ᴿ x p grows as R^{1−df2/2}), as torch's Pareto, HalfCauchy and InverseGamma return"
         ),
         applies=_fisher_infinite,
-        example=_draw("FisherSnedecor", positive=(1.5, 1.5)),
+        example=one_element_draw("FisherSnedecor", positive=(1.5, 1.5)),
         error_model=ErrorModel("NaN instead of +∞: the mean where df2 ≤ 2, the variance where df2 ≤ 4", returns=_fisher_returns),
     ),
     Finding(
@@ -350,7 +341,7 @@ FINDINGS: tuple[Finding, ...] = (
             "(Kumaraswamy(1.5, 1.5): 0.54288, where mpmath finds the density's derivative zero)"
         ),
         applies=lambda draw: bool(np.any(_mode_exists(draw))),
-        example=_draw("Kumaraswamy", positive=(1.5, 1.5)),
+        example=one_element_draw("Kumaraswamy", positive=(1.5, 1.5)),
         error_model=ErrorModel("mode NaN where a ≥ 1 and b ≥ 1 (not both 1)", returns=lambda asked: _where(asked, "mode", _mode_exists(asked.draw), math.nan)),
     ),
     Finding(
@@ -363,7 +354,7 @@ FINDINGS: tuple[Finding, ...] = (
             "the law (unbounded at 0), but its own log_prob has a top near (u/2)^{1/a} instead (3.1e-33 there)"
         ),
         applies=lambda draw: bool(np.any(_log_prob_vanishes(draw))),
-        example=_draw("Kumaraswamy", positive=(0.5, 2.0)),
+        example=one_element_draw("Kumaraswamy", positive=(0.5, 2.0)),
         error_model=ErrorModel("mode NaN where a < 1 (the density is unbounded at 0, which log_prob does not show)", returns=lambda asked: _where(asked, "mode", _log_prob_vanishes(asked.draw), math.nan)),
     ),
     Finding(
@@ -375,7 +366,7 @@ FINDINGS: tuple[Finding, ...] = (
             "4.5731784766e-10 (mpmath), torch 4.5731696208e-10, off by 8.9e-16 = 4u (E X²), a relative 1.9e-6"
         ),
         applies=lambda draw: bool(np.any(_kumaraswamy_cancels(draw))),
-        example=_draw("Kumaraswamy", positive=(53431.5, 2.42039)),
+        example=one_element_draw("Kumaraswamy", positive=(53431.5, 2.42039)),
         error_model=ErrorModel("the rounding of E X² − (E X)² and of torch's two moments where the variance is under E X²/64", allowance=_kumaraswamy_variance_rounding),
     ),
     Finding(
@@ -388,7 +379,7 @@ FINDINGS: tuple[Finding, ...] = (
             "mode 2.24, where log_prob is −2.50 and the density grows without bound towards 0 (log_prob(1e-150) = 171.6)"
         ),
         applies=lambda draw: bool(np.any(_weibull_power_of_a_negative(draw))),
-        example=_draw("Weibull", positive=(2.24, 0.5)),
+        example=one_element_draw("Weibull", positive=(2.24, 0.5)),
         error_model=ErrorModel("mode scale·((k − 1)/k)^{1/k}, a real number, where k < 1 and 1/k is an integer", returns=_weibull_mode),
     ),
     Finding(
@@ -401,7 +392,7 @@ FINDINGS: tuple[Finding, ...] = (
             "density's mean is 0.0100000, mpmath), the same clamp as log-prob-normalises' finding on the normaliser"
         ),
         applies=lambda draw: bool(np.any(_clamped(draw))),
-        example=_draw("ContinuousBernoulli", logits=True, real=(-100.0,)),
+        example=one_element_draw("ContinuousBernoulli", logits=True, real=(-100.0,)),
         error_model=ErrorModel(
             "the moments of the clamped probability (torch's closed forms at eps or 1 − eps) where |logits| > 36.04",
             offset=_clamped_offset,
@@ -418,7 +409,7 @@ FINDINGS: tuple[Finding, ...] = (
             "5.3e-10 (mpmath), mean by 1.2e-12 at λ = 0.5011; the window is too narrow for float64"
         ),
         applies=lambda draw: bool(np.any(_near_half(draw))),
-        example=_draw("ContinuousBernoulli", unit_interval=(0.5011,)),
+        example=one_element_draw("ContinuousBernoulli", unit_interval=(0.5011,)),
         error_model=ErrorModel("the closed forms' cancellation bound where λ is outside the Taylor window and within ¼ of ½", allowance=_cancellation),
     ),
     Finding(
@@ -430,7 +421,7 @@ FINDINGS: tuple[Finding, ...] = (
             "1.1102e-15 where (1 − p)/p is 9.9920e-16 (11 % off, mpmath); (1 − p)/p is exact there (1 − p is, by Sterbenz's lemma)"
         ),
         applies=lambda draw: bool(np.any(_near_one(draw))),
-        example=_draw("Geometric", unit_interval=(1 - 1e-15,)),
+        example=one_element_draw("Geometric", unit_interval=(1 - 1e-15,)),
         error_model=ErrorModel("the absolute rounding of 1/p (u/p, u/p² for the variance) where 1 − p < 1/32", allowance=_geometric_rounding),
     ),
     Finding(
@@ -443,7 +434,7 @@ FINDINGS: tuple[Finding, ...] = (
             "σ(ℓ)σ(−ℓ) would be exact to rounding"
         ),
         applies=lambda draw: bool(np.any(_near_certain(draw))),
-        example=_draw("Bernoulli", logits=True, real=(10.0,)),
+        example=one_element_draw("Bernoulli", logits=True, real=(10.0,)),
         error_model=ErrorModel("the rounding of p carried into 1 − p, 2u·n·p², where σ(logits) > 1 − 1/32", allowance=_variance_rounding),
     ),
     Finding(
@@ -456,7 +447,7 @@ FINDINGS: tuple[Finding, ...] = (
             "(mean 0); an error of n·eps, found by the mean's exact sum"
         ),
         applies=lambda draw: bool(np.any(_clamped_probs(draw)[0])),
-        example=_draw("Bernoulli", unit_interval=(0.0,)),
+        example=one_element_draw("Bernoulli", unit_interval=(0.0,)),
         error_model=ErrorModel("the moments of p = 0 or 1 against log_prob's p = eps or 1 − eps: n·eps(1 + |log eps|), doubled", allowance=_clamped_probs_allowance),
     ),
 )
