@@ -52,9 +52,9 @@ CDF_MATCHES_LOG_PROB = Theorem(
     # Every family in every run (one covered example each), then a free search.
     cover=("family",),
     classify_target="theorems.strategies.cdf_matches_log_prob:classify_cdf_case",
-    # ci: 100 × 0.2 = 20 examples, the 16 covered families and 4 free (an example costs about 0.2 s: the
+    # ci: 100 × 0.3 = 30 examples, the 16 covered families and 14 free (an example costs about 0.1 s: the
     # picture, one cubature over the points and the support, the class's cdf and icdf).
-    example_fraction=0.2,
+    example_fraction=0.3,
 )
 
 THEOREMS = (CDF_MATCHES_LOG_PROB,)
