@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROFILE ?= ci
+# make test's profile: the gate (theorems/profiles.py: the suite's own properties at 30 examples,
+# every engine run at ci's budgets); `make test PROFILE=thorough` still runs the whole suite deep.
+TEST_PROFILE ?= $(if $(filter command line environment,$(origin PROFILE)),$(PROFILE),gate)
 
 .PHONY: verify test quick dist docs user-journey browser redis flakiness bench cluster-bench calibrate fold-calibration mutation record quadrature-record
 
@@ -53,7 +56,7 @@ redis:
 # alone for minutes (627 s; 1.5 cores busy on average). pytest's exit code 5 (nothing collected) would mean the suite
 # verified nothing, so it is reported as a failure in words, not passed over.
 test: $(STAMP) browser redis
-	@$(BIN)/python -m pytest -n 2 --dist worksteal --hypothesis-profile $(PROFILE); rc=$$?; \
+	@$(BIN)/python -m pytest -n 2 --dist worksteal --hypothesis-profile $(TEST_PROFILE); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests were collected: the suite verified nothing" >&2; fi; exit $$rc
 
 # The inner loop (not the gate): every test that starts no process, no cluster, no browser and
@@ -103,17 +106,17 @@ user-journey: dist
 # strategies are named apart, since a source checkout installs them from properties/.
 PACKAGE_MODULES := --package theorems --package theorems.strategies
 
-# Twenty runs of the whole suite with ci's example counts under different seeds; any
+# Twenty runs of the whole suite with the gate's example counts (make test's) under different seeds; any
 # failure on correct code is flakiness. Prints the count of failing runs and writes it
 # to reports/flakiness.json (shown in the report's "power of this suite" section), with its
 # provenance: the whole suite ran, so every module of the package is hashed.
 FLAKINESS_RUNS ?= 20
 flakiness: $(STAMP) browser redis
 	@mkdir -p reports; failures=0; failed=""; for seed in $$(seq 1 $(FLAKINESS_RUNS)); do \
-	  if $(BIN)/python -m pytest -q -n 2 --dist worksteal --hypothesis-profile ci-reseeded --hypothesis-seed=$$seed > reports/flakiness-$$seed.log 2>&1; \
+	  if $(BIN)/python -m pytest -q -n 2 --dist worksteal --hypothesis-profile gate-reseeded --hypothesis-seed=$$seed > reports/flakiness-$$seed.log 2>&1; \
 	  then echo "seed $$seed: passed"; else failures=$$((failures + 1)); failed="$$failed$${failed:+, }$$seed"; echo "seed $$seed: FAILED (reports/flakiness-$$seed.log)"; fi; \
 	done; echo "$$failures of $(FLAKINESS_RUNS) runs failed"; \
-	printf '{"runs": %d, "failures": %d, "failed_seeds": [%s], "profile": "ci-reseeded", "date": "%s"}\n' \
+	printf '{"runs": %d, "failures": %d, "failed_seeds": [%s], "profile": "gate-reseeded", "date": "%s"}\n' \
 	  $(FLAKINESS_RUNS) $$failures "$$failed" "$$(date -u '+%Y-%m-%d %H:%M:%S UTC')" > reports/flakiness.json; \
 	$(BIN)/python -m theorems.provenance reports/flakiness.json $(PACKAGE_MODULES); \
 	[ $$failures -eq 0 ]

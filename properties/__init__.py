@@ -50,6 +50,7 @@ _HOMES = {
     "torch_seeded": "seeding",
     "general_cases": "toeplitz",
     "transform_cases": "transforms",
+    "transform_draws": "transform_laws",
     "gradient_cases": "toeplitz",
     "relu_cases": "variance",
     "variance_cases": "variance",
@@ -83,6 +84,7 @@ __all__ = [
     "seeds",
     "torch_seeded",
     "transform_cases",
+    "transform_draws",
     "variance_cases",
 ]
 

@@ -11,6 +11,7 @@ counts up to 1e5. Each family's simplest example is a typical one (moderate valu
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ def _power(low: float, high: float) -> st.SearchStrategy[float]:
     return st.floats(low, high).map(lambda e: float(10.0**e))
 
 
+@functools.cache  # built (and validated by Hypothesis) once per kind, not once per value drawn
 def _scalar(kind: str) -> st.SearchStrategy[float]:
     """One value of ``kind``, realistic or extreme."""
     signed = st.tuples(st.sampled_from((-1.0, 1.0)), _power(-8, 8)).map(lambda t: t[0] * t[1])

@@ -124,7 +124,7 @@ def _share_database(config: pytest.Config) -> None:
     from hypothesis import settings
 
     from theorems._engine.database import SharedDatabase
-    from theorems.profiles import current_profile_name, profile_settings
+    from theorems.profiles import loaded_profile_name, profile_settings
     from theorems.theorem import InvalidInput
 
     if location.startswith("redis://"):
@@ -135,7 +135,7 @@ def _share_database(config: pytest.Config) -> None:
     except InvalidInput as error:
         raise pytest.UsageError(str(error)) from None
     config._theorems_database = database  # type: ignore[attr-defined]
-    name = current_profile_name()
+    name = loaded_profile_name()
     settings.register_profile(name, settings(profile_settings(name), database=database))
     settings.load_profile(name)
 

@@ -131,7 +131,7 @@ def kl_correctly_rounded(p: D.Distribution, q: D.Distribution) -> torch.Tensor:
 
 # Twenty of ci's hundred examples a pair: each costs mpmath at 60 digits and the oracle's cubature.
 @pytest.mark.parametrize("name", PAIRS)
-@settings(scaled(0.2, minimum=5))
+@settings(scaled(0.2, minimum=5, as_the_engine=True))
 @given(st.data())
 def test_a_correctly_rounded_kl_holds_under_the_check_on_every_drawn_example(name: str, data: st.DataObject) -> None:
     evidence = check_kl_closed_forms(kl_correctly_rounded, data.draw(law_pairs(pair=name), label="pair"))

@@ -162,7 +162,7 @@ def law_and_point(draw: st.DrawFn) -> tuple[str, dict[str, float], float, bool]:
     return family, scalars(law), u, draw(st.booleans())
 
 
-@settings(scaled(0.5))
+@settings(scaled(0.5, as_the_engine=True))
 @given(law_and_point())
 def test_each_laws_quantile_moves_its_log_density_by_less_than_its_bar(drawn: tuple[str, dict[str, float], float, bool]) -> None:
     """The oracle's claim about a quantile ``x ≈ F⁻¹(u)`` is what it does to the integrand: from
@@ -205,7 +205,7 @@ def test_each_laws_quantile_moves_its_log_density_by_less_than_its_bar(drawn: tu
         assert_within_bar(f"{family} quantile", float(at_x), log_density(values, exact), bar, (family, values, u, "upper" if upper else "lower"))
 
 
-@settings(scaled(0.5))
+@settings(scaled(0.5, as_the_engine=True))
 @given(law_and_point())
 def test_each_laws_log_density_is_within_its_bar_of_the_50_digit_value(drawn: tuple[str, dict[str, float], float, bool]) -> None:
     """At a point of p's support (a quantile), ``|log f(x) − mpmath| ≤ DENSITY_OPERATIONS·u·(1 + terms(x))``."""
@@ -225,6 +225,7 @@ def test_each_laws_log_density_is_within_its_bar_of_the_50_digit_value(drawn: tu
 NORMALISER_ULPS = 8
 
 
+@settings(scaled(1.0, as_the_engine=True))
 @given(st.one_of(laws("ContinuousBernoulli", 1).map(lambda law: scalars(law)["probs"]), st.floats(1e-300, 1e-6), st.floats(0.25, 0.75), st.floats(1e-300, 1e-6).map(lambda t: 1 - t)))
 def test_the_continuous_bernoulli_log_normaliser_is_within_a_few_ulps_of_the_50_digit_value(lam: float) -> None:
     assume(0 < lam < 1)
@@ -444,7 +445,7 @@ def _compare_definition(name: str, pair: Any) -> None:
 # Ten of ci's hundred examples per pair: a definition by cubature takes 0.05 to 0.2 s.
 # Cauchy's tails make each definition's cubature cost about a second: slow, out of the quick tier.
 @pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow) if name == "Cauchy-Cauchy" else name for name in sorted(CLOSED_FORMS)])
-@settings(scaled(0.1, minimum=5))
+@settings(scaled(0.1, minimum=5, as_the_engine=True))
 @given(st.data())
 def test_each_definition_is_within_its_bar_of_the_50_digit_closed_form(name: str, data: st.DataObject) -> None:
     """Continuous pairs by the quantile cubature (against a Gumbel, with p's moment-generating
@@ -511,7 +512,7 @@ VECTOR_FORMS: dict[str, Callable[[dict[str, Any], dict[str, Any]], Any]] = {
 
 
 @pytest.mark.parametrize("name", sorted(VECTOR_FORMS))
-@settings(scaled(0.1, minimum=5))
+@settings(scaled(0.1, minimum=5, as_the_engine=True))
 @given(st.data())
 def test_each_vector_laws_definition_is_within_its_bar_of_the_50_digit_closed_form(name: str, data: st.DataObject) -> None:
     """Dirichlet by its Beta marginals' E log X; the Gaussians by Gauss–Hermite after whitening (T7's oracle)."""

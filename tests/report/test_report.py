@@ -210,10 +210,13 @@ def test_a_costly_theorem_runs_its_share_of_the_profile() -> None:
     import dataclasses
     import math
 
+    from theorems.profiles import current_profile_name, profile_settings
+
+    profiled = profile_settings(current_profile_name()).max_examples  # the engine's profile (the gate's is ci)
     costly = dataclasses.replace(FOLD_LINEAR, example_fraction=0.05)
-    assert plan.theorem_budget(costly, None) == max(1, math.ceil(settings.default.max_examples * 0.05))
+    assert plan.theorem_budget(costly, None) == max(1, math.ceil(profiled * 0.05))
     assert plan.theorem_budget(costly, 7) == 7
-    assert plan.theorem_budget(FOLD_CONV, None) == settings.default.max_examples
+    assert plan.theorem_budget(FOLD_CONV, None) == profiled
 
 
 def test_a_claim_is_searched_in_full_whatever_examples_says(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -236,7 +239,10 @@ def test_a_check_runs_without_hypothesis_explain_phase() -> None:
     assert Phase.explain in settings.default.phases  # the ci profile keeps it for its own tests
     assert set(plan.check_settings(None, 3).phases) == set(settings.default.phases) - {Phase.explain}
     assert plan.check_settings(None, 3, phases=(Phase.generate,)).phases == (Phase.generate,)
-    assert plan.check_settings(None, 3).max_examples == 3 and plan.check_settings(None, None).max_examples == settings.default.max_examples
+    from theorems.profiles import current_profile_name, profile_settings
+
+    profiled = profile_settings(current_profile_name()).max_examples  # the engine's profile (the gate's is ci)
+    assert plan.check_settings(None, 3).max_examples == 3 and plan.check_settings(None, None).max_examples == profiled
 
 
 @pytest.mark.slow
@@ -326,3 +332,13 @@ def test_the_json_of_a_verification_lists_its_proofs_as_theorems_prove_does() ->
     proofs = (Proof("fold-linear", "proved", "Linear 3→2", 0.12345, "simplified to 0"), Proof("claim-x", "refuted", None, 1.0, "counterexample"))
     found = to_json(Verification((), (), {"profile": "ci"}, scope="only", proofs=proofs))
     assert found["proofs"] == proofs_json(proofs)["proofs"]
+
+
+def test_the_gate_runs_its_own_properties_at_its_count_and_the_engine_at_ci() -> None:
+    from theorems.profiles import ENGINE_PROFILE, GATE_EXAMPLES, INTERNAL, PROFILES
+
+    assert INTERNAL["gate"].max_examples == GATE_EXAMPLES < PROFILES["ci"].max_examples
+    assert INTERNAL["gate"].derandomize and not INTERNAL["gate-reseeded"].derandomize
+    settings.load_profile("gate")  # the autouse fixture restores the suite's own profile after the test
+    assert settings.default.max_examples == GATE_EXAMPLES
+    assert ENGINE_PROFILE["gate"] == "ci" and plan.check_settings(None, None).max_examples == PROFILES["ci"].max_examples

@@ -96,6 +96,7 @@ def test_toeplitz_matrix_check_catches_an_error_of_one_in_the_last_output() -> N
         (lambda w, n: torch.zeros(4, dtype=torch.float64), "returned a 1-D tensor, expected 2-D"),
         (lambda w, n: torch.zeros(3, 5, dtype=torch.float64), "returned shape (3, 5), expected (4, 5)"),
         (lambda w, n: torch.zeros(4, 4, dtype=torch.float64), "returned shape (4, 4), expected (4, 5)"),
+        (lambda w, n: toeplitz_matrix(w.mul_(2.0) / 2.0, n), "modified its argument w"),
     ],
 )
 def test_toeplitz_matrix_check_names_how_an_implementation_failed(implementation, failure: str) -> None:

@@ -178,12 +178,22 @@ def classed(theorem: Theorem, evidence: Sequence[Evidence], classes: Sequence[di
     return tuple(found if example is None else with_class(found, spelled_class(theorem, example)) for found, example in zip(evidence, classes))
 
 
-def class_counts(theorem: Theorem, classes: list[dict[str, Any] | None]) -> dict[str, dict[str, int]]:
-    """Per covered assumption, the examples that fell on each of its values (every value listed, 0 a gap)."""
+# Where a rejected test case goes when it never became an example: Hypothesis gave up on it while
+# drawing (a strategy's filter, or a draw over its size budget), before the check could class it.
+UNCLASSED = "no class: given up while drawing"
+
+
+def class_counts(theorem: Theorem, classes: list[dict[str, Any] | None], *, unclassed: bool = False) -> dict[str, dict[str, int]]:
+    """Per covered assumption, the examples that fell on each of its values (every value listed, 0 a gap);
+    ``unclassed``: those with no class are counted under :data:`UNCLASSED` (rejections), not dropped."""
     if not theorem.cover or not theorem.classify_target:
         return {}
     counts = {name: {theorem.assumption(name).spelled(value): 0 for value in theorem.assumption(name).values} for name in theorem.cover}
     for found in classes:
-        for name, spelled in spelled_class(theorem, found).items():
-            counts[name][spelled] = counts[name].get(spelled, 0) + 1
+        spelled = spelled_class(theorem, found)
+        for name in counts:
+            if name in spelled:
+                counts[name][spelled[name]] = counts[name].get(spelled[name], 0) + 1
+            elif unclassed:
+                counts[name][UNCLASSED] = counts[name].get(UNCLASSED, 0) + 1
     return counts

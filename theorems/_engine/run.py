@@ -311,7 +311,7 @@ def _run_of(theorem: Theorem, tally: Tally, observed: bool, outcome: _Outcome, *
         example=tally.failing_example if outcome.verdict == "falsified" else None,
         classes=class_counts(theorem, counted.classes),
         rejected=tally.rejected,
-        rejected_classes=class_counts(theorem, tally.rejected_classes) if tally.rejected else {},
+        rejected_classes=class_counts(theorem, tally.rejected_classes, unclassed=True) if tally.rejected else {},
     )
 
 

@@ -52,6 +52,9 @@ LOG_PROB_NORMALISES = Theorem(
     # ci: 100 × 0.3 = 30 examples, the 25 covered families and 5 free (a continuous example costs
     # about 0.1 s of cubature, an undecidable one up to 0.3 s before it is rejected).
     example_fraction=0.3,
+    # thorough: 2000 × 0.3 = 600 would leave 24 a family; at least 40 each (1000 examples, about
+    # 100 s of cubature), so that every class is explored, not only visited.
+    thorough_per_class=40,
 )
 
 THEOREMS = (LOG_PROB_NORMALISES,)

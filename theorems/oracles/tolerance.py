@@ -51,7 +51,7 @@ def gamma(terms: int, u: float) -> float:
     return terms * u / (1 - terms * u)
 
 
-def layer_roundoff(layer: torch.nn.Module, dtype: torch.dtype, device: torch.device | str = "cpu") -> float:
+def layer_roundoff(layer: torch.nn.Module, dtype: torch.dtype, device: torch.device | str) -> float:
     """The unit roundoff of ``layer``'s own product as run on ``device``: a Linear is a matmul
     (``torch.backends.cuda.matmul.allow_tf32``), a convolution or its transpose is cuDNN's
     (``torch.backends.cudnn.allow_tf32``). PyTorch's defaults differ (TF32 for convolutions,

@@ -18,7 +18,7 @@ from theorems.results import Run
 __all__ = ["CLASS_TABLES", "class_rows", "excluded", "findings_by_class"]
 
 # theorem id → the covered assumption its table has a row for each value of
-CLASS_TABLES = {"kl-closed-forms": "pair", "log-det-jacobian": "transform"}
+CLASS_TABLES = {"kl-closed-forms": "pair", "log-det-jacobian": "transform", "transform-laws": "transform"}
 
 
 def excluded(name: str, value: str, assumptions: Any) -> bool:
