@@ -35,15 +35,16 @@ def _exact_cdf(logit: mpmath.mpf, x: mpmath.mpf) -> mpmath.mpf:
 def test_each_finding_still_reproduces_and_the_reference_is_held_to_its_model(finding) -> None:
     """If torch fixes a defect, this fails: update theorems/cdf_matches_log_prob/findings.py."""
     assert finding.applies(finding.example)
-    assert not check_cdf_matches_log_prob(D.ContinuousBernoulli, finding.example).holds
+    assert not check_cdf_matches_log_prob(getattr(D, finding.example.family), finding.example).holds
     evidence = check_cdf_matches_log_prob(torch_family, finding.example)
     assert evidence.holds, evidence.explain()
 
 
 @pytest.mark.parametrize("finding", FINDINGS, ids=lambda finding: finding.id)
 def test_a_ten_percent_error_inside_each_findings_domain_falsifies_the_reference(finding, monkeypatch: pytest.MonkeyPatch) -> None:
-    original = D.ContinuousBernoulli.cdf
-    monkeypatch.setattr(D.ContinuousBernoulli, "cdf", lambda self, value: 1.1 * original(self, value))
+    cls = getattr(D, finding.example.family)
+    original = cls.cdf
+    monkeypatch.setattr(cls, "cdf", lambda self, value: 1.1 * original(self, value))
     assert not check_cdf_matches_log_prob(torch_family, finding.example).holds
 
 
@@ -84,6 +85,34 @@ def test_past_the_clamp_the_cdf_is_that_of_eps() -> None:
         exact = _exact_cdf(mpmath.mpf(-232080), mpmath.mpf(3.4849193701250941e-06))
     torch_cdf = D.ContinuousBernoulli(logits=_t(-232080.0)).cdf(_t(3.4849193701250941e-06)).item()
     assert abs(float(exact) - 0.5546) < 1e-3 and abs(torch_cdf - 1.256e-4) < 1e-6
+
+
+# (family, law, its distribution function at 50 digits, a point far below its median, F there about 1e-10)
+ABSOLUTE = {
+    "Normal": (lambda: D.Normal(_t(0.3), _t(1.5)), lambda x: mpmath.erfc(-(x - mpmath.mpf(0.3)) / (mpmath.mpf(1.5) * mpmath.sqrt(2))) / 2, -9.1),
+    "Cauchy": (lambda: D.Cauchy(_t(0.3), _t(1.5)), lambda x: mpmath.atan((x - mpmath.mpf(0.3)) / mpmath.mpf(1.5)) / mpmath.pi + mpmath.mpf(1) / 2, -4.7e9),
+    "Exponential": (lambda: D.Exponential(_t(1.5)), lambda x: -mpmath.expm1(-mpmath.mpf(1.5) * x), 6.7e-11),
+    "Laplace": (lambda: D.Laplace(_t(0.3), _t(1.5)), lambda x: mpmath.exp((x - mpmath.mpf(0.3)) / mpmath.mpf(1.5)) / 2, -32.8),
+    "Gumbel": (lambda: D.Gumbel(_t(0.3), _t(1.5)), lambda x: mpmath.exp(-mpmath.exp(-(x - mpmath.mpf(0.3)) / mpmath.mpf(1.5))), -4.2),
+    "InverseGamma": (lambda: D.InverseGamma(_t(1.5), _t(1.5)), lambda x: mpmath.gammainc(mpmath.mpf(1.5), mpmath.mpf(1.5) / x, mpmath.inf, regularized=True), 0.0552),
+}
+
+
+@pytest.mark.parametrize("family", sorted(ABSOLUTE))
+def test_below_the_median_torch_keeps_a_probability_only_absolutely(family: str) -> None:
+    """mpmath at 50 digits: torch's cdf far below the median is within 4u absolutely but far off relatively."""
+    build, exact, x = ABSOLUTE[family]
+    with mpmath.workdps(DIGITS):
+        truth = exact(mpmath.mpf(x))
+    error = abs(mpmath.mpf(build().cdf(_t(x)).item()) - truth)
+    assert float(truth) < 1e-6 and float(error) <= 4 * 2.0**-53 and float(error / truth) > 1e-9, (family, float(truth), float(error))
+
+
+def test_gamma_keeps_its_relative_precision_below_the_median() -> None:
+    with mpmath.workdps(DIGITS):
+        truth = mpmath.gammainc(mpmath.mpf(1.5), 0, mpmath.mpf(1.5) * mpmath.mpf(1e-7), regularized=True)
+    error = abs(mpmath.mpf(D.Gamma(_t(1.5), _t(1.5)).cdf(_t(1e-7)).item()) - truth)
+    assert float(error / truth) < 64 * 2.0**-53
 
 
 def test_a_case_of_a_finding_replayed_with_other_levels_is_still_in_its_domain() -> None:

@@ -10,14 +10,14 @@ each where the class implements it (NotImplementedError is no claim); without a 
 on the oracle's ``F(x)``. Oracle: :mod:`theorems.cdf_matches_log_prob.oracle` (``log_prob`` alone).
 
 **cdf.** Tolerance: the oracle's bar on ``F`` plus the closed form's rounding,
-``γ_64 (1 + Σ_θ |θ|(1 + |log|θ||)) (F + p(x)(|x| + |c|))`` (its value's relative rounding, as every closed
-form's here, and the point's: ``z = (x − loc)/scale`` is rounded on the scale of ``|x| + |loc|``, ``c`` the
-density's top standing for the location), and ``4u``: a probability is held to an absolute ``4u`` at least
-(``½(1 + erf z)``, ``1 − e^{−x}``, ``atan(z)/π + ½`` and ``2F − 1`` add it to ½ or 1, a handful of roundings of
-numbers up to 1; near 1 no float is nearer). Relative accuracy in the far lower tail is not claimed.
+``γ_64 (1 + Σ_θ |θ|(1 + |log|θ||)) (F + p(x)(|x| + |c|))``: its value's relative rounding, as every closed
+form's here, and the point's (``z = (x − loc)/scale`` is rounded on the scale of ``|x| + |loc|``, ``c`` the
+density's top standing for the location). A probability is held to its relative precision in the lower
+tail too, as float64 carries it there; ``½(1 + erf z)``, ``1 − e^{−x}`` and ``atan(z)/π + ½`` keep only an
+absolute ``u`` (torch's, recorded with their error model, as transform-laws records Normal's).
 
 **Round trip.** ``icdf(cdf(x)) = x`` is the class's own consistency: its cdf returns ``v`` within
-``δ = γ_64 (1 + Σ|θ|(…)) F + 4u`` of its exact value (the model above), its icdf inverts ``v`` within as much
+``δ = γ_64 (1 + Σ|θ|(…)) F`` of its exact value (the model above), its icdf inverts ``v`` within as much
 again in the probability, so the result is within ``Δ/p(ξ)``, ``Δ = 2δ``, of ``x`` for a ``ξ`` between them (a
 class without a cdf is given the oracle's ``F(x)``: then ``Δ`` adds the oracle's bar). Where
 ``|∂ₓ log p(x)|·2Δ/p(x) ≤ ½`` the density varies by at most ``e^{½}`` over that interval, so ``1/p(ξ) ≤ 2/p(x)``:
@@ -47,13 +47,13 @@ from theorems.oracles.quadrature import QUADRATURE_SAFETY
 from theorems.oracles.tolerance import U64, gamma
 from theorems.theorem import InvalidInput, undecided
 
-__all__ = ["ABSOLUTE_FLOOR", "NOT_CHECKED", "check_cdf_matches_log_prob"]
+__all__ = ["NOT_CHECKED", "check_cdf_matches_log_prob"]
 
 THEOREM_ID = "cdf-matches-log-prob"
 # Rounded operations of a closed form (log-prob-normalises' DENSITY_OPERATIONS: the same special functions of the same parameters).
 CLOSED_FORM_OPERATIONS = 64
-# The absolute rounding a probability is allowed (module docstring): a handful of roundings of numbers up to 1.
-ABSOLUTE_FLOOR = 4 * U64
+# The most mass log_prob's recorded NaNs may hide for an example to be decided: four roundings of a probability.
+NAN_MASS_LIMIT = 4 * U64
 _NOT_IMPLEMENTED = object()
 
 # The univariate classes torch.distributions exports that the reference run does not check for this
@@ -117,7 +117,7 @@ def check_cdf_matches_log_prob(implementation: Any, case: CdfCase) -> Evidence:
     if is_discrete_support(built.law.support):
         raise InvalidInput(f"{THEOREM_ID} checks laws with a continuous support; {built.example} has {built.law.support!r}")
     hidden = nan_mass(built, case.batch)  # log_prob's recorded NaNs, read as −∞, hide at most this much mass
-    if np.any(hidden > ABSOLUTE_FLOOR):
+    if np.any(hidden > NAN_MASS_LIMIT):
         undecided(f"the oracle cannot decide {built.example}: its log_prob is NaN (a recorded defect) where up to {float(np.max(hidden)):.3g} of its mass lies")
     try:
         oracle = cdf_by_quadrature(built.law, case.batch, built.terms, case.levels)
@@ -164,7 +164,7 @@ def _worst(found: list[Evidence]) -> Evidence:
 def _cdf_evidence(example: str, case: CdfCase, oracle: Distribution, cdf: np.ndarray, rounding: np.ndarray, recorded: RecordedErrors | None) -> Evidence:
     """The worst point of the cdf (module docstring), held inside a recorded finding to its error model."""
     density = np.exp(oracle.log_p)
-    closed_form = rounding * (oracle.value + density * (np.abs(oracle.x) + np.abs(oracle.centre))) + ABSOLUTE_FLOOR
+    closed_form = rounding * (oracle.value + density * (np.abs(oracle.x) + np.abs(oracle.centre)))
     offset = np.zeros(cdf.shape)
     if recorded is not None:
         closed_form = closed_form + np.broadcast_to(np.asarray(recorded.allowance(), dtype=float), cdf.shape)
@@ -180,7 +180,7 @@ def _cdf_evidence(example: str, case: CdfCase, oracle: Distribution, cdf: np.nda
             THEOREM_ID, example, f"{expected:.17g} (∫ exp(log_prob) from the support's lower end to {_where(case, oracle, j, i)}, over the whole)",
             f"{actual:.17g}", abs(actual - expected), float(oracle.bar[j, i] + closed_form[j, i]),
             f"the oracle's bar {float(oracle.bar[j, i]):.2e} ({QUADRATURE_SAFETY:g} × its estimates, its rounding and the integral its nodes leave out, "
-            f"propagated; {oracle.how}) + the cdf's rounding γ_64·(1 + Σ|θ|(1 + |log|θ||))·(F + p(x)(|x| + |c|)) + 4u = {float(closed_form[j, i]):.2e}{model}",
+            f"propagated; {oracle.how}) + the cdf's rounding γ_64·(1 + Σ|θ|(1 + |log|θ||))·(F + p(x)(|x| + |c|)) = {float(closed_form[j, i]):.2e}{model}",
         ))
     return _worst(found)
 
@@ -195,7 +195,7 @@ def _round_trip_evidence(
     # the oracle's F stands in for a cdf the class lacks: then its bar is how far the probability inverted may be from F(x)
     stand_in = oracle.bar if given is oracle.value else np.zeros(icdf.shape)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        shift = stand_in + 2 * (rounding * oracle.value + ABSOLUTE_FLOOR + defect)
+        shift = stand_in + 2 * (rounding * oracle.value + defect)
         reach = 2 * shift / density
         conditioned = (shift < np.minimum(oracle.value, 1 - oracle.value) / 2) & (np.abs(oracle.slope) * reach <= 0.5) & np.isfinite(reach)
         allowance = reach + rounding * (np.abs(centre) + np.abs(x - centre))
@@ -208,7 +208,7 @@ def _round_trip_evidence(
         found.append(Evidence(
             THEOREM_ID, example, f"{float(x[j, i]):.17g} (icdf(cdf(x)) at {_where(case, oracle, j, i)}; cdf(x) = {float(given[j, i]):.17g})",
             f"{actual:.17g}", abs(actual - float(x[j, i])) if np.isfinite(actual) else np.inf, float(allowance[j, i]),
-            f"2(2(γ_64·(1 + Σ|θ|(…))·F + 4u) (the cdf's rounding and the icdf's){note})/p(x) = "
+            f"2(2γ_64·(1 + Σ|θ|(…))·F (the cdf's rounding and the icdf's){note})/p(x) = "
             f"{float(reach[j, i]):.2e} (the density within e^½ over it) "
             f"+ the icdf's rounding γ_64·(1 + Σ|θ|(…))·(|c| + |x − c|)",
         ))

@@ -116,7 +116,45 @@ def _clamped_rounding(at: At) -> np.ndarray:
     return np.where(_clamped(at.case), 16 * U * (1 + np.abs(_logit(at.case))), 0.0)
 
 
+# torch's classes whose cdf (and icdf, where it has one) subtracts from ½ or 1 (or a composed transform's
+# 1 − F): exact to u absolutely, not relatively, below the median (tests/cdf_matches_log_prob/test_cdf_findings.py
+# measures each against mpmath: relative errors up to 1e9 u at F = 1e-10, absolute ones up to u).
+ABSOLUTE_ONLY = (
+    "Cauchy", "ContinuousBernoulli", "Exponential", "Gumbel", "HalfCauchy", "HalfNormal", "InverseGamma", "Kumaraswamy",
+    "Laplace", "LogNormal", "Normal", "Pareto", "Weibull",
+)
+# ½(1 + erf), 1 − e^{−x}, atan(z)/π + ½, 2F − 1: the function within an ulp of numbers up to 1 (2u), the sum or
+# difference with ½ or 1 within u, a doubling or halving exact, and one more rounding of the result: 4u, as
+# transform-laws' ABSOLUTE_ERROR_OF_P for Normal.
+ABSOLUTE_ERROR_OF_P = 4 * U
+
+
+def _below_the_median(case: CdfCase) -> bool:
+    return case.family in ABSOLUTE_ONLY and min(case.levels) < 0.5
+
+
+def _absolute_error_of_p(at: At) -> np.ndarray:
+    """Per point: 4u where its level is below the median (above it, F ≥ ½ and 4u is within F's own relative rounding)."""
+    below = np.asarray(at.case.levels)[:, None] < 0.5
+    return np.broadcast_to(np.where(below & (at.case.family in ABSOLUTE_ONLY), ABSOLUTE_ERROR_OF_P, 0.0), at.x.shape)
+
+
 FINDINGS: tuple[Finding, ...] = (
+    Finding(
+        id="torch-cdfs-absolute-below-the-median",
+        theorem_id="cdf-matches-log-prob",
+        library="torch.distributions' cdf and icdf (torch 2.14.1): Cauchy, ContinuousBernoulli, Exponential, Gumbel, HalfCauchy, HalfNormal, InverseGamma, Kumaraswamy, Laplace, LogNormal, Normal, Pareto, Weibull",
+        summary=(
+            "below the median their distribution functions lose relative precision: ½(1 + erf(z/√2)), atan(z)/π + ½, ½ − ½ expm1(·), "
+            "1 − e^{−x}, and a TransformedDistribution's 1 − F of a decreasing composition, keep the probability only to u absolutely: "
+            "mpmath at F = 1e-10 finds relative errors of 7.45e8 u (Normal, LogNormal, Laplace, Exponential, Gumbel, InverseGamma), "
+            "4.25e9 u (Cauchy), while Gamma, Chi2 (igamma) and Uniform keep a few u; their icdfs (erfinv(2p − 1), tan(π(p − ½)), "
+            "log1p(−2|p − ½|)) lose the same in the probability they invert. The same defect as transform-laws' torch-normal-cdf-lower-tail-cancels"
+        ),
+        applies=_below_the_median,
+        example=CdfCase(one_element_draw("Normal", real=(0.3,), positive=(1.5,)), (1e-10, 0.5, 0.95)),
+        error_model=ErrorModel("the probability within 4u absolutely (not 4u·F) at points below the median, in the cdf and in the probability the icdf inverts", allowance=_absolute_error_of_p),
+    ),
     Finding(
         id="torch-continuous-bernoulli-cdf-of-the-clamped-probability",
         theorem_id="cdf-matches-log-prob",

@@ -52,6 +52,11 @@ def cdf_by_quadrature(law: D.Distribution, batch: int, terms: np.ndarray, levels
     centre = picture.highest()
     columns = (len(levels) + 1, batch)
     pieces = cut(law, np.broadcast_to(a, columns), np.concatenate([x, b[None]]), centre=np.broadcast_to(centre, columns))
+    # A finite end whose piece is absent: the interval from it is shorter than the nodes' nearest offset (1e-150, or
+    # four ulps of the end), and the sliver there would be neither integrated nor bounded.
+    ends = np.stack([np.broadcast_to(a, columns), np.concatenate([x, b[None]])])
+    if np.any(np.isfinite(ends) & ~pieces.present[2:]):
+        raise Undecidable("a point lies nearer the support's end than the oracle's nodes reach (1e-150, or four ulps of the end)")
     found = integrals_by_quadrature(law, pieces, terms, (MASS,), per_region=True)
     integral, bar = found.value[0], QUADRATURE_SAFETY * found.error[0] + found.rounding[0]
     mass, mass_bar = integral[-1], bar[-1]

@@ -30,8 +30,8 @@ CDF_MATCHES_LOG_PROB = Theorem(
     hypotheses=(
         "the class's event_shape is (), its parameters satisfy its arg_constraints (validate_args=True), and its support is R, a half-line or an interval",
         "a method that raises NotImplementedError is not claimed; without a cdf, the icdf is checked on the oracle's F(x)",
-        "a probability is held to its value's relative rounding and an absolute 4u (½(1 + erf), 1 − e^{−x} are exact only to that): "
-        "relative accuracy in the far lower tail is not claimed",
+        "a probability is held to its value's relative rounding, in the lower tail too (float64 carries it there): "
+        "a cdf that keeps only an absolute u there (½(1 + erf), 1 − e^{−x}) is wrong, and torch's are recorded with their error model",
         "the round trip is judged where it is well-conditioned: the density at x large and smooth enough that the cdf's error moves "
         "the inverse by at most twice its error over p(x), and not within that error of 0 or 1",
     ),

@@ -136,6 +136,8 @@ def _continuous(law: D.Distribution, batch: int, terms: np.ndarray, integrate: b
     if not integrate:
         return Moments({}, peak, spread)
     pieces = cut(law, a, b, centre=peak.x)
+    if np.any(np.isfinite(np.stack([a, b])) & ~pieces.present[2:]):  # a support shorter than the nodes' nearest offset
+        raise Undecidable("the support is narrower than the oracle's nodes reach from its ends (1e-150, or four ulps of an end)")
     c = pieces.anchor[0]  # the top where it is inside [a, b], else the fallback the cut chose
     tails = tails_of(law, c, pieces.inside, a, b)
     (left1, right1), (left2, right2) = tails.diverges(1), tails.diverges(2)
