@@ -63,6 +63,7 @@ PLANTED = {
     "torch-bernoulli-binomial-log-prob-clamps-probs": ("mean", lambda value, law: value + 0.1, None),
     "torch-kumaraswamy-variance-cancels": ("variance", lambda value, law: 1.1 * value, None),
     "torch-weibull-mode-of-a-negative-power": ("mode", lambda value, law: 1.1 * value, None),
+    "torch-weibull-variance-cancels": ("variance", lambda value, law: 1.1 * value, None),
 }
 
 
@@ -176,3 +177,11 @@ def test_weibull_concentration_half_has_no_mode_but_torch_gives_its_scale() -> N
     with mpmath.workdps(DIGITS):
         assert log_density(mpmath.mpf("1e-150")) > log_density(scale) + 170  # unbounded at 0
     assert D.Weibull(_t(2.24), _t(0.5)).mode.item() == 2.24
+
+
+def test_weibull_variance_cancels_for_a_large_concentration() -> None:
+    k, scale = mpmath.mpf(131558), mpmath.mpf(1.87)
+    with mpmath.workdps(DIGITS):
+        exact = scale**2 * (mpmath.gamma(1 + 2 / k) - mpmath.gamma(1 + 1 / k) ** 2)
+    torch_variance = D.Weibull(_t(1.87), _t(131558.0)).variance.item()
+    assert abs(torch_variance - float(exact)) / float(exact) > 5e-8

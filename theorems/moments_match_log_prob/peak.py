@@ -10,7 +10,7 @@ err towards passing a wrong mode, never towards accusing a right one.
 
 Where the highest node is the innermost node of a piece that starts at a finite end, the supremum is
 approached at that end; it is **unbounded** when ``log p`` still rises towards the end by more than
-its rounding over the last unit of ``t`` (``p ~ d^{β−1}``, ``β < 1``: it rises by ``1 − β`` per unit), and
+its rounding over a unit of ``t`` from the innermost node (``p ~ d^{β−1}``, ``β < 1``: it rises by ``1 − β`` per unit), and
 bounded otherwise (an analytic density's ``log p`` changes by ``d·∂ₓ log p``, nothing, at ``d = 1e-150``).
 The maximum is **flat** where the nodes within twice the rounding of the top span a quarter of the
 interquartile range or more: a smooth peak stays within ``ε`` of its top only over ``2√(2ε)·σ``, under a
@@ -104,9 +104,12 @@ def peak_by_search(law: D.Distribution, pieces: Pieces, spread: np.ndarray, term
     rounding = log_prob_rounding(top_log_p, top_slope, top_x, terms)
     # The supremum approached at a finite end: the best node is the innermost of a piece from an end.
     from_end = (row >= 2) & (node == 0)
-    inner = np.take_along_axis(log_p[1], row[None], axis=0)[0]
     first = np.take_along_axis(log_p[0], row[None], axis=0)[0]
-    with np.errstate(invalid="ignore"):  # −∞ − (−∞) where the density vanishes at both nodes: not rising
+    # log p one unit of t further from the end (distance × e): a power d^{β−1} has risen by 1 − β over it, well above
+    # the rounding of a density evaluated a few ulps from its end (adjacent nodes there may round to one float)
+    t_first = _at(pieces.low, row) + composite_rule()[0][0] * width
+    inner, _ = log_prob_and_slope(law, _at(pieces.anchor, row) + _at(pieces.sign, row) * np.exp(t_first + 1))
+    with np.errstate(invalid="ignore"):  # −∞ − (−∞) where the density vanishes at both points: not rising
         unbounded = from_end & (first - inner > 2 * log_prob_rounding(first, np.zeros_like(first), np.zeros_like(first), terms))
     near_top = log_p >= top[None, None] - 2 * rounding
     with np.errstate(invalid="ignore"):
