@@ -236,3 +236,33 @@ def test_a_refusal_no_finding_records_falsifies_the_reference(monkeypatch: pytes
     draw = dataclasses.replace(typical("Geometric", 1))
     assert not GEOMETRIC.applies(draw)
     assert not check_log_prob_normalises(torch_family, draw).holds
+
+
+# --- torch's Kumaraswamy: NaN where x^a rounds to 1 (theorems/log_prob_normalises/findings.py) ---
+
+KUMARASWAMY = next(finding for finding in FINDINGS if finding.id == "torch-kumaraswamy-nan-where-the-power-rounds-to-one")
+
+
+def test_the_recorded_kumaraswamy_finding_still_reproduces_on_its_example() -> None:
+    """If torch fixes the defect, this fails: update theorems/log_prob_normalises/findings.py."""
+    assert KUMARASWAMY.applies(KUMARASWAMY.example)
+    evidence = check_log_prob_normalises(D.Kumaraswamy, KUMARASWAMY.example)
+    assert not evidence.holds and "returned nan" in (evidence.failure or ""), evidence.explain()
+    assert check_log_prob_normalises(torch_family, KUMARASWAMY.example).holds
+
+
+def test_torch_kumaraswamy_is_nan_below_one_where_mpmath_finds_a_finite_density() -> None:
+    import mpmath
+
+    a, b, x = 0.3, 1.5, 1 - 2.0**-53
+    law = D.Kumaraswamy(torch.tensor([a], dtype=torch.float64), torch.tensor([b], dtype=torch.float64))
+    assert math.isnan(law.log_prob(torch.tensor([x], dtype=torch.float64)).item())
+    with mpmath.workdps(50):
+        exact = mpmath.log(a * b) + (a - 1) * mpmath.log(mpmath.mpf(x)) + (b - 1) * mpmath.log(1 - mpmath.mpf(x) ** a)
+    assert abs(float(exact) + 19.77) < 0.01
+
+
+def test_a_ten_percent_error_inside_the_kumaraswamy_finding_falsifies_the_reference_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = D.Kumaraswamy.log_prob
+    monkeypatch.setattr(D.Kumaraswamy, "log_prob", lambda self, value: original(self, value) + math.log(1.1))
+    assert not check_log_prob_normalises(torch_family, KUMARASWAMY.example).holds

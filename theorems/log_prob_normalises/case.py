@@ -19,7 +19,7 @@ from torch.distributions import constraints as C
 
 from theorems.theorem import InvalidInput
 
-__all__ = ["KINDS", "LOGIT_OF_ZERO", "SLOTS", "ParameterDraw", "constraint_kind", "logits_of", "parameters_for"]
+__all__ = ["KINDS", "LOGIT_OF_ZERO", "SLOTS", "ParameterDraw", "constraint_kind", "logits_of", "one_element_draw", "parameters_for"]
 
 # The constraint kinds the strategies know, and how many values of each an example holds (the
 # most parameters of one kind any torch class takes: three positives, StudentT's df and scale
@@ -82,6 +82,16 @@ class ParameterDraw:
         return f"ParameterDraw(family={self.family}, batch={self.batch}, logits={self.logits}, " + ", ".join(
             f"{kind}={[_shown(v) for v in values]}" for kind, values in self.values
         ) + f", interval=(low={_shown(self.interval[0])}, width={_shown(self.interval[1])}))"
+
+
+def one_element_draw(family: str, *, logits: bool = False, **kinds: tuple[float, ...]) -> ParameterDraw:
+    """A draw of one batch element labelled ``family``: 0.5 for every value, a uniform two-point simplex, the
+    interval [0, 1], and the first values of each kind named replaced (a finding's recorded example)."""
+    values = {kind: tuple(np.array([0.5]) for _ in range(count)) for kind, count in SLOTS.items()}
+    values["simplex"] = (np.array([[0.5, 0.5]]),)
+    for kind, given in kinds.items():
+        values[kind] = tuple(np.array([v]) for v in given) + values[kind][len(given):]
+    return ParameterDraw(family, 1, tuple(values.items()), (np.array([0.0]), np.array([1.0])), logits=logits)
 
 
 def _shown(value: np.ndarray) -> str:

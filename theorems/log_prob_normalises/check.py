@@ -20,6 +20,7 @@ and counted, never a verdict.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import numpy as np
@@ -34,7 +35,10 @@ from theorems.log_prob_normalises.oracle import LogProbFailed, Mass, Undecidable
 from theorems.oracles.quadrature import QUADRATURE_SAFETY, compare_scalar
 from theorems.theorem import InvalidInput, undecided
 
-__all__ = ["NOT_CHECKED", "check_log_prob_normalises", "distribution_classes", "mass_of", "torch_family"]
+__all__ = [
+    "NOT_CHECKED", "Built", "build_law", "check_log_prob_normalises", "distribution_classes", "held_to_findings", "mass_of", "nan_mass", "recorded_defects", "require_class",
+    "require_draw", "spelled_law", "torch_family",
+]
 
 THEOREM_ID = "log-prob-normalises"
 
@@ -71,15 +75,15 @@ def distribution_classes() -> list[str]:
     return sorted(name for name in D.__all__ if isinstance(getattr(D, name), type) and issubclass(getattr(D, name), D.Distribution))
 
 
-def require_draw(draw: object) -> ParameterDraw:
+def require_draw(draw: object, theorem_id: str = THEOREM_ID) -> ParameterDraw:
     if not isinstance(draw, ParameterDraw):
-        raise InvalidInput(f"{THEOREM_ID} checks a ParameterDraw (theorems.log_prob_normalises.case), got {type(draw).__name__}")
+        raise InvalidInput(f"{theorem_id} checks a ParameterDraw (theorems.log_prob_normalises.case), got {type(draw).__name__}")
     return draw
 
 
-def require_class(implementation: Any) -> type:
+def require_class(implementation: Any, theorem_id: str = THEOREM_ID) -> type:
     if not (isinstance(implementation, type) and issubclass(implementation, D.Distribution)):
-        raise InvalidInput(f"{THEOREM_ID} checks a torch.distributions.Distribution subclass, got {getattr(implementation, '__name__', type(implementation).__name__)}")
+        raise InvalidInput(f"{theorem_id} checks a torch.distributions.Distribution subclass, got {getattr(implementation, '__name__', type(implementation).__name__)}")
     return implementation
 
 
@@ -89,7 +93,7 @@ def _undecided(example: str, why: str) -> NoReturn:
     undecided(f"the oracle cannot decide {example}: {why}")
 
 
-def _spelled(cls: type, parameters: dict[str, torch.Tensor]) -> str:
+def spelled_law(cls: type, parameters: dict[str, torch.Tensor]) -> str:
     shown = ", ".join(f"{name}=[{', '.join(f'{v:.6g}' for v in value.reshape(-1).tolist())}]" for name, value in parameters.items())
     return f"{cls.__name__}({shown})"
 
@@ -101,34 +105,57 @@ def mass_of(law: D.Distribution, batch: int, terms: np.ndarray) -> Mass:
     return mass_by_quadrature(law, batch, terms)
 
 
-def check_log_prob_normalises(implementation: Any, draw: ParameterDraw) -> Evidence:
-    """Build the class (the example's torch family for the reference) and compare each batch element's mass with 1."""
-    draw = require_draw(draw)
-    cls = torch_family(draw) if implementation is torch_family else require_class(implementation)
+@dataclass(frozen=True)
+class Built:
+    """A class built on an example's parameters: the law, held to the recorded defects of its log_prob
+    (the reference's; None where it refused them: ``refusal`` says why), how it is spelled, and the
+    size of its parameters' terms (:func:`~theorems.log_prob_normalises.oracle.parameter_terms`)."""
+
+    law: Any
+    refusal: Evidence | None
+    example: str
+    terms: np.ndarray
+    recorded: RecordedErrors | None
+
+
+def build_law(implementation: Any, draw: ParameterDraw, theorem_id: str = THEOREM_ID) -> Built:
+    """Build the class (the example's torch family for the reference) on the draw's parameters; a
+    refusal is the class's failure unless a recorded finding of log-prob-normalises says torch refuses them."""
+    draw = require_draw(draw, theorem_id)
+    cls = torch_family(draw) if implementation is torch_family else require_class(implementation, theorem_id)
     parameters = parameters_for(cls, draw)
-    example = _spelled(cls, parameters)
-    recorded = _recorded(draw) if implementation is torch_family else None
-    law = call_implementation(THEOREM_ID, example, lambda: cls(**parameters, validate_args=True), (), ())
+    example = spelled_law(cls, parameters)
+    recorded = recorded_defects(draw) if implementation is torch_family else None
+    terms = parameter_terms(parameters, draw.batch)
+    law = call_implementation(theorem_id, example, lambda: cls(**parameters, validate_args=True), (), ())
     if isinstance(law, Evidence):
-        return _refusal(example, law, recorded)
+        return Built(None, _refusal(example, law, recorded, theorem_id), example, terms, recorded)
     if not isinstance(law, D.Distribution) or tuple(law.event_shape) != () or tuple(law.batch_shape) != (draw.batch,):
         shapes = f"event_shape {tuple(getattr(law, 'event_shape', ()))}, batch_shape {tuple(getattr(law, 'batch_shape', ()))}"
         raise InvalidInput(f"{cls.__name__} built {shapes} from a batch of {draw.batch}: the theorem checks univariate laws (event_shape ())")
+    return Built(held_to_findings(law, recorded), None, example, terms, recorded)
+
+
+def check_log_prob_normalises(implementation: Any, draw: ParameterDraw) -> Evidence:
+    """Build the class (the example's torch family for the reference) and compare each batch element's mass with 1."""
+    built = build_law(implementation, draw)
+    if built.refusal is not None:
+        return built.refusal
     try:
-        mass = mass_of(_held_to(law, recorded), draw.batch, parameter_terms(parameters, draw.batch))
+        mass = mass_of(built.law, draw.batch, built.terms)
     except LogProbFailed as failure:
-        return implementation_failure(THEOREM_ID, example, str(failure))
+        return implementation_failure(THEOREM_ID, built.example, str(failure))
     except Undecidable as why:
-        _undecided(example, str(why))
-    return _worst_element(example, mass, recorded)
+        _undecided(built.example, str(why))
+    return _worst_element(built.example, mass, built.recorded)
 
 
-def _refusal(example: str, failure: Evidence, recorded: RecordedErrors | None) -> Evidence:
+def _refusal(example: str, failure: Evidence, recorded: RecordedErrors | None, theorem_id: str) -> Evidence:
     """A class that refused its parameters fails, unless a recorded finding says the library refuses them."""
     refused = recorded.refusal(failure.failure or "") if recorded is not None else None
     if refused is None:
         return failure
-    return Evidence(THEOREM_ID, example, "a law", f"refused ({failure.failure})", 0.0, 0.0, f"the refusal recorded by the finding {refused.id}")
+    return Evidence(theorem_id, example, "a law", f"refused ({failure.failure})", 0.0, 0.0, f"the refusal recorded by the finding {refused.id}")
 
 
 class _RecordedNaN:
@@ -147,13 +174,22 @@ class _RecordedNaN:
         return torch.where(marked, torch.full_like(values, -torch.inf), values)
 
 
-def _held_to(law: D.Distribution, recorded: RecordedErrors | None) -> Any:
+def held_to_findings(law: D.Distribution, recorded: RecordedErrors | None) -> Any:
     if recorded is None or not any(finding.error_model.nan_where for finding in recorded.findings):
         return law
     return _RecordedNaN(law, recorded)
 
 
-def _recorded(draw: ParameterDraw) -> RecordedErrors | None:
+def nan_mass(built: Built, batch: int) -> np.ndarray:
+    """Per batch element, the mass the recorded NaNs of log_prob (read as −∞) may hide: the allowances of the
+    findings with NaNs at points; 0 outside them (and for a class under test, never held to any)."""
+    if built.recorded is None:
+        return np.zeros(batch)
+    found = [finding for finding in built.recorded.findings if finding.error_model.nan_where is not None and finding.error_model.allowance is not None]
+    return sum((np.broadcast_to(np.asarray(f.error_model.allowance(built.recorded.example), dtype=float), (batch,)) for f in found), np.zeros(batch))
+
+
+def recorded_defects(draw: ParameterDraw) -> RecordedErrors | None:
     """Inside a recorded finding, the reference (torch's own classes) is held to its error model."""
     from theorems.finding import recorded_errors
     from theorems.log_prob_normalises.findings import FINDINGS

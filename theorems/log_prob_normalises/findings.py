@@ -10,7 +10,7 @@ import torch
 from torch import distributions as D
 
 from theorems.finding import ErrorModel, Finding
-from theorems.log_prob_normalises.case import SLOTS, ParameterDraw, parameters_for
+from theorems.log_prob_normalises.case import ParameterDraw, one_element_draw, parameters_for
 
 __all__ = ["FINDINGS", "clamped_mass"]
 
@@ -88,13 +88,6 @@ def _weibull_overflows_somewhere(draw: ParameterDraw) -> bool:
     return bool(np.any(_power_overflows(draw, largest)))
 
 
-def _weibull_draw(scale: float, concentration: float) -> ParameterDraw:
-    values = {kind: tuple(np.array([0.5]) for _ in range(count)) for kind, count in SLOTS.items()}
-    values["positive"] = (np.array([scale]), np.array([concentration]), *values["positive"][2:])
-    values["simplex"] = (np.array([[0.5, 0.5]]),)
-    return ParameterDraw("Weibull", 1, tuple(values.items()), (np.array([0.0]), np.array([1.0])))
-
-
 def _geometric_given_zero(draw: ParameterDraw) -> bool:
     """A Geometric given probabilities, one of them exactly 0 (which ``unit_interval`` admits)."""
     if draw.family != "Geometric" or draw.logits:
@@ -102,19 +95,31 @@ def _geometric_given_zero(draw: ParameterDraw) -> bool:
     return bool(np.any(parameters_for(D.Geometric, draw)["probs"].numpy() == 0.0))
 
 
-def _geometric_draw(probability: float) -> ParameterDraw:
-    values = {kind: tuple(np.array([0.5]) for _ in range(count)) for kind, count in SLOTS.items()}
-    values["unit_interval"] = (np.array([probability]),)
-    values["simplex"] = (np.array([[0.5, 0.5]]),)
-    return ParameterDraw("Geometric", 1, tuple(values.items()), (np.array([0.0]), np.array([1.0])))
+def _kumaraswamy(draw: ParameterDraw) -> tuple[np.ndarray, np.ndarray] | None:
+    if draw.family != "Kumaraswamy":
+        return None
+    parameters = parameters_for(D.Kumaraswamy, draw)
+    return parameters["concentration1"].numpy(), parameters["concentration0"].numpy()
 
 
-def _continuous_bernoulli_with_logit(logit: float) -> ParameterDraw:
-    """A draw whose continuous Bernoulli takes ``logit`` (the first real value) and whose other values are typical."""
-    values = {kind: tuple(np.array([0.5]) for _ in range(count)) for kind, count in SLOTS.items()}
-    values["real"] = (np.array([logit]), *values["real"][1:])
-    values["simplex"] = (np.array([[0.5, 0.5]]),)
-    return ParameterDraw("ContinuousBernoulli", 1, tuple(values.items()), (np.array([0.0]), np.array([1.0])), logits=True)
+def _kumaraswamy_reaches_one(draw: ParameterDraw) -> bool:
+    """A Kumaraswamy with a = concentration1 ≤ ½: x^a rounds to 1 at the float below 1, where log_prob is NaN."""
+    found = _kumaraswamy(draw)
+    return found is not None and bool(np.any(found[0] <= 0.5))
+
+
+def _power_rounds_to_one(draw: ParameterDraw, x: np.ndarray) -> np.ndarray:
+    """Where x^a is within u of 1 (a(1 − x) ≤ u; 1 − x is exact there): a superset of where it rounds to 1 and torch's
+    log_prob is NaN (a NaN outside it still fails, a finite value inside it is the law's own)."""
+    a, _ = _kumaraswamy(draw)
+    x = np.asarray(x, dtype=float)
+    return (x < 1) & (a * (1 - x) <= U)
+
+
+def _mass_near_one(draw: ParameterDraw) -> np.ndarray:
+    # The law's mass on a(1 − x) ≤ u: 1 − F(x) = (1 − x^a)^b with 1 − x^a ≤ u there (to first order), so at most u^b; doubled.
+    a, b = _kumaraswamy(draw)
+    return np.where(a <= 0.5, 2 * U**b, 0.0)
 
 
 FINDINGS: tuple[Finding, ...] = (
@@ -129,7 +134,7 @@ FINDINGS: tuple[Finding, ...] = (
             "arg_constraints (as this suite does) builds a law torch will not build; it should be half_open_interval(0, 1]"
         ),
         applies=_geometric_given_zero,
-        example=_geometric_draw(0.0),
+        example=one_element_draw("Geometric", unit_interval=(0.0,)),
         raises="ValueError",
         error_model=ErrorModel("raises ValueError ('to be positive') for the whole batch where a probs is 0", raises="to be positive"),
     ),
@@ -145,7 +150,7 @@ FINDINGS: tuple[Finding, ...] = (
             "true log density is 4.6052)"
         ),
         applies=_in_clamped_range,
-        example=_continuous_bernoulli_with_logit(-100.0),
+        example=one_element_draw("ContinuousBernoulli", logits=True, real=(-100.0,)),
         error_model=ErrorModel(
             "the mass C(eps)/C(σ(ℓ)) instead of 1 where |ℓ| > 36.04 (torch's normaliser of the clamped probability)",
             offset=_offset,
@@ -163,10 +168,28 @@ FINDINGS: tuple[Finding, ...] = (
             "(Weibull(1, 4) at x = 1e78: NaN; at 1e77: −1e308)"
         ),
         applies=_weibull_overflows_somewhere,
-        example=_weibull_draw(1.5, 4.0),
+        example=one_element_draw("Weibull", positive=(1.5, 4.0)),
         error_model=ErrorModel(
             "NaN for a log-density of −∞ exactly where (x/scale)^concentration overflows float64",
             nan_where=_power_overflows,
+        ),
+    ),
+    Finding(
+        id="torch-kumaraswamy-nan-where-the-power-rounds-to-one",
+        theorem_id="log-prob-normalises",
+        library="torch.distributions.Kumaraswamy (torch 2.14.1), concentration1 ≤ ½",
+        summary=(
+            "log_prob returns NaN at the floats just below 1 where x^a rounds to 1 (a ≤ ½: at 1 − u at least; a = 0.01: from "
+            "1 − 5.5e-15), found by moments-match-log-prob's reference run: Kumaraswamy is Uniform(0, 1) through power and affine "
+            "transforms, and the density a b x^{a−1}(1 − x^a)^{b−1} there is finite (Kumaraswamy(0.01, 1.5) at 1 − 9e-16: NaN, "
+            "mpmath −23.83; Kumaraswamy(0.3, 1.5) at 1 − u: NaN, mpmath −19.77); the mass there is at most u^b"
+        ),
+        applies=_kumaraswamy_reaches_one,
+        example=one_element_draw("Kumaraswamy", positive=(0.05, 1.5)),
+        error_model=ErrorModel(
+            "NaN where a(1 − x) ≤ u (x^a rounds to 1), read as a density of 0 there; the mass there, at most 2u^b, allowed",
+            nan_where=_power_rounds_to_one,
+            allowance=_mass_near_one,
         ),
     ),
 )

@@ -36,6 +36,7 @@ plus the pairwise sum's ``log₂(n) u Σ p_k``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,10 +44,13 @@ import torch
 from torch import distributions as D
 from torch.distributions import constraints as C
 
-from theorems.oracles.quadrature import OracleError, integrals_by_cubature
+from theorems.oracles.quadrature import OracleError, integrals_by_cubature, integrals_by_cubature_per_region
 from theorems.oracles.tolerance import U64, gamma
 
-__all__ = ["LEFT_OUT_LIMIT", "Mass", "Undecidable", "LogProbFailed", "mass_by_quadrature", "mass_by_sum", "parameter_terms"]
+__all__ = [
+    "LEFT_OUT_LIMIT", "MASS", "Integrals", "LogProbFailed", "Mass", "Pieces", "Undecidable", "Weight", "cut", "integrals_by_quadrature",
+    "log_prob_and_slope", "mass_by_quadrature", "mass_by_sum", "parameter_terms", "rule_points", "Window", "composite_rule", "window_by_doubling",
+]
 
 # Rounded operations (and special functions within a few ulps) one log_prob may take.
 DENSITY_OPERATIONS = 64
@@ -67,6 +71,9 @@ LARGEST_WINDOW = 2**22
 # Subdivisions past which the cubature gives up (undecidable): the examples that converge here take
 # under 100; one that does not would otherwise cost seconds.
 MOST_SUBDIVISIONS = 200
+# The same, where each initial region is a cubature of its own (integrals_by_quadrature's per_region):
+# refined in the order of its errors, an example takes under 60 (measured on the moments' integrands).
+MOST_SUBDIVISIONS_PER_REGION = 400
 
 
 class Undecidable(Exception):
@@ -150,8 +157,10 @@ def _ulp(value: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _Pieces:
-    """Per batch element, up to four pieces ``x = anchor + sign·e^t``, ``t ∈ [low, high]`` (shape ``(4, batch)``)."""
+class Pieces:
+    """Per column (a batch element, or a batch element's sub-interval), up to four pieces
+    ``x = anchor + sign·e^t``, ``t ∈ [low, high]`` (shape ``(4, *columns)``), and a point strictly inside
+    the support (``inside``, shape ``columns``), where absent pieces are evaluated (and ignored)."""
 
     anchor: np.ndarray
     sign: np.ndarray
@@ -160,13 +169,19 @@ class _Pieces:
     present: np.ndarray
     open_high: np.ndarray  # the piece reaches infinity: bound the tail beyond ``high``
     open_low: np.ndarray  # the piece starts at a finite end: bound the sliver before ``low``
+    inside: np.ndarray
+
+    def points(self, t: np.ndarray) -> np.ndarray:
+        """``x`` at ``t`` (shape ``(…, 4, *columns)``), the inside point where a piece is absent."""
+        return np.where(self.present, self.anchor + self.sign * np.exp(t), self.inside)
 
 
-def _pieces(c: np.ndarray, a: np.ndarray, b: np.ndarray) -> _Pieces:
+def _pieces(c: np.ndarray, a: np.ndarray, b: np.ndarray) -> Pieces:
     """Centre-left, centre-right, from the lower end rightwards, from the upper end leftwards."""
-    n = c.shape[0]
-    anchor, sign, low, high = np.zeros((4, n)), np.array([[-1.0], [1.0], [1.0], [-1.0]]).repeat(n, 1), np.zeros((4, n)), np.zeros((4, n))
-    present, open_high, open_low = np.zeros((4, n), bool), np.zeros((4, n), bool), np.zeros((4, n), bool)
+    shape = (4, *c.shape)
+    anchor, low, high = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    sign = np.broadcast_to(np.array([-1.0, 1.0, 1.0, -1.0]).reshape((4,) + (1,) * c.ndim), shape).copy()
+    present, open_high, open_low = np.zeros(shape, bool), np.zeros(shape, bool), np.zeros(shape, bool)
     below = 40.0  # e^{-40}·ulp: the centre's own neighbourhood, where x rounds to c and p(c)·e^t integrates exactly
     at_a, at_b = ~(c > a), ~(c < b)
     mid_a = np.where(np.isfinite(a), (a + c) / 2, -np.inf)
@@ -192,18 +207,36 @@ def _pieces(c: np.ndarray, a: np.ndarray, b: np.ndarray) -> _Pieces:
     present[0] &= ~at_b
     high = np.where(open_high, LOG_LARGEST, high)
     present &= high > low
-    return _Pieces(anchor, sign, low, high, present, open_high, open_low)
+    return Pieces(anchor, sign, low, high, present, open_high, open_low, _inside(anchor, sign, low, high, present))
 
 
-def _inside(pieces: _Pieces, centre: np.ndarray) -> np.ndarray:
-    """A point strictly inside the support per element, where absent pieces are evaluated (and ignored)."""
-    first = np.argmax(pieces.present, axis=0)
-    columns = np.arange(centre.shape[0])
-    t = (pieces.low[first, columns] + pieces.high[first, columns]) / 2
-    return pieces.anchor[first, columns] + pieces.sign[first, columns] * np.exp(t)
+def _inside(anchor: np.ndarray, sign: np.ndarray, low: np.ndarray, high: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """A point strictly inside the support per column, where absent pieces are evaluated (and ignored)."""
+    first = np.argmax(present, axis=0)[None]
+
+    def at_first(rows: np.ndarray) -> np.ndarray:
+        return np.take_along_axis(rows, first, axis=0)[0]
+
+    return at_first(anchor) + at_first(sign) * np.exp((at_first(low) + at_first(high)) / 2)
 
 
-def _evaluate(law: D.Distribution, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def cut(law: D.Distribution, a: np.ndarray, b: np.ndarray, centre: np.ndarray | None = None) -> Pieces:
+    """The pieces of ``[a, b]`` (ends within the law's support, any shape ending in the batch) at a centre:
+    ``centre`` where given and inside, else the law's mode or mean (module docstring)."""
+    if centre is None:
+        return _pieces(_centre(law, a, b), a, b)
+    hint = np.where((centre >= a) & (centre <= b), centre, _centre(law, a, b))
+    # A given centre nearer an end than twice the nearest node's offset is moved onto the end: else the end's
+    # piece would start past the midpoint between them, and the sliver at the end would be neither
+    # integrated nor bounded (the law's own hint is left as it is: log-prob-normalises' runs were made so).
+    for end in (a, b):
+        with np.errstate(invalid="ignore"):
+            near = np.isfinite(end) & (np.abs(hint - end) <= 2 * np.maximum(4 * _ulp(np.where(np.isfinite(end), end, 0.0)), SMALLEST_OFFSET))
+        hint = np.where(near, end, hint)
+    return _pieces(hint, a, b)
+
+
+def log_prob_and_slope(law: D.Distribution, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``log p`` and ``∂ₓ log p`` at ``x`` (any shape ending in the batch); NaN or +inf is the law's failure."""
     point = torch.tensor(x, dtype=torch.float64, requires_grad=True)
     with torch.enable_grad():
@@ -221,61 +254,125 @@ def _evaluate(law: D.Distribution, x: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return values, slope_values
 
 
-def _left_out(law: D.Distribution, pieces: _Pieces, centre: np.ndarray) -> np.ndarray:
-    """Per batch element, the mass between each finite end and its first node and beyond the last node
-    towards infinity, bounded by the local exponent of ``g(t) = e^t p(A ± e^t)`` (``g ~ e^{βt}``: ``g/|β|``)."""
+@dataclass(frozen=True)
+class Weight:
+    """A test function ``w``: the oracle integrates ``p·w``. Each callable takes ``x``, ``log p`` and
+    ``∂ₓ log p`` (arrays of one shape) and returns, per point, ``w``, its rounding's sensitivity to
+    ``log p`` (``|∂(p w)/∂ log p| / p``) and to ``x`` (``|∂(p w)/∂x| / p``)."""
+
+    value: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+    per_log_p: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+    per_x: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+def _one(x: np.ndarray, log_p: np.ndarray, slope: np.ndarray) -> np.ndarray:
+    return np.ones_like(x)
+
+
+def _slope_size(x: np.ndarray, log_p: np.ndarray, slope: np.ndarray) -> np.ndarray:
+    return np.abs(slope)
+
+
+MASS = Weight(_one, _one, _slope_size)
+
+
+@dataclass(frozen=True)
+class Integrals:
+    """``∫ p·w`` per weight and column (shape ``(weights, *columns)``), with the oracle's bar on each."""
+
+    value: np.ndarray
+    error: np.ndarray  # the cubature's error estimate
+    rounding: np.ndarray  # rounding, and the integral left out of the nodes, bounded
+    how: str
+    size: np.ndarray  # ∫|p·w| by the composite rule: the size of what a closed form of it combines
+
+
+def _left_out(law: D.Distribution, pieces: Pieces, weights: tuple[Weight, ...]) -> np.ndarray:
+    """Per weight and column, the integral between each finite end and its first node and beyond the last
+    node towards infinity, bounded by the local exponent of ``g(t) = e^t p|w|(A ± e^t)`` (``g ~ e^{βt}``: ``g/|β|``)."""
 
     def g(t: np.ndarray) -> np.ndarray:
-        x = np.where(pieces.present, pieces.anchor + pieces.sign * np.exp(t), centre)
-        log_p, _ = _evaluate(law, x)
-        with np.errstate(over="ignore"):
-            return np.where(pieces.present, np.exp(t + log_p), 0.0)
+        x = pieces.points(t)
+        log_p, slope = log_prob_and_slope(law, x)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.stack([np.where(pieces.present, np.exp(t + log_p) * np.abs(w.value(x, log_p, slope)), 0.0) for w in weights])
 
-    total = np.zeros(centre.shape)
+    total = np.zeros((len(weights), *pieces.inside.shape))
     for at, step, wanted in ((pieces.low, 1.0, pieces.present), (pieces.high, -1.0, pieces.present & pieces.open_high)):
         edge, inner = g(at), g(at + step)
         with np.errstate(divide="ignore", invalid="ignore"):
             decay = np.log(inner) - np.log(edge)  # of log g per unit of t away from the nodes: beyond `at`, g ≤ g(at) e^{−decay·distance}
             bound = np.where(edge == 0, 0.0, np.where(decay > 0, 2 * edge / decay, np.inf))
-        total += np.sum(np.where(wanted, bound, 0.0), axis=0)
+        total += np.sum(np.where(wanted, bound, 0.0), axis=1)
     return total
+
+
+def _integrands(law: D.Distribution, pieces: Pieces, weights: tuple[Weight, ...], s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """At ``s`` (shape ``(m,)``): each weight's integrand in s, and its two rounding allowances'
+    integrands (module docstring), shape ``(m, weights, 4, *columns)``; and ``|p·w|``'s."""
+    width = np.where(pieces.present, pieces.high - pieces.low, 0.0)
+    t = pieces.low[None] + s.reshape((-1,) + (1,) * pieces.low.ndim) * width[None]
+    x = pieces.points(t)
+    log_p, slope = log_prob_and_slope(law, x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        density = np.where(pieces.present[None], np.exp(log_p + t) * width[None], 0.0)
+        positive = density > 0  # 0 · ∞ (a vanished density at a far x) is 0 here
+
+        def stacked(part: Callable[[Weight], np.ndarray]) -> np.ndarray:
+            return np.stack([np.where(positive, part(w), 0.0) for w in weights], axis=1)
+
+        value = stacked(lambda w: density * w.value(x, log_p, slope))
+        size = stacked(lambda w: density * w.per_log_p(x, log_p, slope) * (1 + np.abs(log_p)))
+        return value, size, stacked(lambda w: density * np.abs(x) * w.per_x(x, log_p, slope)), np.abs(value)
+
+
+def integrals_by_quadrature(law: D.Distribution, pieces: Pieces, terms: np.ndarray, weights: tuple[Weight, ...], *, per_region: bool = False) -> Integrals:
+    """``∫ exp(log_prob)·w`` over the pieces of each column, for each weight (module docstring).
+
+    ``per_region``: one cubature per initial region (:func:`~theorems.oracles.quadrature.integrals_by_cubature_per_region`,
+    whose docstring says why), with :data:`MOST_SUBDIVISIONS_PER_REGION` subdivisions in all; otherwise
+    scipy's split at the regions' edges, as log-prob-normalises' recorded runs were made.
+    """
+    left_out = _left_out(law, pieces, weights)  # first: a few evaluations that may show the example undecidable
+    _decidable(left_out, np.zeros_like(left_out))
+
+    def integrand(s: np.ndarray) -> np.ndarray:
+        return _integrands(law, pieces, weights, s[:, 0])[0]
+
+    try:
+        if per_region:
+            result = integrals_by_cubature_per_region(integrand, np.linspace(0.0, 1.0, INITIAL_REGIONS + 1), rtol=1e-8, atol=1e-12, max_subdivisions=MOST_SUBDIVISIONS_PER_REGION)
+        else:
+            result = integrals_by_cubature(integrand, np.zeros(1), np.ones(1), rtol=1e-8, atol=1e-12, max_subdivisions=MOST_SUBDIVISIONS, points=[np.array([i / INITIAL_REGIONS]) for i in range(1, INITIAL_REGIONS)])
+    except OracleError as error:
+        raise Undecidable(str(error)) from None
+    value, error = np.asarray(result.estimate).sum(axis=1), np.asarray(result.error).sum(axis=1)
+    # The allowances need no ten digits: a composite Gauss–Legendre rule on the initial regions, doubled.
+    nodes, rule = composite_rule()
+    _, size, moved, magnitude = (np.tensordot(rule, part, axes=1).sum(axis=1) for part in _integrands(law, pieces, weights, nodes))
+    # (the size of ∫|p w| itself, undoubled: for the mass it is the integral the cubature finds)
+    rounding = gamma(DENSITY_OPERATIONS, U64) * (2 * size + terms * magnitude) + U64 * 2 * moved
+    _decidable(left_out, rounding)
+    return Integrals(value, error, rounding + left_out, f"adaptive cubature (gk21) in the log-distance from the centre and the ends, error estimate {float(np.max(error)):.1e}", magnitude)
+
+
+def rule_points(pieces: Pieces) -> tuple[np.ndarray, np.ndarray]:
+    """The composite rule's nodes in ``x`` (shape ``(nodes, 4, *columns)``) and their weights in ``x``
+    (``Σ f(x)·dx ≈ ∫ f``; 0 on absent pieces): a coarse picture of the density, for searches."""
+    nodes, rule = composite_rule()
+    width = np.where(pieces.present, pieces.high - pieces.low, 0.0)
+    t = pieces.low[None] + nodes.reshape((-1,) + (1,) * pieces.low.ndim) * width[None]
+    return pieces.points(t), rule.reshape((-1,) + (1,) * pieces.low.ndim) * width[None] * np.exp(t) * pieces.present[None]
 
 
 def mass_by_quadrature(law: D.Distribution, batch: int, terms: np.ndarray) -> Mass:
     """``∫ exp(log_prob)`` over the support of each batch element (module docstring)."""
     a, b = support_ends(law.support, batch)
-    centre = _centre(law, a, b)
-    pieces = _pieces(centre, a, b)
-    width = np.where(pieces.present, pieces.high - pieces.low, 0.0)
-    centre = _inside(pieces, centre)
-
-    def integrands(s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The density in s, and the two rounding allowances' integrands (module docstring)."""
-        t = pieces.low[None] + s[:, 0, None, None] * width[None]
-        x = np.where(pieces.present[None], pieces.anchor[None] + pieces.sign[None] * np.exp(t), centre)
-        log_p, slope = _evaluate(law, x)
-        with np.errstate(over="ignore", invalid="ignore"):
-            density = np.where(pieces.present[None], np.exp(log_p + t) * width[None], 0.0)
-            positive = density > 0  # 0 · ∞ (a vanished density at a far x) is 0 here
-            return density, np.where(positive, density * (1 + np.abs(log_p)), 0.0), np.where(positive, density * np.abs(x * slope), 0.0)
-
-    left_out = _left_out(law, pieces, centre)  # first: a few evaluations that may show the example undecidable
-    _decidable(left_out, np.zeros_like(left_out))
-    try:
-        result = integrals_by_cubature(lambda s: integrands(s)[0], np.zeros(1), np.ones(1), rtol=1e-8, atol=1e-12, max_subdivisions=MOST_SUBDIVISIONS, points=[np.array([i / INITIAL_REGIONS]) for i in range(1, INITIAL_REGIONS)])
-    except OracleError as error:
-        raise Undecidable(str(error)) from None
-    value, error = np.asarray(result.estimate).sum(axis=0), np.asarray(result.error).sum(axis=0)
-    # The allowances need no ten digits: a composite Gauss–Legendre rule on the initial regions, doubled.
-    nodes, weights = _composite_rule()
-    _, size, moved = integrands(nodes[:, None])
-    size, moved = 2 * np.tensordot(weights, size, axes=1).sum(axis=0), 2 * np.tensordot(weights, moved, axes=1).sum(axis=0)
-    rounding = gamma(DENSITY_OPERATIONS, U64) * (size + terms * value) + U64 * moved
-    _decidable(left_out, rounding)
-    return Mass(value, error, rounding + left_out, f"adaptive cubature (gk21) in the log-distance from the centre and the ends, error estimate {float(np.max(error)):.1e}")
+    found = integrals_by_quadrature(law, cut(law, a, b), terms, (MASS,))
+    return Mass(found.value[0], found.error[0], found.rounding[0], found.how)
 
 
-def _composite_rule(points: int = 21) -> tuple[np.ndarray, np.ndarray]:
+def composite_rule(points: int = 21) -> tuple[np.ndarray, np.ndarray]:
     """Gauss–Legendre nodes and weights on each of the initial regions of [0, 1]."""
     nodes, weights = np.polynomial.legendre.leggauss(points)
     edges = np.arange(INITIAL_REGIONS) / INITIAL_REGIONS
@@ -331,8 +428,27 @@ def value_seen(log_p: np.ndarray) -> bool:
     return bool(np.all(np.isfinite(log_p).any(axis=0)) and np.all(np.argmax(log_p, axis=0) < log_p.shape[0] - 2))
 
 
-def mass_by_sum(law: D.Distribution, batch: int, terms: np.ndarray) -> Mass:
-    """``Σ_k exp(log_prob(k))`` over the support of each batch element (module docstring)."""
+@dataclass(frozen=True)
+class Window:
+    """The integers ``low … low + count − 1`` summed, ``log_prob`` there (shape ``(count, batch)``, −∞ past
+    each element's highest integer), and each element's tail past them, bounded."""
+
+    low: int
+    log_p: np.ndarray
+    tail: np.ndarray
+    finite: bool
+
+    @property
+    def count(self) -> int:
+        return self.log_p.shape[0]
+
+    @property
+    def integers(self) -> np.ndarray:
+        return np.arange(self.low, self.low + self.count, dtype=float)[:, None]
+
+
+def window_by_doubling(law: D.Distribution, batch: int) -> Window:
+    """The whole of a finite support, or a window doubled until its tail is bounded (module docstring)."""
     low, high = _integer_ends(law.support, batch)
     finite = bool(np.all(np.isfinite(high)))
     count = int(np.max(high)) - low + 1 if finite else 64
@@ -353,6 +469,13 @@ def mass_by_sum(law: D.Distribution, batch: int, terms: np.ndarray) -> Mass:
         if value_seen(log_p) and np.all(tail <= U64 * 1e-2):
             break
         count *= 2
+    return Window(low, log_p, tail, finite)
+
+
+def mass_by_sum(law: D.Distribution, batch: int, terms: np.ndarray) -> Mass:
+    """``Σ_k exp(log_prob(k))`` over the support of each batch element (module docstring)."""
+    window = window_by_doubling(law, batch)
+    log_p, count, low = window.log_p, window.count, window.low
     p = np.exp(log_p)
     # Correctly rounded per batch element (math.fsum): numpy's sum down axis 0 of a (count, batch) array
     # is not pairwise but one running sum, whose error grows with count, and it was past the bar below
@@ -362,4 +485,4 @@ def mass_by_sum(law: D.Distribution, batch: int, terms: np.ndarray) -> Mass:
     finite_log = np.where(np.isfinite(log_p), np.abs(log_p), 0.0)
     rounding = gamma(DENSITY_OPERATIONS, U64) * ((p * (1 + finite_log)).sum(axis=0) + terms * value) + math.ceil(math.log2(count) + 1) * U64 * value
     _decidable(np.zeros(batch), rounding)
-    return Mass(value, np.zeros(batch), rounding + tail, f"the sum over {count} integers from {low}" + ("" if finite else ", the tail past them bounded"))
+    return Mass(value, np.zeros(batch), rounding + window.tail, f"the sum over {count} integers from {low}" + ("" if window.finite else ", the tail past them bounded"))

@@ -49,6 +49,7 @@ from theorems.evidence import Evidence, implementation_failure
 
 __all__ = [
     "QUADRATURE_SAFETY",
+    "Cubature",
     "OracleError",
     "OracleValue",
     "compare_scalar",
@@ -57,6 +58,7 @@ __all__ = [
     "integral_by_cubature",
     "integral_by_quad",
     "integrals_by_cubature",
+    "integrals_by_cubature_per_region",
 ]
 
 
@@ -201,6 +203,69 @@ def integrals_by_cubature(
     if result.status != "converged" or not np.all(np.isfinite(result.estimate)):
         raise OracleError(f"cubature ({rule}) on the box {lower}..{upper} did not converge: status {result.status}, error estimate {float(np.max(result.error)):.1e}")
     return result
+
+
+@dataclass(frozen=True)
+class Cubature:
+    """Integrals of several components at once: ``estimate`` and ``error`` of the integrand's shape."""
+
+    estimate: np.ndarray
+    error: np.ndarray
+    subdivisions: int
+
+
+def integrals_by_cubature_per_region(
+    integrand: Callable[[np.ndarray], np.ndarray], edges: np.ndarray, *, rtol: float = 1e-9, atol: float = 1e-11, max_subdivisions: int = 2000
+) -> Cubature:
+    """``∫`` over ``[edges[0], edges[-1]]`` in one dimension, as the sum of one adaptive cubature (gk21) per
+    region between consecutive edges, each to ``atol/regions + rtol |its estimate|`` (so the sum is within
+    ``atol + rtol Σ|estimates|``, the global test for an integrand of one sign).
+
+    Why not :func:`integrals_by_cubature` with ``points``: scipy's cubature (1.17) splits the box at the
+    points into a plain list of regions, then refines with ``heapq.heappop`` on that list, which was never
+    heapified, so it refines regions in an order unrelated to their errors. Measured on
+    log-prob-normalises' integrand of InverseGamma(1.5, 1) over 48 regions: no convergence in 5 000
+    subdivisions (30 s), and 4 subdivisions once the list is a heap; FisherSnedecor(5, 5): 308 against 3.
+    A region of its own has one initial region: no list to misorder.
+
+    Every region's first estimate is made in one call of the integrand (the same 21-point Kronrod and
+    10-point Gauss rules scipy applies, so the same numbers); only the regions whose error is above their
+    share go on to an adaptive cubature of their own.
+    """
+    share, regions = atol / (len(edges) - 1), len(edges) - 1
+    if Rule is object:  # scipy without its rule classes: every region adaptive from the start
+        passed, total, bar = np.zeros(regions, bool), 0.0, 0.0
+    else:
+        estimate, error = _rule_on_every_region(integrand, edges)
+        passed = np.all(np.reshape(error <= share + rtol * np.abs(estimate), (regions, -1)), axis=1)
+        total, bar = np.sum(estimate[passed], axis=0), np.sum(error[passed], axis=0)
+    product = _EvaluatedOnce(1, GAUSS_KRONROD_POINTS["gk21"]) if Rule is not object else "gk21"
+    used = 0
+    for low, high in zip(edges[:-1][~passed], edges[1:][~passed]):
+        result = integrate.cubature(integrand, np.array([low]), np.array([high]), rule=product, rtol=rtol, atol=share, max_subdivisions=max(1, max_subdivisions - used))
+        used += int(result.subdivisions)
+        if result.status != "converged" or not np.all(np.isfinite(result.estimate)):
+            raise OracleError(f"cubature (gk21) on [{low:.4g}, {high:.4g}] did not converge within {max_subdivisions} subdivisions in all: error estimate {float(np.max(result.error)):.1e}")
+        total, bar = total + np.asarray(result.estimate), bar + np.asarray(result.error)
+    if not np.all(np.isfinite(total)):
+        raise OracleError(f"cubature (gk21) over {regions} regions returned a value that is not finite")
+    return Cubature(total, bar, used)
+
+
+def _rule_on_every_region(integrand: Callable[[np.ndarray], np.ndarray], edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """scipy's 21-point Kronrod estimate and its |Kronrod − Gauss| error on each region between ``edges``, in one
+    call of the integrand (shape ``(regions, …)``; the 10 Gauss nodes are among the Kronrod ones)."""
+    rule = GaussKronrodQuadrature(21, xp=np)
+    (nodes, weights), (gauss_nodes, gauss_weights) = rule.nodes_and_weights, rule.lower_nodes_and_weights
+    nodes, weights, gauss_weights = np.asarray(nodes).reshape(-1), np.asarray(weights), np.asarray(gauss_weights)
+    gauss_at = [int(np.argmin(np.abs(nodes - node))) for node in np.asarray(gauss_nodes).reshape(-1)]
+    middle, half = (edges[1:] + edges[:-1]) / 2, (edges[1:] - edges[:-1]) / 2
+    values = np.asarray(integrand((middle[:, None] + half[:, None] * nodes[None]).reshape(-1, 1)))
+    values = values.reshape(len(middle), len(nodes), *values.shape[1:])
+    scale = half.reshape((-1,) + (1,) * (values.ndim - 2))
+    estimate = scale * np.tensordot(values, weights, axes=([1], [0])).reshape(values.shape[:1] + values.shape[2:])
+    gauss = scale * np.tensordot(values[:, gauss_at], gauss_weights, axes=([1], [0])).reshape(values.shape[:1] + values.shape[2:])
+    return estimate, np.abs(estimate - gauss)
 
 
 GAUSS_KRONROD_POINTS = {"gk21": 21, "gk15": 15}
