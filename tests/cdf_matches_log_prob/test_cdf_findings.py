@@ -119,3 +119,17 @@ def test_a_case_of_a_finding_replayed_with_other_levels_is_still_in_its_domain()
     finding = FINDINGS[1]
     assert finding.applies(dataclasses.replace(finding.example, levels=(1e-12, 0.5, 1 - 1e-12)))
     assert isinstance(finding.example, CdfCase)
+
+
+def test_past_a_shape_of_20_torchs_incomplete_gamma_keeps_nine_digits_and_below_it_all() -> None:
+    from theorems.cdf_matches_log_prob.findings import IGAMMA_SERIES_ERROR
+
+    def error(shape: float, x: float) -> float:
+        with mpmath.workdps(DIGITS):
+            truth = mpmath.gammainc(mpmath.mpf(shape), 0, mpmath.mpf(x), regularized=True)
+        return float(abs(mpmath.mpf(torch.special.gammainc(_t(shape), _t(x)).item()) - truth))
+
+    past = error(10**1.5 + 0.0, 1.5 * 15.206572498076472)  # the recorded example's 5 % quantile
+    assert 1e-11 < past <= IGAMMA_SERIES_ERROR, past
+    assert error(20.0001, 19.667772418186072) <= IGAMMA_SERIES_ERROR  # the worst measured, at the median just past 20
+    assert error(20.0, 19.667772418186072) < 16 * 2.0**-53 and error(19.9, 19.6) < 16 * 2.0**-53
