@@ -406,3 +406,25 @@ def test_torch_independent_kl_is_the_sum_of_the_components_kls(pair: LawPair) ->
     assert torch.equal(whole[~finite & ~torch.isnan(whole)], parts[~finite & ~torch.isnan(parts)]), (whole, parts)
     allowed = gamma(max(components.shape[-1] - 1, 1), U64) * components.abs().sum(-1)
     assert bool(((whole - parts).abs()[finite] <= allowed[finite]).all()), (whole, parts, allowed)
+
+
+# Thorough seed 1 met both on the merged code; each truth here is mpmath's (50 digits).
+def _law(family: str, **values: float) -> Law:
+    return Law(family=family, params=tuple((name, np.array([value])) for name, value in values.items()), base=None, transform=None)
+
+
+def test_a_continuous_bernoulli_near_half_against_an_exponential_is_inside_its_finding() -> None:
+    pair = LawPair(p=_law("ContinuousBernoulli", probs=0.498046875), q=_law("Exponential", rate=1.0))
+    truth = mpmath.mpf("0.49935149883771704377")
+    assert abs(torch_as_an_implementation(*pair.arguments()).item() - truth) > 1e-12  # past the normal tolerance
+    assert [finding.id for finding in KL_FINDINGS if finding.applies(pair)] == ["torch-kl-continuous-bernoulli-near-half"]
+    assert check_kl_closed_forms(D.kl_divergence, pair).holds is False and KL_CLOSED_FORMS.check_reference(pair).holds
+
+
+def test_an_independent_bernoulli_near_0_is_inside_the_extreme_probabilities_finding() -> None:
+    independent = lambda probs: Law(family="Independent", params=(), base=Law(family="Bernoulli", params=(("probs", np.array([[probs]])),), base=None, transform=None), transform=None)  # noqa: E731
+    pair = LawPair(p=independent(0.5), q=independent(1e-9))
+    truth = mpmath.mpf("0.5") * mpmath.log(mpmath.mpf("0.5") / mpmath.mpf(1e-9)) + mpmath.mpf("0.5") * mpmath.log(mpmath.mpf("0.5") / (1 - mpmath.mpf(1e-9)))
+    assert abs(torch_as_an_implementation(*pair.arguments()).item() - truth) > 4e-10
+    assert "torch-kl-probabilities-near-0-or-1" in [finding.id for finding in KL_FINDINGS if finding.applies(pair)]
+    assert KL_CLOSED_FORMS.check_reference(pair).holds

@@ -152,6 +152,8 @@ def _igamma_shape(case: CdfCase) -> np.ndarray:
         return parameters_for(D.Gamma, case.draw)["concentration"].numpy()
     if case.family == "Chi2":
         return parameters_for(D.Chi2, case.draw)["df"].numpy() / 2
+    if case.family == "InverseGamma":  # 1 − the Gamma's cdf at 1/x (thorough seed 1: InverseGamma(10^1.5, 1.5), 1.0e-10 off)
+        return parameters_for(D.InverseGamma, case.draw)["concentration"].numpy()
     return np.zeros(case.batch)
 
 
@@ -163,7 +165,7 @@ FINDINGS: tuple[Finding, ...] = (
     Finding(
         id="torch-gamma-cdf-nine-digits-past-shape-20",
         theorem_id="cdf-matches-log-prob",
-        library="torch.distributions.Gamma and Chi2 cdf (torch.special.gammainc, torch 2.14.1)",
+        library="torch.distributions.Gamma, Chi2 and InverseGamma cdf (torch.special.gammainc, torch 2.14.1)",
         summary=(
             "for a shape above 20 torch's regularised incomplete gamma keeps about 9 digits: Gamma(10^1.5, 1.5).cdf at its 5 % "
             "quantile x = 15.206572498076472 is 0.046337974248195 where mpmath gives 0.046337974326222 (a relative 1.7e-9), and "
@@ -171,7 +173,7 @@ FINDINGS: tuple[Finding, ...] = (
         ),
         applies=lambda case: bool(np.any(_igamma_shape(case) > IGAMMA_SERIES_FROM)),
         example=CdfCase(one_element_draw("Gamma", positive=(10**1.5, 1.5)), TYPICAL_LEVELS),
-        error_model=ErrorModel("the cdf within 1e-9 absolutely where the shape (Gamma's concentration, Chi2's df/2) exceeds 20", allowance=_igamma_series),
+        error_model=ErrorModel("the cdf within 1e-9 absolutely where the shape (Gamma's and InverseGamma's concentration, Chi2's df/2) exceeds 20", allowance=_igamma_series),
     ),
     Finding(
         id="torch-cdfs-absolute-below-the-median",
