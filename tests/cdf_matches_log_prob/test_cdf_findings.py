@@ -138,3 +138,17 @@ def test_past_a_shape_of_20_torchs_incomplete_gamma_keeps_nine_digits_and_below_
         truth = mpmath.gammainc(mpmath.mpf(10**1.5), mpmath.mpf(1.5) / mpmath.mpf(0.036668168778702923), mpmath.inf, regularized=True)
     found = D.InverseGamma(_t(10**1.5), _t(1.5)).cdf(_t(0.036668168778702923)).item()
     assert 1e-11 < float(abs(mpmath.mpf(found) - truth)) <= IGAMMA_SERIES_ERROR
+
+
+def test_a_kumaraswamy_with_a_large_b_carries_b_roundings_in_its_probabilities() -> None:
+    from theorems.cdf_matches_log_prob.case import CdfCase
+    from theorems.log_prob_normalises.case import one_element_draw
+
+    case = CdfCase(one_element_draw("Kumaraswamy", positive=(2.24, 100.0)), (1e-7, 0.5, 0.95))
+    x = 1.0275554889652368e-4  # thorough seed 1's point, at level 1e-7
+    with mpmath.workdps(DIGITS):
+        truth = 1 - (1 - mpmath.mpf(x) ** mpmath.mpf(2.24)) ** 100
+    found = D.Kumaraswamy(_t(2.24), _t(100.0)).cdf(_t(x)).item()
+    assert 8 * 2.0**-53 < float(abs(mpmath.mpf(found) - truth)) <= (4 + 2 * 100) * 2.0**-53  # past 4u, within (4 + 2b)u
+    assert check_cdf_matches_log_prob(torch_family, case).holds
+    assert not check_cdf_matches_log_prob(D.Kumaraswamy, case).holds

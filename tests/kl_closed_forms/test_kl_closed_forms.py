@@ -428,3 +428,10 @@ def test_an_independent_bernoulli_near_0_is_inside_the_extreme_probabilities_fin
     assert abs(torch_as_an_implementation(*pair.arguments()).item() - truth) > 4e-10
     assert "torch-kl-probabilities-near-0-or-1" in [finding.id for finding in KL_FINDINGS if finding.applies(pair)]
     assert KL_CLOSED_FORMS.check_reference(pair).holds
+
+
+def test_a_narrow_uniform_outside_qs_support_is_no_finding_and_torchs_infinity_holds() -> None:
+    pair = LawPair(p=Law(family="Uniform", params=(("low", np.array([0.0, 1.0])), ("high", np.array([1.0, 1.01]))), base=None, transform=None),
+                   q=Law(family="Beta", params=(("concentration1", np.array([1.0, 1.0])), ("concentration0", np.array([1.0, 1.0]))), base=None, transform=None))
+    assert not [finding.id for finding in KL_FINDINGS if finding.applies(pair)]
+    assert KL_CLOSED_FORMS.check_reference(pair).holds

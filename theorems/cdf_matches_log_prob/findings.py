@@ -134,9 +134,21 @@ def _below_the_median(case: CdfCase) -> bool:
 
 
 def _absolute_error_of_p(at: At) -> np.ndarray:
-    """Per point: 4u where its level is below the median (above it, F ≥ ½ and 4u is within F's own relative rounding)."""
+    """Per point: 4u where its level is below the median (above it, F ≥ ½ and 4u is within F's own relative rounding);
+    a Kumaraswamy's (4 + 2b)u (:func:`_kumaraswamy_power`)."""
     below = np.asarray(at.case.levels)[:, None] < 0.5
-    return np.broadcast_to(np.where(below & (at.case.family in ABSOLUTE_ONLY), ABSOLUTE_ERROR_OF_P, 0.0), at.x.shape)
+    size = ABSOLUTE_ERROR_OF_P + _kumaraswamy_power(at.case)[None, :]
+    return np.broadcast_to(np.where(below & (at.case.family in ABSOLUTE_ONLY), size, 0.0), at.x.shape)
+
+
+def _kumaraswamy_power(case: CdfCase) -> np.ndarray:
+    """torch's Kumaraswamy cdf is 1 − (1 − x^a)^b and its icdf (1 − (1 − q)^{1/b})^{1/a}: the power b carries 1 − x^a's
+    rounding u into b·u of the probability, and the root 1/b maps (1 − q)^{1/b}'s u back onto b·u of the probability it
+    inverts: 2b·u more (thorough seed 1: Kumaraswamy(2.24, 100) at level 1e-7, cdf 45u off, icdf(cdf(x)) 1.9e-12 off x,
+    mpmath)."""
+    if case.family != "Kumaraswamy":
+        return np.zeros(case.batch)
+    return 2 * parameters_for(D.Kumaraswamy, case.draw)["concentration0"].numpy() * U
 
 
 # torch.special.igamma (Gamma's and Chi2's cdf) takes another path past a shape of 20 (its asymptotic series) that keeps
