@@ -286,6 +286,11 @@ def _extreme_probabilities_bound(pair: LawPair) -> np.ndarray:
             successes, failures = (np.broadcast_to(w.reshape(w.shape + (1,) * (theta.ndim - w.ndim)), theta.shape) for w in (successes, failures))
             dropped = np.where(_extreme(law), 2 * np.minimum(clamped, 1 - clamped), 0.0)
             moved = _log_change(successes, log_theta, log_clamped) + _log_change(failures, log_rest, log_rest_clamped) + (successes + failures) * dropped
+            if law is q and q.family == "Geometric":
+                # −log1p(−θ_q)/θ_p − logit θ_q: log(1 − θ_q) once unclamped and once clamped inside the logit, at
+                # weight 1, so the clamp no longer cancels (thorough seed 2: KL(Geometric(1 − 3.2e-9) ‖
+                # Geometric(1 − 1.1e-16)) is log 2 from torch, 5.1e-8 by mpmath)
+                moved = moved + _log_change(np.ones_like(theta), log_rest, log_rest_clamped) + _log_change(np.ones_like(theta), log_theta, log_clamped)
         total += _per_element(moved, pair.p.batch)
     return np.where(_extreme_entries(pair), total, NO_ALLOWANCE)
 
