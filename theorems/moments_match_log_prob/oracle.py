@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 from torch import distributions as D
 
-from theorems.log_prob_normalises.oracle import MASS, Integrals, Undecidable, Weight, cut, integrals_by_quadrature, is_discrete_support, support_ends, window_by_doubling
+from theorems.log_prob_normalises.oracle import MASS, Integrals, Undecidable, Weight, cut, integrals_by_quadrature, is_discrete_support, pmf_term_size, support_ends, window_by_doubling
 from theorems.log_prob_normalises.picture import picture_of
 from theorems.moments_match_log_prob.peak import CLOSED_FORM_OPERATIONS, Peak, peak_by_search, peak_by_window
 from theorems.moments_match_log_prob.tails import tails_of
@@ -163,12 +163,7 @@ def _sums(k: np.ndarray, log_p: np.ndarray, mass_tail: np.ndarray, terms: np.nda
     x = np.broadcast_to(k, log_p.shape)
     zero = np.zeros_like(log_p)
     finite_log = np.where(np.isfinite(log_p), np.abs(log_p), 0.0)
-    # A pmf's log_prob at k combines terms of k's own size beside the parameters': log k! and lgamma(k + r),
-    # of size k·log k; at k = 6e4 they are 7e5 and cancel to tens, so each p_k carries a relative error of
-    # about u·k(1 + log(1 + k)), which a variance's weight k² makes count (thorough seed 1: NegativeBinomial(2.87,
-    # logits 7), the variance's sum off by 1.7e-12 relative with the parameters' terms alone). (A term k·log p
-    # is within it once log(1 + k) exceeds |log p|; the parameters' own sizes are in ``terms``.)
-    own = np.abs(x) * (1 + np.log1p(np.abs(x)))
+    own = pmf_term_size(x)  # log k! and lgamma(k + r) beside the parameters' terms
     values, roundings, sizes = [], [], []
     for weight in weights:
         with np.errstate(invalid="ignore"):
