@@ -64,6 +64,7 @@ PLANTED = {
     "torch-kumaraswamy-variance-cancels": ("variance", lambda value, law: 1.1 * value, None),
     "torch-weibull-mode-of-a-negative-power": ("mode", lambda value, law: 1.1 * value, None),
     "torch-weibull-variance-cancels": ("variance", lambda value, law: 1.1 * value, None),
+    "torch-negative-binomial-point-mass-moments-nan": ("mean", lambda value, law: torch.full_like(value, 0.1), None),  # finite but not 0
 }
 
 
@@ -185,3 +186,12 @@ def test_weibull_variance_cancels_for_a_large_concentration() -> None:
         exact = scale**2 * (mpmath.gamma(1 + 2 / k) - mpmath.gamma(1 + 1 / k) ** 2)
     torch_variance = D.Weibull(_t(1.87), _t(131558.0)).variance.item()
     assert abs(torch_variance - float(exact)) / float(exact) > 5e-8
+
+
+def test_negative_binomial_with_no_trials_is_the_point_mass_at_zero_where_torch_says_nan() -> None:
+    law = D.NegativeBinomial(_t(0.0), logits=_t(1000.0))
+    with mpmath.workdps(DIGITS):
+        exact = mpmath.mpf(0) * mpmath.exp(1000)  # total_count·e^logits, e^1000 ≈ 2e434 finite at 50 digits
+    assert exact == 0 and law.log_prob(_t(0.0)).item() == 0.0  # all the mass at 0
+    assert math.isnan(law.mean.item()) and math.isnan(law.variance.item())
+    assert D.NegativeBinomial(_t(0.0), logits=_t(709.0)).mean.item() == 0.0  # below exp's overflow torch is right

@@ -18,16 +18,12 @@ from torch import distributions as D
 
 from theorems.finding import ErrorModel, Finding
 from theorems.log_prob_normalises.case import ParameterDraw, one_element_draw, parameters_for
-from theorems.log_prob_normalises.findings import CLAMPED_LOGIT, EPS
+from theorems.log_prob_normalises.findings import EPS
+from theorems.moments_match_log_prob.continuous_bernoulli import cancellation, clamped, clamped_offset, clamped_rounding, near_half
 
-__all__ = ["FINDINGS", "QUANTITIES_OF", "Asked", "continuous_bernoulli_moments"]
+__all__ = ["FINDINGS", "QUANTITIES_OF", "Asked"]
 
 U = 2.0**-53
-# Past here from ½ the rounding of ContinuousBernoulli's closed forms can exceed a closed form's normal
-# allowance (measured with mpmath: at λ = 0.7 the variance's error is 1.6e-16, inside; at 0.6, 1.1e-15, past it).
-NEAR_HALF = 0.25
-# Torch's Taylor window about ½ (ContinuousBernoulli._lims): inside it, its polynomials are exact to rounding.
-TAYLOR_WINDOW = (0.499, 0.501)
 # Geometric's 1/p − 1 loses the absolute 2u/p; past a normal closed form's γ_64·(1 − p)/p once 1 − p < 2u/γ_64 ≈ 1/32.
 NEAR_ONE = 1.0 / 32
 
@@ -167,94 +163,6 @@ def _weibull_variance_rounding(asked: Asked) -> np.ndarray:
     return np.where(where, bound, 0.0)
 
 
-# --- ContinuousBernoulli: moments of the clamped probability past |logits| 36.04 --------------------------
-
-
-def _lambda(draw: ParameterDraw) -> tuple[np.ndarray, np.ndarray]:
-    """(the logits ℓ, torch's probability λ): given probs, ℓ = log(λ/(1 − λ)); given logits, λ = σ(ℓ) clamped."""
-    probs = _values(D.ContinuousBernoulli, draw, "probs")
-    if probs is not None:
-        with np.errstate(divide="ignore"):
-            return np.log(probs) - np.log1p(-probs), np.clip(probs, EPS, 1 - EPS)
-    logits = _values(D.ContinuousBernoulli, draw, "logits")
-    return logits, np.clip(1 / (1 + np.exp(-logits)), EPS, 1 - EPS)
-
-
-def continuous_bernoulli_moments(logits: np.ndarray) -> dict[str, np.ndarray]:
-    """The true mean, variance and entropy of the density ∝ e^{ℓx} on [0, 1] (ℓ ≠ 0, stable for |ℓ| large):
-    mean = −1/expm1(−ℓ) − 1/ℓ, variance = 1/ℓ² − 1/(4 sinh²(ℓ/2)), entropy = log((e^ℓ − 1)/ℓ) − ℓ·mean."""
-    size = np.abs(logits)
-    log_normaliser = np.where(logits > 0, logits, 0.0) + np.log(-np.expm1(-size)) - np.log(size)
-    mean = -1 / np.expm1(-logits) - 1 / logits
-    with np.errstate(over="ignore"):
-        variance = 1 / logits**2 - 1 / (4 * np.sinh(logits / 2) ** 2)
-    return {"mean": mean, "variance": variance, "entropy": log_normaliser - logits * mean}
-
-
-def _torch_formulas(lam: np.ndarray) -> dict[str, np.ndarray]:
-    """ContinuousBernoulli's closed forms at λ outside its Taylor window, transcribed from torch 2.14.1 (NaN elsewhere, unused)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return _formulas(lam)
-
-
-def _formulas(lam: np.ndarray) -> dict[str, np.ndarray]:
-    spread = np.log1p(-lam) - np.log(lam)
-    mean = lam / (2 * lam - 1) + 1 / spread
-    variance = lam * (lam - 1) / (1 - 2 * lam) ** 2 + 1 / spread**2
-    log_norm = np.log(np.abs(spread)) - np.where(lam <= 0.5, np.log1p(-2 * lam), np.log(2 * lam - 1))
-    return {"mean": mean, "variance": variance, "entropy": mean * spread - log_norm - np.log1p(-lam)}
-
-
-def _clamped(draw: ParameterDraw) -> np.ndarray:
-    if draw.family != "ContinuousBernoulli" or not draw.logits:
-        return np.zeros(draw.batch, bool)
-    return np.abs(_lambda(draw)[0]) > CLAMPED_LOGIT
-
-
-def _clamped_offset(asked: Asked) -> np.ndarray:
-    where = _clamped(asked.draw)
-    if not where.any() or asked.quantity not in ("mean", "variance", "entropy"):
-        return np.zeros(asked.batch)
-    logits, lam = _lambda(asked.draw)
-    safe = np.where(where, logits, 50.0)
-    return np.where(where, _torch_formulas(lam)[asked.quantity] - continuous_bernoulli_moments(safe)[asked.quantity], 0.0)
-
-
-def _clamped_rounding(asked: Asked) -> np.ndarray:
-    # Both closed forms at a few roundings each of terms below 2|ℓ| (the entropy's ℓ·mean and log ℓ).
-    logits, _ = _lambda(asked.draw)
-    return np.where(_clamped(asked.draw), 16 * U * (2 + 2 * np.abs(logits)), 0.0)
-
-
-# --- ContinuousBernoulli: cancellation just outside its Taylor window ------------------------------------
-
-
-def _near_half(draw: ParameterDraw) -> np.ndarray:
-    if draw.family != "ContinuousBernoulli":
-        return np.zeros(draw.batch, bool)
-    _, lam = _lambda(draw)
-    outside = (lam <= TAYLOR_WINDOW[0]) | (lam > TAYLOR_WINDOW[1])
-    return outside & (np.abs(lam - 0.5) <= NEAR_HALF)
-
-
-def _cancellation(asked: Asked) -> np.ndarray:
-    """The rounding torch's closed forms make: ℓ = log1p(−λ) − log λ is off by δ = 2u(|log1p(−λ)| + |log λ|) + u|ℓ|
-    (each logarithm within an ulp, then the difference), which 1/ℓ, 1/ℓ² and ℓ·mean amplify; the rational
-    terms λ/(2λ − 1) and λ(λ − 1)/(1 − 2λ)² are within 4u of themselves (mpmath: at most 0.65 of this bound)."""
-    where = _near_half(asked.draw)
-    _, lam = _lambda(asked.draw)
-    lam = np.where(where, lam, 0.25)
-    spread = np.log1p(-lam) - np.log(lam)
-    delta = 2 * U * (np.abs(np.log1p(-lam)) + np.abs(np.log(lam))) + U * np.abs(spread)
-    rational_mean, rational_variance = np.abs(lam / (2 * lam - 1)), np.abs(lam * (lam - 1) / (1 - 2 * lam) ** 2)
-    bound = {
-        "mean": delta / spread**2 + 4 * U * rational_mean,
-        "variance": 2 * delta / np.abs(spread) ** 3 + 4 * U * rational_variance,
-        "entropy": delta / np.abs(spread) + 4 * U * (rational_mean * np.abs(spread) + 2),
-    }.get(asked.quantity, np.zeros_like(lam))
-    return np.where(where, bound, 0.0)
-
-
 # --- Geometric: 1/p − 1 ---------------------------------------------------------------------------------
 
 
@@ -320,6 +228,23 @@ def _variance_rounding(asked: Asked) -> np.ndarray:
     probs, trials = _rounded_probs(asked.draw)
     where = _near_certain(asked.draw) if asked.quantity == "variance" else np.zeros(asked.batch, bool)
     return np.where(where, 2 * U * trials * probs**2, 0.0)
+
+
+# --- NegativeBinomial given logits: total_count·exp(logits) overflows at total_count 0 -------------------
+
+
+def _point_mass_overflows(draw: ParameterDraw) -> np.ndarray:
+    """Where total_count is 0 (the point mass at 0) and exp(logits) overflows, as torch's float64 exp does past 709.78."""
+    if draw.family != "NegativeBinomial" or not draw.logits:
+        return np.zeros(draw.batch, bool)
+    with np.errstate(over="ignore"):
+        overflows = np.isinf(np.exp(_values(D.NegativeBinomial, draw, "logits")))
+    return (_values(D.NegativeBinomial, draw, "total_count") == 0) & overflows
+
+
+def _point_mass_returns(asked: Asked) -> list[tuple[float, ...]]:
+    where = _point_mass_overflows(asked.draw)
+    return [((math.nan,) if asked.quantity in ("mean", "variance") and w else ()) for w in where]
 
 
 FINDINGS: tuple[Finding, ...] = (
@@ -420,12 +345,12 @@ FINDINGS: tuple[Finding, ...] = (
             "the logits: past |logits| 36.04 they are the moments of λ = eps, whatever the logits (logits −100: mean 0.027744 where the "
             "density's mean is 0.0100000, mpmath), the same clamp as log-prob-normalises' finding on the normaliser"
         ),
-        applies=lambda draw: bool(np.any(_clamped(draw))),
+        applies=lambda draw: bool(np.any(clamped(draw))),
         example=one_element_draw("ContinuousBernoulli", logits=True, real=(-100.0,)),
         error_model=ErrorModel(
             "the moments of the clamped probability (torch's closed forms at eps or 1 − eps) where |logits| > 36.04",
-            offset=_clamped_offset,
-            allowance=_clamped_rounding,
+            offset=clamped_offset,
+            allowance=clamped_rounding,
         ),
     ),
     Finding(
@@ -437,9 +362,9 @@ FINDINGS: tuple[Finding, ...] = (
             "ℓ = log1p(−λ) − log λ, adds ∓5.4e4 at λ = 0.501071, and ℓ = 0.0043 carries the logarithms' rounding: variance off by "
             "5.3e-10 (mpmath), mean by 1.2e-12 at λ = 0.5011; the window is too narrow for float64"
         ),
-        applies=lambda draw: bool(np.any(_near_half(draw))),
+        applies=lambda draw: bool(np.any(near_half(draw))),
         example=one_element_draw("ContinuousBernoulli", unit_interval=(0.5011,)),
-        error_model=ErrorModel("the closed forms' cancellation bound where λ is outside the Taylor window and within ¼ of ½", allowance=_cancellation),
+        error_model=ErrorModel("the closed forms' cancellation bound where λ is outside the Taylor window and within ¼ of ½", allowance=cancellation),
     ),
     Finding(
         id="torch-geometric-mean-cancels-near-one",
@@ -479,6 +404,19 @@ FINDINGS: tuple[Finding, ...] = (
         example=one_element_draw("Bernoulli", unit_interval=(0.0,)),
         error_model=ErrorModel("the moments of p = 0 or 1 against log_prob's p = eps or 1 − eps: n·eps(1 + |log eps|), doubled", allowance=_clamped_probs_allowance),
     ),
+    Finding(
+        id="torch-negative-binomial-point-mass-moments-nan",
+        theorem_id="moments-match-log-prob",
+        library="torch.distributions.NegativeBinomial (torch 2.14.1), given logits",
+        summary=(
+            "mean total_count·exp(logits) and variance mean/σ(−logits) are NaN for total_count = 0 once logits > 709.78: exp overflows "
+            "and 0·∞ is NaN, where the law is the point mass at 0 (log_prob(0) = 0), mean and variance 0 (mpmath: 0·e^1000 = 0); "
+            "thorough seed 2, NegativeBinomial(total_count=0, logits=1000)"
+        ),
+        applies=lambda draw: bool(np.any(_point_mass_overflows(draw))),
+        example=one_element_draw("NegativeBinomial", logits=True, nonnegative=(0.0,), real=(1000.0,)),
+        error_model=ErrorModel("mean and variance NaN where total_count = 0 and exp(logits) overflows (logits > 709.78)", returns=_point_mass_returns),
+    ),
 )
 
 QUANTITIES_OF: dict[str, tuple[str, ...]] = {
@@ -494,4 +432,5 @@ QUANTITIES_OF: dict[str, tuple[str, ...]] = {
     "torch-continuous-bernoulli-cancellation-outside-its-taylor-window": ("mean", "variance", "entropy"),
     "torch-geometric-mean-cancels-near-one": ("mean", "variance"),
     "torch-bernoulli-binomial-log-prob-clamps-probs": ("mean", "variance", "entropy"),
+    "torch-negative-binomial-point-mass-moments-nan": ("mean", "variance"),
 }
