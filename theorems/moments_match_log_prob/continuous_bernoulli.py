@@ -3,16 +3,12 @@ clamped probability past |logits| 36.04, and the closed forms' cancellation just
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from torch import distributions as D
 
 from theorems.log_prob_normalises.case import ParameterDraw, parameters_for
 from theorems.log_prob_normalises.findings import CLAMPED_LOGIT, EPS
-
-if TYPE_CHECKING:
-    from theorems.moments_match_log_prob.findings import Asked
+from theorems.moments_match_log_prob.asked import Asked
 
 __all__ = ["cancellation", "clamped", "clamped_offset", "clamped_rounding", "continuous_bernoulli_moments", "near_half"]
 

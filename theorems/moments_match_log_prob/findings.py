@@ -10,8 +10,6 @@ torch returns for each quantity the defect touches.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.special import gammaln
 from torch import distributions as D
@@ -19,6 +17,7 @@ from torch import distributions as D
 from theorems.finding import ErrorModel, Finding
 from theorems.log_prob_normalises.case import ParameterDraw, one_element_draw, parameters_for
 from theorems.log_prob_normalises.findings import EPS
+from theorems.moments_match_log_prob.asked import Asked
 from theorems.moments_match_log_prob.continuous_bernoulli import cancellation, clamped, clamped_offset, clamped_rounding, near_half
 
 __all__ = ["FINDINGS", "QUANTITIES_OF", "Asked"]
@@ -26,18 +25,6 @@ __all__ = ["FINDINGS", "QUANTITIES_OF", "Asked"]
 U = 2.0**-53
 # Geometric's 1/p − 1 loses the absolute 2u/p; past a normal closed form's γ_64·(1 − p)/p once 1 − p < 2u/γ_64 ≈ 1/32.
 NEAR_ONE = 1.0 / 32
-
-
-@dataclass(frozen=True)
-class Asked:
-    """What an error model is asked about: one quantity of one example."""
-
-    draw: ParameterDraw
-    quantity: str
-
-    @property
-    def batch(self) -> int:
-        return self.draw.batch
 
 
 def _values(cls: type, draw: ParameterDraw, name: str) -> np.ndarray | None:
