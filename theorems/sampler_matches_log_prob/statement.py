@@ -1,0 +1,74 @@
+r"""Beyond the notes · a univariate law's ``sample()`` and ``rsample()`` draw the law of its own ``log_prob``.
+
+Every law of ``torch.distributions`` (and every class a user writes on it) states its density as
+``log_prob`` and, apart from it, a sampler: a transformation of uniform or normal draws, a rejection
+scheme, a clamp. Nothing makes the two agree. For a class and parameters its ``arg_constraints`` admit,
+the draws of ``sample()`` (and of ``rsample()`` where the class implements it) must follow the law whose
+density, or mass, is proportional to ``exp(log_prob)``. Math, statistics and check:
+:mod:`theorems.sampler_matches_log_prob.check`.
+"""
+
+from __future__ import annotations
+
+from theorems.theorem import Assumption, Theorem
+
+__all__ = ["FAMILIES", "SAMPLER_MATCHES_LOG_PROB", "THEOREMS"]
+
+# The univariate classes of torch.distributions (2.14.1) the reference run checks: log-prob-normalises'
+# families, each of which samples. Kept literal so that listing the theorems imports no torch;
+# tests/sampler_matches_log_prob/test_sampler_matches_log_prob.py fails when torch exports a class that
+# is neither here nor in theorems.sampler_matches_log_prob.check's NOT_CHECKED.
+FAMILIES = (
+    "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "ContinuousBernoulli", "Exponential",
+    "FisherSnedecor", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal",
+    "InverseGamma", "Kumaraswamy", "Laplace", "LogNormal", "NegativeBinomial", "Normal", "Pareto", "Poisson",
+    "StudentT", "Uniform", "Weibull",
+)
+
+SAMPLER_MATCHES_LOG_PROB = Theorem(
+    id="sampler-matches-log-prob",
+    title="A univariate law's sample() and rsample() draw the law of its log_prob",
+    source="beyond the notes (issue 27: audit any distribution, torch's, Pyro's, yours)",
+    statement=(
+        r"P(\texttt{sample()} \le x) = \frac{\int_a^x e^{\texttt{log\_prob}}}{\int_a^b e^{\texttt{log\_prob}}}"
+        r"\ \ \Big(\frac{\sum_{k \le x} e^{\texttt{log\_prob}(k)}}{\sum_k e^{\texttt{log\_prob}(k)}}\Big)\ \text{for every } x,"
+        r"\ \text{and the same for } \texttt{rsample()}"
+    ),
+    hypotheses=(
+        "the class's event_shape is (), its parameters satisfy its arg_constraints (validate_args=True), and its support is R, a half-line, an interval or a set of integers",
+        "a method that raises NotImplementedError is not claimed; every draw has the shape sample_shape + batch_shape, is not NaN and lies in the support "
+        "(for a continuous law, in its closure: an open end is reached only by rounding, as exp underflowing to 0)",
+        "torch's CPU generator gives independent uniform bits; the draws are forked from it and seeded from the example, so a run is reproducible "
+        "and leaves the caller's generator as it was",
+        "one check per batch element and method: 50,000 draws against F at the law's quantiles of levels 0.02 … 0.98 (every integer of the summed window "
+        "on the integers); it falsifies when max_j |F_n(x_j) − F(x_j)| > ε + b_j, b_j the oracle's bar, ε by the Dvoretzky–Kiefer–Wolfowitz inequality "
+        "with Massart's constant, P(sup|F_n − F| > ε) ≤ 2e^{−2nε²} for every n and every law: a false alarm has probability at most "
+        "α = 1e-7/(examples × 6) per check (at ci, 30 examples: α = 5.6e-10, ε = 0.0148), and a sampler whose law G has "
+        "|G(x_j) − F(x_j)| ≥ 2ε + b_j (0.0297 at ci) at a point is caught with probability at least 1 − α (at least 0.99 from ε + 0.0073 = 0.0221)",
+        "a continuous draw may be off by its own rounding δ = γ_64·(|c| + |x − c|) (a location near the density's top c and an offset, each rounded): "
+        "the share of draws is taken at x + δ against F(x) − ε and at x − δ against F(x) + ε, so rounding accuses no one",
+    ),
+    oracles=(
+        "continuous: F(x) = ∫_a^x p / ∫_a^b p by cdf-matches-log-prob's cubature at the law's own quantiles, found from log_prob alone, with its error bar",
+        "discrete: the exact running sums of exp(log_prob) over a window with both tails bounded (log-prob-normalises' sums), at every integer of the window",
+        "the draws: the Dvoretzky–Kiefer–Wolfowitz–Massart bound (theorems.oracles.statistics.dkw_threshold), with this theorem's share 1e-7 of the suite's false-alarm budget",
+    ),
+    contract="a torch.distributions.Distribution subclass with event_shape (), built as cls(**parameters, validate_args=True) from values its arg_constraints admit",
+    parameters=(),
+    reference_target="theorems.log_prob_normalises.check:torch_family",
+    check_target="theorems.sampler_matches_log_prob.check:check_sampler_matches_log_prob",
+    examples="theorems.strategies.sampler_matches_log_prob:sampler_cases",
+    assumptions=(
+        Assumption("family", FAMILIES, "the torch class the reference checks on the example (a class under test builds its own)"),
+        Assumption("batch", (1, 2, 3), "the batch size"),
+    ),
+    # Every family in every run (one covered example each), then a free search.
+    cover=("family",),
+    classify_target="theorems.strategies.sampler_matches_log_prob:classify_sampler_case",
+    # ci: 100 × 0.3 = 30 examples, the 25 covered families and 5 free (an example costs about 0.1 s: the
+    # oracle's cubature over the points and the support, or the window's sums, and 2 × 50,000 draws a batch element).
+    example_fraction=0.3,
+    false_alarm_share=1e-7,
+)
+
+THEOREMS = (SAMPLER_MATCHES_LOG_PROB,)
