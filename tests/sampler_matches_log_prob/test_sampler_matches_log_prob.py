@@ -160,11 +160,11 @@ def test_the_check_replays_its_draws_and_leaves_the_callers_generator_as_it_was(
 
 
 def test_the_stated_false_alarm_rate_threshold_and_power_are_the_dkw_bounds_at_ci() -> None:
-    """α = share/(30 examples × 6 checks), 2 exp(−2nε²) = α at the threshold, and the statement's numbers are these."""
-    assert theorem_budget(SAMPLER, None, "ci") == 30
-    with examples_in_run(30):
+    """α = share/(25 examples × 6 checks), 2 exp(−2nε²) = α at the threshold, and the statement's numbers are these."""
+    assert theorem_budget(SAMPLER, None, "ci") == 25
+    with examples_in_run(25):
         alpha = false_alarm()
-    assert alpha == SAMPLER.false_alarm_share / (30 * CHECKS_PER_EXAMPLE) == pytest.approx(5e-10)
+    assert alpha == SAMPLER.false_alarm_share / (25 * CHECKS_PER_EXAMPLE) == pytest.approx(6e-10)
     epsilon = dkw_threshold(SAMPLES, alpha)
     assert 2 * math.exp(-2 * SAMPLES * epsilon**2) == pytest.approx(alpha, rel=1e-9)
     beta = 2 * math.exp(-2 * SAMPLES * (detectable_distance(alpha) - epsilon) ** 2)
@@ -181,7 +181,7 @@ def test_alpha_is_the_share_over_the_examples_the_engine_plans() -> None:
 
 def test_the_calibration_experiment_alarms_on_the_detectable_shift_and_not_on_the_law_itself() -> None:
     (check,) = random_checks()
-    alpha = 5e-10
+    alpha = 6e-10
     assert not any(check.alarm(seed, alpha, False) for seed in range(3))
     assert all(check.alarm(seed, alpha, True) for seed in range(3))
     assert check.stated_power == STATED_POWER
