@@ -3,7 +3,7 @@
 Each is a class a user could write (``theorems check sampler-matches-log-prob --impl module:Class``); its
 log_prob is torch's own, so the check must find draws that do not follow it. The mistakes are of the size the
 check is stated to detect (a distribution function off by 2ε = 0.038 at a point, ci): a tail cut at its 99.9 %
-quantile moves F by 0.001 at most and would take about 10⁸ draws to see, so the one-tailed mistake here cuts 6 %.
+quantile moves F by 0.001 at most and would take about 4·10⁷ draws to see, so the one-tailed mistake here cuts 6 %.
 """
 
 from __future__ import annotations

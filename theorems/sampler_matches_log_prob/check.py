@@ -22,8 +22,9 @@ constant (Massart, Ann. Probab. 18 (1990)),
 (continuous or not: with ``X = F⁻¹(U)`` for uniforms ``U``, ``F_n(x) = U_n(F(x))``, and the sup over the range of
 ``F`` is at most ``U_n``'s), so ``ε = √(ln(2/α)/(2n))`` (:func:`~theorems.oracles.statistics.dkw_threshold`) false-alarms with probability at
 most ``α`` at every set of points at once. ``α`` is this theorem's ``false_alarm_share`` (9e-8 of the suite's
-family-wise 1e-6) over the run's examples × :data:`CHECKS_PER_EXAMPLE` (:func:`false_alarm`): at ci, 27 examples,
-``α = 5.6e-10`` and ``ε = 0.0192`` at ``n = 30,000`` (thorough, 540 examples: ``α = 2.8e-11``, ``ε = 0.0204``).
+family-wise 1e-6) over the run's examples and the recorded finding's example the engine replays after it, ×
+:data:`CHECKS_PER_EXAMPLE` (:func:`false_alarm`): at ci, 27 + 1 examples, ``α = 5.4e-10`` and ``ε = 0.0192`` at
+``n = 30,000`` (thorough, 540 + 1 examples: ``α = 2.8e-11``, ``ε = 0.0204``).
 The points ``x_j``: a continuous law's quantiles at the oracle's ``LEVELS``; every integer of a discrete law's
 window. A point falsifies when
 
@@ -37,8 +38,8 @@ operation rounded; 0 on the integers, whose draws are exact): the exact draw ``X
 **Power.** A sampler whose law ``G`` has ``|G(x_j) − F(x_j)| ≥ 2ε + b_j + (F(x_j + δ_j) − F(x_j − δ_j))`` at some
 point is caught with probability at least ``1 − α`` (DKW again: ``|F_n − G| ≤ ε`` there with that probability),
 and with probability 0.99 from ``ε + √(ln(200)/(2n))`` (:func:`~theorems.oracles.statistics.dkw_detectable_distance`):
-at ci ``2ε = 0.0383`` and ``0.0285``. A tail cut at the 99.9 % quantile moves ``F`` by 0.001 at most, which no
-``n`` of this cost can see (it takes ``n ≈ 10⁸``); the catalogue's one-tailed mistake cuts 6 % of a Cauchy's mass.
+at ci ``2ε = 0.0383`` and ``0.0286``. A tail cut at the 99.9 % quantile moves ``F`` by 0.001 at most, which no
+``n`` of this cost can see (2ε ≤ 0.001 takes ``n ≈ 4·10⁷``); the catalogue's one-tailed mistake cuts 6 % of a Cauchy's mass.
 
 An example the oracle cannot decide (its bar beyond its limits, a point nearer an end than its nodes reach) is
 rejected and counted, never a verdict; the draws' checks of shape, NaN and support come before it and need none.
@@ -54,7 +55,8 @@ import torch
 
 from theorems.calling import call_implementation
 from theorems.evidence import Evidence, implementation_failure
-from theorems.log_prob_normalises.check import Built, build_law, nan_mass
+from theorems.finding import RecordedErrors, recorded_errors
+from theorems.log_prob_normalises.check import Built, build_law, nan_mass, torch_family
 from theorems.log_prob_normalises.oracle import LogProbFailed, Undecidable, support_ends
 from theorems.oracles.false_alarms import per_check_false_alarm, planned_examples
 from theorems.oracles.statistics import dkw_detectable_distance, dkw_threshold
@@ -100,8 +102,12 @@ NOT_CHECKED = _not_checked()
 
 def false_alarm() -> float:
     """α of one check: the theorem's share over the run's examples (the engine's plan, else the loaded profile's
-    examples scaled by the theorem's fraction) × :data:`CHECKS_PER_EXAMPLE`."""
+    examples scaled by the theorem's fraction) and the recorded findings' examples, which the engine replays after
+    a run that holds, × :data:`CHECKS_PER_EXAMPLE`."""
+    from theorems.sampler_matches_log_prob.findings import FINDINGS
+
     examples = planned_examples() or max(1, math.ceil(loaded_profile_examples() * SAMPLER_MATCHES_LOG_PROB.example_fraction))
+    examples += sum(finding.example is not None for finding in FINDINGS)
     return per_check_false_alarm(SAMPLER_MATCHES_LOG_PROB.false_alarm_share, checks_per_example=CHECKS_PER_EXAMPLE, examples=examples)
 
 
@@ -187,9 +193,21 @@ def check_sampler_matches_log_prob(implementation: Any, case: SamplerCase) -> Ev
     if outside is not None:
         return outside
     grid = Grid(grid.x, grid.value, grid.bar + 2 * hidden, grid.centre, grid.discrete, grid.how)  # hidden mass moves F by at most twice itself
+    recorded = _recorded(case, grid.x) if implementation is torch_family else None
     alpha = false_alarm()
-    found = [_element_evidence(built.example, method, values.double().numpy()[:, i], grid, i, alpha) for method, values in drawn.items() for i in range(case.batch)]
+    found = [
+        _element_evidence(built.example, method, values.double().numpy()[:, i], grid, i, alpha, recorded)
+        for method, values in drawn.items() for i in range(case.batch)
+    ]
     return max(found, key=lambda evidence: evidence.ratio)
+
+
+def _recorded(case: SamplerCase, x: np.ndarray) -> RecordedErrors | None:
+    """Inside a recorded finding, the reference (torch's own classes) is held to its error model at the points ``x``."""
+    from theorems.sampler_matches_log_prob.findings import FINDINGS, At
+
+    recorded = recorded_errors(FINDINGS, THEOREM_ID, case)
+    return RecordedErrors(recorded.findings, At(case, x)) if recorded is not None else None
 
 
 def _outside_support(built: Built, drawn: dict[str, torch.Tensor], discrete: bool, batch: int) -> Evidence | None:
@@ -208,23 +226,29 @@ def _outside_support(built: Built, drawn: dict[str, torch.Tensor], discrete: boo
     return None
 
 
-def _element_evidence(example: str, method: str, draws: np.ndarray, grid: Grid, i: int, alpha: float) -> Evidence:
-    """The worst point of one batch element's draws (module docstring)."""
+def _element_evidence(example: str, method: str, draws: np.ndarray, grid: Grid, i: int, alpha: float, recorded: RecordedErrors | None) -> Evidence:
+    """The worst point of one batch element's draws (module docstring), held inside a recorded finding to its error model."""
     x, value, bar = grid.x[:, i], grid.value[:, i], grid.bar[:, i]
     shift = np.zeros_like(x) if grid.discrete else gamma(SAMPLER_OPERATIONS, U64) * (np.abs(grid.centre[i]) + np.abs(x - grid.centre[i]))
-    gap, share = gaps(np.sort(draws), x, value, shift)
+    offset, allowance, model = np.zeros_like(x), np.zeros_like(x), ""
+    if recorded is not None:
+        offset = np.broadcast_to(np.asarray(recorded.offset(), dtype=float), grid.x.shape)[:, i]
+        allowance = np.broadcast_to(np.asarray(recorded.allowance(), dtype=float), grid.x.shape)[:, i]
+        model = f"; the recorded defect's error model ({recorded.reason()}): the law torch draws"
+    gap, share = gaps(np.sort(draws), x, value + offset, shift)
     epsilon = dkw_threshold(SAMPLES, alpha)
-    tolerance = epsilon + bar
+    tolerance = epsilon + bar + allowance
     j = int(np.argmax(gap / tolerance))
     rounding = "" if grid.discrete else f", the draws' rounding δ = {float(shift[j]):.2e} taken against them"
     return Evidence(
         THEOREM_ID, example,
-        f"F(x) = {float(value[j]):.6g} at x = {float(x[j]):.17g} ({grid.how}; batch index {i})",
+        f"F(x) = {float(value[j] + offset[j]):.6g} at x = {float(x[j]):.17g} ({grid.how}; batch index {i}{model})",
         f"{float(share[j]):.6g}: the share of {SAMPLES} draws of {method}() at most x{rounding}",
         float(gap[j]), float(tolerance[j]),
         f"the DKW–Massart bound ε = √(ln(2/α)/2n) = {epsilon:.4f} at α = {alpha:.2e} (the theorem's share "
         f"{SAMPLER_MATCHES_LOG_PROB.false_alarm_share:g} over the run's examples × {CHECKS_PER_EXAMPLE} checks) + the oracle's bar "
-        f"{float(bar[j]):.1e}; a law off by {2 * epsilon + float(bar[j]):.4f} at a point is caught with probability ≥ 1 − α, "
+        f"{float(bar[j]):.1e}" + (f" + the model's rounding {float(allowance[j]):.1e}" if recorded is not None else "")
+        + f"; a law off by {2 * epsilon + float(bar[j]):.4f} at a point is caught with probability ≥ 1 − α, "
         f"by {detectable_distance(alpha) + float(bar[j]):.4f} with probability ≥ {STATED_POWER}",
     )
 
