@@ -16,6 +16,7 @@ import theorems
 from theorems._engine.checks import check_wrong_implementation
 from theorems._engine.registry import get_theorem
 from theorems._engine.run import run_check
+from theorems.log_prob_normalises.case import one_element_draw
 from theorems.log_prob_normalises.check import distribution_classes, torch_family
 from theorems.oracles.false_alarms import examples_in_run
 from theorems.oracles.statistics import dkw_threshold
@@ -114,6 +115,15 @@ class LogNormalWithADrawUnderflowedToZero(D.LogNormal):
 def test_a_draw_that_is_nan_misshapen_or_outside_the_support_falsifies_outright(wrong: type, family: str, words: str) -> None:
     evidence = check_sampler_matches_log_prob(wrong, case(family))
     assert evidence.failure is not None and words in evidence.failure, evidence.explain()
+
+
+def test_a_draw_outside_the_support_falsifies_even_where_the_oracle_cannot_decide() -> None:
+    """Gamma(0.001, 1): most of its mass lies below the oracle's nodes (1e-150), so the reference is not judged there; a draw below 0 still is."""
+    example = SamplerCase(one_element_draw("Gamma", positive=(1e-3, 1.0)), 0)
+    with pytest.raises(InvalidInput, match="cannot decide"):
+        check_sampler_matches_log_prob(torch_family, example)
+    evidence = check_sampler_matches_log_prob(GammaDrawingBelowZero, example)
+    assert evidence.failure is not None and "outside the support" in evidence.failure
 
 
 def test_a_draw_on_an_open_end_of_the_support_is_rounding_not_a_mistake() -> None:

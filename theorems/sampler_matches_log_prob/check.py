@@ -57,7 +57,7 @@ from theorems.calling import call_implementation
 from theorems.evidence import Evidence, implementation_failure
 from theorems.finding import RecordedErrors, recorded_errors
 from theorems.log_prob_normalises.check import Built, build_law, nan_mass, torch_family
-from theorems.log_prob_normalises.oracle import LogProbFailed, Undecidable, support_ends
+from theorems.log_prob_normalises.oracle import LogProbFailed, Undecidable, is_discrete_support, support_ends
 from theorems.oracles.false_alarms import per_check_false_alarm, planned_examples
 from theorems.oracles.statistics import dkw_detectable_distance, dkw_threshold
 from theorems.oracles.tolerance import U64, gamma
@@ -180,6 +180,9 @@ def check_sampler_matches_log_prob(implementation: Any, case: SamplerCase) -> Ev
         if torch.isnan(values.double()).any():
             index = int(torch.isnan(values.double()).nonzero()[0, 1])
             return implementation_failure(THEOREM_ID, built.example, f"{method}() drew NaN (batch index {index})")
+    outside = _outside_support(built, drawn, case.batch)
+    if outside is not None:
+        return outside
     hidden = nan_mass(built, case.batch)  # log_prob's recorded NaNs, read as −∞, hide at most this much mass
     if np.any(hidden > NAN_MASS_LIMIT):
         undecided(f"the oracle cannot decide {built.example}: its log_prob is NaN (a recorded defect) where up to {float(np.max(hidden)):.3g} of its mass lies")
@@ -189,9 +192,6 @@ def check_sampler_matches_log_prob(implementation: Any, case: SamplerCase) -> Ev
         return implementation_failure(THEOREM_ID, built.example, str(failure))
     except Undecidable as why:
         undecided(f"the oracle cannot decide {built.example}: {why}")
-    outside = _outside_support(built, drawn, grid.discrete, case.batch)
-    if outside is not None:
-        return outside
     grid = Grid(grid.x, grid.value, grid.bar + 2 * hidden, grid.centre, grid.discrete, grid.how)  # hidden mass moves F by at most twice itself
     recorded = _recorded(case, grid.x) if implementation is torch_family else None
     alpha = false_alarm()
@@ -210,13 +210,17 @@ def _recorded(case: SamplerCase, x: np.ndarray) -> RecordedErrors | None:
     return RecordedErrors(recorded.findings, At(case, x)) if recorded is not None else None
 
 
-def _outside_support(built: Built, drawn: dict[str, torch.Tensor], discrete: bool, batch: int) -> Evidence | None:
+def _outside_support(built: Built, drawn: dict[str, torch.Tensor], batch: int) -> Evidence | None:
     """Failure evidence for a draw outside the support (a continuous law's closure: module docstring), else None."""
+    support = built.law.support
     for method, values in drawn.items():
-        if discrete:
-            inside = built.law.support.check(values.double())
+        if is_discrete_support(support):
+            inside = support.check(values.double())
         else:
-            a, b = (torch.from_numpy(end) for end in support_ends(built.law.support, batch))
+            try:
+                a, b = (torch.from_numpy(end) for end in support_ends(support, batch))
+            except Undecidable as why:
+                undecided(f"{built.example}: {why}")
             inside = (values.double() >= a) & (values.double() <= b)
         if not bool(inside.all()):
             row, i = (int(k) for k in (~inside).nonzero()[0])
