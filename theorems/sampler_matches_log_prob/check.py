@@ -250,7 +250,7 @@ def _element_evidence(example: str, method: str, draws: np.ndarray, grid: Grid, 
         f"{float(share[j]):.6g}: the share of {SAMPLES} draws of {method}() at most x{rounding}",
         float(gap[j]), float(tolerance[j]),
         f"the DKW–Massart bound ε = √(ln(2/α)/2n) = {epsilon:.4f} at α = {alpha:.2e} (the theorem's share "
-        f"{SAMPLER_MATCHES_LOG_PROB.false_alarm_share:g} over the run's examples × {CHECKS_PER_EXAMPLE} checks) + the oracle's bar "
+        f"{SAMPLER_MATCHES_LOG_PROB.false_alarm_share:g} over the run's examples and the recorded finding's, × {CHECKS_PER_EXAMPLE} checks) + the oracle's bar "
         f"{float(bar[j]):.1e}" + (f" + the model's rounding {float(allowance[j]):.1e}" if recorded is not None else "")
         + f"; a law off by {2 * epsilon + float(bar[j]):.4f} at a point is caught with probability ≥ 1 − α, "
         f"by {detectable_distance(alpha) + float(bar[j]):.4f} with probability ≥ {STATED_POWER}",
