@@ -84,7 +84,7 @@ def keep_artifact(path: Path) -> None:
 RESTRICTED = {
     "kl-closed-forms": {"pair": "Normal-Normal"},
     "fold-network": {"network": "small-net", "dtype": "float32"},
-    **{theorem_id: {"family": "Normal"} for theorem_id in ("log-prob-normalises", "moments-match-log-prob", "cdf-matches-log-prob")},
+    **{theorem_id: {"family": "Normal"} for theorem_id in ("log-prob-normalises", "moments-match-log-prob", "cdf-matches-log-prob", "sampler-matches-log-prob")},
 }
 
 
