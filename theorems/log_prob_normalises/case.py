@@ -26,8 +26,9 @@ __all__ = ["KINDS", "LOGIT_OF_ZERO", "SLOTS", "ParameterDraw", "constraint_kind"
 # and a spare; two reals, GeneralizedPareto's loc and concentration).
 SLOTS = {"real": 2, "positive": 3, "nonnegative": 1, "unit_interval": 1, "half_open_unit_interval": 1, "nonnegative_integer": 1, "simplex": 1}
 KINDS = tuple(SLOTS)
-# Two parameters of a class that are each other's alternative (torch refuses both at once).
-ALTERNATIVES = (("probs", "logits"),)
+# Two parameters of a class that are each other's alternative (torch refuses both at once; Pyro's zero-inflated
+# laws take a gate as a probability or as logits, by the same flag).
+ALTERNATIVES = (("probs", "logits"), ("gate", "gate_logits"))
 
 
 def constraint_kind(constraint: Any) -> str | None:
