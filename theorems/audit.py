@@ -42,9 +42,15 @@ from theorems.theorem import InvalidInput
 
 __all__ = ["AUDITED_THEOREMS", "Audit", "AuditRow", "audit", "classes_of", "torch_computed"]
 
-# The theorems whose implementations are classes, audited on each class in this order. A new theorem of
-# that kind joins the audit by one line here (sampler-matches-log-prob, once merged).
-AUDITED_THEOREMS = ("log-prob-normalises", "moments-match-log-prob", "cdf-matches-log-prob", "transform-laws")
+# The theorems whose implementations are classes, audited in this order, each on the classes of the kind it
+# checks (torch.distributions' Distribution or Transform). A new theorem of that kind joins the audit by one
+# line here (sampler-matches-log-prob, once merged: ``"sampler-matches-log-prob": "Distribution",``).
+AUDITED_THEOREMS = {
+    "log-prob-normalises": "Distribution",
+    "moments-match-log-prob": "Distribution",
+    "cdf-matches-log-prob": "Distribution",
+    "transform-laws": "Transform",
+}
 
 # The attributes a class computes the theorems' quantities with: a class whose every one of them resolves
 # to a definition in torch.distributions computes what torch's class computes (the reference runs check it).
@@ -216,35 +222,49 @@ def audit(
     theorems: Iterable[str] | None = None,
     profile: str = "ci",
     examples: int | None = None,
-    listed: Mapping[str, str] | None = None,
+    listed: Mapping[str | tuple[str, str], str] | None = None,
     findings: Iterable[Finding] = (),
 ) -> Audit:
     """Check every class of ``subject`` (a module, or classes) against every theorem of ``theorems`` (default
     :data:`AUDITED_THEOREMS`) that applies to it, under ``profile`` at ``examples`` each (module docstring).
 
-    ``listed`` maps a class's name (or ``module:qualname``) to why it is not checked; ``findings`` are the
+    ``listed`` maps a class's name (or ``module:qualname``), or a pair (that name, a theorem id), to why the class
+    is not checked (against that theorem); ``findings`` are the
     recorded defects of classes of the library (``Finding.implementation`` names the class). Raises
     InvalidInput for an unknown theorem or profile, or a subject that is neither a module nor classes.
     """
     from theorems._engine.registry import get_theorem
     from theorems.profiles import profile_settings
 
-    chosen = tuple(theorems) if theorems is not None else AUDITED_THEOREMS
+    chosen = tuple(theorems) if theorems is not None else tuple(AUDITED_THEOREMS)
     for theorem_id in chosen:
         get_theorem(theorem_id)
+        if theorem_id not in AUDITED_THEOREMS:
+            raise InvalidInput(f"theorem {theorem_id!r} does not check classes; the audited ones are {', '.join(AUDITED_THEOREMS)}")
     profile_settings(profile)
     if examples is not None and (isinstance(examples, bool) or not isinstance(examples, int) or examples < 1):
         raise InvalidInput(f"examples={examples!r} must be a positive integer")
     recorded, given = tuple(findings), dict(listed or {})
     start, rows = time.perf_counter(), []
     for cls in classes_of(subject):
-        reason = given.get(_target(cls)) or given.get(cls.__name__) or _listed(cls)
-        for theorem_id in chosen:
+        mine = [theorem_id for theorem_id in chosen if _kind_of(cls) == AUDITED_THEOREMS[theorem_id]]
+        whole = given.get(_target(cls)) or given.get(cls.__name__) or _listed(cls)
+        if whole is not None:
+            rows.append(AuditRow(_target(cls), "every theorem", "listed", detail=whole))
+            continue
+        for theorem_id in mine:
+            reason = given.get((cls.__name__, theorem_id)) or given.get((_target(cls), theorem_id))
             if reason is not None:
                 rows.append(AuditRow(_target(cls), theorem_id, "listed", detail=reason))
             else:
                 rows.append(_audit_one(cls, theorem_id, profile=profile, examples=examples, findings=recorded))
     return Audit(tuple(rows), profile, time.perf_counter() - start)
+
+
+def _kind_of(cls: type) -> str:
+    from torch.distributions import Distribution
+
+    return "Distribution" if issubclass(cls, Distribution) else "Transform"
 
 
 def _listed(cls: type) -> str | None:
