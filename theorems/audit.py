@@ -11,8 +11,13 @@ check it, and the audit says, class by class and theorem by theorem, one of:
 * ``holds``: every example held (``examples``, the worst error-to-tolerance ratio);
 * ``finding``: falsified, on a counterexample inside a recorded finding of that class (``findings``:
   :class:`~theorems.finding.Finding` with ``implementation`` naming it) — shown, never silenced;
+* ``oracle limit``: falsified, on a counterexample inside a recorded limit of the theorem's oracle for that class
+  (``oracle_limits``: the same records, about the oracle: where the class breaks a hypothesis the oracle relies
+  on, and mpmath says the class is right) — no accusation, and shown;
 * ``falsified``: falsified outside every recorded finding (a defect not yet recorded, or a wrong class);
-* ``error``: the check itself could not run;
+* ``error``: the check itself could not run (a recorded example of the theorem's findings that the oracle cannot
+  decide for this class is not one: the engine, which replays them after the generated examples, reports that as
+  an error; the audit reports the generated examples' verdict and says so in ``detail``);
 * ``not applicable``: the class lies outside the theorem's contract, in the check's own words on the
   theorem's simplest example (multivariate, a constructor argument no ``arg_constraints`` constrains,
   a discrete law for a cdf theorem, no cdf or icdf, not a bijection, …);
@@ -58,7 +63,9 @@ COMPUTING = (
     "__init__", "log_prob", "cdf", "icdf", "mean", "variance", "mode", "entropy", "sample", "rsample", "support",
     "arg_constraints", "expand", "_call", "_inverse", "log_abs_det_jacobian", "sign", "domain", "codomain", "bijective",
 )
-SETTLED = ("holds", "finding", "not applicable", "listed")
+SETTLED = ("holds", "finding", "oracle limit", "not applicable", "listed")
+# How the engine words a recorded example that the oracle could not decide (theorems._engine.run, theorems.theorem.undecided).
+_RECORDED, _UNDECIDED = "on the recorded example of", "the oracle cannot decide"
 
 
 @dataclass(frozen=True)
@@ -186,18 +193,29 @@ def applicability(theorem_id: str, cls: type) -> str | None:
     return None
 
 
-def _row(target: str, theorem_id: str, verdict: Verdict, findings: Iterable[Finding], seconds: float) -> AuditRow:
+def _recorded(records: Iterable[Finding], target: str, theorem_id: str, example: Any) -> Finding | None:
+    return next((f for f in records if f.implementation == target and f.theorem_id == theorem_id and f.applies(example)), None)
+
+
+def _row(target: str, theorem_id: str, verdict: Verdict, records: tuple[tuple[Finding, ...], tuple[Finding, ...]], seconds: float) -> AuditRow:
     run = verdict.result.run
     common = {"implementation": target, "theorem_id": theorem_id, "examples": run.examples, "worst_ratio": run.worst_ratio, "seconds": seconds}
     if verdict.holds:
         return AuditRow(verdict="holds", **common)
     if verdict.error is not None:
-        return AuditRow(verdict="error", detail=verdict.error.splitlines()[0], **common)
-    found = next((f for f in findings if f.implementation == target and f.theorem_id == theorem_id and f.applies(verdict.counterexample)), None)
+        first = verdict.error.splitlines()[0]
+        if _RECORDED in first and _UNDECIDED in first and run.counterexample is None and run.examples > 0:
+            return AuditRow(verdict="holds", detail=f"every generated example held; a recorded example is undecidable for this class: {first}", **common)
+        return AuditRow(verdict="error", detail=first, **common)
+    findings, limits = records
     evidence = verdict.evidence
     shown = f"{evidence.example}: {evidence.actual} vs {evidence.expected}" if evidence is not None else "falsified"
+    found = _recorded(findings, target, theorem_id, verdict.counterexample)
     if found is not None:
         return AuditRow(verdict="finding", finding=found.id, detail=shown, **common)
+    limit = _recorded(limits, target, theorem_id, verdict.counterexample)
+    if limit is not None:
+        return AuditRow(verdict="oracle limit", finding=limit.id, detail=shown, **common)
     return AuditRow(verdict="falsified", detail=shown, **common)
 
 
@@ -205,7 +223,7 @@ def _target(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
-def _audit_one(cls: type, theorem_id: str, *, profile: str, examples: int | None, findings: tuple[Finding, ...]) -> AuditRow:
+def _audit_one(cls: type, theorem_id: str, *, profile: str, examples: int | None, records: tuple[tuple[Finding, ...], tuple[Finding, ...]]) -> AuditRow:
     target = _target(cls)
     reason = applicability(theorem_id, cls)
     if reason is not None:
@@ -213,7 +231,7 @@ def _audit_one(cls: type, theorem_id: str, *, profile: str, examples: int | None
     start = time.perf_counter()
     assume = _first_row(theorem_id) if examples is not None else None
     verdict = check(theorem_id, cls, profile=profile, examples=examples, assume=assume)
-    return _row(target, theorem_id, verdict, findings, time.perf_counter() - start)
+    return _row(target, theorem_id, verdict, records, time.perf_counter() - start)
 
 
 def audit(
@@ -224,13 +242,15 @@ def audit(
     examples: int | None = None,
     listed: Mapping[str | tuple[str, str], str] | None = None,
     findings: Iterable[Finding] = (),
+    oracle_limits: Iterable[Finding] = (),
 ) -> Audit:
     """Check every class of ``subject`` (a module, or classes) against every theorem of ``theorems`` (default
     :data:`AUDITED_THEOREMS`) that applies to it, under ``profile`` at ``examples`` each (module docstring).
 
     ``listed`` maps a class's name (or ``module:qualname``), or a pair (that name, a theorem id), to why the class
     is not checked (against that theorem); ``findings`` are the
-    recorded defects of classes of the library (``Finding.implementation`` names the class). Raises
+    recorded defects of classes of the library (``Finding.implementation`` names the class), ``oracle_limits`` the
+    examples of a class the theorem's oracle is recorded not to decide (the same form, about the oracle). Raises
     InvalidInput for an unknown theorem or profile, or a subject that is neither a module nor classes.
     """
     from theorems._engine.registry import get_theorem
@@ -244,7 +264,7 @@ def audit(
     profile_settings(profile)
     if examples is not None and (isinstance(examples, bool) or not isinstance(examples, int) or examples < 1):
         raise InvalidInput(f"examples={examples!r} must be a positive integer")
-    recorded, given = tuple(findings), dict(listed or {})
+    recorded, given = (tuple(findings), tuple(oracle_limits)), dict(listed or {})
     start, rows = time.perf_counter(), []
     for cls in classes_of(subject):
         mine = [theorem_id for theorem_id in chosen if _kind_of(cls) == AUDITED_THEOREMS[theorem_id]]
@@ -257,7 +277,7 @@ def audit(
             if reason is not None:
                 rows.append(AuditRow(_target(cls), theorem_id, "listed", detail=reason))
             else:
-                rows.append(_audit_one(cls, theorem_id, profile=profile, examples=examples, findings=recorded))
+                rows.append(_audit_one(cls, theorem_id, profile=profile, examples=examples, records=recorded))
     return Audit(tuple(rows), profile, time.perf_counter() - start)
 
 

@@ -25,9 +25,12 @@ PROGRAM = "audit_pyro"
 
 def run(profile: str, examples: int | None) -> list[tuple[str, Audit]]:
     import theorems
-    from theorems.audits.pyro import FINDINGS, LISTED, MODULES
+    from theorems.audits.pyro import FINDINGS, LISTED, MODULES, ORACLE_LIMITS
 
-    return [(name, theorems.audit(importlib.import_module(name), profile=profile, examples=examples, listed=LISTED, findings=FINDINGS)) for name in MODULES]
+    return [
+        (name, theorems.audit(importlib.import_module(name), profile=profile, examples=examples, listed=LISTED, findings=FINDINGS, oracle_limits=ORACLE_LIMITS))
+        for name in MODULES
+    ]
 
 
 def _finite(value: Any) -> Any:
@@ -53,8 +56,8 @@ def _pyro_version() -> str:
 
 
 def page(audits: list[tuple[str, Audit]]) -> str:
-    """The tables, then each finding with its minimal example (in words, from its record)."""
-    from theorems.audits.pyro import FINDINGS
+    """The tables, then each finding with its minimal example (in words, from its record), then the oracles' limits."""
+    from theorems.audits.pyro import FINDINGS, ORACLE_LIMITS
 
     lines = [f"# Audit of {_pyro_version()}", ""]
     for name, result in audits:
@@ -63,6 +66,9 @@ def page(audits: list[tuple[str, Audit]]) -> str:
     for finding in FINDINGS:
         lines += [f"### {finding.id} ({finding.theorem_id})", "", f"{finding.library}: {finding.summary}", "",
                   f"Minimal example: `{finding.example!r}`", "", f"Error model: {finding.error_model.statement}", ""]
+    lines += ["## The oracles' recorded limits (no accusation: the class is right there)", ""]
+    for limit in ORACLE_LIMITS:
+        lines += [f"### {limit.id} ({limit.theorem_id}, {limit.implementation})", "", limit.summary, "", f"Example: `{limit.example!r}`", ""]
     return "\n".join(lines)
 
 

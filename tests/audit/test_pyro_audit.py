@@ -1,0 +1,111 @@
+"""Pyro's distributions and transforms under the audit (theorems.audit, theorems.audits.pyro): every class is
+checked or listed with a reason, the checked ones hold or fall inside a recorded finding, and a wrong class
+is falsified."""
+
+from __future__ import annotations
+
+import importlib
+import math
+
+import pytest
+import torch
+
+import theorems
+from theorems.audit import AUDITED_THEOREMS, applicability, classes_of, torch_computed
+from theorems.audits.pyro import CHECKED, FINDINGS, LISTED, MODULES
+from theorems.theorem import InvalidInput
+
+pyro_distributions = pytest.importorskip("pyro.distributions")
+from pyro.distributions import transforms as pyro_transforms  # noqa: E402
+
+# The examples per class and theorem in the gate's audit: enough to run every line of each check on every checked class;
+# the search for rare counterexamples is the ci profile's (test_the_ci_audit_settles_every_pyro_class, make audit-pyro).
+GATE_EXAMPLES = 1
+
+
+def _modules() -> list[object]:
+    return [importlib.import_module(name) for name in MODULES]
+
+
+def _kind(cls: type) -> str:
+    return "Distribution" if issubclass(cls, torch.distributions.Distribution) else "Transform"
+
+
+def test_every_pyro_class_is_checked_or_listed_with_a_reason() -> None:
+    """A class Pyro adds (or one that becomes checkable) fails here until it joins CHECKED or is listed: each class is
+    torch's own computation, listed in theorems.audits.pyro, or refused by every theorem of its kind in words."""
+    checked, unexplained = set(), []
+    for module in _modules():
+        for cls in classes_of(module):
+            if torch_computed(cls) is not None or cls.__name__ in LISTED:
+                continue
+            theorems_of_kind = [t for t, kind in AUDITED_THEOREMS.items() if kind == _kind(cls) and (cls.__name__, t) not in LISTED]
+            reasons = {t: applicability(t, cls) for t in theorems_of_kind}
+            if any(reason is None for reason in reasons.values()):
+                checked.add(cls.__name__)
+            elif not all(reasons.values()) and cls.__name__ not in ("Distribution", "TorchDistribution", "Transform"):
+                unexplained.append(cls.__name__)
+    assert not unexplained
+    assert checked == set(CHECKED), f"checked now but not in CHECKED: {sorted(checked - set(CHECKED))}; in CHECKED but not checked: {sorted(set(CHECKED) - checked)}"
+
+
+def test_pyro_re_exports_of_torch_classes_are_listed_only_where_they_compute_with_torch_s_methods() -> None:
+    # Pyro's Normal adds only its mixin (torch's computation); its Binomial and Geometric have log_probs of their own.
+    assert torch_computed(pyro_distributions.Normal) is torch.distributions.Normal
+    assert torch_computed(pyro_distributions.Binomial) is None
+    assert torch_computed(pyro_distributions.Geometric) is None
+    assert torch_computed(pyro_transforms.ExpTransform) is torch.distributions.transforms.ExpTransform
+
+
+def test_the_audit_of_the_checked_pyro_classes_settles_at_the_gate() -> None:
+    """Every checked class against every theorem of its kind: holds, inside a recorded finding, or outside the contract."""
+    classes = [getattr(module, name) for module in _modules() for name in CHECKED if hasattr(module, name)]
+    result = theorems.audit(classes, examples=GATE_EXAMPLES, listed=LISTED, findings=FINDINGS)
+    assert result.settled, "\n".join(f"{row.implementation} × {row.theorem_id}: {row.verdict}: {row.detail}" for row in result.unsettled())
+    assert sum(row.verdict in ("holds", "finding") for row in result.rows) >= len(CHECKED)
+
+
+@pytest.mark.slow
+def test_the_ci_audit_settles_every_pyro_class() -> None:
+    """The whole audit at the ci profile (make audit-pyro): every row settled, and each finding's class is found out."""
+    rows = [row for module in _modules() for row in theorems.audit(module, listed=LISTED, findings=FINDINGS).rows]
+    unsettled = [row for row in rows if not row.settled]
+    assert not unsettled, "\n".join(f"{row.implementation} × {row.theorem_id}: {row.verdict}: {row.detail}" for row in unsettled)
+    found = {row.finding for row in rows if row.verdict == "finding"}
+    assert found == {finding.id for finding in FINDINGS}
+
+
+class LogisticOffByAPercent(pyro_distributions.Logistic):
+    """A wrong law: Pyro's Logistic with its log-density raised by log 1.01 (its mass is 1.01)."""
+
+    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        return super().log_prob(value) + math.log(1.01)
+
+
+class ELUWithoutItsLogDeterminant(pyro_transforms.ELUTransform):
+    """A wrong transform: Pyro's ELU whose log|det J| is 0 (the identity's) where the map is exp(x) − 1."""
+
+    def log_abs_det_jacobian(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return torch.zeros_like(x)
+
+
+@pytest.mark.parametrize(("cls", "theorem_id"), [(LogisticOffByAPercent, "log-prob-normalises"), (ELUWithoutItsLogDeterminant, "transform-laws")])
+def test_a_wrong_subclass_of_a_pyro_class_is_falsified_by_the_audit(cls: type, theorem_id: str) -> None:
+    result = theorems.audit([cls], theorems=[theorem_id], examples=2, findings=FINDINGS)
+    (row,) = result.rows
+    assert row.verdict == "falsified", row
+    assert not result.settled
+
+
+def test_a_listed_class_is_not_run_and_says_why() -> None:
+    (row,) = theorems.audit([pyro_distributions.VonMises3D], listed=LISTED).rows
+    assert (row.verdict, row.theorem_id) == ("listed", "every theorem") and "sphere" in row.detail
+
+
+def test_an_audit_of_anything_but_classes_or_of_a_theorem_of_no_class_is_refused_in_one_line() -> None:
+    with pytest.raises(InvalidInput, match="Distribution and Transform subclasses"):
+        theorems.audit([len])
+    with pytest.raises(InvalidInput, match="does not check classes"):
+        theorems.audit([pyro_distributions.Logistic], theorems=["fold-conv"])
+    with pytest.raises(InvalidInput, match="examples=0"):
+        theorems.audit([pyro_distributions.Logistic], examples=0)
