@@ -12,7 +12,7 @@ import torch
 
 import theorems
 from theorems.audit import AUDITED_THEOREMS, applicability, classes_of, torch_computed
-from theorems.audits.pyro import CHECKED, FINDINGS, LISTED, MODULES
+from theorems.audits.pyro import CHECKED, FINDINGS, LISTED, MODULES, ORACLE_LIMITS, OUTSIDE
 from theorems.theorem import InvalidInput
 
 pyro_distributions = pytest.importorskip("pyro.distributions")
@@ -32,21 +32,27 @@ def _kind(cls: type) -> str:
 
 
 def test_every_pyro_class_is_checked_or_listed_with_a_reason() -> None:
-    """A class Pyro adds (or one that becomes checkable) fails here until it joins CHECKED or is listed: each class is
-    torch's own computation, listed in theorems.audits.pyro, or refused by every theorem of its kind in words."""
-    checked, unexplained = set(), []
+    """A class Pyro adds fails here until it joins CHECKED (the audit runs it), OUTSIDE (every theorem refuses it, in
+    words) or LISTED (a reason given); a class that computes with torch's own methods is torch's, audited there."""
+    exported = {cls.__name__ for module in _modules() for cls in classes_of(module) if torch_computed(cls) is None}
+    named = set(CHECKED) | set(OUTSIDE) | {name for name in LISTED if isinstance(name, str)}
+    assert exported <= named, f"new Pyro classes, neither checked nor listed: {sorted(exported - named)}"
+    assert named <= exported, f"no longer exported: {sorted(named - exported)}"
+    assert not set(CHECKED) & set(OUTSIDE)
+
+
+@pytest.mark.slow
+def test_the_checked_classes_are_those_a_theorem_applies_to_and_the_others_are_refused_in_words() -> None:
     for module in _modules():
         for cls in classes_of(module):
             if torch_computed(cls) is not None or cls.__name__ in LISTED:
                 continue
-            theorems_of_kind = [t for t, kind in AUDITED_THEOREMS.items() if kind == _kind(cls) and (cls.__name__, t) not in LISTED]
-            reasons = {t: applicability(t, cls) for t in theorems_of_kind}
-            if any(reason is None for reason in reasons.values()):
-                checked.add(cls.__name__)
-            elif not all(reasons.values()) and cls.__name__ not in ("Distribution", "TorchDistribution", "Transform"):
-                unexplained.append(cls.__name__)
-    assert not unexplained
-    assert checked == set(CHECKED), f"checked now but not in CHECKED: {sorted(checked - set(CHECKED))}; in CHECKED but not checked: {sorted(set(CHECKED) - checked)}"
+            mine = [t for t, kind in AUDITED_THEOREMS.items() if kind == _kind(cls) and (cls.__name__, t) not in LISTED]
+            reasons = {t: applicability(t, cls) for t in mine}
+            applies = any(reason is None for reason in reasons.values())
+            assert applies == (cls.__name__ in CHECKED), (cls.__name__, reasons)
+            abstract = cls.__name__ in ("TorchDistribution", "TransformModule")  # listed by the audit itself (no log_prob, not bijective)
+            assert applies or abstract or all(reasons.values()), (cls.__name__, reasons)
 
 
 def test_pyro_re_exports_of_torch_classes_are_listed_only_where_they_compute_with_torch_s_methods() -> None:
@@ -60,7 +66,7 @@ def test_pyro_re_exports_of_torch_classes_are_listed_only_where_they_compute_wit
 def test_the_audit_of_the_checked_pyro_classes_settles_at_the_gate() -> None:
     """Every checked class against every theorem of its kind: holds, inside a recorded finding, or outside the contract."""
     classes = [getattr(module, name) for module in _modules() for name in CHECKED if hasattr(module, name)]
-    result = theorems.audit(classes, examples=GATE_EXAMPLES, listed=LISTED, findings=FINDINGS)
+    result = theorems.audit(classes, examples=GATE_EXAMPLES, listed=LISTED, findings=FINDINGS, oracle_limits=ORACLE_LIMITS)
     assert result.settled, "\n".join(f"{row.implementation} × {row.theorem_id}: {row.verdict}: {row.detail}" for row in result.unsettled())
     assert sum(row.verdict in ("holds", "finding") for row in result.rows) >= len(CHECKED)
 
@@ -68,11 +74,13 @@ def test_the_audit_of_the_checked_pyro_classes_settles_at_the_gate() -> None:
 @pytest.mark.slow
 def test_the_ci_audit_settles_every_pyro_class() -> None:
     """The whole audit at the ci profile (make audit-pyro): every row settled, and each finding's class is found out."""
-    rows = [row for module in _modules() for row in theorems.audit(module, listed=LISTED, findings=FINDINGS).rows]
+    rows = [row for module in _modules() for row in theorems.audit(module, listed=LISTED, findings=FINDINGS, oracle_limits=ORACLE_LIMITS).rows]
     unsettled = [row for row in rows if not row.settled]
     assert not unsettled, "\n".join(f"{row.implementation} × {row.theorem_id}: {row.verdict}: {row.detail}" for row in unsettled)
     found = {row.finding for row in rows if row.verdict == "finding"}
-    assert found == {finding.id for finding in FINDINGS}
+    assert found <= {finding.id for finding in FINDINGS}
+    # The defects of Pyro's own code are found by the search itself, or on a recorded example.
+    assert {"pyro-soft-asymmetric-laplace-log-erfc-underflows", "pyro-lognormal-negative-binomial-moments-of-another-law"} <= found
 
 
 class LogisticOffByAPercent(pyro_distributions.Logistic):
@@ -82,14 +90,14 @@ class LogisticOffByAPercent(pyro_distributions.Logistic):
         return super().log_prob(value) + math.log(1.01)
 
 
-class ELUWithoutItsLogDeterminant(pyro_transforms.ELUTransform):
-    """A wrong transform: Pyro's ELU whose log|det J| is 0 (the identity's) where the map is exp(x) − 1."""
+class HaarWithALogDeterminantOfOne(pyro_transforms.HaarTransform):
+    """A wrong transform: Pyro's Haar transform (orthogonal: log|det J| = 0) claiming a log-determinant of 1."""
 
     def log_abs_det_jacobian(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return torch.zeros_like(x)
+        return super().log_abs_det_jacobian(x, y) + 1.0
 
 
-@pytest.mark.parametrize(("cls", "theorem_id"), [(LogisticOffByAPercent, "log-prob-normalises"), (ELUWithoutItsLogDeterminant, "transform-laws")])
+@pytest.mark.parametrize(("cls", "theorem_id"), [(LogisticOffByAPercent, "log-prob-normalises"), (HaarWithALogDeterminantOfOne, "transform-laws")])
 def test_a_wrong_subclass_of_a_pyro_class_is_falsified_by_the_audit(cls: type, theorem_id: str) -> None:
     result = theorems.audit([cls], theorems=[theorem_id], examples=2, findings=FINDINGS)
     (row,) = result.rows

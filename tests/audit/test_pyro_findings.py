@@ -138,7 +138,7 @@ def test_skew_logistic_s_cdf_is_zero_where_mpmath_s_is_its_level() -> None:
     z = mpmath.log(mpmath.mpf(0.05) ** 1000 / (1 - mpmath.mpf(0.05) ** 1000))
     x = float(mpmath.mpf(0.3) + mpmath.mpf(1.5) * z)
     true = mpmath.exp(mpmath.mpf(0.001) * -mpmath.log1p(mpmath.exp(-((mpmath.mpf(x) - mpmath.mpf(0.3)) / mpmath.mpf(1.5)))))
-    assert abs(float(true) - 0.05) < 1e-12 and abs(x - -4493.11) < 0.01
+    assert abs(float(true) - 0.05) < 1e-12 and abs(x - -4493.30) < 0.01
     assert float(law.cdf(_tensor(x))) == 0.0 and float(law.icdf(_tensor(0.05))) == -math.inf
     assert finding.applies(finding.example)
 
