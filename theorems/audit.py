@@ -45,7 +45,7 @@ from theorems.api import Verdict, check
 from theorems.finding import Finding
 from theorems.theorem import InvalidInput
 
-__all__ = ["AUDITED_THEOREMS", "Audit", "AuditRow", "audit", "classes_of", "torch_computed"]
+__all__ = ["AUDITED_THEOREMS", "Audit", "AuditRow", "audit", "classes_of", "records_for", "torch_computed"]
 
 # The theorems whose implementations are classes, audited in this order, each on the classes of the kind it
 # checks (torch.distributions' Distribution or Transform). A new theorem of that kind joins the audit by one
@@ -294,3 +294,19 @@ def _listed(cls: type) -> str | None:
     if torch_class is not None:
         return f"computes with torch's {torch_class.__module__}.{torch_class.__name__} unchanged: checked by the theorems' reference runs on torch's class"
     return _abstract(cls)
+
+
+def records_for(module_name: str) -> dict[str, Any]:
+    """The listing, findings and oracle limits recorded for the library ``module_name`` belongs to
+    (``theorems.audits.<its top-level package>``: ``LISTED``, ``FINDINGS``, ``ORACLE_LIMITS``), as :func:`audit`'s
+    keywords; none for a library without a record."""
+    import importlib.util
+
+    top = module_name.partition(".")[0]
+    name = f"theorems.audits.{top}"
+    if not top.isidentifier() or importlib.util.find_spec(name) is None:
+        return {}
+    import importlib
+
+    records = importlib.import_module(name)
+    return {"listed": getattr(records, "LISTED", {}), "findings": getattr(records, "FINDINGS", ()), "oracle_limits": getattr(records, "ORACLE_LIMITS", ())}

@@ -117,3 +117,20 @@ def test_an_audit_of_anything_but_classes_or_of_a_theorem_of_no_class_is_refused
         theorems.audit([pyro_distributions.Logistic], theorems=["fold-conv"])
     with pytest.raises(InvalidInput, match="examples=0"):
         theorems.audit([pyro_distributions.Logistic], examples=0)
+
+
+def test_the_audit_command_prints_the_table_and_exits_0_when_every_row_is_settled(capsys: pytest.CaptureFixture[str]) -> None:
+    from theorems.cli import main
+
+    assert main(["audit", "pyro.distributions.transforms", "--theorem", "transform-laws", "--examples", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "SoftplusTransform" in out and " 0 unsettled" in out
+
+
+def test_the_audit_command_refuses_an_unknown_module_or_theorem_in_one_line_with_status_2(capsys: pytest.CaptureFixture[str]) -> None:
+    from theorems.cli import main
+
+    assert main(["audit", "no_such_module_anywhere"]) == 2
+    assert main(["audit", "pyro.distributions", "--theorem", "fold-conv"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 2 and "cannot import module" in err and "does not check classes" in err
