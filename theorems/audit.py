@@ -292,7 +292,10 @@ def _kind_of(cls: type) -> str:
 def _listed(cls: type) -> str | None:
     torch_class = torch_computed(cls)
     if torch_class is not None:
-        return f"computes with torch's {torch_class.__module__}.{torch_class.__name__} unchanged: checked by the theorems' reference runs on torch's class"
+        return (
+            f"computes with torch's {torch_class.__module__}.{torch_class.__name__} unchanged: audited with torch's class "
+            "(by the theorems' reference runs, or listed there with torch's reason)"
+        )
     return _abstract(cls)
 
 
