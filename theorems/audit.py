@@ -22,8 +22,8 @@ check it, and the audit says, class by class and theorem by theorem, one of:
   theorem's simplest example (multivariate, a constructor argument no ``arg_constraints`` constrains,
   a discrete law for a cdf theorem, no cdf or icdf, not a bijection, …);
 * ``listed``: not checked, for the reason the caller gives (``listed``), or because the class computes
-  with torch's own methods unchanged (:func:`torch_computed`: checked by the theorems' reference runs
-  on torch's class), or declares no ``log_prob`` of its own (an abstract base).
+  with torch's own methods unchanged (:func:`torch_computed`: audited with torch's class, by the theorems'
+  reference runs or listed there with torch's reason), or declares no ``log_prob`` of its own (an abstract base).
 
 ``examples`` (default: the profile's share, as ``theorems check``) asks for that many generated examples;
 then the covered assumptions (the torch class a reference example is labelled with) are fixed to their
