@@ -44,13 +44,12 @@ import torch
 from torch import distributions as D
 from torch.distributions import constraints as C
 
+from theorems.log_prob_normalises.hints import centre_hints, vanished
 from theorems.oracles.quadrature import OracleError, integrals_by_cubature, integrals_by_cubature_per_region
 from theorems.oracles.tolerance import U64, gamma
 
-__all__ = [
-    "LEFT_OUT_LIMIT", "MASS", "Integrals", "LogProbFailed", "Mass", "Pieces", "Undecidable", "Weight", "cut", "integrals_by_quadrature",
-    "log_prob_and_slope", "mass_by_quadrature", "mass_by_sum", "parameter_terms", "rule_points", "Window", "composite_rule", "window_by_doubling",
-]
+__all__ = ["LEFT_OUT_LIMIT", "MASS", "Integrals", "LogProbFailed", "Mass", "Pieces", "Undecidable", "Weight", "cut", "integrals_by_quadrature",
+           "log_prob_and_slope", "mass_by_quadrature", "mass_by_sum", "parameter_terms", "rule_points", "Window", "composite_rule", "window_by_doubling"]
 
 # Rounded operations (and special functions within a few ulps) one log_prob may take.
 DENSITY_OPERATIONS = 64
@@ -137,26 +136,10 @@ def is_discrete_support(support: C.Constraint) -> bool:
     return type(support) in (C._IntegerInterval, C._IntegerGreaterThan, C._Boolean)
 
 
-def _implements_mode(law: D.Distribution) -> bool:
-    try:
-        law.mode
-    except NotImplementedError:
-        return False
-    except Exception:  # a mode that fails otherwise is still the class's own (its hint is skipped below)
-        return True
-    return True
-
-
 def _centre(law: D.Distribution, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """A place inside the support to start from: mode, else mean, else a finite end, else 0. A law that does
-    not implement ``mode`` is started from its ``loc`` (where it has one) before its mean: the top of a location
-    family sits at or near it, and there its density may have a kink (Pyro's AsymmetricLaplace(−100, 0.5, 0.5):
-    its kink 0.75 from the mean, the cubature's estimate 2.6e-9 for an error of 1.9e-7, mpmath), and a law with
-    neither mode nor mean (Pyro's SkewLogistic) was otherwise looked for around 0, where its bump at −1000 of
-    width 1.5 fell between the nodes (mass 7e-38). Every torch law of the reference runs implements a mode but
-    ContinuousBernoulli, which has no loc: their centres are unchanged."""
+    """A place inside the support to start from: mode (without one, loc: :mod:`.hints`), else mean, else a finite end, else 0."""
     centre = np.full(a.shape, np.nan)
-    for name in ("mode", "mean") if _implements_mode(law) else ("loc", "mean"):
+    for name in centre_hints(law):
         try:
             value = np.broadcast_to(getattr(law, name).detach().double().numpy(), a.shape)
         except Exception:  # a law without it: the next hint
@@ -253,9 +236,7 @@ def cut(law: D.Distribution, a: np.ndarray, b: np.ndarray, centre: np.ndarray | 
 
 
 def log_prob_and_slope(law: D.Distribution, x: np.ndarray, *, nan_slope: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """``log p`` and ``∂ₓ log p`` at ``x`` (any shape ending in the batch); NaN or +inf is the law's failure.
-    A slope autograd cannot give (NaN, ±inf) is read as 0 (a rounding allowance's sensitivity), or as
-    ``nan_slope`` where NaN, for a caller that must not mistake it for a flat density (the tails' exponents)."""
+    """``log p`` and ``∂ₓ log p`` at ``x`` (shape ending in the batch); NaN or +inf is the law's failure; a NaN slope is ``nan_slope``."""
     point = torch.tensor(x, dtype=torch.float64, requires_grad=True)
     with torch.enable_grad():
         log_p = _log_prob(law, point)
@@ -487,6 +468,8 @@ def window_by_doubling(law: D.Distribution, batch: int) -> Window:
         if value_seen(log_p) and np.all(tail <= U64 * 1e-2):
             break
         count *= 2
+    if np.any(vanished(log_p)):  # every term underflowed, log_prob finite (.hints)
+        raise Undecidable(f"every term of the summed window is below float64's range, log_prob finite (at most {float(np.max(log_p)):.4g}): the mass lies beyond any sum")
     return Window(low, log_p, tail, finite)
 
 
