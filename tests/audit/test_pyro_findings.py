@@ -173,3 +173,19 @@ def test_the_oracle_limits_are_where_pyro_is_right(pyro_distributions: ModuleTyp
     assert float(law.mean) == 26715.75
     assert float(mpmath.exp(-23)) < np.spacing(float(mpmath.exp(14))) / 2
     assert ordered_ties(ORACLE_LIMITS[-1].example)
+
+
+def test_the_inherited_binomial_and_geometric_defects_are_torch_s_exact_and_mpmath_values(pyro_distributions: ModuleType) -> None:
+    # Binomial(4, probs 0): Pyro's own log_prob takes torch's clamped logits, so k = 1 has mass 4·eps (exactly 0 for p = 0)
+    # while its mean is torch's, 0: the pmf's mean 8.9e-16 against 0.
+    binomial = pyro_distributions.Binomial(_tensor(4.0), probs=_tensor(0.0))
+    eps = float(torch.finfo(torch.float64).eps)
+    assert float(binomial.mean) == 0.0 and abs(math.exp(float(binomial.log_prob(_tensor(1.0)))) - 4 * eps) <= 1e-12 * 4 * eps
+    # Geometric(0.9999): torch's mean 1/p − 1, u/p off absolutely; mpmath's (1 − p)/p at 50 digits.
+    p = 0.9999
+    geometric = pyro_distributions.Geometric(probs=_tensor(p))
+    exact = (1 - mpmath.mpf(p)) / mpmath.mpf(p)
+    assert 0 < abs(float(geometric.mean) - float(exact)) <= 2 * U / p
+    # Geometric(probs 0): the constructor torch's unit_interval admits refuses it, as torch's does.
+    with pytest.raises(ValueError, match="to be positive"):
+        pyro_distributions.Geometric(probs=_tensor(0.0), validate_args=True)
