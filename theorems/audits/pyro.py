@@ -8,7 +8,7 @@ order each class's ``arg_constraints`` declares its parameters (tests/audit/ hol
 The findings live here, not in ``theorems/<theorem>/findings.py``: those are torch's, and the engine replays
 every one of their examples on each implementation of its theorem, torch's reference runs included (which
 tests/engine/test_layout_kept_behaviour.py pins); a Pyro finding is about one class of another library, and
-the audit applies it to that class alone. One module for the library: its findings span three theorems and
+the audit applies it to that class alone. One module for the library: its findings span four theorems and
 share its listing. Each is confirmed against mpmath in tests/audit/test_pyro_findings.py.
 """
 
