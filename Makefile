@@ -9,7 +9,7 @@ PROFILE ?= ci
 # every engine run at ci's budgets); `make test PROFILE=thorough` still runs the whole suite deep.
 TEST_PROFILE ?= $(if $(filter command line environment,$(origin PROFILE)),$(PROFILE),gate)
 
-.PHONY: verify test quick dist docs user-journey browser redis flakiness bench cluster-bench calibrate fold-calibration mutation record quadrature-record
+.PHONY: verify test quick dist docs user-journey browser redis flakiness bench cluster-bench calibrate fold-calibration mutation record quadrature-record audit-pyro
 
 # One BLAS/OpenMP thread per process: the suite's tensors are tiny, and pytest-xdist
 # gives each worker a core; more threads only contend (measured 50x slower fold checks).
@@ -152,6 +152,12 @@ fold-calibration: $(STAMP)
 # values (tools.quadrature_record, about 90 s of one core). QUADRATURE_SAFETY is derived
 # from this record, so it is written straight into measurements/ and committed with the
 # constant (tests/tools/test_quadrature_record.py checks the one against the other).
+# Every audited theorem on every class of Pyro's distributions and transforms (theorems.audits.pyro): the
+# table and the findings with their minimal examples. Apart from verify: about three minutes at ci.
+audit-pyro: $(STAMP)
+	@mkdir -p reports
+	$(BIN)/python -m tools.audit_pyro --profile $(PROFILE) --json reports/audit-pyro.json --page reports/audit-pyro.md
+
 quadrature-record: $(STAMP)
 	$(BIN)/python -m tools.quadrature_record --json measurements/quadrature.json
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from theorems._version import __version__
 from theorems.api import Verdict, assert_holds, check
+from theorems.audit import Audit, audit
 from theorems.evidence import Evidence
 from theorems._engine.registry import all_theorems, get_theorem
 from theorems.theorem import Assumption, InvalidInput, Theorem
 
 __all__ = [
     "Assumption",
+    "Audit",
     "Evidence",
     "InvalidInput",
     "Theorem",
@@ -27,6 +29,7 @@ __all__ = [
     "__version__",
     "all_theorems",
     "assert_holds",
+    "audit",
     "check",
     "get_theorem",
 ]

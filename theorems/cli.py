@@ -330,6 +330,34 @@ def command_check(arguments: argparse.Namespace) -> int:
     return 0 if result.passed else 1
 
 
+def command_audit(arguments: argparse.Namespace) -> int:
+    """The table of ``theorems.audit`` on the module named; exit 0 when every row is settled (holds, a recorded finding or
+    oracle limit, outside the contract, listed), 1 otherwise. The records of ``theorems.audits.<its package>`` apply."""
+    import importlib
+    import json
+
+    from theorems.audit import audit, records_for
+
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(arguments.module)
+    except Exception as error:  # a module may fail to import in any way; all are the user's to fix
+        raise UsageError(f"cannot import module {arguments.module!r} (from {os.getcwd()}): {type(error).__name__}: {_first_line(error)}") from None
+    if arguments.json is not None:
+        require_writable(arguments.json, "--json")
+    try:
+        result = audit(module, theorems=arguments.theorem, profile=choose_profile(arguments.profile), examples=arguments.examples, **records_for(arguments.module))
+    except InvalidInput as error:
+        raise UsageError(str(error)) from None
+    print(result.table())
+    print(f"{len(result.rows)} rows, {len(result.unsettled())} unsettled ({result.profile} profile, {result.seconds:.1f} s)")
+    if arguments.json is not None:
+        arguments.json.write_text(json.dumps(result.to_dict(), indent=2, default=repr) + "\n", encoding="utf-8")
+        print(f"json: {arguments.json}")
+    return 0 if result.settled else 1
+
+
 def command_prove(arguments: argparse.Namespace) -> int:
     try:
         ids = tuple(get_theorem(theorem_id).id for theorem_id in arguments.theorems) or None
@@ -354,7 +382,7 @@ def command_prove(arguments: argparse.Namespace) -> int:
     return 1
 
 
-COMMANDS = {"list": command_list, "verify": command_verify, "check": command_check, "prove": command_prove}
+COMMANDS = {"list": command_list, "verify": command_verify, "check": command_check, "audit": command_audit, "prove": command_prove}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -90,7 +90,7 @@ def _seed(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The parser of ``theorems list|verify|check|prove``."""
+    """The parser of ``theorems list|verify|check|audit|prove``."""
     parser = _Parser(prog="theorems", description="Executable theorems for the mathematics of deep learning.")
     parser.add_argument("--version", action="version", version=f"theorems {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _verify_parser(commands)
     _check_parser(commands)
+    _audit_parser(commands)
     _prove_parser(commands)
     return parser
 
@@ -181,6 +182,16 @@ def _check_parser(commands: Any) -> None:
         "--save-counterexample", type=Path, metavar="PATH",
         help="when falsified, write the exact counterexample here (torch.save) and print three lines that load it and check an implementation on it",
     )
+
+
+def _audit_parser(commands: Any) -> None:
+    """``audit``: every class of a module against every theorem that takes classes (theorems.audit)."""
+    audit = commands.add_parser("audit", help="check every Distribution and Transform class of a module against every theorem that takes classes")
+    audit.add_argument("module", metavar="MODULE", help="the module whose classes are audited (e.g. pyro.distributions, mylib.dists)")
+    audit.add_argument("--theorem", action="append", metavar="THEOREM", help="audit with this theorem only (repeatable; default: every one that takes classes)")
+    audit.add_argument("--profile", choices=sorted(PROFILES), help="Hypothesis profile (default: ci)")
+    audit.add_argument("--examples", type=_positive, metavar="N", help="generated examples per class and theorem (default: the profile's)")
+    audit.add_argument("--json", type=Path, metavar="PATH", help="write the table as JSON")
 
 
 def _prove_parser(commands: Any) -> None:

@@ -89,6 +89,9 @@ class Finding:
     # What the library gets wrong in the domain (for a library that is a theorem's reference).
     error_model: ErrorModel | None = None
     prevalence: Prevalence | None = None
+    # For a defect of one class under test (an audit's, :mod:`theorems.audit`), not of a theorem's reference:
+    # the class, ``module:qualname``; the audit applies the finding to that class's falsified verdicts alone.
+    implementation: str | None = None
 
 
 def recorded_finding(findings: Iterable[Finding], theorem_id: str, example: Any) -> Finding | None:

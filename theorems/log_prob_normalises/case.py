@@ -26,8 +26,9 @@ __all__ = ["KINDS", "LOGIT_OF_ZERO", "SLOTS", "ParameterDraw", "constraint_kind"
 # and a spare; two reals, GeneralizedPareto's loc and concentration).
 SLOTS = {"real": 2, "positive": 3, "nonnegative": 1, "unit_interval": 1, "half_open_unit_interval": 1, "nonnegative_integer": 1, "simplex": 1}
 KINDS = tuple(SLOTS)
-# Two parameters of a class that are each other's alternative (torch refuses both at once).
-ALTERNATIVES = (("probs", "logits"),)
+# Two parameters of a class that are each other's alternative (torch refuses both at once; Pyro's zero-inflated
+# laws take a gate as a probability or as logits, by the same flag).
+ALTERNATIVES = (("probs", "logits"), ("gate", "gate_logits"))
 
 
 def constraint_kind(constraint: Any) -> str | None:
@@ -85,9 +86,10 @@ class ParameterDraw:
 
 
 def one_element_draw(family: str, *, logits: bool = False, **kinds: tuple[float, ...]) -> ParameterDraw:
-    """A draw of one batch element labelled ``family``: 0.5 for every value, a uniform two-point simplex, the
+    """A draw of one batch element labelled ``family``: 0.5 for every value (1 for an integer: every recorded example
+    is replayed on other classes, Pyro's BetaBinomial refused a total_count of 0.5), a uniform two-point simplex, the
     interval [0, 1], and the first values of each kind named replaced (a finding's recorded example)."""
-    values = {kind: tuple(np.array([0.5]) for _ in range(count)) for kind, count in SLOTS.items()}
+    values = {kind: tuple(np.array([1.0 if kind == "nonnegative_integer" else 0.5]) for _ in range(count)) for kind, count in SLOTS.items()}
     values["simplex"] = (np.array([[0.5, 0.5]]),)
     for kind, given in kinds.items():
         values[kind] = tuple(np.array([v]) for v in given) + values[kind][len(given):]

@@ -44,13 +44,12 @@ import torch
 from torch import distributions as D
 from torch.distributions import constraints as C
 
+from theorems.log_prob_normalises.hints import centre_hints, vanished
 from theorems.oracles.quadrature import OracleError, integrals_by_cubature, integrals_by_cubature_per_region
 from theorems.oracles.tolerance import U64, gamma
 
-__all__ = [
-    "LEFT_OUT_LIMIT", "MASS", "Integrals", "LogProbFailed", "Mass", "Pieces", "Undecidable", "Weight", "cut", "integrals_by_quadrature",
-    "log_prob_and_slope", "mass_by_quadrature", "mass_by_sum", "parameter_terms", "rule_points", "Window", "composite_rule", "window_by_doubling",
-]
+__all__ = ["LEFT_OUT_LIMIT", "MASS", "Integrals", "LogProbFailed", "Mass", "Pieces", "Undecidable", "Weight", "cut", "integrals_by_quadrature",
+           "log_prob_and_slope", "mass_by_quadrature", "mass_by_sum", "parameter_terms", "rule_points", "Window", "composite_rule", "window_by_doubling"]
 
 # Rounded operations (and special functions within a few ulps) one log_prob may take.
 DENSITY_OPERATIONS = 64
@@ -138,9 +137,9 @@ def is_discrete_support(support: C.Constraint) -> bool:
 
 
 def _centre(law: D.Distribution, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """A place inside the support to start from: mode, else mean, else a finite end, else 0."""
+    """A place inside the support to start from: mode (without one, loc: :mod:`.hints`), else mean, else a finite end, else 0."""
     centre = np.full(a.shape, np.nan)
-    for name in ("mode", "mean"):
+    for name in centre_hints(law):
         try:
             value = np.broadcast_to(getattr(law, name).detach().double().numpy(), a.shape)
         except Exception:  # a law without it: the next hint
@@ -236,8 +235,8 @@ def cut(law: D.Distribution, a: np.ndarray, b: np.ndarray, centre: np.ndarray | 
     return _pieces(hint, a, b)
 
 
-def log_prob_and_slope(law: D.Distribution, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``log p`` and ``∂ₓ log p`` at ``x`` (any shape ending in the batch); NaN or +inf is the law's failure."""
+def log_prob_and_slope(law: D.Distribution, x: np.ndarray, *, nan_slope: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """``log p`` and ``∂ₓ log p`` at ``x`` (shape ending in the batch); NaN or +inf is the law's failure; a NaN slope is ``nan_slope``."""
     point = torch.tensor(x, dtype=torch.float64, requires_grad=True)
     with torch.enable_grad():
         log_p = _log_prob(law, point)
@@ -250,7 +249,7 @@ def log_prob_and_slope(law: D.Distribution, x: np.ndarray) -> tuple[np.ndarray, 
     if bad.any():
         index = np.unravel_index(int(np.argmax(bad)), bad.shape)
         raise LogProbFailed(f"log_prob returned {values[index]} at x = {x[index]!r}, a point of its support (batch index {index[-1]})")
-    slope_values = np.zeros_like(values) if slope is None else np.nan_to_num(slope.detach().double().numpy(), nan=0.0, posinf=0.0, neginf=0.0)
+    slope_values = np.zeros_like(values) if slope is None else np.nan_to_num(slope.detach().double().numpy(), nan=nan_slope, posinf=0.0, neginf=0.0)
     return values, slope_values
 
 
@@ -469,6 +468,8 @@ def window_by_doubling(law: D.Distribution, batch: int) -> Window:
         if value_seen(log_p) and np.all(tail <= U64 * 1e-2):
             break
         count *= 2
+    if np.any(vanished(log_p)):  # every term underflowed, log_prob finite (.hints)
+        raise Undecidable(f"every term of the summed window is below float64's range, log_prob finite (at most {float(np.max(log_p)):.4g}): the mass lies beyond any sum")
     return Window(low, log_p, tail, finite)
 
 

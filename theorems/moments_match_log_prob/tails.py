@@ -57,7 +57,10 @@ class Tails:
 def _exponents(law: D.Distribution, centre: np.ndarray, inside: np.ndarray, open_side: np.ndarray, direction: float) -> np.ndarray:
     distance = np.array(FAR)[:, None]
     x = np.where(open_side[None], centre[None] + direction * distance, inside[None])
-    log_p, slope = log_prob_and_slope(law, x)
+    # A NaN slope (Pyro's SoftAsymmetricLaplace: autograd's derivative of its log_prob is NaN past |x − loc| ≈ 1000
+    # scales, where log_prob itself is right) is no exponent: read as 0 it made a tail of e^{−x} a flat power law
+    # and its mean undefined. NaN here is no power law, so the moment is integrated (its tail bounded by values).
+    log_p, slope = log_prob_and_slope(law, x, nan_slope=np.nan)
     with np.errstate(invalid="ignore"):
         exponent = np.where(log_p == -np.inf, -np.inf, direction * distance * slope)
     return np.where(open_side[None], exponent, np.nan)
