@@ -53,8 +53,7 @@ __all__ = ["LEFT_OUT_LIMIT", "MASS", "Integrals", "LogProbFailed", "Mass", "Piec
 
 # Rounded operations (and special functions within a few ulps) one log_prob may take.
 DENSITY_OPERATIONS = 64
-# Past this much mass left out of the nodes (or this rounding allowance), the comparison with 1
-# has no power left: the example is undecidable, not a verdict.
+# Past this much mass left out of the nodes (or this rounding allowance), the comparison with 1 has no power left: undecidable.
 LEFT_OUT_LIMIT = 1e-6
 # How far the nodes reach: 1e100 from an anchor (the mass beyond is bounded by the tail's exponent;
 # far beyond, torch's formulas overflow to NaN where the density is long past zero), and no nearer
@@ -288,20 +287,22 @@ class Integrals:
 
 def _left_out(law: D.Distribution, pieces: Pieces, weights: tuple[Weight, ...]) -> np.ndarray:
     """Per weight and column, the integral between each finite end and its first node and beyond the last
-    node towards infinity, bounded by the local exponent of ``g(t) = e^t p|w|(A ± e^t)`` (``g ~ e^{βt}``: ``g/|β|``)."""
+    node towards infinity, bounded by the local exponent of ``g(t) = e^t p|w|(A ± e^t)`` (``g ~ e^{βt}``: ``g/|β|``), taken in
+    logarithms: g underflows to 0 where the mass lies beyond float64's numbers (LogNormal(loc −1000), thorough seed 2)."""
 
-    def g(t: np.ndarray) -> np.ndarray:
+    def log_g(t: np.ndarray) -> np.ndarray:
         x = pieces.points(t)
         log_p, slope = log_prob_and_slope(law, x)
-        with np.errstate(over="ignore", invalid="ignore"):
-            return np.stack([np.where(pieces.present, np.exp(t + log_p) * np.abs(w.value(x, log_p, slope)), 0.0) for w in weights])
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            return np.stack([np.where(pieces.present, t + log_p + np.log(np.abs(w.value(x, log_p, slope))), -np.inf) for w in weights])
 
     total = np.zeros((len(weights), *pieces.inside.shape))
     for at, step, wanted in ((pieces.low, 1.0, pieces.present), (pieces.high, -1.0, pieces.present & pieces.open_high)):
-        edge, inner = g(at), g(at + step)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            decay = np.log(inner) - np.log(edge)  # of log g per unit of t away from the nodes: beyond `at`, g ≤ g(at) e^{−decay·distance}
-            bound = np.where(edge == 0, 0.0, np.where(decay > 0, 2 * edge / decay, np.inf))
+        edge, inner = log_g(at), log_g(at + step)
+        with np.errstate(over="ignore", invalid="ignore"):
+            decay = inner - edge  # of log g per unit of t away from the nodes: beyond `at`, g ≤ g(at) e^{−decay·distance}
+            # g exactly 0 at the edge leaves nothing out; growing away from the nodes, even from an underflowed value, it bounds nothing.
+            bound = np.where(edge == -np.inf, 0.0, np.where(decay > 0, 2 * np.exp(edge) / decay, np.inf))
         total += np.sum(np.where(wanted, bound, 0.0), axis=1)
     return total
 
