@@ -28,11 +28,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-__all__ = ["Assumption", "Claim", "InvalidInput", "Theorem", "WrongImplementation", "resolve", "undecided"]
+__all__ = ["Assumption", "Claim", "InvalidInput", "Theorem", "Undecided", "WrongImplementation", "resolve", "undecided"]
 
 
 class InvalidInput(ValueError):
     """An argument breaks a theorem's hypotheses; the message is one line saying what was expected."""
+
+
+class Undecided(InvalidInput):
+    """The check's oracle cannot bound its own error on this example (:func:`undecided`): it accuses no one."""
 
 
 def undecided(message: str) -> NoReturn:
@@ -43,7 +47,7 @@ def undecided(message: str) -> NoReturn:
 
     if currently_in_test_context():
         reject()
-    raise InvalidInput(message)
+    raise Undecided(message)
 
 
 def resolve(target: str) -> Any:

@@ -37,7 +37,7 @@ from theorems.evidence import Evidence, implementation_failure, with_class
 from theorems.guard import terminal_interrupts, user_interrupted
 from theorems.oracles.false_alarms import examples_in_run
 from theorems.results import RECORDED_COUNTEREXAMPLE, Run
-from theorems.theorem import InvalidInput, Theorem
+from theorems.theorem import InvalidInput, Theorem, Undecided
 
 __all__ = ["Counterexample", "Falsified", "OracleFailure", "find_counterexample", "merged_runs", "run_check"]
 
@@ -346,6 +346,8 @@ def _recorded_counterexample(theorem: Theorem, implementation: Callable[..., Any
         if finding.theorem_id == theorem.id and finding.example is not None:
             try:
                 evidence = theorem.check(implementation, finding.example)
+            except Undecided:  # the oracle cannot judge this example (a law beyond any sum): no counterexample, and no failure
+                continue
             except Exception as error:  # the check machinery itself failed on a recorded example
                 raise OracleFailure(f"the check of {theorem.id} raised {type(error).__name__} on the recorded example of {finding.id}: {error}") from error
             if not evidence.holds:

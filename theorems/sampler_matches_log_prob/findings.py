@@ -23,6 +23,10 @@ from theorems.sampler_matches_log_prob.case import SamplerCase
 __all__ = ["FINDINGS", "At"]
 
 U = 2.0**-53
+# torch.poisson's counts are int64: a count of 2^63 or more comes back as −2^63 (torch.poisson(1e19) is −9.2233720368547758e18).
+INT64_OVERFLOW = -(2.0**63)
+# A Gamma(r) draw exceeds r + 50√r + 50 with probability below 1e-20 (its tail is e^{−x} x^{r−1}/Γ(r)).
+GAMMA_REACH = 50.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,29 @@ def _clamped_rounding(at: At) -> np.ndarray:
     return np.where(_clamped(at.case), 16 * U * (1 + np.abs(_logit(at.case))), 0.0)
 
 
+def _poisson_rate_reach(case: SamplerCase) -> np.ndarray:
+    """Per batch element, the largest Poisson rate torch's sampler may pass to torch.poisson (0 for other families):
+    Poisson's rate (plus 50√rate for its draw's own spread), NegativeBinomial's Gamma(r) draw times the odds p/(1 − p)."""
+    if case.family not in ("Poisson", "NegativeBinomial"):
+        return np.zeros(case.batch)
+    parameters = {name: value.numpy() for name, value in parameters_for(getattr(D, case.family), case.draw).items()}
+    with np.errstate(over="ignore", divide="ignore"):
+        if case.family == "Poisson":
+            rate = parameters["rate"]
+            return rate + GAMMA_REACH * np.sqrt(rate)
+        odds = np.exp(parameters["logits"]) if "logits" in parameters else parameters["probs"] / (1 - parameters["probs"])
+        r = parameters["total_count"]
+        return odds * (r + GAMMA_REACH * np.sqrt(r) + GAMMA_REACH)
+
+
+def _overflows(case: SamplerCase) -> np.ndarray:
+    return _poisson_rate_reach(case) >= 2.0**63
+
+
+def _overflow_returns(at: At) -> list[tuple[float, ...]]:
+    return [((INT64_OVERFLOW,) if where else ()) for where in _overflows(at.case)]
+
+
 FINDINGS: tuple[Finding, ...] = (
     Finding(
         id="torch-continuous-bernoulli-draws-the-clamped-probability",
@@ -74,6 +101,24 @@ FINDINGS: tuple[Finding, ...] = (
             "the draws follow F of the clamped logits ±36.04 (torch's λ = eps or 1 − eps) where |logits| > 36.04: F_n is compared "
             "with that law's F at each point",
             offset=_clamped_offset, allowance=_clamped_rounding,
+        ),
+    ),
+    Finding(
+        id="torch-poisson-sampler-overflows-int64",
+        theorem_id="sampler-matches-log-prob",
+        library="torch.distributions.Poisson and NegativeBinomial sample (torch 2.14.1)",
+        summary=(
+            "sample() draws torch.poisson(rate) (NegativeBinomial: of a Gamma(total_count) draw times the odds), whose counts are int64: "
+            "a count of 2^63 or more comes back as −2^63 = −9.2233720368547758e18, outside the support {0, 1, …}. "
+            "NegativeBinomial(2.5, logits=100), whose mean is 2.5·e^100 = 6.7e43 (mpmath), draws −2^63 every time; at logits 43, 56 % of "
+            "its draws (thorough seed 1). Float64 holds those counts; the draws should be them (or at least not negative)"
+        ),
+        applies=lambda case: bool(np.any(_overflows(case))),
+        example=SamplerCase(one_element_draw("NegativeBinomial", logits=True, real=(100.0,), nonnegative=(2.5,)), 0),
+        error_model=ErrorModel(
+            "a draw of −2^63 stands for a count of 2^63 or more where the Poisson rate torch samples can reach 2^63 "
+            "(Poisson's rate + 50√rate, or the odds times total_count + 50√total_count + 50): counted above every point",
+            returns=_overflow_returns,
         ),
     ),
 )

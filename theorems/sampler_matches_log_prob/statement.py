@@ -43,8 +43,8 @@ SAMPLER_MATCHES_LOG_PROB = Theorem(
         "one check per batch element and method: 30,000 draws against F at the law's quantiles of levels 0.05 … 0.95 (every integer of the summed window "
         "on the integers); it falsifies when max_j |F_n(x_j) − F(x_j)| > ε + b_j, b_j the oracle's bar, ε by the Dvoretzky–Kiefer–Wolfowitz inequality "
         "with Massart's constant, P(sup|F_n − F| > ε) ≤ 2e^{−2nε²} for every n and every law: a false alarm has probability at most "
-        "α = 9e-8/(examples × 6) per check, the examples counting the recorded finding's one the engine replays (at ci, 27 + 1: α = 5.4e-10, ε = 0.0192), and a sampler whose law G has "
-        "|G(x_j) − F(x_j)| ≥ 2ε + b_j (0.0383 at ci) at a point is caught with probability at least 1 − α (at least 0.99 from ε + 0.0094 = 0.0286)",
+        "α = 9e-8/(examples × 6) per check, the examples counting the recorded findings' ones the engine replays (at ci, 27 + 2: α = 5.2e-10, ε = 0.0192), and a sampler whose law G has "
+        "|G(x_j) − F(x_j)| ≥ 2ε + b_j (0.0384 at ci) at a point is caught with probability at least 1 − α (at least 0.99 from ε + 0.0094 = 0.0286)",
         "a continuous draw may be off by its own rounding δ = γ_64·(|c| + |x − c|) (a location near the density's top c and an offset, each rounded): "
         "the share of draws is taken at x + δ against F(x) − ε and at x − δ against F(x) + ε, so rounding accuses no one",
     ),
