@@ -153,7 +153,7 @@ fold-calibration: $(STAMP)
 # from this record, so it is written straight into measurements/ and committed with the
 # constant (tests/tools/test_quadrature_record.py checks the one against the other).
 # Every audited theorem on every class of Pyro's distributions and transforms (theorems.audits.pyro): the
-# table and the findings with their minimal examples. Apart from verify: about three minutes at ci.
+# table and the findings with their minimal examples. Apart from verify: about four minutes at ci.
 audit-pyro: $(STAMP)
 	@mkdir -p reports
 	$(BIN)/python -m tools.audit_pyro --profile $(PROFILE) --json reports/audit-pyro.json --page reports/audit-pyro.md

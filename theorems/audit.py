@@ -49,11 +49,12 @@ __all__ = ["AUDITED_THEOREMS", "Audit", "AuditRow", "audit", "classes_of", "reco
 
 # The theorems whose implementations are classes, audited in this order, each on the classes of the kind it
 # checks (torch.distributions' Distribution or Transform). A new theorem of that kind joins the audit by one
-# line here (sampler-matches-log-prob, once merged: ``"sampler-matches-log-prob": "Distribution",``).
+# line here.
 AUDITED_THEOREMS = {
     "log-prob-normalises": "Distribution",
     "moments-match-log-prob": "Distribution",
     "cdf-matches-log-prob": "Distribution",
+    "sampler-matches-log-prob": "Distribution",
     "transform-laws": "Transform",
 }
 

@@ -3,7 +3,7 @@
 Runs :func:`theorems.audit` on each module of :data:`theorems.audits.pyro.MODULES` with Pyro's listing and
 findings, and writes the table as JSON (``--json``, with its provenance) and as a page (``--page``: the
 table, then each finding with its minimal example). Not part of ``make verify``: the audit at the ci
-profile takes about three minutes (README), past verify's budget of 60 s.
+profile takes about four minutes (README), past verify's budget of 60 s.
 
     python -m tools.audit_pyro --profile ci --json reports/audit-pyro.json --page reports/audit-pyro.md
 """

@@ -12,9 +12,14 @@ import torch
 
 from theorems._engine.registry import get_theorem
 from theorems.audits.pyro import (
-    ERFC_SUBNORMAL_FROM, ERFC_ZERO_FROM, FINDINGS, ORACLE_LIMITS, SIGMOID_ONE_FROM, lnnb_moments_of_its_pmf, ordered_ties, soft_asymmetric_laplace_strikes,
+    ERFC_SUBNORMAL_FROM, ERFC_ZERO_FROM, FINDINGS, ORACLE_LIMITS, SIGMOID_ONE_FROM, lnnb_moments_of_its_pmf, ordered_ties, skew_logistic_sampler_masses,
+    soft_asymmetric_laplace_strikes,
 )
 from theorems.log_prob_normalises.case import parameters_for, one_element_draw
+from theorems.oracles.statistics import dkw_threshold
+from theorems.sampler_matches_log_prob.check import gaps
+from theorems.sampler_matches_log_prob.findings import At
+from theorems.sampler_matches_log_prob.oracle import LEVELS
 from theorems.theorem import resolve
 from types import ModuleType
 
@@ -189,3 +194,53 @@ def test_the_inherited_binomial_and_geometric_defects_are_torch_s_exact_and_mpma
     # Geometric(probs 0): the constructor torch's unit_interval admits refuses it, as torch's does.
     with pytest.raises(ValueError, match="to be positive"):
         pyro_distributions.Geometric(probs=_tensor(0.0), validate_args=True)
+
+
+def _skew_logistic_quantile(level: float, asymmetry: float) -> float:
+    """SkewLogistic(0.3, 1.5, asymmetry)'s quantile: F = σ(z)^a, so z = logit(F^{1/a}), by mpmath at 50 digits."""
+    p = mpmath.mpf(level) ** (1 / mpmath.mpf(asymmetry))
+    return float(mpmath.mpf(0.3) + mpmath.mpf(1.5) * mpmath.log(p / (1 - p)))
+
+
+def test_skew_logistic_draws_minus_infinity_where_its_law_draws_finite_values(pyro_distributions: ModuleType) -> None:
+    finding = BY_ID["pyro-skew-logistic-sampler-draws-minus-infinity"]
+    law = pyro_distributions.SkewLogistic(_tensor(0.3), _tensor(1.5), _tensor(0.001))
+    # The minimal example: icdf(0.4) is −∞ (0.4^1000 = 1.1e-398 rounds to 0), mpmath's 0.4 quantile −1374.1 is finite.
+    assert float(law.icdf(_tensor(0.4))) == -math.inf and abs(_skew_logistic_quantile(0.4, 0.001) - -1374.1) < 0.1
+    # The counterexample's point: F there is mpmath's 0.0916771, 47 % of the draws lie below it (all of them −∞).
+    x = -3583.923388726299
+    assert abs(float(mpmath.exp(-mpmath.mpf(0.001) * mpmath.log1p(mpmath.exp(-(mpmath.mpf(x) - mpmath.mpf(0.3)) / mpmath.mpf(1.5))))) - 0.0916771) < 1e-7
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        draws = law.rsample(torch.Size([30_000]))[:, 0].numpy()
+    # Seeded, so deterministic; ε at α = 1e-9 says by how much such draws may miss a right model at all.
+    epsilon = dkw_threshold(len(draws), 1e-9)
+    zero, subnormal = skew_logistic_sampler_masses(finding.example)
+    assert abs(float(zero[0]) - float(mpmath.mpf(2) ** -1.075)) < 1e-15 and abs(np.mean(draws == -math.inf) - zero[0]) < epsilon
+    assert np.mean(draws <= x) > 0.0916771 + 0.3
+    # The error model accounts for the draws: at mpmath's quantiles of the oracle's levels, the share is F + the offset.
+    points = np.array([[_skew_logistic_quantile(level, 0.001)] for level in LEVELS])
+    at = At(finding.example, points)
+    model = finding.error_model
+    gap, _ = gaps(np.sort(draws), points[:, 0], np.asarray(LEVELS) + model.offset(at)[:, 0], np.zeros(len(LEVELS)))
+    assert np.all(gap <= epsilon + model.allowance(at)[:, 0]), gap
+    assert finding.applies(finding.example) and not finding.applies(_skew_logistic_case(0.1))
+
+
+def _skew_logistic_case(asymmetry: float):  # noqa: ANN202
+    from theorems.sampler_matches_log_prob.case import SamplerCase
+
+    return SamplerCase(one_element_draw("Normal", real=(0.3,), positive=(1.5, asymmetry)), 0)
+
+
+def test_zero_inflated_poisson_draws_its_far_bulk_where_the_sampler_oracle_s_window_ends(pyro_distributions: ModuleType) -> None:
+    # The sampler's oracle limit: Poisson(53431.5)'s mass on 1 … 63 is below 1e-300 (mpmath), so the window ends at 64 with F = 1,
+    # while half the draws (the gate's complement) lie in the bulk, within 5 standard deviations of 53431.5: Pyro is right.
+    rate = mpmath.mpf(53431.5)
+    assert mpmath.fsum(mpmath.exp(-rate + k * mpmath.log(rate) - mpmath.loggamma(k + 1)) for k in range(1, 64)) < mpmath.mpf(10) ** -300
+    law = pyro_distributions.ZeroInflatedPoisson(_tensor(53431.5), gate=_tensor(0.5))
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        draws = law.sample(torch.Size([30_000]))[:, 0].numpy()
+    bulk = draws[draws > 0]
+    assert abs(np.mean(draws == 0) - 0.5) < dkw_threshold(len(draws), 1e-9) and np.all(np.abs(bulk - 53431.5) < 6 * math.sqrt(53431.5))

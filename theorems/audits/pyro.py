@@ -8,7 +8,7 @@ order each class's ``arg_constraints`` declares its parameters (tests/audit/ hol
 The findings live here, not in ``theorems/<theorem>/findings.py``: those are torch's, and the engine replays
 every one of their examples on each implementation of its theorem, torch's reference runs included (which
 tests/engine/test_layout_kept_behaviour.py pins); a Pyro finding is about one class of another library, and
-the audit applies it to that class alone. One module for the library: its findings span four theorems and
+the audit applies it to that class alone. One module for the library: its findings span five theorems and
 share its listing. Each is confirmed against mpmath in tests/audit/test_pyro_findings.py.
 """
 
@@ -31,11 +31,12 @@ from theorems.log_prob_normalises.case import ParameterDraw, one_element_draw
 from theorems.log_prob_normalises.findings import FINDINGS as MASS_FINDINGS
 from theorems.moments_match_log_prob.findings import FINDINGS as MOMENT_FINDINGS
 from theorems.moments_match_log_prob.findings import Asked
+from theorems.sampler_matches_log_prob.case import SamplerCase
 from theorems.transform_laws.case import TransformDraw, draw_of
 
 __all__ = [
     "CHECKED", "FINDINGS", "LISTED", "MODULES", "ORACLE_LIMITS", "OUTSIDE", "lnnb_moments_of_its_pmf", "ordered_ties", "skew_logistic_cdf_underflows",
-    "soft_asymmetric_laplace_strikes",
+    "skew_logistic_sampler_masses", "soft_asymmetric_laplace_strikes",
 ]
 
 MODULES = ("pyro.distributions", "pyro.distributions.transforms")
@@ -157,6 +158,38 @@ def _skew_logistic_allowance(at: Any) -> np.ndarray:
     return np.broadcast_to(np.where(skew_logistic_cdf_underflows(at.case), np.asarray(at.case.levels)[:, None], 0.0), at.x.shape)
 
 
+# --- SkewLogistic: its sampler's σ(z) = u^{1/a} underflows -----------------------------------------------
+
+# u^{1/a} (a double) rounds to 0 below 2^-1075 and is subnormal below 2^-1022: P(u^{1/a} < 2^-k) = 2^{-k a}.
+POW_ZERO_EXPONENT, POW_SUBNORMAL_EXPONENT = 1075, 1022
+
+
+def skew_logistic_sampler_masses(case: SamplerCase) -> tuple[np.ndarray, np.ndarray]:
+    """Per element, the mass rsample() draws as −∞ (u^{1/a} rounded to 0: 2^{−1075 a}) and the mass drawn through a
+    zero or subnormal σ(z) (2^{−1022 a}), a the asymmetry (parameters: loc real, scale and asymmetry positive)."""
+    asymmetry = case.draw.of("positive")[1]
+    return 2.0 ** (-POW_ZERO_EXPONENT * asymmetry), 2.0 ** (-POW_SUBNORMAL_EXPONENT * asymmetry)
+
+
+def _skew_logistic_cdf(case: SamplerCase, x: np.ndarray) -> np.ndarray:
+    # F = σ(z)^a = exp(−a log(1 + e^{−z})), in logarithms: no underflow before F itself does.
+    loc, (scale, asymmetry) = case.draw.of("real")[0], case.draw.of("positive")[:2]
+    return np.exp(-asymmetry * np.logaddexp(0.0, -(x - loc) / scale))
+
+
+def _skew_logistic_sampler_offset(at: Any) -> np.ndarray:
+    """The law drawn minus F: below the −∞ draws' mass F₀ the drawn law's F is F₀ (every −∞ draw lies below x)."""
+    zero, _ = skew_logistic_sampler_masses(at.case)
+    return np.maximum(zero - _skew_logistic_cdf(at.case, at.x), 0.0)
+
+
+def _skew_logistic_sampler_allowance(at: Any) -> np.ndarray:
+    # Where F lies between the two masses a draw through a subnormal σ(z) may fall anywhere below the band's top; 64u beside.
+    zero, subnormal = skew_logistic_sampler_masses(at.case)
+    value = _skew_logistic_cdf(at.case, at.x)
+    return np.where((value >= zero) & (value <= subnormal), subnormal - zero, 0.0) + 64 * U
+
+
 # --- transforms -------------------------------------------------------------------------------------
 
 
@@ -229,6 +262,17 @@ def _zinb_logits_round_to_one(draw: ParameterDraw) -> bool:
     return draw.logits and bool(np.any(draw.of("real")[0] >= SIGMOID_ONE_FROM))
 
 
+def _bank(example: Any) -> ParameterDraw | None:
+    """The bank of parameter values of an example of the distribution theorems (a SamplerCase holds one), else None."""
+    found = example.draw if isinstance(example, SamplerCase) else example
+    return found if isinstance(found, ParameterDraw) else None
+
+
+def _example_of(theorem_id: str, draw: ParameterDraw) -> ParameterDraw | SamplerCase:
+    # The sampler theorem's example is the bank and the seed of torch's generator (0: any seed shows these defects).
+    return SamplerCase(draw, 0) if theorem_id == "sampler-matches-log-prob" else draw
+
+
 def _zinb_refusal(theorem_id: str) -> Finding:
     return Finding(
         id=f"pyro-zero-inflated-negative-binomial-refuses-its-logits-{theorem_id.split('-')[0]}",
@@ -240,8 +284,8 @@ def _zinb_refusal(theorem_id: str) -> Finding:
             "its own arg_constraints admit (real), ZeroInflatedNegativeBinomial(2.5, logits=37, gate_logits=0.5) raises ValueError; "
             "torch's NegativeBinomial(2.5, logits=37) skips the parameter it was not given (σ(37) = 1 − 8.5e-17, mpmath)"
         ),
-        applies=lambda draw: isinstance(draw, ParameterDraw) and _zinb_logits_round_to_one(draw),
-        example=one_element_draw("Normal", logits=True, nonnegative=(2.5,), real=(37.0, 0.5)),
+        applies=lambda example: _bank(example) is not None and _zinb_logits_round_to_one(_bank(example)),
+        example=_example_of(theorem_id, one_element_draw("Normal", logits=True, nonnegative=(2.5,), real=(37.0, 0.5))),
         raises="ValueError",
         error_model=ErrorModel("raises ValueError ('Expected parameter probs') for the whole batch where a logit reaches 36.7369", raises="Expected parameter probs"),
         implementation="pyro.distributions.zero_inflated:ZeroInflatedNegativeBinomial",
@@ -251,6 +295,7 @@ def _zinb_refusal(theorem_id: str) -> Finding:
 FINDINGS: tuple[Finding, ...] = (
     _zinb_refusal("log-prob-normalises"),
     _zinb_refusal("moments-match-log-prob"),
+    _zinb_refusal("sampler-matches-log-prob"),
     Finding(
         id="pyro-soft-asymmetric-laplace-log-erfc-underflows",
         theorem_id="log-prob-normalises",
@@ -296,6 +341,25 @@ FINDINGS: tuple[Finding, ...] = (
         applies=lambda case: isinstance(case, CdfCase) and bool(np.any(skew_logistic_cdf_underflows(case))),
         example=CdfCase(one_element_draw("Normal", real=(0.3,), positive=(1.5, 0.001)), (0.05, 0.5, 0.95)),
         error_model=ErrorModel("cdf 0 for F (and icdf −∞) at the levels F with log F / asymmetry < −700", allowance=_skew_logistic_allowance),
+        implementation="pyro.distributions.logistic:SkewLogistic",
+    ),
+    Finding(
+        id="pyro-skew-logistic-sampler-draws-minus-infinity",
+        theorem_id="sampler-matches-log-prob",
+        library="pyro.distributions.SkewLogistic rsample and sample (pyro-ppl 1.9.1)",
+        summary=(
+            "rsample is icdf(u) = loc + scale·logit(u^{1/a}), u uniform: for a small asymmetry a, u^{1/a} rounds to 0 (logit −∞) for "
+            "every u below 2^{−1075 a}, so that share of the draws is −∞ where the law's draws are finite (the cdf finding's "
+            "underflow, in the sampler; u^{1/a} as exp(log(u)/a), logit by log, keeps them): SkewLogistic(0.3, 1.5, asymmetry 0.001) "
+            "draws −∞ with probability 2^{−1.075} = 0.4747 (47.4 % of 200,000 draws), and 47 % of its draws lie below x = −3583.92, "
+            "where F is 0.0916771 (mpmath)"
+        ),
+        applies=lambda case: isinstance(case, SamplerCase) and bool(np.any(skew_logistic_sampler_masses(case)[1] >= U)),
+        example=SamplerCase(one_element_draw("Normal", real=(0.3,), positive=(1.5, 0.001)), 0),
+        error_model=ErrorModel(
+            "draws −∞ with probability F₀ = 2^{−1075 a}: the drawn law's F is max(F, F₀), within 2^{−1022 a} − F₀ where F lies between them",
+            offset=_skew_logistic_sampler_offset, allowance=_skew_logistic_sampler_allowance,
+        ),
         implementation="pyro.distributions.logistic:SkewLogistic",
     ),
     Finding(
@@ -350,20 +414,22 @@ def _window_underflows(draw: ParameterDraw, zero_inflated: str) -> np.ndarray:
     return np.all(np.nan_to_num(log_p, nan=-np.inf) < -745.0, axis=0)
 
 
-def _window_limit(name: str, law: str) -> Finding:
+def _window_limit(name: str, law: str, theorem_id: str = "moments-match-log-prob") -> Finding:
+    sampler = theorem_id == "sampler-matches-log-prob"
     return Finding(
-        id=f"oracle-window-ends-before-{name.lower()}-bulk",
-        theorem_id="moments-match-log-prob",
+        id=f"oracle-window-ends-before-{name.lower()}-bulk" + ("-sampler" if sampler else ""),
+        theorem_id=theorem_id,
         library="theorems' sums over the integers (log_prob_normalises.oracle.window_by_doubling)",
         summary=(
             f"the sum's window ends where its last two terms are 0, reading the tail past them as 0 (its hypothesis: past the window "
             f"the ratio of consecutive terms is monotone); {name}'s pmf is the gate's mass at 0, then terms that underflow to 0, then "
             f"the {law}'s bulk far past 64: ZeroInflatedPoisson(rate 53431.5, gate ½) sums to ½ with mean 0 where its mean is "
-            "26715.75 exactly (mpmath: (1 − ½)·53431.5); Pyro is right"
+            "26715.75 exactly (mpmath: (1 − ½)·53431.5)" + ("; its F is 1 from 0 on, while half the draws lie in that bulk" if sampler else "")
+            + "; Pyro is right"
         ),
-        applies=lambda draw: isinstance(draw, ParameterDraw) and bool(np.any(_window_underflows(draw, law))),
-        example=one_element_draw("Normal", positive=(53431.5,), unit_interval=(0.5,))
-        if law == "Poisson" else one_element_draw("Normal", logits=True, nonnegative=(1000.0,), real=(2.0, 0.0)),
+        applies=lambda example: _bank(example) is not None and bool(np.any(_window_underflows(_bank(example), law))),
+        example=_example_of(theorem_id, one_element_draw("Normal", positive=(53431.5,), unit_interval=(0.5,))
+                            if law == "Poisson" else one_element_draw("Normal", logits=True, nonnegative=(1000.0,), real=(2.0, 0.0))),
         implementation=f"pyro.distributions.zero_inflated:{name}",
     )
 
@@ -371,6 +437,8 @@ def _window_limit(name: str, law: str) -> Finding:
 ORACLE_LIMITS: tuple[Finding, ...] = (
     _window_limit("ZeroInflatedPoisson", "Poisson"),
     _window_limit("ZeroInflatedNegativeBinomial", "NegativeBinomial"),
+    _window_limit("ZeroInflatedPoisson", "Poisson", "sampler-matches-log-prob"),
+    _window_limit("ZeroInflatedNegativeBinomial", "NegativeBinomial", "sampler-matches-log-prob"),
     Finding(
         id="oracle-autograd-at-a-kink",
         theorem_id="transform-laws",
