@@ -226,7 +226,7 @@ def _inherited(torch_id: str, family: str, implementation: str, why: str, exampl
     return Finding(
         id=f"pyro-{name.lower()}-inherits-{torch_id}",
         theorem_id=torch_finding.theorem_id,
-        library=f"pyro.distributions.{name} (pyro-ppl 1.9.1), torch's {family} inherited",
+        library=f"pyro.distributions.{name} (pyro-ppl 1.9.1 and 1.9.2), torch's {family} inherited",
         summary=f"{why}: torch's finding {torch_id}, in a class Pyro re-declares (so the audit checks it). {torch_finding.summary}",
         applies=lambda found: isinstance(found, (ParameterDraw, CdfCase)) and torch_finding.applies(_relabelled(found, family)),
         example=example,
@@ -277,7 +277,7 @@ def _zinb_refusal(theorem_id: str) -> Finding:
     return Finding(
         id=f"pyro-zero-inflated-negative-binomial-refuses-its-logits-{theorem_id.split('-')[0]}",
         theorem_id=theorem_id,
-        library="pyro.distributions.ZeroInflatedNegativeBinomial (pyro-ppl 1.9.1), given logits",
+        library="pyro.distributions.ZeroInflatedNegativeBinomial (pyro-ppl 1.9.1 and 1.9.2), given logits",
         summary=(
             "with validate_args its constructor checks every arg_constraints entry through its properties, the probs it derives "
             "(σ(logits)) included, which rounds to 1 from logits 36.7369 and fails half_open_interval(0, 1): it refuses the logits "
@@ -299,7 +299,7 @@ FINDINGS: tuple[Finding, ...] = (
     Finding(
         id="pyro-soft-asymmetric-laplace-log-erfc-underflows",
         theorem_id="log-prob-normalises",
-        library="pyro.distributions.SoftAsymmetricLaplace (pyro-ppl 1.9.1)",
+        library="pyro.distributions.SoftAsymmetricLaplace (pyro-ppl 1.9.1 and 1.9.2)",
         summary=(
             "log_prob sums two terms e^{a} erfc(z) in log space with _logerfc, which falls back to erfc(z).log() (torch has no "
             "logerfc): erfc is subnormal past z = 26.54 and 0 past 27.23, so where both arguments pass them log_prob is −∞ or "
@@ -315,7 +315,7 @@ FINDINGS: tuple[Finding, ...] = (
     Finding(
         id="pyro-lognormal-negative-binomial-moments-of-another-law",
         theorem_id="moments-match-log-prob",
-        library="pyro.distributions.LogNormalNegativeBinomial (pyro-ppl 1.9.1)",
+        library="pyro.distributions.LogNormalNegativeBinomial (pyro-ppl 1.9.1 and 1.9.2)",
         summary=(
             "mean and variance are the exact mixture's (ν e^{ℓ+σ²/2}, m + m²(e^{σ²}(1 + 1/ν) − 1)), but log_prob is the pmf of "
             "another law: the mixture over the logit noise by an 8-point Gauss–Hermite rule (num_quad_points), whose moments "
@@ -331,7 +331,7 @@ FINDINGS: tuple[Finding, ...] = (
     Finding(
         id="pyro-skew-logistic-cdf-underflows",
         theorem_id="cdf-matches-log-prob",
-        library="pyro.distributions.SkewLogistic (pyro-ppl 1.9.1)",
+        library="pyro.distributions.SkewLogistic (pyro-ppl 1.9.1 and 1.9.2)",
         summary=(
             "cdf is z.sigmoid().pow(asymmetry) and icdf value.pow(1/asymmetry).logit(): for a small asymmetry a the law's lower "
             "quantiles have σ(z) = F^{1/a} below float64's range, so cdf returns 0 for F and icdf −∞ (exp(a·logsigmoid(z)) and "
@@ -346,7 +346,7 @@ FINDINGS: tuple[Finding, ...] = (
     Finding(
         id="pyro-skew-logistic-sampler-draws-minus-infinity",
         theorem_id="sampler-matches-log-prob",
-        library="pyro.distributions.SkewLogistic rsample and sample (pyro-ppl 1.9.1)",
+        library="pyro.distributions.SkewLogistic rsample and sample (pyro-ppl 1.9.1 and 1.9.2)",
         summary=(
             "rsample is icdf(u) = loc + scale·logit(u^{1/a}), u uniform: for a small asymmetry a, u^{1/a} rounds to 0 (logit −∞) for "
             "every u below 2^{−1075 a}, so that share of the draws is −∞ where the law's draws are finite (the cdf finding's "
@@ -365,7 +365,7 @@ FINDINGS: tuple[Finding, ...] = (
     Finding(
         id="pyro-elu-transform-codomain-declared-positive",
         theorem_id="transform-laws",
-        library="pyro.distributions.transforms.ELUTransform (pyro-ppl 1.9.1)",
+        library="pyro.distributions.transforms.ELUTransform (pyro-ppl 1.9.1 and 1.9.2)",
         summary=(
             "codomain is constraints.positive, but ELU maps the reals onto (−1, ∞): ELUTransform()(−1) = e^{−1} − 1 = −0.632…, "
             "and ELUTransform()(0) = 0, both outside (0, ∞) (exact); a TransformedDistribution through it declares the wrong "
@@ -379,7 +379,7 @@ FINDINGS: tuple[Finding, ...] = (
     Finding(
         id="pyro-softplus-transform-linear-past-twenty",
         theorem_id="transform-laws",
-        library="pyro.distributions.transforms.SoftplusTransform (pyro-ppl 1.9.1)",
+        library="pyro.distributions.transforms.SoftplusTransform (pyro-ppl 1.9.1 and 1.9.2)",
         summary=(
             "its forward is torch.nn.functional.softplus at its default threshold 20, which returns x itself past x = 20, where "
             "softplus is x + log1p(e^{−x}) (an absolute error below e^{−20} = 2.1e-9), while its inverse y + log(−expm1(−y)) is "
