@@ -17,7 +17,7 @@ from theorems.audits.pyro import CHECKED, FINDINGS, LISTED, MODULES, ORACLE_LIMI
 from theorems.theorem import InvalidInput
 
 # The examples per class and theorem in the gate's audit: enough to run every line of each check on every checked class;
-# the search for rare counterexamples is the ci profile's (test_the_ci_audit_settles_every_pyro_class, make audit-pyro).
+# the search for rare counterexamples is the ci profile's (make audit-pyro, which exits 1 on an unsettled row).
 GATE_EXAMPLES = 1
 
 
@@ -73,18 +73,9 @@ def test_the_audit_of_the_checked_pyro_classes_settles_at_the_gate(pyro_distribu
     assert ran == set(AUDITED_THEOREMS), sorted(set(AUDITED_THEOREMS) - ran)
 
 
-@pytest.mark.slow
-def test_the_ci_audit_settles_every_pyro_class(pyro_distributions: ModuleType) -> None:
-    """The whole audit at the ci profile (make audit-pyro): every row settled, and each finding's class is found out."""
-    rows = [row for module in _modules() for row in theorems.audit(module, listed=LISTED, findings=FINDINGS, oracle_limits=ORACLE_LIMITS).rows]
-    unsettled = [row for row in rows if not row.settled]
-    assert not unsettled, "\n".join(f"{row.implementation} × {row.theorem_id}: {row.verdict}: {row.detail}" for row in unsettled)
-    found = {row.finding for row in rows if row.verdict == "finding"}
-    assert found <= {finding.id for finding in FINDINGS}
-    # The defects of Pyro's own code are found by the search itself, or on a recorded example.
-    assert {
-        "pyro-soft-asymmetric-laplace-log-erfc-underflows", "pyro-lognormal-negative-binomial-moments-of-another-law", "pyro-skew-logistic-sampler-draws-minus-infinity",
-    } <= found
+# The whole audit at the ci profile (every Pyro class × theorem at ci's examples, about four minutes) is
+# `make audit-pyro` (tools/audit_pyro.py), which exits 1 on an unsettled row: a record, as `make verify` is, not
+# a test of `make test`'s budget. Here: the gate audit above, and each finding on its example (test_pyro_findings.py).
 
 
 def _wrong_classes(pyro_distributions: ModuleType, pyro_transforms: ModuleType) -> dict[str, type]:
