@@ -61,10 +61,14 @@ def quantile_definition(
     # for less than that rounding, it never converges. Its absolute target is set from the
     # terms at p's median (the estimate it returns enters the tolerance as always).
     median = np.atleast_1d(quantile(law_p, np.array([0.5])))
-    floor = max(64 * U64 * (1.0 + float(np.max(integrand(median)[..., 1]))), _point_rounding(integrand, law_p))
-    lower = _half_integral(lambda u: integrand(quantile(law_p, u)), lower_cuts, atol=floor)
+    terms_floor, point_floor = 64 * U64 * (1.0 + float(np.max(integrand(median)[..., 1]))), _point_rounding(integrand, law_p)
+    floor = max(terms_floor, point_floor)
+    # Where the point's own rounding is the larger, the sizes carry it too, times their reach: integrated apart at once
+    # (:func:`_value_then_sizes`), not after two joint cubatures that cannot converge.
+    split = point_floor > terms_floor
+    lower = _half_integral(lambda u: integrand(quantile(law_p, u)), lower_cuts, atol=floor, split=split)
     if reflected is None:
-        upper = _half_integral(lambda v: integrand(quantile(law_p, v, upper=True)), upper_cuts, atol=floor)
+        upper = _half_integral(lambda v: integrand(quantile(law_p, v, upper=True)), upper_cuts, atol=floor, split=split)
     else:
         law_p_r, law_q_r, terms_p_r, terms_q_r, breaks_r = reflected
 
@@ -73,7 +77,7 @@ def quantile_definition(
                 return np.stack([law_p_r.logpdf(y) - law_q_r.logpdf(y), terms_p_r(y) + terms_q_r(y)], axis=-1)
 
         cuts_r = [v for v in (float(law_p_r.cdf(y)) for y in breaks_r) if 0 < v < 0.5]
-        upper = _half_integral(lambda v: integrand_r(quantile(law_p_r, v)), cuts_r, atol=floor)
+        upper = _half_integral(lambda v: integrand_r(quantile(law_p_r, v)), cuts_r, atol=floor, split=split)
     value, error = lower.estimate[0] + upper.estimate[0], lower.error[0] + upper.error[0]
     scale = lower.estimate[1] + upper.estimate[1]
     return Definition(float(value), float(error), float(scale), f"adaptive cubature over p's quantiles (error estimate {error:.1e})", DENSITY_OPERATIONS * U64 * (1.0 + float(scale)))
@@ -128,7 +132,7 @@ class _Integral:
     error: np.ndarray
 
 
-def _half_integral(function: Callable[[np.ndarray], np.ndarray], cuts: list[float], *, atol: float = 1e-13) -> _Integral:
+def _half_integral(function: Callable[[np.ndarray], np.ndarray], cuts: list[float], *, atol: float = 1e-13, split: bool = False) -> _Integral:
     """``∫_0^{1/2} function(u) du``, vectorised; ``cuts`` in ``(0, ½)`` become region edges.
 
     The end at 0 (a tail of p, where ``L`` may be singular) is integrated in ``s`` with
@@ -161,10 +165,10 @@ def _half_integral(function: Callable[[np.ndarray], np.ndarray], cuts: list[floa
         values = function(u) * u[:, None]
         return np.where(np.isfinite(values), values, 0.0)  # u below the smallest double: nothing left
 
-    parts = [_cubature(tail, 0.0, reach, atol, None)] if reach > 0 else []
+    parts = [_cubature(tail, 0.0, reach, atol, None, split)] if reach > 0 else []
     if first < 0.5:
         inner = [np.array([edge]) for edge in edges[1:-1]] or None
-        parts.append(_cubature(lambda u: function(u[:, 0]), first, 0.5, atol, inner))
+        parts.append(_cubature(lambda u: function(u[:, 0]), first, 0.5, atol, inner, split))
     if not reach > 0:
         dropped = first * (1.0 + 2.0 * float(np.abs(probe[0]).max()))
     return _Integral(sum((part.estimate for part in parts), np.zeros(probe.shape[1])), sum((part.error for part in parts), np.zeros(probe.shape[1])) + dropped)
@@ -176,11 +180,11 @@ def _half_integral(function: Callable[[np.ndarray], np.ndarray], cuts: list[floa
 RELATIVE_TARGET = 1e-11
 
 
-def _cubature(integrand: Callable[[np.ndarray], np.ndarray], low: float, high: float, atol: float, points: Any) -> Any:
+def _cubature(integrand: Callable[[np.ndarray], np.ndarray], low: float, high: float, atol: float, points: Any, split: bool = False) -> Any:
     """Adaptive cubature at RELATIVE_TARGET; where that many digits do not converge (a log
     singularity a narrow q puts inside p, as Cauchy(·, 1e-8) does), once more at a hundred
     times the target, whose honest error estimate then widens this example's tolerance."""
-    for target in (RELATIVE_TARGET, 100 * RELATIVE_TARGET):
+    for target in (RELATIVE_TARGET, 100 * RELATIVE_TARGET) if not split else ():
         try:
             return integrals_by_cubature(integrand, np.array([low]), np.array([high]), rtol=target, atol=atol, points=points)
         except OracleError:
@@ -200,11 +204,11 @@ def _columns(integrand: Callable[[np.ndarray], np.ndarray], low: float, high: fl
 
 
 def _value_then_sizes(integrand: Callable[[np.ndarray], np.ndarray], low: float, high: float, atol: float, points: Any) -> _Integral:
-    """The value (the first column) alone at a hundred times the target, then the sizes at :data:`SIZE_TARGET`: a
+    """The value (the first column) alone as :func:`_cubature` integrates it, then the sizes at :data:`SIZE_TARGET`: a
     location far from p's scale rounds z = (x − μ)/σ by ulp(x)/σ, and the sizes, which count |z|(|x| + |μ|)/σ, carry
     that rounding times 4e8 (Normal(2, 1e-8) ‖ Normal(0, 1), thorough seed 3), which no ten digits resolve."""
     box = (np.array([low]), np.array([high]))
-    value = integrals_by_cubature(lambda t: integrand(t)[:, :1], *box, rtol=100 * RELATIVE_TARGET, atol=atol, points=points)
+    value = _cubature(lambda t: integrand(t)[:, :1], low, high, atol, points)  # one column: at the target, then a hundred times it
     sizes = integrals_by_cubature(lambda t: integrand(t)[:, 1:], *box, rtol=SIZE_TARGET, atol=atol, points=points)
     return _Integral(np.concatenate([np.atleast_1d(value.estimate), np.atleast_1d(sizes.estimate)]), np.concatenate([np.atleast_1d(value.error), np.atleast_1d(sizes.error)]))
 
