@@ -21,6 +21,10 @@ from theorems.profiles import load_profile
 
 load_profile()
 
+# The Pyro audit's fixtures (they import Pyro and put torch's KL registry back): a plugin module, not a second
+# conftest.py, which would take this module's import name, conftest (tests/engine/test_tiers.py imports it).
+pytest_plugins = ["audit.pyro_fixtures"]
+
 
 def prepare_a_test_process(config) -> None:
     """In every process that runs tests (not an xdist controller, which only schedules): torch on one

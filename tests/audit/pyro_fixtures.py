@@ -4,6 +4,10 @@ Importing pyro.distributions registers four KL pairs in torch's registry, one of
 (Independent, Independent): in a process that had imported it, kl-closed-forms' reference run would check
 Pyro's function for that pair and its coverage test would find three pairs torch does not register. So no
 test module imports Pyro at collection; the fixtures import it and put torch's registry back afterwards.
+
+Loaded by the root conftest's ``pytest_plugins``, not a conftest.py of its own: the root conftest is imported as
+``conftest`` (tests/engine/test_tiers.py), and a second conftest.py would take that name. Pyro is a test
+dependency (pyproject's test extra): without it the fixtures fail, they do not skip.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from torch.distributions import kl
 def pyro_distributions() -> Iterator[ModuleType]:
     registry, memo = dict(kl._KL_REGISTRY), dict(kl._KL_MEMOIZE)
     try:
-        yield pytest.importorskip("pyro.distributions")
+        yield importlib.import_module("pyro.distributions")
     finally:
         kl._KL_REGISTRY.clear()
         kl._KL_REGISTRY.update(registry)
