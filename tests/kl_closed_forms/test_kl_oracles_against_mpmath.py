@@ -464,6 +464,16 @@ def test_a_normal_far_from_its_scale_is_within_its_bar(loc: float, scale: float)
         assert_within_bar("KL Normal-Normal", found.value, _normal_normal(scalars(pair[0]), scalars(pair[1])), found.bound, pair)
 
 
+def test_a_binomial_point_whose_mass_underflows_is_still_charged() -> None:
+    """Thorough, seed 2: Binomial(28, 1e-12) puts 1e-336 on 28 (mpmath), below float64, where Binomial(27, ½) puts nothing:
+    KL = +∞, as torch says; the oracle had read the underflowed mass as none and summed 18.71."""
+    with mpmath.workdps(DIGITS):
+        assert mpmath.mpf(1e-12) ** 28 > 0
+    p = Law("Binomial", (("total_count", np.array([28.0])), ("probs", np.array([1e-12]))))
+    q = Law("Binomial", (("total_count", np.array([27.0])), ("probs", np.array([0.5]))))
+    assert kl_by_definition(p, q)[0].value == math.inf
+
+
 # --- the vector laws: Dirichlet and the multivariate Gaussian ----------------------------------
 
 
