@@ -62,6 +62,7 @@ def test_pyro_re_exports_of_torch_classes_are_listed_only_where_they_compute_wit
     assert torch_computed(pyro_transforms.ExpTransform) is torch.distributions.transforms.ExpTransform
 
 
+@pytest.mark.slow  # every checked class against every audited theorem, one example each: about 4 s of CPU, past the quick tier's 2 s
 def test_the_audit_of_the_checked_pyro_classes_settles_at_the_gate(pyro_distributions: ModuleType) -> None:
     """Every checked class against every theorem of its kind: holds, inside a recorded finding, or outside the contract."""
     classes = [getattr(module, name) for module in _modules() for name in CHECKED if hasattr(module, name)]
