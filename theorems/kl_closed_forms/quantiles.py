@@ -88,7 +88,8 @@ ROUNDING_LEVELS = np.array([0.05, 0.25, 0.5, 0.75, 0.95])
 
 
 def _point_rounding(integrand: Callable[[np.ndarray], np.ndarray], law_p: Any) -> float:
-    """How far L moves when its point moves by one ulp, at p's quantiles, 8 times over: a location far from p's
+    """How far L moves when its point moves by one ulp, at p's quantiles, 8 times over (a target the rule can reach
+    through that noise, not a tolerance: the error estimate it returns is what enters the bar): a location far from p's
     scale (Normal(2, 1e-8)) leaves z = (x − loc)/scale a resolution of ulp(x)/scale, and L no finer than that
     (thorough seed 3: KL(Normal(2, 1e-8) ‖ Normal(0, 1)), L resolved to 4e-8, asked for 1e-13, never converged)."""
     x = np.atleast_1d(quantile(law_p, ROUNDING_LEVELS))

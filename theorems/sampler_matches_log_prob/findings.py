@@ -25,7 +25,8 @@ __all__ = ["FINDINGS", "At"]
 U = 2.0**-53
 # torch.poisson's counts are int64: a count of 2^63 or more comes back as −2^63 (torch.poisson(1e19) is −9.2233720368547758e18).
 INT64_OVERFLOW = -(2.0**63)
-# A Gamma(r) draw exceeds r + 50√r + 50 with probability below 1e-20 (its tail is e^{−x} x^{r−1}/Γ(r)).
+# A Gamma(r) draw exceeds r + 50√r + 50 with probability below e^{−50} = 2e-22: Gamma(r) is sub-gamma with variance r and
+# scale 1, so P(X ≥ r + √(2rx) + x) ≤ e^{−x} (Boucheron, Lugosi, Massart 2013, §2.4), and √(2r·50) = 10√r ≤ 50√r.
 GAMMA_REACH = 50.0
 
 
