@@ -248,7 +248,10 @@ def command_verify(arguments: argparse.Namespace) -> int:
     database = shared_database(arguments)
     if arguments.as_program:
         supervise("theorems verify", memory_limit=arguments.memory_limit)
-    from theorems._engine.verify import verify_all
+    from theorems._engine.verify import own_the_heap, verify_all
+
+    if arguments.as_program:
+        own_the_heap()
 
     with cluster_for(arguments) as cluster:
         verification = verify_all(

@@ -187,11 +187,26 @@ def run_task(task: Task, profile: str, seed: int | None, *, database: SharedData
         keep = isinstance(task, UserTask) and not _jobs_worker()
         result = dataclasses.replace(result, run=dataclasses.replace(result.run, example=result.run.example if keep else None))
         gc.collect()
+        if _HEAP_OURS:
+            # What survives a full collection between checks (modules, caches, the results so far)
+            # lives on: frozen, the next check's collection walks only what that check made. In a
+            # process of ours only: a caller's heap is not ours to freeze. Measured: 0.12 s a
+            # collection over the imported heap, about 200 checks in `theorems verify`.
+            gc.freeze()
     release_free_memory()
     return dataclasses.replace(result, run=dataclasses.replace(result.run, peak_memory=peak[0]))
 
 
 _IN_WORKER = False
+# Whether this process is one the engine owns (a worker of verify_all, or the command itself), so
+# that what lives on between checks may be frozen out of the collector's way (run_task).
+_HEAP_OURS = False
+
+
+def own_the_heap() -> None:
+    """Say that this process is the engine's own (the command, or one of its workers)."""
+    global _HEAP_OURS
+    _HEAP_OURS = True
 
 
 def _jobs_worker() -> bool:
@@ -202,6 +217,7 @@ def _jobs_worker() -> bool:
 def _start_worker() -> None:
     global _IN_WORKER
     _IN_WORKER = True
+    own_the_heap()
     import torch
 
     torch.set_num_threads(1)  # one process per core does better than threads on these small tensors
