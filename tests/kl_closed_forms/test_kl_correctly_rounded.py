@@ -129,13 +129,36 @@ def kl_correctly_rounded(p: D.Distribution, q: D.Distribution) -> torch.Tensor:
         return torch.tensor([float(value) for value in values], dtype=torch.float64)
 
 
+# The pairs whose definition tests/kl_closed_forms/test_kl_oracles_against_mpmath.py also compares
+# with a 50-digit closed form, within the oracle's own bar, at ten of ci's examples a pair
+# (test_each_definition_is_within_its_bar_of_the_50_digit_closed_form): there the oracle's
+# accuracy across the strategy's range is established, and |correctly rounded − oracle| ≤ u/2·|KL|
+# + bar lies inside the check's tolerance, bar + γ_64·(1 + E_p Σ|terms|) ≥ bar + u·|KL|. What is left
+# to show here is that the check's own path (batches of one to three, the worst element, T5 for the
+# oracle) holds correct code: the gate's examples run it on every pair. The other two pairs are
+# compared with mpmath only here, and keep the engine's examples.
+COMPARED_ELSEWHERE = ("ContinuousBernoulli-ContinuousBernoulli", "Exponential-Gumbel", "Geometric-Geometric", "Normal-Gumbel", "Normal-Normal", "Poisson-Poisson")
+
+
+def assert_a_correctly_rounded_kl_holds(name: str, data: st.DataObject) -> None:
+    evidence = check_kl_closed_forms(kl_correctly_rounded, data.draw(law_pairs(pair=name), label="pair"))
+    assert evidence.holds, evidence.explain()
+
+
 # Twenty of ci's hundred examples a pair: each costs mpmath at 60 digits and the oracle's cubature.
-@pytest.mark.parametrize("name", PAIRS)
+@pytest.mark.parametrize("name", [name for name in PAIRS if name not in COMPARED_ELSEWHERE])
 @settings(scaled(0.2, minimum=5, as_the_engine=True))
 @given(st.data())
 def test_a_correctly_rounded_kl_holds_under_the_check_on_every_drawn_example(name: str, data: st.DataObject) -> None:
-    evidence = check_kl_closed_forms(kl_correctly_rounded, data.draw(law_pairs(pair=name), label="pair"))
-    assert evidence.holds, evidence.explain()
+    assert_a_correctly_rounded_kl_holds(name, data)
+
+
+# A fifth of the gate's examples (six), at least five.
+@pytest.mark.parametrize("name", COMPARED_ELSEWHERE)
+@settings(scaled(0.2, minimum=5))
+@given(st.data())
+def test_a_correctly_rounded_kl_holds_under_the_check_where_its_definition_is_also_compared_with_mpmath(name: str, data: st.DataObject) -> None:
+    assert_a_correctly_rounded_kl_holds(name, data)
 
 
 REPLAYED = [finding for finding in KL_FINDINGS if finding.example is not None and finding.example.pair.replace("‖", "-") in PAIRS]
