@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from command_forks import Command, CommandForks
 from theorems.cli import main
 from theorems._engine.plan import examples_planned
 from theorems._engine.registry import all_theorems, get_theorem
 from theorems.theorem import Claim
 
 PROJECT = Path(__file__).resolve().parents[2]
-THEOREMS_SCRIPT = Path(sys.executable).parent / "theorems"
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -166,15 +166,18 @@ def test_verify_fails_when_a_transcribed_claim_is_not_falsified(
     assert claim["verdict"] == "holds"
 
 
-# Each process costs about 3 s of imports (torch, scipy), so each form runs once: the
-# installed script checks from another folder (it still finds the example strategies)
-# and exits 0; the module form meets a usage error and exits 2 with one line and no
-# traceback. Everything else about the commands is tested in-process through ``main``.
+# Each fresh process costs about 4 s of CPU in imports (torch, scipy), so each form runs once: the
+# installed console script replays a counterexample from a user's folder (test_user_project's replay);
+# the module form meets a usage error and exits 2 with one line and no traceback. The command as a
+# program, forked as the console script runs it (tests/command_forks.py), checks from another folder
+# and exits 0. Everything else about the commands is tested in-process through ``main``.
 @pytest.mark.slow
 @pytest.mark.e2e
-def test_the_installed_script_checks_from_another_folder(tmp_path: Path) -> None:
-    argv = [str(THEOREMS_SCRIPT), "check", "fold-conv", "--impl", "torch.nn.utils.fusion:fuse_conv_bn_eval", "--examples", "3"]
-    holds = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "HYPOTHESIS_PROFILE": "dev"}, timeout=120)
+def test_the_command_as_a_program_checks_from_another_folder(tmp_path: Path, theorems_commands: CommandForks) -> None:
+    # HYPOTHESIS_PROFILE names another profile: the command checks at ci whatever it says.
+    argv = ("check", "fold-conv", "--impl", "torch.nn.utils.fusion:fuse_conv_bn_eval", "--examples", "3")
+    prelude = "import os; os.environ['HYPOTHESIS_PROFILE'] = 'dev'"
+    holds = theorems_commands.run({"holds": Command(argv, tmp_path, prelude)}, timeout=120)["holds"]
     assert holds.returncode == 0 and "fold-conv" in holds.stdout, holds.stdout + holds.stderr
 
 

@@ -270,7 +270,9 @@ def test_a_file_path_names_the_implementation_too(project: Path, monkeypatch: py
 
 @pytest.mark.e2e
 def test_the_printed_replay_command_replays_the_counterexample_in_the_same_folder(project: Path, theorems_commands: CommandForks) -> None:
-    # The first run is the command forked as a program (tests/command_forks.py), the replay the console script itself.
+    # The first run is the command forked as a program (tests/command_forks.py), the replay the console script itself, in a
+    # fresh interpreter: the suite's one run of the installed script, from a folder not this repository's, importing the
+    # user's module from it; and a printed replay reproduces in a user's fresh process, not only in a fork of the server.
     first = theorems_commands.run({"first": Command(("check", "fold-conv", "--impl", "mylib.fuse:fold_without_eps", "--profile", "ci"), project)})["first"]
     assert first.returncode == 1 and "FALSIFIED" in first.stdout
     replay = next(line.removeprefix("replay: ") for line in first.stdout.splitlines() if line.startswith("replay: "))
@@ -440,8 +442,15 @@ found = {
 }
 from mylib.fuse import fold
 found["api"] = theorems.check("fold-conv", fold, assume={"dims": 1}, examples=5).holds
-print(json.dumps(found))
+print(json.dumps(found), flush=True)
+# Then the user's pytest suite, as `python -m pytest` runs it, the plugin loaded from the wheel's entry point.
+for stream in (sys.stdout, sys.stderr):
+    print(sys.argv[2], file=stream, flush=True)
+import pytest
+print(json.dumps({"suite": int(pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-k", "my_fold_is_right or without_eps", "test_folds.py"]))}))
 '''
+# The line that parts the first hour's commands from the user's pytest run in its output and in its errors.
+PYTEST_RUN = "--- the user's pytest run ---"
 
 
 @pytest.mark.slow
@@ -450,7 +459,8 @@ def test_the_first_hour_from_the_wheel_without_extras_checks_by_command_api_and_
     """A user's first hour, issue 26: the wheel installed with no extra (their modules refused by a
     sitecustomize, as if absent; torch's own SymPy and Jinja2 stay), a right and a wrong fold from the
     user's folder by the command and the API, a report asked for without [report] (one line, exit 2),
-    and the user's pytest suite with the plugin."""
+    and the user's pytest suite with the plugin. One fresh interpreter for all (its imports are 4 s of
+    CPU): the commands run in it as ``main(argv)``, then the suite as ``pytest.main``."""
     from importlib.metadata import requires
 
     absent = ["matplotlib", "latex2mathml", "distributed", "dask", "redis", "torchvision"]
@@ -459,18 +469,18 @@ def test_the_first_hour_from_the_wheel_without_extras_checks_by_command_api_and_
     refusals.mkdir()
     (refusals / "sitecustomize.py").write_text(f"import sys\nsys.modules.update(dict.fromkeys({absent!r}))\n")
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, (refusals, installed, project)))}
-    done = subprocess.run([sys.executable, "-c", FIRST_HOUR, str(installed)], cwd=project, env=environment, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    found = json.loads(done.stdout.splitlines()[-1])
-    assert found == {"right": 0, "wrong": 1, "report": 2, "api": True}, found
-    assert "theorems: error: the HTML report (--report out/r.html) needs the extra [report] (matplotlib is not installed)" in done.stderr
-    assert done.stderr.count("theorems: error:") == 1 and "Traceback" not in done.stderr
-    # The user's pytest suite (its own three tests: one must fail) with the wheel's plugin, no report.
-    suite = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-k", "my_fold_is_right or without_eps", "test_folds.py"],
-        cwd=project, env=environment, capture_output=True, text=True, timeout=300,
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_HOUR, str(installed), PYTEST_RUN], cwd=project, env=environment, capture_output=True, text=True, timeout=300
     )
-    assert "1 failed, 1 passed" in suite.stdout and "FALSIFIED" in suite.stdout, suite.stdout[-3000:] + suite.stderr[-2000:]
+    assert done.returncode == 0 and done.stdout.count(PYTEST_RUN) == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    (commands, suite), errors = done.stdout.split(PYTEST_RUN), done.stderr.split(PYTEST_RUN)[0]
+    found = json.loads(commands.splitlines()[-1])
+    assert found == {"right": 0, "wrong": 1, "report": 2, "api": True}, found
+    assert "theorems: error: the HTML report (--report out/r.html) needs the extra [report] (matplotlib is not installed)" in errors
+    assert errors.count("theorems: error:") == 1 and "Traceback" not in errors
+    # The user's pytest suite (its own three tests: one must fail) with the wheel's plugin, no report.
+    assert json.loads(suite.splitlines()[-1]) == {"suite": 1}, suite[-3000:]
+    assert "1 failed, 1 passed" in suite and "FALSIFIED" in suite, suite[-3000:] + done.stderr[-2000:]
     assert not [r for r in requires("theorems") or () if "extra ==" not in r and r.split(">")[0].split("<")[0].strip() in absent]
 
 
