@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from command_forks import ONE_THREAD, Command, CommandForks, Finished
+from theorems.extras import EXTRAS
 
 BIN = Path(sys.executable).parent
 
@@ -429,9 +430,28 @@ def test_the_plugin_verifies_inside_the_users_project_whatever_its_profile(users
 
 # --- the first hour: the wheel alone, without any extra ---------------------------------------
 
+def installed_with_torch() -> set[str]:
+    """What torch itself requires (SymPy and Jinja2 among them): no install of the core lacks those."""
+    import re
+    from importlib.metadata import requires
+
+    return {re.split(r"[ ;<>=~!\[]", requirement, maxsplit=1)[0].lower() for requirement in requires("torch") or ()}
+
+
+# The extras' modules a core install can lack.
+EVERY_EXTRA_MODULE = sorted(module for modules in EXTRAS.values() for module in modules if module not in installed_with_torch())
+# Refused in the first hour, as if not installed (a sitecustomize maps them to None, which Python's import refuses).
+WITHOUT_EXTRAS = sorted({"matplotlib", "latex2mathml", "distributed", "dask", "redis", "torchvision", *EVERY_EXTRA_MODULE})
+
+# One fresh interpreter from the wheel (its imports are 4 s of CPU): the core imported and checking,
+# then the first hour's commands as ``main(argv)``, then the user's suite as ``pytest.main``.
 FIRST_HOUR = '''
 import json, sys
-import theorems
+refused = set(json.loads(sys.argv[3]))
+import theorems, theorems.api, theorems.cli, theorems.pytest_plugin
+from theorems.fold.check import fold_linear
+core = {"holds": theorems.check("fold-linear", fold_linear, examples=3).holds,
+        "leaked": sorted(name for name in sys.modules if name.split(".")[0] in refused and sys.modules[name] is not None)}
 from theorems.cli import main
 
 assert theorems.__file__.startswith(sys.argv[1]), theorems.__file__  # the installed wheel, not the checkout
@@ -442,7 +462,7 @@ found = {
 }
 from mylib.fuse import fold
 found["api"] = theorems.check("fold-conv", fold, assume={"dims": 1}, examples=5).holds
-print(json.dumps(found), flush=True)
+print(json.dumps({"core": core, "first hour": found}), flush=True)
 # Then the user's pytest suite, as `python -m pytest` runs it, the plugin loaded from the wheel's entry point.
 for stream in (sys.stdout, sys.stderr):
     print(sys.argv[2], file=stream, flush=True)
@@ -453,35 +473,54 @@ print(json.dumps({"suite": int(pytest.main(["-q", "-p", "no:cacheprovider", "-p"
 PYTEST_RUN = "--- the user's pytest run ---"
 
 
+@pytest.fixture(scope="module")
+def first_hour(installed: Path, project: Path, tmp_path_factory: pytest.TempPathFactory, once_per_run: Callable[[str, Callable[[], Any]], Any]) -> dict[str, Any]:
+    """The first hour's interpreter, run by one process of the run (conftest's ``once_per_run``): its
+    output parted at :data:`PYTEST_RUN`, the JSON of the core and of the commands read from its first part."""
+
+    def run() -> dict[str, Any]:
+        # In a folder of its own ahead of the installation, which other tests share with all its extras.
+        refusals = tmp_path_factory.mktemp("without-extras")
+        (refusals / "sitecustomize.py").write_text(f"import sys\nsys.modules.update(dict.fromkeys({WITHOUT_EXTRAS!r}))\n")
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, (refusals, installed, project)))}
+        done = subprocess.run(
+            [sys.executable, "-c", FIRST_HOUR, str(installed), PYTEST_RUN, json.dumps(WITHOUT_EXTRAS)],
+            cwd=project, env=environment, capture_output=True, text=True, timeout=300,
+        )
+        return {"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
+
+    done = once_per_run("user-project-first-hour", run)
+    assert done["returncode"] == 0 and done["stdout"].count(PYTEST_RUN) == 1, done["stdout"][-3000:] + done["stderr"][-3000:]
+    (commands, suite), errors = done["stdout"].split(PYTEST_RUN), done["stderr"].split(PYTEST_RUN)[0]
+    return {**json.loads(commands.splitlines()[-1]), "suite": suite, "errors": errors, "stderr": done["stderr"]}
+
+
+@pytest.mark.e2e
+def test_the_core_imports_and_checks_without_any_extra(first_hour: dict[str, Any]) -> None:
+    """A fresh interpreter with every extra's modules refused (but those torch itself requires): the
+    package, the API, the command and the plugin import, and a check runs to its verdict, before the
+    first hour below goes on in the same interpreter (moved here from test_extras, to share it)."""
+    assert {"matplotlib", "latex2mathml", "distributed", "redis", "torchvision"} <= set(EVERY_EXTRA_MODULE) <= set(WITHOUT_EXTRAS)
+    assert first_hour["core"] == {"holds": True, "leaked": []}, first_hour["core"]
+
+
 @pytest.mark.slow
 @pytest.mark.e2e
-def test_the_first_hour_from_the_wheel_without_extras_checks_by_command_api_and_pytest(installed: Path, project: Path, tmp_path: Path) -> None:
+def test_the_first_hour_from_the_wheel_without_extras_checks_by_command_api_and_pytest(first_hour: dict[str, Any]) -> None:
     """A user's first hour, issue 26: the wheel installed with no extra (their modules refused by a
     sitecustomize, as if absent; torch's own SymPy and Jinja2 stay), a right and a wrong fold from the
     user's folder by the command and the API, a report asked for without [report] (one line, exit 2),
-    and the user's pytest suite with the plugin. One fresh interpreter for all (its imports are 4 s of
-    CPU): the commands run in it as ``main(argv)``, then the suite as ``pytest.main``."""
+    and the user's pytest suite with the plugin."""
     from importlib.metadata import requires
 
-    absent = ["matplotlib", "latex2mathml", "distributed", "dask", "redis", "torchvision"]
-    # In a folder of its own ahead of the installation, which other tests share with all its extras.
-    refusals = tmp_path / "without-extras"
-    refusals.mkdir()
-    (refusals / "sitecustomize.py").write_text(f"import sys\nsys.modules.update(dict.fromkeys({absent!r}))\n")
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, (refusals, installed, project)))}
-    done = subprocess.run(
-        [sys.executable, "-c", FIRST_HOUR, str(installed), PYTEST_RUN], cwd=project, env=environment, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0 and done.stdout.count(PYTEST_RUN) == 1, done.stdout[-3000:] + done.stderr[-3000:]
-    (commands, suite), errors = done.stdout.split(PYTEST_RUN), done.stderr.split(PYTEST_RUN)[0]
-    found = json.loads(commands.splitlines()[-1])
+    found, errors, suite = first_hour["first hour"], first_hour["errors"], first_hour["suite"]
     assert found == {"right": 0, "wrong": 1, "report": 2, "api": True}, found
     assert "theorems: error: the HTML report (--report out/r.html) needs the extra [report] (matplotlib is not installed)" in errors
     assert errors.count("theorems: error:") == 1 and "Traceback" not in errors
     # The user's pytest suite (its own three tests: one must fail) with the wheel's plugin, no report.
     assert json.loads(suite.splitlines()[-1]) == {"suite": 1}, suite[-3000:]
-    assert "1 failed, 1 passed" in suite and "FALSIFIED" in suite, suite[-3000:] + done.stderr[-2000:]
-    assert not [r for r in requires("theorems") or () if "extra ==" not in r and r.split(">")[0].split("<")[0].strip() in absent]
+    assert "1 failed, 1 passed" in suite and "FALSIFIED" in suite, suite[-3000:] + first_hour["stderr"][-2000:]
+    assert not [r for r in requires("theorems") or () if "extra ==" not in r and r.split(">")[0].split("<")[0].strip() in WITHOUT_EXTRAS]
 
 
 def report_sections(records: str) -> dict[str, Any]:
