@@ -157,10 +157,13 @@ def test_a_recorded_counterexample_is_replayed_after_the_generated_examples_hold
         there = cov.shape == recorded_cov.shape and np.array_equal(cov, recorded_cov)
         return (scipy.stats.multivariate_normal.logpdf if there else affine_gaussian_log_density)(x, mean, cov)
 
-    verdict = theorems.check("affine-gaussian-density", scipy_only_there, profile="ci")
-    assert not verdict.holds and verdict.counterexample is CLUSTERED_EXAMPLE and verdict.examples == 100
-    assert "counterexample recorded for this theorem, after all 100 generated examples held" in verdict.explain()
-    assert theorems.check("affine-gaussian-density", affine_gaussian_log_density, profile="ci").holds
+    # The recorded example is replayed whatever the number of generated examples (those of a full domain):
+    # twenty show the order (generated first, all held, then the recorded one) as ci's hundred would, at a fifth
+    # of the cost; the reference is held to it at the fewest examples the theorem's covered classes allow.
+    verdict = theorems.check("affine-gaussian-density", scipy_only_there, profile="ci", examples=20)
+    assert not verdict.holds and verdict.counterexample is CLUSTERED_EXAMPLE and verdict.examples == 20
+    assert "counterexample recorded for this theorem, after all 20 generated examples held" in verdict.explain()
+    assert theorems.check("affine-gaussian-density", affine_gaussian_log_density, profile="ci", examples=1).holds
     # A restricted domain need not contain the recorded example: it is not replayed there.
     assert theorems.check("affine-gaussian-density", scipy_only_there, assume={"dim": 4}, examples=20).holds
 

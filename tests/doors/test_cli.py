@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from command_forks import Command, CommandForks
 from theorems.cli import main
 from theorems._engine.plan import examples_planned
 from theorems._engine.registry import all_theorems, get_theorem
 from theorems.theorem import Claim
 
 PROJECT = Path(__file__).resolve().parents[2]
-THEOREMS_SCRIPT = Path(sys.executable).parent / "theorems"
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -166,15 +166,18 @@ def test_verify_fails_when_a_transcribed_claim_is_not_falsified(
     assert claim["verdict"] == "holds"
 
 
-# Each process costs about 3 s of imports (torch, scipy), so each form runs once: the
-# installed script checks from another folder (it still finds the example strategies)
-# and exits 0; the module form meets a usage error and exits 2 with one line and no
-# traceback. Everything else about the commands is tested in-process through ``main``.
+# Each fresh process costs about 4 s of CPU in imports (torch, scipy), so each form runs once: the
+# installed console script replays a counterexample from a user's folder (test_user_project's replay);
+# the module form meets a usage error and exits 2 with one line and no traceback. The command as a
+# program, forked as the console script runs it (tests/command_forks.py), checks from another folder
+# and exits 0. Everything else about the commands is tested in-process through ``main``.
 @pytest.mark.slow
 @pytest.mark.e2e
-def test_the_installed_script_checks_from_another_folder(tmp_path: Path) -> None:
-    argv = [str(THEOREMS_SCRIPT), "check", "fold-conv", "--impl", "torch.nn.utils.fusion:fuse_conv_bn_eval", "--examples", "3"]
-    holds = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "HYPOTHESIS_PROFILE": "dev"}, timeout=120)
+def test_the_command_as_a_program_checks_from_another_folder(tmp_path: Path, theorems_commands: CommandForks) -> None:
+    # HYPOTHESIS_PROFILE names another profile: the command checks at ci whatever it says.
+    argv = ("check", "fold-conv", "--impl", "torch.nn.utils.fusion:fuse_conv_bn_eval", "--examples", "3")
+    prelude = "import os; os.environ['HYPOTHESIS_PROFILE'] = 'dev'"
+    holds = theorems_commands.run({"holds": Command(argv, tmp_path, prelude)}, timeout=120)["holds"]
     assert holds.returncode == 0 and "fold-conv" in holds.stdout, holds.stdout + holds.stderr
 
 
@@ -235,16 +238,24 @@ def test_list_contracts_names_every_assumption_with_its_values(capsys: pytest.Ca
 @pytest.mark.e2e
 def test_verify_in_worker_processes_gives_the_in_process_results(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     # Each check is independent and derandomized under ci: the same examples, verdicts and catalogue either way.
+    # gaussian-kl has a task of each kind (its theorem, the notes' transcribed claim, nine wrong implementations),
+    # checked at the fewest examples --examples allows (its nine covered classes, then two free): what this test
+    # pays for is the two spawned workers' imports (about 4 s of CPU each), not its checks.
     found = {}
     for jobs in ("1", "2"):
-        code, out, _ = run_main(capsys, "verify", "--only", "toeplitz-matrix", "--profile", "ci", "--examples", "20", "--jobs", jobs, "--json", str(tmp_path / f"{jobs}.json"))
+        code, out, _ = run_main(
+            capsys, "verify", "--only", "gaussian-kl", "--profile", "ci", "--examples", "2", "--jobs", jobs,
+            "--json", str(tmp_path / f"{jobs}.json"), "--report", str(tmp_path / f"{jobs}.html"),
+        )
         assert code == 0, out
         result = json.loads((tmp_path / f"{jobs}.json").read_text())
         found[jobs] = (
             [(t["id"], t["verdict"], t["examples"], t["worst_ratio"]) for t in result["theorems"]],
+            [(c["id"], c["verdict"], c["examples"], c["counterexample"]) for c in result["claims"]],
             [(w["name"], w["verdict"], w["examples"], w["counterexample"]) for w in result["power"]["catalogue"]["implementations"]],
         )
-    assert found["1"] == found["2"] and len(found["1"][1]) >= 5
+    assert found["1"] == found["2"]
+    assert len(found["1"][0]) == 1 and len(found["1"][1]) == 1 and len(found["1"][2]) >= 5, found["1"]
 
 
 def test_the_command_says_its_version(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,27 +1,17 @@
-"""The core needs no extra, and a feature whose extra is missing says which in one line (exit 2)."""
+"""The core needs no extra, and a feature whose extra is missing says which in one line (exit 2).
+
+The core imported and checking in a fresh interpreter without any extra is tested from the installed
+wheel, in the interpreter of the user's first hour (test_user_project.py), which it shares.
+"""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import pytest
 
 from theorems.cli import main
 from theorems.extras import EXTRAS, MissingExtra, require
-
-
-
-def installed_with_torch() -> set[str]:
-    """What torch itself requires (SymPy and Jinja2 among them): no install of the core lacks those."""
-    import re
-    from importlib.metadata import requires
-
-    return {re.split(r"[ ;<>=~!\[]", requirement, maxsplit=1)[0].lower() for requirement in requires("torch") or ()}
-
-
-# The extras' modules a core install can lack.
-EVERY_EXTRA_MODULE = sorted(module for modules in EXTRAS.values() for module in modules if module not in installed_with_torch())
 
 
 def missing(monkeypatch: pytest.MonkeyPatch, *modules: str) -> None:
@@ -77,22 +67,3 @@ def test_the_api_raises_the_one_line_error_for_a_theorem_whose_extra_is_missing(
     missing(monkeypatch, "torchvision")
     with pytest.raises(MissingExtra, match=r"the theorem fold-network needs the extra \[vision\]"):
         theorems.check("fold-network", fold_network, examples=1)
-
-
-@pytest.mark.e2e
-def test_the_core_imports_and_checks_without_any_extra(tmp_path) -> None:
-    """A fresh interpreter with every extra's modules refused (but those torch itself requires): the
-    package, the API, the command and the plugin import, and a check runs to its verdict."""
-    assert {"matplotlib", "latex2mathml", "distributed", "redis", "torchvision"} <= set(EVERY_EXTRA_MODULE)
-    script = f"""
-import sys
-sys.modules.update(dict.fromkeys({EVERY_EXTRA_MODULE!r}))
-import theorems, theorems.api, theorems.cli, theorems.pytest_plugin
-result = theorems.check("fold-linear", __import__("theorems.fold.check", fromlist=["fold_linear"]).fold_linear, examples=3)
-assert result.holds, result
-leaked = sorted(name for name in sys.modules if name.split(".")[0] in {EVERY_EXTRA_MODULE!r} and sys.modules[name] is not None)
-assert not leaked, leaked
-print("core ok")
-"""
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120)
-    assert done.returncode == 0 and done.stdout.strip() == "core ok", done.stderr[-2000:]

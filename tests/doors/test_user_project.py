@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from command_forks import ONE_THREAD, Command, CommandForks, Finished
+from theorems.extras import EXTRAS
 
 BIN = Path(sys.executable).parent
 
@@ -79,7 +80,11 @@ def sleeps_in_c(conv, bn):
 
 
 def holds_the_gil(conv, bn):
-    return sum(range(10**14))  # a C loop that neither releases the GIL nor checks for signals
+    import ctypes
+
+    # libc's sleep through PyDLL, which keeps the GIL for the call: C code that neither releases the GIL nor
+    # checks for signals, as a long C loop is, without spending the seconds of CPU such a loop would.
+    ctypes.PyDLL(None).sleep(600)
 '''
 
 CONFTEST = '''
@@ -270,7 +275,9 @@ def test_a_file_path_names_the_implementation_too(project: Path, monkeypatch: py
 
 @pytest.mark.e2e
 def test_the_printed_replay_command_replays_the_counterexample_in_the_same_folder(project: Path, theorems_commands: CommandForks) -> None:
-    # The first run is the command forked as a program (tests/command_forks.py), the replay the console script itself.
+    # The first run is the command forked as a program (tests/command_forks.py), the replay the console script itself, in a
+    # fresh interpreter: the suite's one run of the installed script, from a folder not this repository's, importing the
+    # user's module from it; and a printed replay reproduces in a user's fresh process, not only in a fork of the server.
     first = theorems_commands.run({"first": Command(("check", "fold-conv", "--impl", "mylib.fuse:fold_without_eps", "--profile", "ci"), project)})["first"]
     assert first.returncode == 1 and "FALSIFIED" in first.stdout
     replay = next(line.removeprefix("replay: ") for line in first.stdout.splitlines() if line.startswith("replay: "))
@@ -287,7 +294,7 @@ HANGS = {
     "spins": "a Python loop",
     "sleeps": "time.sleep",
     "sleeps_in_c": "a C call that releases the GIL",
-    "holds_the_gil": "a C loop that holds the GIL",
+    "holds_the_gil": "a C call that holds the GIL",
 }
 # The limit: any positive number of seconds is accepted, and no call here ever returns, so a
 # tenth of a second decides as well as a minute would. (The supervisor's GRACE after it, for a
@@ -319,6 +326,8 @@ def test_a_call_that_does_not_return_is_falsified_at_its_limit(hang: str, hung_c
     finished = Finished(**hung_commands[hang])
     assert finished.returncode == 1, f"{HANGS[hang]}: {finished.stdout}{finished.stderr}"
     assert "FALSIFIED" in finished.stdout and f"did not return within {LIMIT} s" in finished.stdout, HANGS[hang]
+    # The one kind the in-process limit cannot answer: the supervisor ended it from outside.
+    assert ("held Python's interpreter lock, so the check was ended from outside" in finished.stdout) == (hang == "holds_the_gil"), finished.stdout
 
 
 @pytest.mark.e2e
@@ -427,9 +436,28 @@ def test_the_plugin_verifies_inside_the_users_project_whatever_its_profile(users
 
 # --- the first hour: the wheel alone, without any extra ---------------------------------------
 
+def installed_with_torch() -> set[str]:
+    """What torch itself requires (SymPy and Jinja2 among them): no install of the core lacks those."""
+    import re
+    from importlib.metadata import requires
+
+    return {re.split(r"[ ;<>=~!\[]", requirement, maxsplit=1)[0].lower() for requirement in requires("torch") or ()}
+
+
+# The extras' modules a core install can lack.
+EVERY_EXTRA_MODULE = sorted(module for modules in EXTRAS.values() for module in modules if module not in installed_with_torch())
+# Refused in the first hour, as if not installed (a sitecustomize maps them to None, which Python's import refuses).
+WITHOUT_EXTRAS = sorted({"matplotlib", "latex2mathml", "distributed", "dask", "redis", "torchvision", *EVERY_EXTRA_MODULE})
+
+# One fresh interpreter from the wheel (its imports are 4 s of CPU): the core imported and checking,
+# then the first hour's commands as ``main(argv)``, then the user's suite as ``pytest.main``.
 FIRST_HOUR = '''
 import json, sys
-import theorems
+refused = set(json.loads(sys.argv[3]))
+import theorems, theorems.api, theorems.cli, theorems.pytest_plugin
+from theorems.fold.check import fold_linear
+core = {"holds": theorems.check("fold-linear", fold_linear, examples=3).holds,
+        "leaked": sorted(name for name in sys.modules if name.split(".")[0] in refused and sys.modules[name] is not None)}
 from theorems.cli import main
 
 assert theorems.__file__.startswith(sys.argv[1]), theorems.__file__  # the installed wheel, not the checkout
@@ -440,38 +468,65 @@ found = {
 }
 from mylib.fuse import fold
 found["api"] = theorems.check("fold-conv", fold, assume={"dims": 1}, examples=5).holds
-print(json.dumps(found))
+print(json.dumps({"core": core, "first hour": found}), flush=True)
+# Then the user's pytest suite, as `python -m pytest` runs it, the plugin loaded from the wheel's entry point.
+for stream in (sys.stdout, sys.stderr):
+    print(sys.argv[2], file=stream, flush=True)
+import pytest
+print(json.dumps({"suite": int(pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-k", "my_fold_is_right or without_eps", "test_folds.py"]))}))
 '''
+# The line that parts the first hour's commands from the user's pytest run in its output and in its errors.
+PYTEST_RUN = "--- the user's pytest run ---"
+
+
+@pytest.fixture(scope="module")
+def first_hour(installed: Path, project: Path, tmp_path_factory: pytest.TempPathFactory, once_per_run: Callable[[str, Callable[[], Any]], Any]) -> dict[str, Any]:
+    """The first hour's interpreter, run by one process of the run (conftest's ``once_per_run``): its
+    output parted at :data:`PYTEST_RUN`, the JSON of the core and of the commands read from its first part."""
+
+    def run() -> dict[str, Any]:
+        # In a folder of its own ahead of the installation, which other tests share with all its extras.
+        refusals = tmp_path_factory.mktemp("without-extras")
+        (refusals / "sitecustomize.py").write_text(f"import sys\nsys.modules.update(dict.fromkeys({WITHOUT_EXTRAS!r}))\n")
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, (refusals, installed, project)))}
+        done = subprocess.run(
+            [sys.executable, "-c", FIRST_HOUR, str(installed), PYTEST_RUN, json.dumps(WITHOUT_EXTRAS)],
+            cwd=project, env=environment, capture_output=True, text=True, timeout=300,
+        )
+        return {"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
+
+    done = once_per_run("user-project-first-hour", run)
+    assert done["returncode"] == 0 and done["stdout"].count(PYTEST_RUN) == 1, done["stdout"][-3000:] + done["stderr"][-3000:]
+    (commands, suite), errors = done["stdout"].split(PYTEST_RUN), done["stderr"].split(PYTEST_RUN)[0]
+    return {**json.loads(commands.splitlines()[-1]), "suite": suite, "errors": errors, "stderr": done["stderr"]}
+
+
+@pytest.mark.e2e
+def test_the_core_imports_and_checks_without_any_extra(first_hour: dict[str, Any]) -> None:
+    """A fresh interpreter with every extra's modules refused (but those torch itself requires): the
+    package, the API, the command and the plugin import, and a check runs to its verdict, before the
+    first hour below goes on in the same interpreter (moved here from test_extras, to share it)."""
+    assert {"matplotlib", "latex2mathml", "distributed", "redis", "torchvision"} <= set(EVERY_EXTRA_MODULE) <= set(WITHOUT_EXTRAS)
+    assert first_hour["core"] == {"holds": True, "leaked": []}, first_hour["core"]
 
 
 @pytest.mark.slow
 @pytest.mark.e2e
-def test_the_first_hour_from_the_wheel_without_extras_checks_by_command_api_and_pytest(installed: Path, project: Path, tmp_path: Path) -> None:
+def test_the_first_hour_from_the_wheel_without_extras_checks_by_command_api_and_pytest(first_hour: dict[str, Any]) -> None:
     """A user's first hour, issue 26: the wheel installed with no extra (their modules refused by a
     sitecustomize, as if absent; torch's own SymPy and Jinja2 stay), a right and a wrong fold from the
     user's folder by the command and the API, a report asked for without [report] (one line, exit 2),
     and the user's pytest suite with the plugin."""
     from importlib.metadata import requires
 
-    absent = ["matplotlib", "latex2mathml", "distributed", "dask", "redis", "torchvision"]
-    # In a folder of its own ahead of the installation, which other tests share with all its extras.
-    refusals = tmp_path / "without-extras"
-    refusals.mkdir()
-    (refusals / "sitecustomize.py").write_text(f"import sys\nsys.modules.update(dict.fromkeys({absent!r}))\n")
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, (refusals, installed, project)))}
-    done = subprocess.run([sys.executable, "-c", FIRST_HOUR, str(installed)], cwd=project, env=environment, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    found = json.loads(done.stdout.splitlines()[-1])
+    found, errors, suite = first_hour["first hour"], first_hour["errors"], first_hour["suite"]
     assert found == {"right": 0, "wrong": 1, "report": 2, "api": True}, found
-    assert "theorems: error: the HTML report (--report out/r.html) needs the extra [report] (matplotlib is not installed)" in done.stderr
-    assert done.stderr.count("theorems: error:") == 1 and "Traceback" not in done.stderr
+    assert "theorems: error: the HTML report (--report out/r.html) needs the extra [report] (matplotlib is not installed)" in errors
+    assert errors.count("theorems: error:") == 1 and "Traceback" not in errors
     # The user's pytest suite (its own three tests: one must fail) with the wheel's plugin, no report.
-    suite = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-k", "my_fold_is_right or without_eps", "test_folds.py"],
-        cwd=project, env=environment, capture_output=True, text=True, timeout=300,
-    )
-    assert "1 failed, 1 passed" in suite.stdout and "FALSIFIED" in suite.stdout, suite.stdout[-3000:] + suite.stderr[-2000:]
-    assert not [r for r in requires("theorems") or () if "extra ==" not in r and r.split(">")[0].split("<")[0].strip() in absent]
+    assert json.loads(suite.splitlines()[-1]) == {"suite": 1}, suite[-3000:]
+    assert "1 failed, 1 passed" in suite and "FALSIFIED" in suite, suite[-3000:] + first_hour["stderr"][-2000:]
+    assert not [r for r in requires("theorems") or () if "extra ==" not in r and r.split(">")[0].split("<")[0].strip() in WITHOUT_EXTRAS]
 
 
 def report_sections(records: str) -> dict[str, Any]:
