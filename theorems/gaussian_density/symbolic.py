@@ -13,7 +13,7 @@ import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from theorems.oracles.symbolic import REFUTED, Identity, Ref, SymbolicStatement, mistake_of, wrong_statement
+from theorems.oracles.symbolic import REFUTED, Identity, Ref, SymbolicStatement, adjugate_inverse, mistake_of, wrong_statement
 
 __all__ = [
     "SYMBOLIC_CLAIMS",
@@ -39,7 +39,7 @@ def symbolic_gaussian_density(x: Any, mean: Any, cov: Any) -> Any:
     import sympy
 
     n, offset = cov.rows, x - mean
-    quadratic = (offset.T * cov.inv(method="ADJ") * offset)[0]
+    quadratic = (offset.T * adjugate_inverse(cov) * offset)[0]
     return (2 * sympy.pi) ** sympy.Rational(-n, 2) / sympy.sqrt(cov.det()) * sympy.exp(-quadratic / 2)
 
 
@@ -48,7 +48,7 @@ def symbolic_gaussian_log_density(x: Any, mean: Any, cov: Any) -> Any:
     import sympy
 
     n, offset = cov.rows, x - mean
-    quadratic = (offset.T * cov.inv(method="ADJ") * offset)[0]
+    quadratic = (offset.T * adjugate_inverse(cov) * offset)[0]
     return -sympy.Rational(n, 2) * sympy.log(2 * sympy.pi) - sympy.log(cov.det()) / 2 - quadratic / 2
 
 
@@ -56,7 +56,7 @@ def symbolic_density_by_change_of_variables(x: Any, matrix: Any, shift: Any) -> 
     """``(2π)^{−n/2} |det A|⁻¹ exp(−½ |A⁻¹(x − b)|²)`` over SymPy matrices (the A form)."""
     import sympy
 
-    preimage = matrix.inv(method="ADJ") * (x - shift)
+    preimage = adjugate_inverse(matrix) * (x - shift)
     normaliser = (2 * sympy.pi) ** sympy.Rational(-matrix.rows, 2) / sympy.Abs(matrix.det())
     return normaliser * sympy.exp(-(preimage.T * preimage)[0] / 2)
 
@@ -66,7 +66,7 @@ def symbolic_notes_normaliser_density(x: Any, mean: Any, cov: Any) -> Any:
     import sympy
 
     offset = x - mean
-    quadratic = (offset.T * cov.inv(method="ADJ") * offset)[0]
+    quadratic = (offset.T * adjugate_inverse(cov) * offset)[0]
     return sympy.exp(-quadratic / 2) / ((2 * sympy.pi) ** cov.rows * cov.det())
 
 
@@ -74,7 +74,7 @@ def symbolic_notes_signed_jacobian_density(x: Any, matrix: Any, shift: Any) -> A
     """The notes' Jacobian ``det(A)⁻¹`` in place of ``|det A|⁻¹`` (a transcribed claim)."""
     import sympy
 
-    preimage = matrix.inv(method="ADJ") * (x - shift)
+    preimage = adjugate_inverse(matrix) * (x - shift)
     normaliser = (2 * sympy.pi) ** sympy.Rational(-matrix.rows, 2) / matrix.det()
     return normaliser * sympy.exp(-(preimage.T * preimage)[0] / 2)
 
@@ -163,7 +163,7 @@ def _symbolic_moments_by_integration_in_x(density: Callable[..., Any]) -> Iterat
     import sympy
 
     lower, diagonal = symbolic_spd_precision(2)
-    cov = (lower * sympy.diag(*diagonal) * lower.T).inv(method="ADJ")
+    cov = adjugate_inverse(lower * sympy.diag(*diagonal) * lower.T)
     x, mean = sympy.symbols("x1:3", real=True), sympy.Matrix(sympy.symbols("b1:3", real=True))
     squares = lower.T * (sympy.Matrix(x) - mean)
     integrand = sympy.sqrt(diagonal[0] * diagonal[1]) / (2 * sympy.pi) * sympy.exp(-(diagonal[0] * squares[0] ** 2 + diagonal[1] * squares[1] ** 2) / 2)

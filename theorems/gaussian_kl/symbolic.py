@@ -17,7 +17,7 @@ from theorems.gaussian_density.symbolic import (
     symbolic_gaussian_expectation,
     symbolic_gaussian_log_density,
 )
-from theorems.oracles.symbolic import REFUTED, Identity, Ref, SymbolicStatement, mistake_of, wrong_statement
+from theorems.oracles.symbolic import REFUTED, Identity, Ref, SymbolicStatement, adjugate_inverse, mistake_of, wrong_statement
 
 __all__ = [
     "SYMBOLIC_CLAIMS",
@@ -38,7 +38,7 @@ def symbolic_gaussian_kl_closed_form(mu0: Any, cov0: Any, mu1: Any, cov1: Any) -
     """``½[tr(Σ1⁻¹Σ0) + (μ1−μ0)ᵀΣ1⁻¹(μ1−μ0) − d + ln(det Σ1/det Σ0)]`` over SymPy matrices."""
     import sympy
 
-    inverse1, offset = cov1.inv(method="ADJ"), mu1 - mu0
+    inverse1, offset = adjugate_inverse(cov1), mu1 - mu0
     return ((inverse1 * cov0).trace() + (offset.T * inverse1 * offset)[0] - cov0.rows + sympy.log(cov1.det() / cov0.det())) / 2
 
 
@@ -46,7 +46,7 @@ def symbolic_notes_gaussian_kl(mu0: Any, cov0: Any, mu1: Any, cov1: Any) -> Any:
     """The notes' last line ``½[ln(det Σ0/det Σ1) − tr(Σ1⁻¹) + tr(Σ1⁻¹Σ0)]`` over SymPy matrices (a transcribed claim)."""
     import sympy
 
-    inverse1 = cov1.inv(method="ADJ")
+    inverse1 = adjugate_inverse(cov1)
     return (sympy.log(cov0.det() / cov1.det()) - inverse1.trace() + (inverse1 * cov0).trace()) / 2
 
 
