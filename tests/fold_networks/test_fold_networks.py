@@ -17,6 +17,7 @@ from theorems.strategies.seeding import seeds, torch_seeded
 from theorems.fold_networks.catalogue import keras_eps
 from theorems.fold_networks.bounds import NetworkBounds, network_bounds, network_tolerance
 from theorems.fold_networks.check import NetworkCase, fold_network
+from theorems.fold_networks.fingerprint import network_fingerprint
 from theorems.fold_networks.folding import folded_pairs
 from theorems.fold_networks.networks import SmallNetTrain, calibrate, small_net_test_from
 from theorems.fold_networks.statement import FOLD_NETWORK
@@ -195,6 +196,33 @@ def test_a_right_fold_holds_where_pre_activations_sit_within_rounding_of_a_kink(
     assert evidence.holds, evidence.explain()
 
 
+def test_a_network_seen_before_gets_its_bounds_again_and_any_change_gets_new_ones(tiny_network_case: NetworkCase) -> None:
+    """network_bounds keeps the last networks' bounds by a fingerprint of what they are computed from:
+    a copy of the same network and input shares it; one weight one ulp away, another ε, another
+    input, another false-alarm rate or a hook do not (theorems/fold_networks/fingerprint.py)."""
+    model, x = tiny_network_case.model, tiny_network_case.x
+    key = network_fingerprint(model, x, 1e-9)
+    assert key is not None and network_fingerprint(copy.deepcopy(model), x.clone(), 1e-9) == key
+    nudged = copy.deepcopy(model)
+    with torch.no_grad():
+        nudged[0].weight.view(-1)[0] = torch.nextafter(nudged[0].weight.view(-1)[0], torch.tensor(float("inf"), dtype=torch.float64))
+    other_eps = copy.deepcopy(model)
+    other_eps[4].eps = 2e-5
+    other_x = x.clone()
+    other_x.view(-1)[0] += 1.0
+    hooked = copy.deepcopy(model)
+    hooked[2].register_forward_hook(lambda module, inputs, output: output)
+    changed = [network_fingerprint(nudged, x, 1e-9), network_fingerprint(other_eps, x, 1e-9), network_fingerprint(model, other_x, 1e-9),
+               network_fingerprint(model, x, 2e-9)]
+    assert all(other != key for other in changed) and network_fingerprint(hooked, x, 1e-9) is None
+    first = network_bounds(model, x)
+    exact = first.exact.clone()
+    first.exact.fill_(float("nan"))  # each caller's own tensors: this must not reach the next caller
+    again = network_bounds(copy.deepcopy(model), x.clone())
+    assert torch.equal(again.exact, exact) and torch.equal(again.tolerance, first.tolerance)
+    assert not torch.equal(network_bounds(other_eps, x).exact, again.exact)
+
+
 # --- the float32 bound is tight enough to be useful ----------------------------------------------
 
 
@@ -249,14 +277,19 @@ def test_a_float32_fold_with_one_layer_off_by_5_parts_in_10_thousand_is_falsifie
 def test_right_float32_folds_hold_on_3_random_networks() -> None:
     """A small run of `make fold-calibration` (500 networks there, its record tested below), on
     cases it does not draw: the reference and torch.fx's fuse, each evaluated as the check
-    evaluates it, once on each network (cases 10000 to 10002: resnet18, mobilenet_v2, small-net).
-    Three, not more: at 2 to 4 s a network this replay is a live spot check that the bound still
-    holds on right folds of every network, and the false-alarm rate is the record's to measure
-    (the reference's float32 folds of every network are also checked by
-    test_folded_network_matches_the_network; six networks here cost 12 s of the test budget)."""
+    evaluates it, once on each network (cases 10002 to 10004: small-net, resnet18, mobilenet_v2,
+    each on a batch of one). Three, not more: at 1 to 2.5 s a network this replay is a live spot
+    check that the bound still holds on right folds of every network, and the false-alarm rate
+    is the record's to measure (the reference's float32 folds of every network are also checked
+    by test_folded_network_matches_the_network; six networks here cost 12 s of the test budget).
+    A batch of one, not two (cases 10000 to 10002 had two for resnet18 and mobilenet_v2: 7 s
+    against 5): a sample's outputs depend on that sample alone in eval mode, the bound's
+    per-sample loops run on two samples in the tiny network's and the kink's tests, and half
+    the record's 500 cases have two."""
     from tools.fold_network_calibration import measure_case
 
-    runs = [measure_case(index) for index in range(10_000, 10_003)]
+    runs = [measure_case(index) for index in range(10_002, 10_005)]
+    assert [run["batch"] for run in runs] == [1, 1, 1]
     assert sorted(run["network"] for run in runs) == ["mobilenet_v2", "resnet18", "small-net"]
     worst = max(max(run["ratios"].values()) for run in runs)
     assert worst <= 1, f"a right fold reached {worst:.3g} times the tolerance: {max(runs, key=lambda run: max(run['ratios'].values()))}"

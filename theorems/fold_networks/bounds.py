@@ -6,7 +6,9 @@ input, :func:`network_tolerance` gives the check's per-output tolerance and its 
 
 from __future__ import annotations
 
+import collections
 import copy
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import fx, nn
 
+from theorems.fold_networks.fingerprint import network_fingerprint
 from theorems.fold_networks.rounding_sites import FoldedParameters, RoundingBounds
 from theorems.fold_networks.statement import FOLD_NETWORK
 from theorems.oracles.false_alarms import per_check_false_alarm, planned_examples
@@ -241,16 +244,48 @@ class NetworkBounds:
         return self.forward + torch.minimum(self.parameters_worst, self.parameters_probable)
 
 
+# The bounds of the last networks checked, by what they are a function of (fingerprint.py): a run
+# meets one network and input many times (each wrong implementation of the catalogue on the first
+# covered example, Hypothesis's replays of a failing one, tests judging several folds of one
+# network), and the bound is most of a check. An entry holds output-sized tensors only.
+KEPT_BOUNDS = 8
+_kept: collections.OrderedDict[tuple[object, ...], NetworkBounds] = collections.OrderedDict()
+
+
 def network_bounds(model: nn.Module, x: torch.Tensor) -> NetworkBounds:
     """The bounds for a fold of ``model`` whose parameters are stored in ``x``'s dtype, evaluated in float64 on ``x``.
 
     Pre-activations within rounding of a kink are found at the parameters' unit roundoff:
     at their worst for float64, λ standard deviations of the independent-rounding model
     for float32 (the worst-case estimate at float32's u exceeds mobilenet_v2's output, and
-    every unit would count as near a kink).
+    every unit would count as near a kink). Computed once for the same network, input and
+    false-alarm rate among the last :data:`KEPT_BOUNDS` (:func:`~theorems.fold_networks.fingerprint.network_fingerprint`);
+    each caller gets its own tensors.
     """
     if any(module.training for module in model.modules()):
         raise InvalidInput("model is in training mode; fold equivalence needs eval mode (call model.eval())")
+    alpha = model_false_alarm()
+    key = network_fingerprint(model, x, alpha)
+    bounds = _kept.get(key) if key is not None else None
+    if bounds is None:
+        bounds = _computed_bounds(model, x, alpha)
+        if key is not None:
+            _kept[key] = bounds
+            while len(_kept) > KEPT_BOUNDS:
+                _kept.popitem(last=False)
+    else:
+        _kept.move_to_end(key)
+    return _own_copy(bounds)
+
+
+def _own_copy(bounds: NetworkBounds) -> NetworkBounds:
+    """``bounds`` with tensors of its own: what one caller does to them, the kept entry does not see."""
+    tensors = {field.name: getattr(bounds, field.name) for field in dataclasses.fields(bounds)}
+    return dataclasses.replace(bounds, **{name: value.clone() for name, value in tensors.items() if isinstance(value, torch.Tensor)})
+
+
+def _computed_bounds(model: nn.Module, x: torch.Tensor, alpha: float) -> NetworkBounds:
+    """:func:`network_bounds`, computed: a float64 copy of ``model`` traced and run under :class:`RoundingBounds`."""
     copied = copy.deepcopy(model).double()
     for module in copied.modules():
         if getattr(module, "inplace", False):
@@ -260,7 +295,6 @@ def network_bounds(model: nn.Module, x: torch.Tensor) -> NetworkBounds:
     try:
         with torch.no_grad():
             exact = traced(x64).clone()  # a clone: released below with the copy if the network returned a tensor of its own
-        alpha = model_false_alarm()
         z = math.sqrt(2 * math.log(2 * exact.numel() / alpha))
         sums = _first_order_sums(traced, x64, z=None if x.dtype == torch.float64 else z, margin_dtype=x.dtype)
     finally:
