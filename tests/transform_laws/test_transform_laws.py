@@ -327,8 +327,10 @@ def test_subnormal_inputs_are_rounded_absolutely() -> None:
 
 
 def test_where_every_example_saturates_half_the_time_the_run_counts_its_rejections() -> None:
-    # tanh as a class under test: z out to ±30, where tanh(z) rounds to ±1 past 19.
-    run = run_check(TRANSFORM_LAWS, T.TanhTransform, profile="ci", max_examples=40)
+    # tanh as a class under test: z out to ±30, where tanh(z) rounds to ±1 past 19. The 15 covered rows draw the
+    # typical ramp; the free search's far ramp (z from −30 to 30) saturates: 8 rejections in the 10 free examples
+    # of 25 (measured; 13 in 25 free examples of 40, which proved no more).
+    run = run_check(TRANSFORM_LAWS, T.TanhTransform, profile="ci", max_examples=25)
     assert run.verdict == "holds" and run.rejected > 0, (run.verdict, run.rejected)
 
 
