@@ -40,7 +40,7 @@ def _block(draw: st.DrawFn, width: int) -> np.ndarray:
 
     The far ramp puts both saturated ends in one draw, one choice from the simplest: drawn entries reach past
     13.8 (where a sigmoid scaled past one leaves [0, 1]) only now and then (measured: a ci run found that
-    catalogue entry at its 22nd example and shrank it through the bank in 86 more checks; with the far ramp,
+    catalogue entry at its 22nd example and shrank it through the bank in 85 more checks; with the far ramp,
     at its 18th, in 29 more).
     """
     rows = draw(st.integers(2, 3))
