@@ -9,6 +9,7 @@ an implementation of the API. What only one of them owes stays in its own test m
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -73,9 +74,21 @@ def test_the_reference_holds_on_every_class_it_checks_in_a_ci_run(theorem_id: st
     assert sorted(family for family, count in run.classes["family"].items() if count) == sorted(families)
 
 
+@functools.cache
+def _checked_through_the_api(theorem_id: str) -> theorems.Verdict:
+    """The API example's wrong class checked by :func:`theorems.check` at the ci budget: the run the catalogue makes of it
+    (the same budget, the same examples), so both tests below read one run rather than make two."""
+    audit = AUDITS[theorem_id]
+    return theorems.check(theorem_id, audit.wrong[audit.api_example].implementation, profile="ci")
+
+
 @pytest.mark.parametrize(("theorem_id", "wrong"), WRONG, ids=[f"{theorem_id}:{wrong.implementation.__name__}" for theorem_id, wrong in WRONG])
 def test_each_wrong_class_is_caught_within_the_ci_budget(theorem_id: str, wrong: Any) -> None:
-    run = check_wrong_implementation(wrong, profile="ci").run
+    audit = AUDITS[theorem_id]
+    if wrong is audit.wrong[audit.api_example]:
+        run = _checked_through_the_api(theorem_id).result.run
+    else:
+        run = check_wrong_implementation(wrong, profile="ci").run
     assert run.verdict == "falsified", f"{theorem_id}: {run.error or 'held'}"
 
 
@@ -83,5 +96,5 @@ def test_each_wrong_class_is_caught_within_the_ci_budget(theorem_id: str, wrong:
 def test_a_class_object_is_an_implementation_of_the_api(theorem_id: str) -> None:
     audit = AUDITS[theorem_id]
     wrong = audit.wrong[audit.api_example].implementation
-    verdict = theorems.check(theorem_id, wrong, examples=3, profile="ci")
+    verdict = _checked_through_the_api(theorem_id)
     assert not verdict.holds and wrong.__name__ in str(verdict)
