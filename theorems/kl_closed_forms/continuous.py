@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from theorems.kl_closed_forms.definition import Definition, infinite
+from theorems.kl_closed_forms.direct import direct
 from theorems.kl_closed_forms.families import FAMILIES, ContinuousBernoulliLaw
 from theorems.kl_closed_forms.gumbel import TILTED, against_gumbel
 from theorems.kl_closed_forms.laws import Law, log_density_terms, scalar_law, scalars
@@ -88,7 +89,7 @@ def reflected_side(p: Law, q: Law) -> tuple[Any, Any, Callable, Callable, list[f
         law_q_r, terms_q_r = _reflected_scipy(q, q_r), log_density_terms(q_r, FAMILIES[q.family])
     else:
         terms_q = log_density_terms(q, FAMILIES[q.family])
-        law_q_r = _AtOneMinus(FAMILIES[q.family].scipy(**scalars(q)), terms_q)
+        law_q_r = _AtOneMinus(direct(FAMILIES[q.family].scipy(**scalars(q))), terms_q)
         terms_q_r = lambda y: terms_q(1.0 - y)  # noqa: E731
     breaks_r = [1.0 - x for x in break_points(q, FAMILIES[q.family])]
     return law_p_r, law_q_r, log_density_terms(p_r, family_p), terms_q_r, breaks_r

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from theorems.kl_closed_forms.definition import DENSITY_OPERATIONS, Definition
+from theorems.kl_closed_forms.direct import direct
 from theorems.kl_closed_forms.families import Family
 from theorems.kl_closed_forms.laws import Law, scalars
 from theorems.oracles.quadrature import OracleError, OracleValue, integrals_by_cubature
@@ -49,6 +50,7 @@ def quantile_definition(
     ``reflected`` (p's and q's laws, terms and breaks as functions of ``y = 1 − x``): the
     upper half is integrated as the lower half of ``1 − X``.
     """
+    law_p, law_q = direct(law_p), direct(law_q)  # the same values, without scipy's per-call overhead
 
     def integrand(x: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
@@ -71,6 +73,7 @@ def quantile_definition(
         upper = _half_integral(lambda v: integrand(quantile(law_p, v, upper=True)), upper_cuts, atol=floor, split=split)
     else:
         law_p_r, law_q_r, terms_p_r, terms_q_r, breaks_r = reflected
+        law_p_r, law_q_r = direct(law_p_r), direct(law_q_r)
 
         def integrand_r(y: np.ndarray) -> np.ndarray:
             with np.errstate(all="ignore"):
@@ -106,6 +109,7 @@ def quantile(law: Any, u: np.ndarray, *, upper: bool = False) -> np.ndarray:
     a power of x, on which a Newton step in ``log x`` is exact; the steps are taken where
     the law is positive with a finite log-cdf, and kept only where they reduce the residual.
     """
+    law = direct(law)
     x = np.asarray(law.isf(u) if upper else law.ppf(u), dtype=float)
     if not hasattr(law, "logcdf"):
         return x  # written out in closed form (the continuous Bernoulli)
@@ -221,6 +225,7 @@ SMALLEST_U = 2.2250738585072014e-308
 
 def quantile_expectation(law: Any, function: Callable[[np.ndarray], np.ndarray]) -> OracleValue:
     """``E f(X)`` over the law's quantiles, as :func:`_half_integral` integrates them."""
+    law = direct(law)
     lower = _half_integral(lambda u: function(quantile(law, u))[:, None], [])
     upper = _half_integral(lambda v: function(quantile(law, v, upper=True))[:, None], [])
     return OracleValue(float(lower.estimate[0] + upper.estimate[0]), float(lower.error[0] + upper.error[0]), "")
