@@ -21,11 +21,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy
 from scipy.stats._distn_infrastructure import rv_continuous_frozen
 
 from theorems.kl_closed_forms.families import _Written
 
 __all__ = ["DirectLaw", "direct"]
+
+# The scipy whose generic methods DirectLaw repeats (tests/kl_closed_forms/test_kl_direct_laws.py pins
+# it bit for bit). Under another scipy the laws keep their public methods: slower, never different.
+MIRRORED = scipy.__version__.split(".")[:2] == ["1", "17"]
 
 
 class DirectLaw:
@@ -101,7 +106,7 @@ def direct(law: Any) -> Any:
     """``law`` with its log-density and log-tails computed directly where it is a frozen continuous
     scipy.stats law with valid parameters (a written-out law is wrapped inside, a law already
     direct or of another kind is returned as it is)."""
-    if isinstance(law, rv_continuous_frozen) and _valid(law):
+    if MIRRORED and isinstance(law, rv_continuous_frozen) and _valid(law):
         return DirectLaw(law)
     if isinstance(law, _Written) and not isinstance(law.law, DirectLaw):
         return _Written(direct(law.law), law.logpdf)
