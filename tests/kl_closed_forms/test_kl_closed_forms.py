@@ -23,6 +23,7 @@ from theorems.kl_closed_forms.oracle import kl_by_definition
 from theorems._engine.registry import get_theorem
 from theorems.kl_closed_forms.statement import KL_PAIRS
 from theorems.strategies.distributions import TYPICAL, law_pairs, typical_law
+from kl_built_samples import BUILT_IN_DOMAIN
 from theorems.theorem import InvalidInput
 from theorems.oracles.tolerance import U64, gamma
 
@@ -197,6 +198,7 @@ FINDING_PAIRS = {
     "torch-kl-narrow-uniform-cancels": ("Uniform-Gamma", "Uniform-Pareto", "Uniform-Gumbel", "Uniform-Beta"),
     "torch-kl-batched-wishart": ("ExponentialFamily-ExponentialFamily",),
     "torch-kl-uniform-pareto-power-underflow": ("Uniform-Pareto",),
+    "torch-kl-pareto-pareto-scale-ratio-overflow": ("Pareto-Pareto",),
 }
 EXAMPLES_PER_PAIR = 60
 # A domain that takes a fifth of its pair's draws or less is drawn more (its pair's checks are cheap).
@@ -215,21 +217,6 @@ EXAMPLES = {
     "torch-kl-continuous-bernoulli-near-half": 120,
     "torch-kl-probabilities-near-0-or-1": 30,
     "torch-kl-poisson-rate-zero": 30,
-}
-
-
-# A domain the strategy's draws do not reach (uniform-pareto-power-underflow: 0 in domain of 400 derandomized
-# Uniform-Pareto draws) gets a built sample besides, spanning its three ways: s^α underflowing to 0 at α = 2 and
-# at α = 10 and with a wide Uniform, the product overflowing, and a subnormal step (the last two each with an
-# element outside the domain in the same batch). Each pair's KL is confirmed by mpmath below.
-BUILT_IN_DOMAIN = {
-    "torch-kl-uniform-pareto-power-underflow": (
-        LawPair(law("Uniform", low=1e-40, high=1.0), law("Pareto", scale=1e-40, alpha=10.0)),
-        LawPair(law("Uniform", low=3e-200, high=1e-199), law("Pareto", scale=1e-200, alpha=2.0)),
-        LawPair(law("Uniform", low=2.0, high=5.0), law("Pareto", scale=1e-300, alpha=1.5)),
-        LawPair(law("Uniform", low=[1e200, 1.0], high=[3e200, 2.0]), law("Pareto", scale=[1e200, 0.5], alpha=[2.0, 2.0])),
-        LawPair(law("Uniform", low=[1e-160, 1e-300], high=[1.0, 1.0]), law("Pareto", scale=[1e-160, 1e-300], alpha=[2.0, 1.05])),
-    ),
 }
 
 
@@ -484,35 +471,3 @@ def test_a_geometric_q_within_an_ulp_of_one_moves_the_kl_by_its_clamped_logit() 
     assert "torch-kl-probabilities-near-0-or-1" in [finding.id for finding in KL_FINDINGS if finding.applies(pair)]
     assert KL_CLOSED_FORMS.check_reference(pair).holds
 
-
-def uniform_pareto_kl(low: float, high: float, scale: float, alpha: float) -> mpmath.mpf:
-    """KL(Uniform(a, b) ‖ Pareto(s, α)) for a ≥ s at DIGITS digits: −log(b − a) − [log α + α log s − (α + 1) E_p log x],
-    E_p log x = (b log b − a log a)/(b − a) − 1 (the textbook closed form, torch's own but in logs throughout)."""
-    with mpmath.workdps(DIGITS):
-        a, b, s, alpha_ = (mpmath.mpf(v) for v in (low, high, scale, alpha))
-        mean_log = (b * mpmath.log(b) - a * mpmath.log(a)) / (b - a) - 1
-        return -mpmath.log(b - a) - (mpmath.log(alpha_) + alpha_ * mpmath.log(s) - (alpha_ + 1) * mean_log)
-
-
-def pareto_power_pairs() -> list[LawPair]:
-    finding = next(finding for finding in KL_FINDINGS if finding.id == "torch-kl-uniform-pareto-power-underflow")
-    return [finding.example, *BUILT_IN_DOMAIN[finding.id]]
-
-
-@pytest.mark.parametrize("pair", pareto_power_pairs(), ids=str)
-def test_torchs_uniform_pareto_power_defect_is_confirmed_by_mpmath(pair: LawPair) -> None:
-    """On each in-domain element torch is ±∞ (the product under- or overflowed) or off by more than its normal
-    tolerance (a subnormal step), where the 50-digit KL is finite and the oracle lies within its bar of it; the
-    out-of-domain elements batched with them (1 ≤ a, s = ½; a normal product) are right to torch's rounding."""
-    from theorems.kl_closed_forms.pareto_power import pareto_power_elements
-
-    torch_values = torch_as_an_implementation(*pair.arguments()).numpy()
-    inside = pareto_power_elements(pair)
-    for i, found in enumerate(kl_by_definition(pair.p, pair.q)):
-        low, high = (float(pair.p.parameters[name][i]) for name in ("low", "high"))
-        exact = uniform_pareto_kl(low, high, float(pair.q.parameters["scale"][i]), float(pair.q.parameters["alpha"][i]))
-        assert mpmath.isfinite(exact)
-        assert_within_its_bar(found, exact)
-        error = abs(mpmath.mpf(float(torch_values[i])) - exact) if math.isfinite(torch_values[i]) else mpmath.inf
-        bar = gamma(64, U64) * (1 + found.scale)  # the check's least tolerance, in the terms' scale
-        assert (error > bar) == bool(inside[i]), f"element {i}: torch {torch_values[i]!r}, mpmath {mpmath.nstr(exact, 20)}"

@@ -234,4 +234,18 @@ FINDINGS: tuple[Finding, ...] = (
         # draws (193 of them inside q's support), so no floor; the recorded example's test keeps the finding.
         prevalence=Prevalence(0, 0, 0.0),
     ),
+    Finding(
+        id="torch-kl-pareto-pareto-scale-ratio-overflow",
+        theorem_id="kl-closed-forms",
+        library="torch.distributions.kl_divergence (torch 2.14.1), _kl_pareto_pareto",
+        summary=(
+            "KL(Pareto(s_p, α_p) ‖ Pareto(s_q, α_q)) with s_p ≥ s_q takes α_q·log(s_p/s_q) through the float64 ratio, "
+            "which overflows to +∞ past 1.8e308: KL(Pareto(1e300, 2) ‖ Pareto(1e-10, 3)) is 2141.4987, torch +∞"
+        ),
+        applies=_anywhere(pareto_power.pareto_ratio_elements),
+        example=_kl_pair(_kl_law("Pareto", scale=1e300, alpha=2.0), _kl_law("Pareto", scale=1e-10, alpha=3.0)),
+        error_model=ErrorModel("+∞ where s_p/s_q overflows float64", returns=_returning(pareto_power.pareto_ratio_elements, math.inf)),
+        # The strategy's Pareto scales (10^[−8, 8]) never reach a ratio past 1e308: no sample, no floor.
+        prevalence=Prevalence(0, 0, 0.0),
+    ),
 )

@@ -6,9 +6,11 @@ but the product leaves float64's normal range long before its log does: s^α und
 4.9e-324 (s = 6e-237 at α = 2) and torch returns +∞; it overflows above 1.8e308 (s = 1e200 at α = 2) and torch
 returns −∞; in between, a product step that lands among the subnormals keeps only the bits above 2^-1074,
 and its log is off by up to the relative spacing there (s = 1e-160, α = 2: 733.13409371 against 733.13408258).
-Of the other pairs with a Pareto q, only Pareto ‖ Pareto has a closed form, and it takes q.alpha·log(p.scale/q.scale),
-no power; the rest (Beta, continuous Bernoulli, Exponential, Gamma, Gumbel, Laplace, Normal ‖ Pareto) return
-+∞, which is right: their supports reach below any Pareto's scale.
+Of the other pairs with a Pareto q, only Pareto ‖ Pareto has a closed form, and it takes q.alpha·log(p.scale/q.scale):
+no power, but the same leaving of float64's range, the ratio overflowing to +∞ where p.scale/q.scale > 1.8e308
+(KL(Pareto(1e300, 2) ‖ Pareto(1e-10, 3)) is 2141.4987, torch +∞), a finding of its own; the rest (Beta, continuous
+Bernoulli, Exponential, Gamma, Gumbel, Laplace, Normal ‖ Pareto) return +∞, which is right: their supports reach
+below any Pareto's scale.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 
 from theorems.kl_closed_forms.laws import LawPair
 
-__all__ = ["pareto_power_allowance", "pareto_power_elements", "pareto_power_returns"]
+__all__ = ["pareto_power_allowance", "pareto_power_elements", "pareto_power_returns", "pareto_ratio_elements"]
 
 U = 2.0**-53  # float64's unit roundoff
 TINY = float(np.finfo(np.float64).tiny)  # the smallest normal double: below it a product keeps fewer bits
@@ -75,3 +77,14 @@ def pareto_power_allowance(pair: LawPair) -> np.ndarray:
         dropped = np.abs(np.log(product) - sum(terms))
     finite = inside & (product > 0) & np.isfinite(product)
     return np.where(finite, 2 * dropped + EXACT_LOG_OPERATIONS * U * (sizes + 1), 0.0)
+
+
+def pareto_ratio_elements(pair: LawPair) -> np.ndarray:
+    """Pareto ‖ Pareto elements with p's support inside q's (p.scale ≥ q.scale: elsewhere torch's +∞ is right)
+    whose scale ratio overflows float64: torch's q.alpha·log(ratio) is +∞, the KL α_q log(s_p/s_q) − log(α_q/α_p)
+    + α_q/α_p − 1 finite. The ratio is at least 1 there, so it never underflows."""
+    if pair.p.family != "Pareto" or pair.q.family != "Pareto":
+        return np.zeros(pair.p.batch, dtype=bool)
+    p_scale, q_scale = pair.p.parameters["scale"], pair.q.parameters["scale"]
+    with np.errstate(over="ignore"):
+        return (p_scale >= q_scale) & np.isinf(p_scale / q_scale)
