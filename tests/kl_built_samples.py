@@ -15,7 +15,7 @@ def law(family: str, **params: object) -> Law:
     return Law(family, tuple((name, np.atleast_1d(np.asarray(value, dtype=float))) for name, value in params.items()))
 
 
-# A domain the strategy's draws do not reach (uniform-pareto-power-underflow: 0 in domain of 400 derandomized
+# A domain the strategy's draws do not reach (uniform-pareto-power-underflow: 0 in domain of 1000 derandomized
 # Uniform-Pareto draws) gets a built sample besides, spanning its three ways: s^α underflowing to 0 at α = 2 and
 # at α = 10 and with a wide Uniform, the product overflowing, and a subnormal step (the last two each with an
 # element outside the domain in the same batch). Each pair's KL is confirmed by mpmath
@@ -30,7 +30,7 @@ BUILT_IN_DOMAIN = {
     ),
     # Ratios just past float64's largest and far past it (p.scale up to 1e300: at 1e308 the oracle's quantiles overflow, error
     # estimate NaN), with a small or large α_q; one element outside
-    # (a ratio of 1e16) batched in (the strategy's Pareto scales reach 10^±8: 0 in domain of its draws).
+    # (a ratio of 1e16) batched in (the strategy's Pareto scales reach 10^±8: 0 in domain of 1000 draws).
     "torch-kl-pareto-pareto-scale-ratio-overflow": (
         LawPair(law("Pareto", scale=1e300, alpha=2.0), law("Pareto", scale=1e-9, alpha=0.5)),
         LawPair(law("Pareto", scale=1e250, alpha=1.0), law("Pareto", scale=1e-300, alpha=50.0)),
