@@ -68,7 +68,7 @@ class Prevalence:
 
     @property
     def fraction(self) -> float:
-        return self.wrong / self.in_domain
+        return self.wrong / self.in_domain if self.in_domain else 0.0  # a domain the strategy did not reach: nothing measured
 
     def __str__(self) -> str:
         return f"{self.wrong} of {self.in_domain} in-domain examples ({self.fraction:.0%}) past the normal tolerance; floor {self.floor:.0%}"

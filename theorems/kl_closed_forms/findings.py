@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from theorems.finding import ErrorModel, Finding, Prevalence
-from theorems.kl_closed_forms import defects
+from theorems.kl_closed_forms import defects, pareto_power
 from theorems.kl_closed_forms.laws import Law, LawPair
 
 __all__ = ["FINDINGS"]
@@ -208,5 +208,46 @@ FINDINGS: tuple[Finding, ...] = (
         ),
         prevalence=Prevalence(14, 14, 0.5),
     ),
+    Finding(
+        id="torch-kl-uniform-pareto-power-underflow",
+        theorem_id="kl-closed-forms",
+        library="torch.distributions.kl_divergence (torch 2.14.1), _kl_uniform_pareto",
+        summary=(
+            "KL(Uniform(a, b) ‖ Pareto(s, α)) with a ≥ s takes log(α·s^α·(b − a)) as the log of the float64 product, "
+            "q.scale.pow(q.alpha) first: where s^α underflows to 0 (s below about 1e-162 at α = 2) torch returns +∞, "
+            "KL(Uniform(1.195e-236, 6.83) ‖ Pareto(5.975e-237, 2.0000000037)) being 1087.99983536641; where it overflows "
+            "(s = 1e200, α = 2), −∞ (KL 0.557); where a step of the product is subnormal, a log off by the bits it dropped "
+            "(s = 1e-160, α = 2: 733.13409371 against 733.13408258)"
+        ),
+        applies=_anywhere(pareto_power.pareto_power_elements),
+        example=_kl_pair(
+            _kl_law("Uniform", low=1.1950297969366015e-236, high=6.8307347558707816),
+            _kl_law("Pareto", scale=5.9751489846830077e-237, alpha=2.0000000037496517),
+        ),
+        error_model=ErrorModel(
+            "+∞ where α·s^α·(b − a) underflows to 0 in float64, −∞ where it overflows; elsewhere in the domain an "
+            "absolute error up to twice |log of the float64 product − (log α + α log s + log(b − a))|",
+            allowance=pareto_power.pareto_power_allowance,
+            returns=pareto_power.pareto_power_returns,
+        ),
+        # The strategy's Uniform-Pareto draws reach the domain too rarely for a sample: 0 of 1000 derandomized
+        # draws (193 of the first 400 inside q's support), so no floor; the recorded example's test and a built
+        # in-domain sample (tests/kl_built_samples.py) keep the finding.
+        prevalence=Prevalence(0, 0, 0.0),
+    ),
+    Finding(
+        id="torch-kl-pareto-pareto-scale-ratio-overflow",
+        theorem_id="kl-closed-forms",
+        library="torch.distributions.kl_divergence (torch 2.14.1), _kl_pareto_pareto",
+        summary=(
+            "KL(Pareto(s_p, α_p) ‖ Pareto(s_q, α_q)) with s_p ≥ s_q takes α_q·log(s_p/s_q) through the float64 ratio, "
+            "which overflows to +∞ past 1.8e308: KL(Pareto(1e300, 2) ‖ Pareto(1e-10, 3)) is 2141.4987, torch +∞"
+        ),
+        applies=_anywhere(pareto_power.pareto_ratio_elements),
+        example=_kl_pair(_kl_law("Pareto", scale=1e300, alpha=2.0), _kl_law("Pareto", scale=1e-10, alpha=3.0)),
+        error_model=ErrorModel("+∞ where s_p/s_q overflows float64", returns=_returning(pareto_power.pareto_ratio_elements, math.inf)),
+        # The strategy's Pareto scales (10^[−8, 8]) never reach a ratio past 1e308 (0 of 1000 derandomized draws):
+        # no floor; the recorded example's test and a built sample (tests/kl_built_samples.py) keep the finding.
+        prevalence=Prevalence(0, 0, 0.0),
+    ),
 )
-
