@@ -56,7 +56,7 @@ redis:
 # alone for minutes (627 s; 1.5 cores busy on average). pytest's exit code 5 (nothing collected) would mean the suite
 # verified nothing, so it is reported as a failure in words, not passed over.
 test: $(STAMP) browser redis
-	@$(BIN)/python -m pytest -n 2 --dist loadgroup --hypothesis-profile $(TEST_PROFILE); rc=$$?; \
+	@$(BIN)/python -m pytest -n 2 --dist worksteal --hypothesis-profile $(TEST_PROFILE); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests were collected: the suite verified nothing" >&2; fi; exit $$rc
 
 # The inner loop (not the gate): every test that starts no process, no cluster, no browser and
@@ -113,7 +113,7 @@ PACKAGE_MODULES := --package theorems --package theorems.strategies
 FLAKINESS_RUNS ?= 20
 flakiness: $(STAMP) browser redis
 	@mkdir -p reports; failures=0; failed=""; for seed in $$(seq 1 $(FLAKINESS_RUNS)); do \
-	  if $(BIN)/python -m pytest -q -n 2 --dist loadgroup --hypothesis-profile gate-reseeded --hypothesis-seed=$$seed > reports/flakiness-$$seed.log 2>&1; \
+	  if $(BIN)/python -m pytest -q -n 2 --dist worksteal --hypothesis-profile gate-reseeded --hypothesis-seed=$$seed > reports/flakiness-$$seed.log 2>&1; \
 	  then echo "seed $$seed: passed"; else failures=$$((failures + 1)); failed="$$failed$${failed:+, }$$seed"; echo "seed $$seed: FAILED (reports/flakiness-$$seed.log)"; fi; \
 	done; echo "$$failures of $(FLAKINESS_RUNS) runs failed"; \
 	printf '{"runs": %d, "failures": %d, "failed_seeds": [%s], "profile": "gate-reseeded", "date": "%s"}\n' \

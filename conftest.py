@@ -240,13 +240,6 @@ def pytest_collection_modifyitems(config, items) -> None:
         items.sort(key=cheapest_first)
     else:
         items.sort(key=lambda item: not costly(item))
-    for item in items:
-        if "once_per_run" in item.fixturenames:
-            # Under `--dist loadgroup` (make test) the tests of a module that share a result computed
-            # once per run go to one worker together, so that the other never waits on its lock
-            # (measured under work stealing: 16.9 s idle beside the browser's measurements, 10.2 s
-            # beside the first hour's interpreter).
-            item.add_marker(pytest.mark.xdist_group(Path(item.path).stem))
 
 
 def costly(item) -> bool:
