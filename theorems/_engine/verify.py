@@ -243,9 +243,7 @@ def _in_worker_processes(tasks: Sequence[Task], *, profile: str, seed: int | Non
     import multiprocessing
     from concurrent.futures.process import BrokenProcessPool
 
-    # spawn, not fork: a forked copy of a process that has run torch's thread pools can hang.
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker) as pool:
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context(multiprocessing), initializer=_start_worker) as pool:
         futures = [pool.submit(run_task, task, profile, seed, database=database) for task in tasks]
         for task, future in zip(tasks, futures):
             try:
@@ -254,6 +252,19 @@ def _in_worker_processes(tasks: Sequence[Task], *, profile: str, seed: int | Non
                 # A worker died (a crash in compiled code, the OOM killer): the checks it held and
                 # every one still queued are errors, in the report, never a pass.
                 yield task.lost("a worker process died while this check was running or queued (BrokenProcessPool)")
+
+
+def _worker_context(multiprocessing: Any) -> Any:
+    """Workers forked from a fork server that has imported what a check loads (theorems._engine.preload),
+    or spawned where there is no fork server. Never forked from this process: a copy of a process
+    that has run torch's thread pools can hang. A fork server lives as long as this process and
+    hands its workers the sys.path and folder of the moment (as spawn does), but the environment
+    of its own start: the engine reads none."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["theorems._engine.preload"])
+    return context
 
 
 def _reported(tasks: Sequence[Task], results: Iterator[Result], progress: Progress | None) -> Iterator[Result]:
