@@ -226,7 +226,7 @@ FINDINGS: tuple[Finding, ...] = (
         ),
         error_model=ErrorModel(
             "+∞ where α·s^α·(b − a) underflows to 0 in float64, −∞ where it overflows; elsewhere in the domain an "
-            "absolute error up to twice |log of the float64 product − (log α + α log s + log(b − a))|",
+            "absolute error of |log of the float64 product − (log α + α log s + log(b − a))| (t1 enters the KL once), plus γ₈ of its terms for measuring it",
             allowance=pareto_power.pareto_power_allowance,
             returns=pareto_power.pareto_power_returns,
         ),
