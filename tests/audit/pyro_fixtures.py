@@ -17,11 +17,14 @@ from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
-from torch.distributions import kl
 
 
 @pytest.fixture
 def pyro_distributions() -> Iterator[ModuleType]:
+    # torch imported here, not at the top: this module is loaded in xdist's controller too, which
+    # runs no test and would import torch (2 s) before it starts the workers.
+    from torch.distributions import kl
+
     registry, memo = dict(kl._KL_REGISTRY), dict(kl._KL_MEMOIZE)
     try:
         yield importlib.import_module("pyro.distributions")
