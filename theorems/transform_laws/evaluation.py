@@ -23,7 +23,7 @@ from theorems.calling import first_line, tensor
 from theorems.log_det_jacobian.check import AutogradLogDet, log_det_by_autograd
 from theorems.transform_laws.oracle import Stage, inverse_of_blocks, jacobian_by_autograd
 
-__all__ = ["Images", "StepFailed", "evaluate"]
+__all__ = ["Images", "Parameters", "StepFailed", "evaluate"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class Images:
     stages: tuple[Stage, ...] = ()
     log_det: torch.Tensor | None = None
     oracle: AutogradLogDet | None = None
+    inverse_oracle: AutogradLogDet | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,35 @@ def _stages(transform: T.Transform, x: torch.Tensor) -> tuple[Stage, ...]:
     return tuple(stages)
 
 
-def _evaluated(transform: T.Transform, x: torch.Tensor, with_log_det: bool) -> Images:
+@dataclass(frozen=True)
+class Parameters:
+    """A class under test's constructor arguments (``values``) and how to build it from them (``build``)."""
+
+    build: Callable[..., T.Transform]
+    values: tuple[tuple[str, torch.Tensor], ...]
+
+
+def _parameter_stages(parameters: Parameters | None, x: torch.Tensor, y: torch.Tensor) -> tuple[Stage, ...]:
+    """Each floating constructor argument θ as a value the class's formulas use: ``∂y/∂θ`` at ``x`` through
+    the forward map and ``∂x/∂θ`` at ``y`` through the inverse, by autograd on the class rebuilt from θ."""
+    if parameters is None:
+        return ()
+    given = dict(parameters.values)
+    stages = []
+    for name, value in parameters.values:
+        if not (isinstance(value, torch.Tensor) and value.is_floating_point()):
+            continue
+
+        def built(theta: torch.Tensor, name: str = name) -> T.Transform:
+            return parameters.build(**{**given, name: theta})
+
+        to_y = _step(f"∂f/∂{name} by autograd", lambda: jacobian_by_autograd(lambda theta: built(theta)(x.clone()), value))
+        to_x = _step(f"∂g/∂{name} by autograd", lambda: jacobian_by_autograd(lambda theta: built(theta).inv(y.clone()), value))
+        stages.append(Stage(value, to_x, to_y))
+    return tuple(stages)
+
+
+def _evaluated(transform: T.Transform, x: torch.Tensor, with_log_det: bool, parameters: Parameters | None = None) -> Images:
     # The inverse is handed a copy of y: a transform with a cache returns x for y itself, unchecked.
     y = _step("f(x)", lambda: transform(x), expect_tensor=True)
     codomain = transform.codomain
@@ -122,18 +151,29 @@ def _evaluated(transform: T.Transform, x: torch.Tensor, with_log_det: bool) -> I
     j_f = _step("∂f by autograd", lambda: jacobian_by_autograd(transform, x))
     j_g = _inverse_jacobian(transform, x, y, j_f)
     sign = _step("sign", lambda: _declared_sign(transform))
-    stages = _stages(transform, x)
+    stages = _stages(transform, x) + _parameter_stages(parameters, x, y)
     if not with_log_det:
         return Images(y, x_back, y_back, j_f, j_g, inside, sign, stages)
     oracle = _step("log|det J| by autograd", lambda: log_det_by_autograd(transform, x))
     log_det = _step("log|det J|", lambda: transform.log_abs_det_jacobian(x, y), expect_tensor=True)
-    return Images(y, x_back, y_back, j_f, j_g, inside, sign, stages, log_det, oracle)
+    return Images(y, x_back, y_back, j_f, j_g, inside, sign, stages, log_det, oracle, _through_the_inverse(transform, y))
 
 
-def evaluate(transform: T.Transform, x: torch.Tensor, with_log_det: bool) -> Images | StepFailed:
-    """Every value the laws read off ``transform`` at ``x`` (the log-determinant and its oracle where
-    ``with_log_det``), or the step that failed."""
+def _through_the_inverse(transform: T.Transform, y: torch.Tensor) -> AutogradLogDet | None:
+    """Autograd's log|det J_g| at ``y``, which the inverse function theorem makes −log|det J_f|: the oracle's
+    cross-check. None where it has no square block (an inverse off a manifold) or raises: then there is
+    no cross-check, and no accusation rests on it either."""
     try:
-        return _evaluated(transform, x, with_log_det)
+        with np.errstate(invalid="ignore", divide="ignore"):  # a Jacobian with NaN: no cross-check, not a warning
+            return log_det_by_autograd(transform.inv, y.clone())
+    except Exception:  # the cross-check is the suite's own; its failure says nothing of the class
+        return None
+
+
+def evaluate(transform: T.Transform, x: torch.Tensor, with_log_det: bool, parameters: Parameters | None = None) -> Images | StepFailed:
+    """Every value the laws read off ``transform`` at ``x`` (the log-determinant and its oracle where
+    ``with_log_det``; each of a class's ``parameters`` as a stage), or the step that failed."""
+    try:
+        return _evaluated(transform, x, with_log_det, parameters)
     except _Failed as failed:
         return StepFailed(failed.step, failed.failure)

@@ -17,6 +17,11 @@ size of ``x`` and the condition of the map.
 * A composition adds each value ``v_k`` it forms between its parts (:class:`Stage`), rounded within
   ``u(|v_k| + λ)`` and carried to either end, directly and through the other map:
   ``γ_K Σ_k (|∂x/∂v_k| + |J_g||∂y/∂v_k|)(|v_k| + λ)`` for ``x``, and its mirror for ``y``.
+* A class under test adds each constructor argument ``θ`` as such a value, with ``∂y/∂θ`` (forward)
+  and ``∂x/∂θ`` (inverse) by autograd: its formulas form values of its parameters' size, and a map
+  computed as the exact map at parameters rounded within ``u`` (backward stable in ``θ`` as in ``x``)
+  is within these terms. ``low + width·σ(x)`` near 0 is a difference of values of size ``|low|``: right
+  to ``u|low|``, not to ``u|y|`` (the bar without the term falsified it at ``x = 1e-3``, 10 times over).
 * ``J_g`` is the larger, entry by entry, of autograd's through the inverse as written and the
   inverse of ``J_f``'s block per batch element (:func:`inverse_of_blocks`, the inverse function
   theorem): an inverse that clamps is flat under autograd exactly where the map is ill-conditioned.
@@ -99,7 +104,7 @@ def _sizes(value: torch.Tensor) -> np.ndarray:
 @dataclass(frozen=True)
 class Stage:
     """A value ``v`` a composition forms between its parts (``ComposeTransform``: each part's output but
-    the last), and how it moves the ends: ``to_x = ∂x/∂v`` (back through the parts before it) and
+    the last), or a class under test's constructor argument, and how it moves the ends: ``to_x = ∂x/∂v`` (back through the parts before it) and
     ``to_y = ∂y/∂v`` (on through the parts after it). Its rounding ``u(|v| + λ)`` is no formula's
     inside: ``x − 0.44`` then ``−0.44 − ·`` loses a tiny ``x`` to the stage between them, however
     exact each part is."""
