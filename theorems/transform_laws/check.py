@@ -209,7 +209,7 @@ def _class_log_det_law(subject: _Subject, images: Images) -> Evidence:
     near = near_a_bound(subject.transform.codomain, images.y)
     near = near.reshape(*batch_shape, -1).sum(axis=-1) if batch_shape else near.sum()
     oracle = replace(oracle, saturation=np.maximum(oracle.saturation, near))
-    tolerance, reason = tolerance_of(subject.x, oracle, subject.transform)
+    tolerance, reason = tolerance_of(subject.x, oracle, images.y)
     if not np.all(np.isfinite(tolerance)):
         undecided(f"the autograd oracle cannot decide log|det J| on {subject.example}: an output rounds onto a bound of its codomain")
     _cross_checked(subject, images, tolerance)
@@ -229,7 +229,7 @@ def _cross_checked(subject: _Subject, images: Images, tolerance: np.ndarray) -> 
     inverse = images.inverse_oracle
     if inverse is None:
         return
-    inverse_tolerance, _ = tolerance_of(images.y, inverse, subject.transform.inv)
+    inverse_tolerance, _ = tolerance_of(images.y, inverse, images.x_back)
     with np.errstate(invalid="ignore"):
         apart = np.abs(np.asarray(images.oracle.value) + np.asarray(inverse.value))
         # Where autograd through the inverse gives no finite value, there is nothing to cross-check with.
