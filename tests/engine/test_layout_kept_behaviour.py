@@ -2,11 +2,19 @@
 
 ``tests/data/verify_before_layout.json`` was written by the code before the move (commit bc62500):
 ``theorems verify --only toeplitz-matrix --only gaussian-kl --profile ci --examples 10 --json …``.
-The same command now must give the same verdicts, example counts, worst ratios and minimal
+The same command now must give the same verdicts, example counts, examples per class and minimal
 counterexamples for every theorem, claim and wrong implementation it ran (ci is derandomized:
-the examples are fixed). A change that is meant to alter examples (a new strategy, a new
-constant in the source, which Hypothesis mines for values) rewrites the file with that command,
-and says why in its commit.
+the examples are fixed, and each of these follows from the examples alone).
+
+A change that is meant to alter examples (a new strategy, a new constant in the source, which
+Hypothesis mines for values) rewrites the file with that command, and says why in its commit.
+
+Not the worst ratio: it is the rounding of the examples' arithmetic, in the order BLAS sums on
+the CPU at hand. Measured on the same 10 examples of toeplitz-matrix: the file's 0.0495 is what
+``matrix @ x`` gives summed in interleaved lanes (any width from 2 to 16, redone in Python);
+MKL's dgemv on an AMD EPYC with AVX-512 sums otherwise and gives 0.0219. Each order stays within
+γ_n·Σ|w||x| of the exact value, half of the 2γ_n·Σ|w||x| allowed, so a ratio is held to its
+theorem's verdict only.
 """
 
 from __future__ import annotations
@@ -24,11 +32,11 @@ COMMAND = ("verify", "--only", "toeplitz-matrix", "--only", "gaussian-kl", "--pr
 
 
 def outcomes(found: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
-    """Per theorem, claim and wrong implementation: its verdict, examples, worst ratio and counterexample."""
+    """Per theorem, claim and wrong implementation: its verdict, examples (per class, for a theorem) and counterexample."""
     rows: dict[str, tuple[Any, ...]] = {}
     for theorem in found["theorems"]:
         shown = theorem["counterexample"] and theorem["counterexample"]["example"]
-        rows[f"theorem {theorem['id']}"] = (theorem["verdict"], theorem["examples"], theorem["worst_ratio"], shown)
+        rows[f"theorem {theorem['id']}"] = (theorem["verdict"], theorem["examples"], theorem["classes"], shown)
     for claim in found["claims"]:
         rows[f"claim {claim['id']}"] = (claim["verdict"], claim["examples"], claim["counterexample"] and claim["counterexample"]["example"])
     for wrong in found["power"]["catalogue"]["implementations"]:
