@@ -58,10 +58,10 @@ def pmfs(size: int, *, zeros: bool = True, smallest_exponent: float = SMALLEST_E
     below, γ_7 = 7u/(1 − 7u) with u = 2^-53 (Higham's lemma 3.3; a subnormal quotient's
     absolute error, 2^-1075 at most, is far below the room γ_7 leaves above 7u).
 
+    >>> from theorems.oracles.tolerance import U64, gamma
     >>> from theorems.strategies import pmfs
     >>> p = pmfs(4).example()
-    >>> u = 2.0**-53
-    >>> bool(abs(p.sum() - 1) <= 7 * u / (1 - 7 * u))
+    >>> bool(abs(p.sum() - 1) <= gamma(7, U64))
     True
     """
     if not -324 < smallest_exponent <= 0:
