@@ -54,3 +54,19 @@ def test_verify_gives_what_it_gave_before_the_layout_moved(capsys: pytest.Captur
     assert len(before) >= 20
     changed = {key: (before.get(key), after.get(key)) for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
     assert not changed, "\n".join(f"{key}:\n  before {old}\n  now    {new}" for key, (old, new) in sorted(changed.items()))
+
+
+def test_the_engine_seeds_a_derandomized_run_with_hypothesis_own_digest_of_its_body() -> None:
+    """The engine seeds each derandomized run itself, from the body's digest computed once per process
+    (theorems._engine.run._body_digest). It must be the digest Hypothesis computes of every run's body,
+    closure and all, or ci's examples would move (the test above holds them to what they were)."""
+    from hypothesis.internal.reflection import function_digest
+
+    from theorems._engine import run
+    from theorems._engine.observe import Tally
+    from theorems._engine.registry import get_theorem
+
+    bodies = [run._property(get_theorem(theorem_id), get_theorem(theorem_id).reference, Tally()) for theorem_id in ("toeplitz-matrix", "gaussian-kl")]
+    assert {function_digest(body) for body in bodies} == {run._body_digest()}
+    # And the digest follows the body's text: another function's is another seed.
+    assert function_digest(outcomes) != run._body_digest()

@@ -94,33 +94,41 @@ def symbolic_spd_precision(n: int, name: str = "") -> tuple[Any, Any]:
 def symbolic_gaussian_expectation(g: Any, x: Sequence[Any], mean: Any, lower: Any, diagonal: Sequence[Any]) -> Any:
     """``∫ g(x) N(x; b, (L diag(d) Lᵀ)⁻¹) dx`` for a polynomial ``g``, by iterated SymPy integrals over ``x_1, …, x_n``.
 
-    The exponent is written as its sum of squares ``½ Σ_i d_i ((Lᵀ(x − b))_i)²`` (the same
-    quadratic form, :func:`symbolic_affine_gaussian_density` checks the density it
-    gives), so that ``x_1`` meets one square, then ``x_2`` one, and so on; ``g`` is
-    expanded in powers of ``x − b`` and each power integrated over ``R`` in turn.
+    The exponent is written as its sum of squares ``½ Σ_i d_i s_i²`` with ``s = Lᵀ(x − b)`` (the
+    same quadratic form, :func:`symbolic_affine_gaussian_density` checks the density it gives).
+    ``Lᵀ`` is unit upper triangular, so ``s_i`` is ``x_i`` plus terms in the later ``x_j``
+    alone (checked here): ``x_1`` meets one square, ``s_1``; translated by those terms
+    (``x_1 = u − c_1``, a translation of ``R``), the square is ``u²``, and ``g`` expanded in
+    powers of ``u`` leaves SymPy the integrals ``∫ u^k e^{−d_1 u²/2} du`` over ``R``. What
+    remains is a polynomial in ``x_2, …`` that meets ``s_2`` alone, and so on.
+
+    Measured: SymPy integrating each shifted Gaussian as it stands (its Meijer-G route) took
+    about 60 % of the affine-Gaussian proof's CPU, 1.5 s of it for the six moments ``n = 2``
+    against 0.12 s translated; both give the same six expressions.
     """
     import sympy
 
     n = len(x)
     squares = lower.T * (sympy.Matrix(x) - mean)
-    kernel = sympy.Mul(*(sympy.exp(-diagonal[i] * squares[i] ** 2 / 2) for i in range(n)))
     normaliser = sympy.sqrt(sympy.Mul(*diagonal)) / (2 * sympy.pi) ** sympy.Rational(n, 2)
-    shift = [sympy.Dummy(f"y{i}", real=True) for i in range(n)]
-    shifted = sympy.Poly(sympy.expand(sympy.sympify(g).subs({x[i]: mean[i] + shift[i] for i in range(n)}, simultaneous=True)), *shift)
-    total = sympy.S.Zero
-    for powers, coefficient in shifted.terms():
-        total += coefficient * _iterated_integral(sympy.Mul(*((x[i] - mean[i]) ** powers[i] for i in range(n))) * kernel, tuple(x))
-    return normaliser * total
+    u = sympy.Dummy("u", real=True)
+    polynomial = sympy.expand(sympy.sympify(g))
+    for i in range(n):
+        later = sympy.expand(squares[i] - x[i])  # s_i = x_i + later
+        if later.has(*x[: i + 1]):
+            raise ValueError(f"the square s_{i + 1} = {squares[i]} is not x_{i + 1} plus terms in the later variables")
+        translated = sympy.Poly(sympy.expand(polynomial.subs(x[i], u - later)), u)
+        polynomial = sympy.expand(sum((coefficient * _gaussian_moment(k, diagonal[i]) for (k,), coefficient in translated.terms()), sympy.S.Zero))
+    return normaliser * polynomial
 
 
 @functools.lru_cache(maxsize=256)
-def _iterated_integral(integrand: Any, variables: tuple[Any, ...]) -> Any:
-    """``∫…∫ integrand dx_1 … dx_n`` over ``R^n``, innermost ``x_1`` (cached: a moment recurs across entries)."""
+def _gaussian_moment(k: int, d: Any) -> Any:
+    """``∫ u^k e^{−d u²/2} du`` over ``R``, by SymPy (cached: each power recurs across the moments)."""
     import sympy
 
-    for variable in variables:
-        integrand = sympy.integrate(integrand, (variable, -sympy.oo, sympy.oo), conds="none")
-    return integrand
+    u = sympy.Dummy("u", real=True)
+    return sympy.integrate(u**k * sympy.exp(-d * u**2 / 2), (u, -sympy.oo, sympy.oo), conds="none")
 
 
 def symbolic_affine_gaussian_density(
