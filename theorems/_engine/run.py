@@ -269,8 +269,8 @@ def _seeded(test: Callable[..., None], seed: int) -> Callable[..., None]:
     The decorator also turns the database off (a seed is for reproducing a failure, it says).
     Every run of a profile that is not derandomized has a seed (dev, thorough: drawn, and printed
     in the replay command), so through it ``--database`` saved and replayed nothing on those
-    profiles (measured: kl-nonnegativity's ratio_first under dev saved no example; under ci,
-    derandomized and unseeded, it saved 10). A run with no database given has none either way.
+    profiles (measured outside CI, where dev is not derandomized: kl-nonnegativity's ratio_first under dev
+    saved no example; under ci, derandomized and unseeded, it saved 10). A run with no database given has none either way.
     """
     test._hypothesis_internal_use_seed = seed  # type: ignore[attr-defined]
     return test
@@ -282,7 +282,7 @@ def _body_digest() -> bytes:
     seeds every derandomized run: one source and one signature for every check, so digested once.
 
     Measured: Hypothesis digesting it itself (``inspect.getsource`` tokenizes the body) for the seed
-    and again for the database key, twice for each of the gate's engine runs, was about 3 % of the
+    and again for the database key, twice for each of the gate's engine runs, was about 2.5 % of the
     CPU cProfile saw in the in-process tests (tests/engine/test_layout_kept_behaviour.py holds ci's
     examples to what they were).
     """
